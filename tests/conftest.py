@@ -1,0 +1,28 @@
+"""Fixtures shared by every test folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from acs_emulator import AcsEmulator
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def shared_reference() -> Path:
+    """`../shared/reference`, present on developer machines and in CI, absent for users."""
+    ref = SHARED / "reference"
+    if not ref.is_dir():
+        pytest.skip("../shared/reference is not present on this machine")
+    return ref
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[AcsEmulator]:
+    """One HTTPS emulator for the whole run; tests create their own users and threads."""
+    with AcsEmulator() as emu:
+        yield emu
