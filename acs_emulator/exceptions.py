@@ -56,7 +56,9 @@ def not_found(message: str = "Not found.") -> AcsError:
 
 
 def method_not_allowed() -> AcsError:
-    return AcsError(405, "MethodNotAllowed", "The requested method is not allowed for this resource.")
+    return AcsError(
+        405, "MethodNotAllowed", "The requested method is not allowed for this resource."
+    )
 
 
 def too_many_requests(retry_after: int) -> AcsError:

@@ -31,7 +31,7 @@ class UserDirectory(Protocol):
 
 
 def principal_of(request: Request) -> Principal:
-    """The authenticated caller of a chat route (set by the app's guard before the endpoint runs)."""
+    """The authenticated caller of a chat route, set by the app's guard before the endpoint."""
     principal = request.scope.get("acs.principal")
     if not isinstance(principal, Principal):
         raise RuntimeError("chat route reached without an authenticated principal")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from acs_emulator import AcsEmulator
+if TYPE_CHECKING:
+    from acs_emulator import AcsEmulator
+
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.azurite"]
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -24,5 +28,7 @@ def shared_reference() -> Path:
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[AcsEmulator]:
     """One HTTPS emulator for the whole run; tests create their own users and threads."""
+    from acs_emulator import AcsEmulator
+
     with AcsEmulator() as emu:
         yield emu

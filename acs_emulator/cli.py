@@ -1,0 +1,112 @@
+"""`python -m acs_emulator`: serve the emulator until SIGINT or SIGTERM.
+
+It prints the connection string and the CA bundle path as `NAME=value` lines, ready for the
+environment (`ACS_CONNECTION_STRING`, `ACS_CA_BUNDLE`), then serves until stopped, exiting 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+
+from acs_emulator.server import AcsEmulator
+
+DEFAULT_PORT = 8443
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    """What the command line can set; the same for `python -m acs_emulator` and `twilio-acs`."""
+
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    state: str | None = None
+    access_key: str | None = None
+    resource_id: str | None = None
+    throttle: bool = False
+    eventgrid_webhooks: Sequence[str] = field(default_factory=tuple)
+    eventgrid_ca: str | None = None
+
+
+def serve(options: EmulatorOptions) -> int:
+    """Run the emulator in the foreground; returns the process exit code."""
+    try:
+        emulator = AcsEmulator(
+            host=options.host,
+            port=options.port,
+            state=options.state,
+            access_key=options.access_key,
+            resource_id=options.resource_id,
+            eventgrid_webhooks=options.eventgrid_webhooks,
+            throttle=options.throttle,
+            eventgrid_ca=options.eventgrid_ca,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            emulator.start()
+        except OSError as exc:
+            print(f"error: cannot serve on {options.host}:{options.port}: {exc}", file=sys.stderr)
+            return 1
+        print(f"ACS emulator listening on {emulator.endpoint}", flush=True)
+        print(f"ACS_CONNECTION_STRING={emulator.connection_string}", flush=True)
+        print(f"ACS_CA_BUNDLE={emulator.ca_bundle}", flush=True)
+        while not stop.wait(0.5):
+            pass
+        print("ACS emulator stopping", flush=True)
+        return 0
+    finally:
+        emulator.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m acs_emulator",
+        description="A local HTTPS emulator of Azure Communication Services Chat and Identity.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0 picks a free one)")
+    p.add_argument("--state", metavar="FILE", help="SQLite file that keeps state across restarts")
+    p.add_argument("--access-key", help="base64 access key (default: random, kept in --state)")
+    p.add_argument("--resource-id", help="resource GUID used in user ids (default: random)")
+    p.add_argument("--throttle", action="store_true", help="enforce ACS's published rate limits")
+    p.add_argument(
+        "--eventgrid-webhook",
+        metavar="URL",
+        action="append",
+        default=[],
+        help="deliver chat events to this Event Grid webhook (repeatable)",
+    )
+    p.add_argument("--eventgrid-ca", metavar="PEM", help="extra CA to trust for webhook URLs")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return serve(
+        EmulatorOptions(
+            host=args.host,
+            port=args.port,
+            state=args.state,
+            access_key=args.access_key,
+            resource_id=args.resource_id,
+            throttle=args.throttle,
+            eventgrid_webhooks=tuple(args.eventgrid_webhook),
+            eventgrid_ca=args.eventgrid_ca,
+        )
+    )

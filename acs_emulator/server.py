@@ -1,0 +1,334 @@
+"""`AcsEmulator`: the whole emulator served over HTTPS from a background thread.
+
+Start it with `with AcsEmulator() as emu:` and point the real Azure SDKs at
+`emu.connection_string` with `connection_verify=emu.ca_bundle`. A fresh local certificate
+authority (trustme) is made at every start; the server certificate names `localhost` and
+`127.0.0.1`. With `state=FILE` every user, token secret, access key and chat record lives in
+that SQLite file, so a restarted emulator (on a port of the caller's choosing) keeps them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import secrets
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+import trustme
+import uvicorn
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from acs_emulator.app import build_app
+from acs_emulator.auth import BearerVerifier, HmacVerifier, decode_access_key
+from acs_emulator.chat import ChatBackend
+from acs_emulator.chat import routes as chat_routes
+from acs_emulator.db import Database
+from acs_emulator.eventgrid import (
+    VALIDATION_PATH,
+    DeliveryStats,
+    EventGridDelivery,
+    resource_topic,
+    validation_routes,
+)
+from acs_emulator.events import EventSink, NullSink
+from acs_emulator.faults import ABORT_SCOPE_KEY, FaultInjector, FaultPlan
+from acs_emulator.guard import Guard
+from acs_emulator.identity import urls as identity_urls
+from acs_emulator.identity.models import IdentityBackend
+from acs_emulator.throttle import Throttle
+from acs_emulator.tokens import TokenService, setting, store_setting
+
+_START_TIMEOUT = 30.0
+_GRACEFUL_STOP = 5.0
+
+
+class _AbortableH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, also telling the app how to cut the connection (faults)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        app: ASGIApp = self.app
+
+        async def app_with_abort(scope: Scope, receive: Receive, send: Send) -> None:
+            scope[ABORT_SCOPE_KEY] = transport.abort
+            await app(scope, receive, send)
+
+        self.app = app_with_abort
+
+    def shutdown(self) -> None:
+        """Cut idle keep-alive connections at once: a TLS close would wait up to 30 s for
+        the client's close_notify, which idle pooled clients never send."""
+        if self.cycle is None or self.cycle.response_complete:
+            self.transport.abort()
+        else:
+            super().shutdown()
+
+
+class AcsEmulator:
+    """A local ACS Chat + Identity service the real Azure SDKs cannot tell from Azure."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        state: str | None = None,
+        access_key: str | None = None,
+        resource_id: str | None = None,
+        eventgrid_webhooks: Sequence[str] = (),
+        throttle: bool = False,
+        faults: FaultPlan | None = None,
+        eventgrid_ca: str | None = None,
+    ) -> None:
+        if access_key is not None:
+            decode_access_key(access_key)
+        if resource_id is not None:
+            try:
+                uuid.UUID(resource_id)
+            except ValueError:
+                raise ValueError(f"the resource id must be a GUID, got {resource_id!r}") from None
+        for url in eventgrid_webhooks:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"an Event Grid webhook must be an http(s) URL, got {url!r}")
+        self.host = host
+        self._requested_port = port
+        self._state = state
+        self._access_key_arg = access_key
+        self._resource_id_arg = resource_id
+        self._webhooks = list(eventgrid_webhooks)
+        self._eventgrid_ca = eventgrid_ca
+        self._faults = FaultInjector(faults)
+        self._throttle = Throttle() if throttle else None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._tempdir: Path | None = None
+        self._db: Database | None = None
+        self._guard: Guard | None = None
+        self._events: EventSink = NullSink()
+        self._delivery: EventGridDelivery | None = None
+        self._socket: socket.socket | None = None
+        self._port = 0
+        self._access_key = ""
+        self._resource_id = ""
+        self._ca_bundle = ""
+        self.tokens: TokenService | None = None
+        self.identity: IdentityBackend | None = None
+        self.chat: ChatBackend | None = None
+
+    # Lifecycle
+
+    def __enter__(self) -> AcsEmulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> AcsEmulator:
+        """Open the state, make the certificates and serve until `stop()`."""
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        db = self._db = Database(self._state)
+        self._resource_id = self._setting("resource_id", self._resource_id_arg, str(uuid.uuid4()))
+        self._access_key = self._setting(
+            "access_key", self._access_key_arg, base64.b64encode(secrets.token_bytes(32)).decode()
+        )
+        self.tokens = TokenService(db, resource_id=self._resource_id)
+        self.identity = IdentityBackend(db, self.tokens, resource_id=self._resource_id)
+        cert_file, key_file = self._make_certificates()
+        sock = self._bind()
+        unguarded: list[Route] = []
+        if self._webhooks:
+            self._delivery = EventGridDelivery(
+                self._webhooks,
+                topic=resource_topic(self._resource_id),
+                ca_bundle=self._eventgrid_ca,
+                validation_url=self.endpoint + VALIDATION_PATH.lstrip("/"),
+            )
+            self._events = self._delivery
+            unguarded = validation_routes(self._delivery)
+        else:
+            self._events = NullSink()
+        self.chat = ChatBackend(db, self._events, self.identity, resource_id=self._resource_id)
+        self._guard = Guard(
+            hmac=HmacVerifier(decode_access_key(self._access_key)),
+            bearer=BearerVerifier(self.tokens, self.identity),
+            faults=self._faults,
+            throttle=self._throttle,
+        )
+        app = build_app(
+            self._guard, identity_urls.routes(self.identity), chat_routes(self.chat), unguarded
+        )
+        config = uvicorn.Config(
+            app,
+            ssl_certfile=cert_file,
+            ssl_keyfile=key_file,
+            http=_AbortableH11Protocol,
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+            timeout_keep_alive=75,
+        )
+        server = self._server = uvicorn.Server(config)
+        thread = self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="acs-emulator", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the emulator's server failed to start (see the log)")
+            time.sleep(0.01)
+
+    def _setting(self, name: str, given: str | None, default: str) -> str:
+        assert self._db is not None
+        if given is not None:
+            store_setting(self._db, name, given)
+            return given
+        return setting(self._db, name, default)
+
+    def _make_certificates(self) -> tuple[str, str]:
+        self._tempdir = Path(tempfile.mkdtemp(prefix="acs-emulator-"))
+        ca = trustme.CA(organization_name="ACS emulator local CA")
+        names = ["localhost", "127.0.0.1"]
+        if self.host not in names and self.host not in ("0.0.0.0", "::", ""):  # noqa: S104
+            names.append(self.host)
+        cert = ca.issue_cert(*names)
+        ca_file = self._tempdir / "ca.pem"
+        ca.cert_pem.write_to_path(str(ca_file))
+        cert_file = self._tempdir / "server.pem"
+        key_file = self._tempdir / "server.key"
+        cert.private_key_pem.write_to_path(str(key_file))
+        cert_file.write_bytes(b"".join(blob.bytes() for blob in cert.cert_chain_pems))
+        self._ca_bundle = str(ca_file)
+        return str(cert_file), str(key_file)
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        # An explicit IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections; without
+        # it small keep-alive responses wait on delayed ACKs (~40 ms each).
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._requested_port))
+        except OSError:
+            sock.close()
+            raise
+        sock.listen(128)
+        self._port = sock.getsockname()[1]
+        self._socket = sock
+        return sock
+
+    def stop(self) -> None:
+        """Stop serving (undelivered events are abandoned); release state and certificates.
+
+        Safe to call more than once; `start()` may be called again afterwards."""
+        server, thread = self._server, self._thread
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(timeout=_GRACEFUL_STOP)
+            if thread.is_alive() and server is not None:
+                server.force_exit = True
+                thread.join(timeout=_START_TIMEOUT)
+        self._server = self._thread = None
+        if self._socket is not None:
+            self._socket.close()  # uvicorn closes it too; this covers a failed start
+            self._socket = None
+        if self._delivery is not None:
+            self._delivery.close()
+            self._delivery = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
+            self._tempdir = None
+
+    # What callers need
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def endpoint(self) -> str:
+        host = self.host
+        if host in ("0.0.0.0", "", "::"):  # noqa: S104
+            host = "127.0.0.1"
+        if ":" in host:
+            host = f"[{host}]"
+        return f"https://{host}:{self._port}/"
+
+    @property
+    def connection_string(self) -> str:
+        return f"endpoint={self.endpoint};accesskey={self._access_key}"
+
+    @property
+    def access_key(self) -> str:
+        return self._access_key
+
+    @property
+    def ca_bundle(self) -> str:
+        """Path of the PEM file of the local CA that signed the server certificate."""
+        return self._ca_bundle
+
+    @property
+    def resource_id(self) -> str:
+        return self._resource_id
+
+    # Test controls
+
+    @property
+    def counters(self) -> dict[str, int]:
+        """Requests received per operationId since start (or the last `reset_counters()`)."""
+        return self._guard.counters if self._guard is not None else {}
+
+    def reset_counters(self) -> None:
+        if self._guard is not None:
+            self._guard.reset_counters()
+
+    def set_faults(self, plan: FaultPlan | None) -> None:
+        self._faults.set_plan(plan)
+
+    def clear_faults(self) -> None:
+        self._faults.set_plan(None)
+
+    @property
+    def events(self) -> EventSink:
+        """Where the chat backend publishes events (Event Grid delivery, or a null sink)."""
+        return self._events
+
+    @property
+    def eventgrid_stats(self) -> DeliveryStats:
+        """Delivered, failed-attempt, dropped and pending counts of Event Grid delivery."""
+        return self._delivery.stats if self._delivery is not None else DeliveryStats()
+
+    def wait_for_deliveries(self, timeout: float = 30.0) -> bool:
+        """Wait until every event published so far was delivered or dropped."""
+        return self._delivery.wait_for_deliveries(timeout) if self._delivery is not None else True
+
+    def __repr__(self) -> str:
+        return f"AcsEmulator(endpoint={self.endpoint!r}, state={self._state or 'memory'!r})"
