@@ -1,0 +1,59 @@
+"""The adapter's mapping store: what ACS cannot keep, in SQLite (default) or PostgreSQL.
+
+`open_store(url)` opens it (migrating to the newest schema); each repository on the returned
+`MappingStore` covers one kind of record and returns frozen dataclasses; `store.transaction()`
+groups calls so they commit or roll back together. Failures are `acs_adapter.errors` types:
+`Conflict` (a unique value is taken), `NotFound`, `InvalidInput`, `Unavailable` (database down
+or busy), `ConfigurationError` (bad `TWILIO_COMPAT_STORE`).
+"""
+
+from __future__ import annotations
+
+from acs_adapter.store._repository import UNSET, Unset
+from acs_adapter.store._store import MappingStore, StoreTransaction, open_store
+from acs_adapter.store.checkpoints import Checkpoint, CheckpointRepository
+from acs_adapter.store.configuration import ConfigurationDocument, ConfigurationRepository
+from acs_adapter.store.conversations import Conversation, ConversationRepository
+from acs_adapter.store.cursors import Cursor, CursorRepository
+from acs_adapter.store.idempotency import IdempotencyRecord, IdempotencyRepository
+from acs_adapter.store.identities import IdentityRepository
+from acs_adapter.store.media import MediaItem, MediaRepository
+from acs_adapter.store.messages import Message, MessageRepository
+from acs_adapter.store.participants import Participant, ParticipantRepository
+from acs_adapter.store.roles import Role, RoleRepository
+from acs_adapter.store.user_conversations import UserConversationRepository, UserConversationSetting
+from acs_adapter.store.users import User, UserRepository
+from acs_adapter.store.webhooks import ConversationWebhook, WebhookRepository
+
+__all__ = [
+    "UNSET",
+    "Checkpoint",
+    "CheckpointRepository",
+    "ConfigurationDocument",
+    "ConfigurationRepository",
+    "Conversation",
+    "ConversationRepository",
+    "ConversationWebhook",
+    "Cursor",
+    "CursorRepository",
+    "IdempotencyRecord",
+    "IdempotencyRepository",
+    "IdentityRepository",
+    "MappingStore",
+    "MediaItem",
+    "MediaRepository",
+    "Message",
+    "MessageRepository",
+    "Participant",
+    "ParticipantRepository",
+    "Role",
+    "RoleRepository",
+    "StoreTransaction",
+    "Unset",
+    "User",
+    "UserConversationRepository",
+    "UserConversationSetting",
+    "UserRepository",
+    "WebhookRepository",
+    "open_store",
+]

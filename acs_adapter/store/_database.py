@@ -1,0 +1,104 @@
+"""Connections in the right kind of transaction, with database failures turned into adapter errors.
+
+Repositories never touch the engine; they ask a `Scope` for a connection. `AutoCommit` gives
+each call its own short transaction; `InTransaction` hands every call the one connection of
+`MappingStore.transaction()`, wrapping writes in a savepoint so a `Conflict` can be caught and
+the surrounding transaction carried on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+
+from acs_adapter.errors import InvalidInput, Unavailable
+from acs_adapter.store._engine import WRITE_OPTION, redacted
+
+
+class Database:
+    """The engine plus the knowledge of how to open read and write transactions on it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url_text = redacted(engine.url)
+        self._password = engine.url.password
+
+    @property
+    def backend(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Connection]:
+        """One committed-or-rolled-back transaction; SQLite writes take the write lock up front."""
+        with self.translating(), self.engine.connect() as connection:
+            if write:
+                connection.execution_options(**{WRITE_OPTION: True})
+            with connection.begin():
+                yield connection
+
+    @contextmanager
+    def translating(self) -> Iterator[None]:
+        """Re-raise driver failures as `Unavailable` / `InvalidInput` without the driver's stack."""
+        try:
+            yield
+        except (OperationalError, InterfaceError) as exc:
+            raise Unavailable(
+                f"the mapping store at {self.url_text} failed: {self._reason(exc)}"
+            ) from None
+        except DataError as exc:
+            raise InvalidInput(f"the mapping store refused a value: {self._reason(exc)}") from None
+
+    def _reason(self, exc: OperationalError | InterfaceError | DataError) -> str:
+        reason = (
+            str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        )
+        if self._password:
+            reason = reason.replace(self._password, "***")
+        return reason
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class Scope(Protocol):
+    """Where a repository gets its connection from."""
+
+    def read(self) -> AbstractContextManager[Connection]: ...
+
+    def write(self) -> AbstractContextManager[Connection]: ...
+
+
+class AutoCommit:
+    """Each repository call runs in its own transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def read(self) -> AbstractContextManager[Connection]:
+        return self._database.transaction(write=False)
+
+    def write(self) -> AbstractContextManager[Connection]:
+        return self._database.transaction(write=True)
+
+
+class InTransaction:
+    """Every repository call joins one open transaction."""
+
+    def __init__(self, database: Database, connection: Connection) -> None:
+        self._database = database
+        self._connection = connection
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self._database.translating():
+            yield self._connection
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self._database.translating(), self._connection.begin_nested():
+            yield self._connection

@@ -1,0 +1,121 @@
+"""Turn the `TWILIO_COMPAT_STORE` setting into a SQLAlchemy engine tuned for the store.
+
+SQLite gets WAL (readers never block the writer), a busy timeout (writers queue instead of
+failing) and foreign keys; every transaction starts with an explicit `BEGIN`, and writes with
+`BEGIN IMMEDIATE`, so two writers never deadlock on a lock upgrade. PostgreSQL goes through
+psycopg 3. A bad URL raises `ConfigurationError` naming the setting, never the password.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from acs_adapter.errors import ConfigurationError
+
+SETTING = "TWILIO_COMPAT_STORE"
+DEFAULT_URL = "sqlite:///twilio_compat.sqlite3"
+BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "mapping_store_write"
+"""Execution option that marks a connection's transaction as a write (SQLite: BEGIN IMMEDIATE)."""
+
+_EXAMPLES = "e.g. sqlite:///path/to/store.sqlite3 or postgresql+psycopg://user:***@host/dbname"
+
+
+def resolve_url(url: str | None) -> str:
+    """The explicit URL, else the environment's, else the default file beside the process."""
+    if url is not None:
+        return url
+    return os.environ.get(SETTING) or DEFAULT_URL
+
+
+def create_store_engine(url: str) -> Engine:
+    """A pooled engine for `url`, or `ConfigurationError` saying what is wrong with it."""
+    parsed = _parse(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(parsed)
+    if backend == "postgresql":
+        return _postgres_engine(parsed)
+    raise ConfigurationError(
+        f"{SETTING} names an unsupported database {backend!r}; use SQLite or PostgreSQL "
+        f"({_EXAMPLES})"
+    )
+
+
+def redacted(url: URL) -> str:
+    """The URL as it may appear in messages and reprs: password masked."""
+    return url.render_as_string(hide_password=True)
+
+
+def _parse(url: str) -> URL:
+    if not isinstance(url, str) or not url.strip():
+        raise ConfigurationError(f"{SETTING} is empty; set it to a database URL ({_EXAMPLES})")
+    text = url.strip()
+    if text.startswith("postgres://"):
+        text = "postgresql://" + text[len("postgres://") :]
+    try:
+        return make_url(text)
+    except (ArgumentError, ValueError):
+        # The text may hold a password, so it is not repeated here.
+        raise ConfigurationError(f"{SETTING} is not a valid database URL ({_EXAMPLES})") from None
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.get_driver_name() != "pysqlite":
+        raise ConfigurationError(f"{SETTING}: use the default SQLite driver (sqlite:///...)")
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("mode") == "memory":
+        raise ConfigurationError(
+            f"{SETTING} points at an in-memory SQLite database, which each connection would "
+            "see empty; give a file path such as sqlite:///path/to/store.sqlite3"
+        )
+    if not url.query.get("uri"):
+        folder = Path(database).resolve().parent
+        if not folder.is_dir():
+            raise ConfigurationError(f"{SETTING}: the folder {str(folder)!r} does not exist")
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event (below) emit BEGIN instead of the driver's implicit one.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _postgres_engine(url: URL) -> Engine:
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    elif url.get_driver_name() != "psycopg":
+        raise ConfigurationError(
+            f"{SETTING}: PostgreSQL is reached through psycopg 3; use postgresql+psycopg://..."
+        )
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise ConfigurationError(
+            f"{SETTING} names PostgreSQL but psycopg is not installed; "
+            "install twilio-acs-compat[postgres]"
+        ) from None
+    return create_engine(url, pool_pre_ping=True)

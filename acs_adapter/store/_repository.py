@@ -1,0 +1,82 @@
+"""What every repository shares: a scope to get connections from, and conflict translation."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, ClassVar, Final
+
+from sqlalchemy import Executable, Select, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+
+from acs_adapter.store._conflicts import integrity_error
+from acs_adapter.store._database import Scope
+
+
+class Repository:
+    """Base of the store's repositories: one table, reached through a `Scope`."""
+
+    table: ClassVar[Table]
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        return self._scope.read()
+
+    def _first(self, statement: Executable) -> Row[Any] | None:
+        """The first row a query gives, read in its own (or the open) transaction."""
+        with self._read() as conn:
+            return conn.execute(statement).first()
+
+    def _all(self, statement: Executable) -> list[Row[Any]]:
+        with self._read() as conn:
+            return list(conn.execute(statement))
+
+    def _count(self, statement: Select[Any]) -> int:
+        """How many rows `statement` gives."""
+        with self._read() as conn:
+            return conn.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+    @contextmanager
+    def _write(self, values: Mapping[str, object] | None = None) -> Iterator[Connection]:
+        """A write; unique and foreign-key violations become `Conflict` / `NotFound`."""
+        try:
+            with self._scope.write() as connection:
+                yield connection
+        except IntegrityError as exc:
+            raise integrity_error(exc, self.table, values or {}) from None
+
+
+def upsert_insert(connection: Connection, table: Table) -> Any:
+    """The dialect's INSERT, which offers ON CONFLICT on both SQLite and PostgreSQL."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+class Unset(enum.Enum):
+    """Marks an `update` argument that was not given (None means: set to NULL)."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+
+
+def given(**fields: object) -> dict[str, object]:
+    """The keyword arguments that were actually passed (not `UNSET`)."""
+    return {name: value for name, value in fields.items() if value is not UNSET}
+
+
+def checked(
+    changes: Mapping[str, object], checks: Mapping[str, Callable[[object], object]]
+) -> dict[str, object]:
+    """Each given change passed through its field's check."""
+    return {name: checks[name](value) for name, value in changes.items()}

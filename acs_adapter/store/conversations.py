@@ -1,0 +1,248 @@
+"""Conversations: the external record kept beside each ACS chat thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, select, update
+from sqlalchemy.engine import Row
+
+from acs_adapter.errors import NotFound
+from acs_adapter.store import _validate as check
+from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
+from acs_adapter.store._types import utc_now
+from acs_adapter.store.schema import conversations, participants
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One conversation; `next_index` is the index the next message will get."""
+
+    sid: str
+    scope: str
+    thread_id: str | None
+    unique_name: str | None
+    friendly_name: str | None
+    attributes: str
+    state: str
+    timers: str | None
+    messaging_service_sid: str | None
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    next_index: int
+    archived: bool
+
+
+def _conversation(row: Row[Any]) -> Conversation:
+    return Conversation(**row._mapping)
+
+
+_CHANGE_CHECKS: dict[str, Callable[[object], object]] = {
+    "thread_id": lambda v: check.optional_text("thread_id", v),
+    "unique_name": lambda v: check.optional_text("unique_name", v),
+    "friendly_name": lambda v: check.optional_text("friendly_name", v, max_length=None),
+    "attributes": lambda v: check.json_text("attributes", v),
+    "state": lambda v: check.text("state", v, max_length=16),
+    "timers": lambda v: check.optional_json_text("timers", v),
+    "messaging_service_sid": lambda v: check.optional_sid("messaging_service_sid", v),
+    "created_by": lambda v: check.optional_text("created_by", v),
+    "archived": lambda v: check.flag("archived", v),
+}
+
+
+class ConversationRepository(Repository):
+    """Conversations by SID, by unique name within a scope, or by ACS thread id."""
+
+    table = conversations
+
+    def insert(
+        self,
+        *,
+        sid: str,
+        scope: str,
+        thread_id: str | None = None,
+        unique_name: str | None = None,
+        friendly_name: str | None = None,
+        attributes: str = "{}",
+        state: str = "active",
+        timers: str | None = None,
+        messaging_service_sid: str | None = None,
+        created_by: str | None = None,
+        created_at: datetime | None = None,
+        updated_at: datetime | None = None,
+        archived: bool = False,
+    ) -> Conversation:
+        """Add a conversation; a taken SID, thread id or unique name raises `Conflict`."""
+        created = check.timestamp("created_at", created_at) if created_at else utc_now()
+        values: dict[str, object] = {
+            "sid": check.sid("sid", sid),
+            "scope": check.sid("scope", scope),
+            "created_at": created,
+            "updated_at": check.timestamp("updated_at", updated_at) if updated_at else created,
+            "next_index": 0,
+            **checked(
+                {
+                    "thread_id": thread_id,
+                    "unique_name": unique_name,
+                    "friendly_name": friendly_name,
+                    "attributes": attributes,
+                    "state": state,
+                    "timers": timers,
+                    "messaging_service_sid": messaging_service_sid,
+                    "created_by": created_by,
+                    "archived": archived,
+                },
+                _CHANGE_CHECKS,
+            ),
+        }
+        with self._write(values) as conn:
+            conn.execute(conversations.insert().values(values))
+            row = conn.execute(select(conversations).where(conversations.c.sid == sid)).one()
+        return _conversation(row)
+
+    def get(self, sid: str) -> Conversation | None:
+        """The conversation with this SID, if any."""
+        return self._one(select(conversations).where(conversations.c.sid == check.sid("sid", sid)))
+
+    def get_by_unique_name(self, scope: str, unique_name: str) -> Conversation | None:
+        """The conversation of `scope` with this unique name, if any."""
+        return self._one(
+            select(conversations).where(
+                conversations.c.scope == check.sid("scope", scope),
+                conversations.c.unique_name == check.text("unique_name", unique_name),
+            )
+        )
+
+    def get_by_thread_id(self, thread_id: str) -> Conversation | None:
+        """The conversation kept for an ACS chat thread, if any."""
+        return self._one(
+            select(conversations).where(
+                conversations.c.thread_id == check.text("thread_id", thread_id)
+            )
+        )
+
+    def find(self, scope: str, sid_or_unique_name: str) -> Conversation | None:
+        """A conversation of `scope` by SID, else by unique name (both address it)."""
+        key = check.text("sid_or_unique_name", sid_or_unique_name)
+        scope = check.sid("scope", scope)
+        by_sid = self._one(
+            select(conversations).where(conversations.c.sid == key, conversations.c.scope == scope)
+        )
+        return by_sid or self.get_by_unique_name(scope, key)
+
+    def update(
+        self,
+        sid: str,
+        *,
+        thread_id: str | Unset | None = UNSET,
+        unique_name: str | Unset | None = UNSET,
+        friendly_name: str | Unset | None = UNSET,
+        attributes: str | Unset = UNSET,
+        state: str | Unset = UNSET,
+        timers: str | Unset | None = UNSET,
+        messaging_service_sid: str | Unset | None = UNSET,
+        archived: bool | Unset = UNSET,
+        updated_at: datetime | None = None,
+    ) -> Conversation:
+        """Change the named fields (None clears one); `updated_at` defaults to now."""
+        sid = check.sid("sid", sid)
+        values = checked(
+            given(
+                thread_id=thread_id,
+                unique_name=unique_name,
+                friendly_name=friendly_name,
+                attributes=attributes,
+                state=state,
+                timers=timers,
+                messaging_service_sid=messaging_service_sid,
+                archived=archived,
+            ),
+            _CHANGE_CHECKS,
+        )
+        values["updated_at"] = (
+            check.timestamp("updated_at", updated_at) if updated_at else utc_now()
+        )
+        with self._write(values) as conn:
+            conn.execute(update(conversations).where(conversations.c.sid == sid).values(values))
+            row = conn.execute(select(conversations).where(conversations.c.sid == sid)).first()
+        if row is None:
+            raise NotFound(f"conversation {sid!r} does not exist")
+        return _conversation(row)
+
+    def delete(self, sid: str) -> bool:
+        """Remove a conversation with its participants, messages, settings and webhooks."""
+        sid = check.sid("sid", sid)
+        with self._write() as conn:
+            return (
+                conn.execute(delete(conversations).where(conversations.c.sid == sid)).rowcount > 0
+            )
+
+    def list(
+        self,
+        scope: str,
+        *,
+        state: str | None = None,
+        participant_identity: str | None = None,
+        created_from: datetime | None = None,
+        created_before: datetime | None = None,
+        newest_first: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Conversation]:
+        """Conversations of `scope` by creation time, filtered by state, member or time range."""
+        statement = self._filtered(scope, state, participant_identity, created_from, created_before)
+        order = (conversations.c.created_at, conversations.c.sid)
+        statement = statement.order_by(*(c.desc() for c in order) if newest_first else order)
+        statement = statement.limit(check.count("limit", limit, minimum=1)).offset(
+            check.count("offset", offset)
+        )
+        return [_conversation(row) for row in self._all(statement)]
+
+    def count(
+        self,
+        scope: str,
+        *,
+        state: str | None = None,
+        participant_identity: str | None = None,
+        created_from: datetime | None = None,
+        created_before: datetime | None = None,
+    ) -> int:
+        """How many conversations `list` would give without limit and offset."""
+        return self._count(
+            self._filtered(scope, state, participant_identity, created_from, created_before)
+        )
+
+    def _filtered(
+        self,
+        scope: str,
+        state: str | None,
+        participant_identity: str | None,
+        created_from: datetime | None,
+        created_before: datetime | None,
+    ) -> Select[Any]:
+        statement = select(conversations).where(conversations.c.scope == check.sid("scope", scope))
+        if state is not None:
+            statement = statement.where(conversations.c.state == check.text("state", state))
+        if participant_identity is not None:
+            identity = check.text("participant_identity", participant_identity)
+            statement = statement.where(
+                exists().where(
+                    participants.c.conversation_sid == conversations.c.sid,
+                    participants.c.identity == identity,
+                )
+            )
+        if created_from is not None:
+            start = check.timestamp("created_from", created_from)
+            statement = statement.where(conversations.c.created_at >= start)
+        if created_before is not None:
+            end = check.timestamp("created_before", created_before)
+            statement = statement.where(conversations.c.created_at < end)
+        return statement
+
+    def _one(self, statement: Select[Any]) -> Conversation | None:
+        row = self._first(statement)
+        return None if row is None else _conversation(row)

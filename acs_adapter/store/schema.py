@@ -1,0 +1,224 @@
+"""The mapping store's tables: what ACS cannot keep for the faces built on top of the adapter.
+
+This is the schema at head. Migrations under `migrations/versions/` are frozen copies of how
+each revision changed it; `tests/adapter/test_store_migrations.py` checks they agree.
+JSON columns hold text exactly as given; times are `UtcDateTime` (UTC, millisecond precision).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
+
+from acs_adapter.store._types import UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+SID = 64
+"""Room for any external id (Twilio SIDs are 34 characters)."""
+NAME = 256
+"""Identities, unique names, thread ids, keys: at most this many characters."""
+
+identities = Table(
+    "identities",
+    metadata,
+    Column("identity", String(NAME), primary_key=True),
+    Column("acs_user_id", String(NAME), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("sid", String(SID), primary_key=True),
+    Column("scope", String(SID), nullable=False),
+    Column("thread_id", String(NAME), unique=True),
+    Column("unique_name", String(NAME)),
+    Column("friendly_name", Text),
+    Column("attributes", Text, nullable=False, server_default="{}"),
+    Column("state", String(16), nullable=False, server_default="active"),
+    Column("timers", Text),
+    Column("messaging_service_sid", String(SID)),
+    Column("created_by", String(NAME)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("next_index", BigInteger, nullable=False, server_default=text("0")),
+    Column("archived", Boolean, nullable=False, server_default=false()),
+    UniqueConstraint("scope", "unique_name"),
+    Index(None, "scope", "created_at", "sid"),
+)
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("sid", String(SID), primary_key=True),
+    Column(
+        "conversation_sid",
+        String(SID),
+        ForeignKey("conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("identity", String(NAME), nullable=False),
+    Column("acs_user_id", String(NAME)),
+    Column("attributes", Text, nullable=False, server_default="{}"),
+    Column("role_sid", String(SID)),
+    Column("last_read_index", BigInteger),
+    Column("last_read_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("conversation_sid", "identity"),
+    UniqueConstraint("conversation_sid", "acs_user_id"),
+    Index(None, "identity"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("sid", String(SID), primary_key=True),
+    Column(
+        "conversation_sid",
+        String(SID),
+        ForeignKey("conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("acs_message_id", String(SID)),
+    Column("index", BigInteger, nullable=False),
+    Column("author", String(NAME)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("archived", Boolean, nullable=False, server_default=false()),
+    Column("body", Text),
+    Column("attributes", Text),
+    Column("media", Text),
+    UniqueConstraint("conversation_sid", "index"),
+    UniqueConstraint("conversation_sid", "acs_message_id"),
+)
+
+media = Table(
+    "media",
+    metadata,
+    Column("sid", String(SID), primary_key=True),
+    Column("scope", String(SID), nullable=False),
+    Column("message_sid", String(SID), ForeignKey("messages.sid", ondelete="SET NULL")),
+    Column("content_type", String(NAME), nullable=False),
+    Column("filename", Text),
+    Column("size", BigInteger, nullable=False),
+    Column("storage_key", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "message_sid"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("sid", String(SID), primary_key=True),
+    Column("scope", String(SID), nullable=False),
+    Column("identity", String(NAME), nullable=False),
+    Column("friendly_name", Text),
+    Column("attributes", Text, nullable=False, server_default="{}"),
+    Column("role_sid", String(SID)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("scope", "identity"),
+)
+
+user_conversations = Table(
+    "user_conversations",
+    metadata,
+    Column("identity", String(NAME), nullable=False),
+    Column(
+        "conversation_sid",
+        String(SID),
+        ForeignKey("conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("notification_level", String(16), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("identity", "conversation_sid"),
+    Index(None, "conversation_sid"),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("sid", String(SID), primary_key=True),
+    Column("scope", String(SID), nullable=False),
+    Column("friendly_name", Text, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("permissions", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "scope", "created_at", "sid"),
+)
+
+configuration = Table(
+    "configuration",
+    metadata,
+    Column("key", String(NAME), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("sid", String(SID), primary_key=True),
+    Column(
+        "conversation_sid",
+        String(SID),
+        ForeignKey("conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("target", String(16), nullable=False),
+    Column("config", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "conversation_sid", "created_at", "sid"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("name", String(NAME), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(NAME), nullable=False),
+    Column("key", String(NAME), nullable=False),
+    Column("result", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("scope", "key"),
+    Index(None, "created_at"),
+)
+
+migration_checkpoints = Table(
+    "migration_checkpoints",
+    metadata,
+    Column("job", String(NAME), primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
