@@ -1,0 +1,35 @@
+"""Chat media bytes, kept outside ACS: a local folder or an Azure Blob container.
+
+Messages carry only a key; `MediaStore` turns keys into bytes and into temporary URLs.
+`media_store_from_setting` picks the store from `TWILIO_COMPAT_MEDIA`.
+"""
+
+from ._base import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TTL_SECONDS,
+    SETTING_NAME,
+    MediaStore,
+    MediaTooLarge,
+    StoredMedia,
+)
+from ._settings import media_store_from_setting
+from .aio import AsyncMediaStore
+from .azure_blob import DEFAULT_CONTAINER, AzureBlobMediaStore
+from .local import LocalMediaStore
+from .server import MediaServer, media_asgi_app
+
+__all__ = [
+    "DEFAULT_CONTAINER",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_TTL_SECONDS",
+    "SETTING_NAME",
+    "AsyncMediaStore",
+    "AzureBlobMediaStore",
+    "LocalMediaStore",
+    "MediaServer",
+    "MediaStore",
+    "MediaTooLarge",
+    "StoredMedia",
+    "media_asgi_app",
+    "media_store_from_setting",
+]
