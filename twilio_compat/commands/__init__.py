@@ -1,0 +1,1 @@
+"""One module per `twilio-acs` subcommand; each defines `command`, named after its module."""

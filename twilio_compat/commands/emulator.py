@@ -1,0 +1,46 @@
+"""`twilio-acs emulator`: serve the local ACS emulator in the foreground."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def command(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port (0 picks a free one)")] = 8443,
+    state: Annotated[
+        str | None, typer.Option(metavar="FILE", help="SQLite file that keeps state")
+    ] = None,
+    access_key: Annotated[
+        str | None, typer.Option(help="base64 access key (default: random, kept in --state)")
+    ] = None,
+    resource_id: Annotated[
+        str | None, typer.Option(help="resource GUID used in user ids (default: random)")
+    ] = None,
+    throttle: Annotated[bool, typer.Option(help="enforce ACS's published rate limits")] = False,
+    eventgrid_webhook: Annotated[
+        list[str] | None,
+        typer.Option(metavar="URL", help="deliver chat events to this webhook (repeatable)"),
+    ] = None,
+    eventgrid_ca: Annotated[
+        str | None, typer.Option(metavar="PEM", help="extra CA to trust for webhook URLs")
+    ] = None,
+) -> None:
+    """Serve the local ACS emulator (same options as `python -m acs_emulator`)."""
+    from acs_emulator.cli import EmulatorOptions, serve
+
+    code = serve(
+        EmulatorOptions(
+            host=host,
+            port=port,
+            state=state,
+            access_key=access_key,
+            resource_id=resource_id,
+            throttle=throttle,
+            eventgrid_webhooks=tuple(eventgrid_webhook or ()),
+            eventgrid_ca=eventgrid_ca,
+        )
+    )
+    raise typer.Exit(code)
