@@ -1,1 +1,65 @@
-"""The Azure side of twilio-acs-compat: everything that talks to Azure, nothing that knows Twilio."""
+"""The Azure side of twilio-acs-compat: everything that talks to Azure, nothing that knows Twilio.
+
+Start with `AcsAdapter.open()` (settings from arguments, then the environment). Its parts are
+usable alone too: `ChatGateway` / `AsyncChatGateway` for chat as a given ACS user,
+`IdentityDirectory` and `TokenCache` for users and tokens. Results are the records below and
+failures the errors of `acs_adapter.errors`, never Azure SDK types.
+"""
+
+from acs_adapter._retry import RetrySettings
+from acs_adapter.adapter import AcsAdapter
+from acs_adapter.aio.chat import AsyncChatGateway, AsyncUserChat
+from acs_adapter.chat import ChatGateway, UserChat
+from acs_adapter.config import AcsConnection, Settings
+from acs_adapter.errors import (
+    AdapterError,
+    ConfigurationError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Throttled,
+    Unauthorized,
+    Unavailable,
+)
+from acs_adapter.identities import IdentityDirectory, TokenCache
+from acs_adapter.records import (
+    CreatedThread,
+    InvalidParticipant,
+    MessageRecord,
+    ParticipantRecord,
+    ReadReceiptRecord,
+    ThreadRecord,
+    ThreadSummary,
+)
+from acs_adapter.secret import Secret
+
+__all__ = [
+    "AcsAdapter",
+    "AcsConnection",
+    "AdapterError",
+    "AsyncChatGateway",
+    "AsyncUserChat",
+    "ChatGateway",
+    "ConfigurationError",
+    "Conflict",
+    "CreatedThread",
+    "Forbidden",
+    "IdentityDirectory",
+    "InvalidInput",
+    "InvalidParticipant",
+    "MessageRecord",
+    "NotFound",
+    "ParticipantRecord",
+    "ReadReceiptRecord",
+    "RetrySettings",
+    "Secret",
+    "Settings",
+    "ThreadRecord",
+    "ThreadSummary",
+    "Throttled",
+    "TokenCache",
+    "Unauthorized",
+    "Unavailable",
+    "UserChat",
+]

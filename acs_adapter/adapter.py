@@ -1,0 +1,164 @@
+"""`AcsAdapter`: everything the Twilio faces need from Azure, opened from one `Settings`.
+
+It owns, and closes in reverse order: the embedded emulator (when configured), the mapping
+store, the media store, one identity client, the identity directory, the token cache and the
+sync chat gateway. Async code gets its own gateway per event loop from `async_chat()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from azure.communication.identity import CommunicationIdentityClient
+from azure.core.credentials import AzureKeyCredential
+from azure.core.pipeline.transport import RequestsTransport
+
+from acs_adapter._retry import retry_policy
+from acs_adapter.aio.chat import AsyncChatGateway
+from acs_adapter.chat import ChatGateway
+from acs_adapter.config import AcsConnection, Settings
+from acs_adapter.errors import ConfigurationError
+from acs_adapter.identities import IdentityDirectory, TokenCache
+from acs_adapter.media import MediaStore, media_store_from_setting
+from acs_adapter.store import MappingStore, open_store
+
+if TYPE_CHECKING:
+    from acs_emulator import AcsEmulator
+
+_MEDIA_KEY_LABEL = b"twilio-acs-compat/media-url-signing/v1"
+
+
+def media_signing_key(connection: AcsConnection) -> bytes:
+    """The HMAC key for local media URLs, derived from the ACS access key (HKDF-expand style).
+
+    Every process sharing a configuration derives the same key, so a URL signed by one is
+    accepted by another, and the access key itself never signs anything but ACS requests.
+    """
+    prk = hmac.new(b"twilio-acs-compat", connection.key_bytes, hashlib.sha256).digest()
+    return hmac.new(prk, _MEDIA_KEY_LABEL + b"\x01", hashlib.sha256).digest()
+
+
+class AcsAdapter:
+    """The composed adapter. Open with `AcsAdapter.open()`, use as a context manager."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        endpoint: str,
+        ca_bundle: Path | None,
+        store: MappingStore,
+        media: MediaStore,
+        identity_client: Any,
+        tokens: TokenCache,
+        directory: IdentityDirectory,
+        chat: ChatGateway,
+        emulator: AcsEmulator | None,
+        resources: ExitStack,
+    ) -> None:
+        self.settings = settings
+        self.endpoint = endpoint
+        self.ca_bundle = ca_bundle
+        self.store = store
+        self.media = media
+        self.identity_client = identity_client
+        self.tokens = tokens
+        self.directory = directory
+        self.chat = chat
+        self.emulator = emulator
+        self._resources = resources
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> AcsAdapter:
+        """Open everything `settings` (default: `Settings.load()`) describes.
+
+        If any part fails to open, the parts already open are closed before the error
+        propagates.
+        """
+        settings = settings or Settings.load()
+        with ExitStack() as resources:
+            emulator = _start_embedded(settings, resources) if settings.embedded else None
+            if emulator is not None:
+                connection = AcsConnection.parse(emulator.connection_string)
+                ca_bundle: Path | None = Path(emulator.ca_bundle)
+            elif settings.connection is not None:
+                connection, ca_bundle = settings.connection, settings.ca_bundle
+            else:
+                raise ConfigurationError("ACS_CONNECTION_STRING is not set")
+            verify = str(ca_bundle) if ca_bundle is not None else None
+
+            store = open_store(settings.store_url.reveal())
+            resources.callback(store.close)
+            media = media_store_from_setting(
+                settings.media.reveal(), secret=media_signing_key(connection), ca_bundle=verify
+            )
+            resources.callback(media.close)
+            identity_transport = RequestsTransport(
+                connection_verify=verify if verify is not None else True,
+                connection_timeout=settings.retry.timeout,
+                read_timeout=settings.retry.timeout,
+            )
+            resources.callback(identity_transport.close)
+            identity_client = CommunicationIdentityClient(
+                connection.endpoint,
+                AzureKeyCredential(connection.access_key.reveal()),
+                transport=identity_transport,
+                retry_policy=retry_policy(settings.retry),
+            )
+            tokens = TokenCache(identity_client)
+            chat = ChatGateway(connection.endpoint, tokens, ca_bundle=verify, retry=settings.retry)
+            resources.callback(chat.close)
+            return cls(
+                settings=settings,
+                endpoint=connection.endpoint,
+                ca_bundle=ca_bundle,
+                store=store,
+                media=media,
+                identity_client=identity_client,
+                tokens=tokens,
+                directory=IdentityDirectory(store, identity_client),
+                chat=chat,
+                emulator=emulator,
+                resources=resources.pop_all(),
+            )
+        raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
+
+    def async_chat(self) -> AsyncChatGateway:
+        """A new async chat gateway sharing this adapter's tokens.
+
+        It holds an aiohttp session, which belongs to one event loop: make it, use it and
+        `await` its `close()` in the same loop.
+        """
+        return AsyncChatGateway(
+            self.endpoint, self.tokens, ca_bundle=self.ca_bundle, retry=self.settings.retry
+        )
+
+    def close(self) -> None:
+        """Close the chat gateway, identity client, media and store, then the embedded emulator."""
+        self._resources.close()
+
+    def __enter__(self) -> AcsAdapter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"AcsAdapter(endpoint={self.endpoint!r}, store={self.settings.store_display!r})"
+
+
+def _start_embedded(settings: Settings, resources: ExitStack) -> AcsEmulator:
+    try:
+        from acs_emulator import AcsEmulator
+    except ImportError:
+        raise ConfigurationError(
+            "ACS_CONNECTION_STRING=embedded needs the emulator extra: "
+            "pip install 'twilio-acs-compat[emulator]'"
+        ) from None
+    state = settings.embedded_state
+    state.parent.mkdir(parents=True, exist_ok=True)
+    return resources.enter_context(AcsEmulator(state=str(state)))

@@ -1,0 +1,235 @@
+"""The adapter's settings: explicit arguments first, then the environment, then defaults.
+
+Everything is checked when the settings are loaded, so a typo in a connection string fails at
+start-up with an error naming the setting, not later inside an Azure SDK call. Values that may
+carry credentials (the ACS access key, store and media settings) are kept as `Secret`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from acs_adapter._retry import RetrySettings
+from acs_adapter.errors import ConfigurationError
+from acs_adapter.secret import Secret
+
+CONNECTION_STRING_ENV = "ACS_CONNECTION_STRING"
+CA_BUNDLE_ENV = "ACS_CA_BUNDLE"
+STORE_ENV = "TWILIO_COMPAT_STORE"
+MEDIA_ENV = "TWILIO_COMPAT_MEDIA"
+
+EMBEDDED = "embedded"
+DEFAULT_STORE_URL = "sqlite:///twilio_compat.sqlite3"
+DEFAULT_MEDIA_FOLDER = "twilio_compat_media"
+EMBEDDED_STATE_FILE = "twilio_compat_emulator.sqlite3"
+
+_BLOB_CONNECTION_KEYS = frozenset(
+    {
+        "defaultendpointsprotocol",
+        "accountname",
+        "accountkey",
+        "blobendpoint",
+        "endpointsuffix",
+        "sharedaccesssignature",
+        "usedevelopmentstorage",
+    }
+)
+
+
+@dataclass(frozen=True)
+class AcsConnection:
+    """A parsed `endpoint=https://…/;accesskey=…` connection string.
+
+    `endpoint` is `https://host[:port]`, without a path or trailing slash.
+    """
+
+    endpoint: str
+    access_key: Secret
+
+    @classmethod
+    def parse(cls, value: str, *, setting: str = CONNECTION_STRING_ENV) -> AcsConnection:
+        """Parse case-insensitively on keys; errors name the setting and never echo the key."""
+        pairs = _split_pairs(value, setting)
+        endpoint = pairs.get("endpoint", "")
+        key = pairs.get("accesskey", "")
+        if not endpoint:
+            raise ConfigurationError(f"{setting} has no 'endpoint=' part")
+        if not key:
+            raise ConfigurationError(f"{setting} has no 'accesskey=' part")
+        parts = urlsplit(endpoint)
+        if parts.scheme.lower() != "https" or not parts.hostname:
+            raise ConfigurationError(
+                f"{setting}: the endpoint must be an https:// URL with a host "
+                f"(or set the whole setting to '{EMBEDDED}')"
+            )
+        try:
+            decoded = base64.b64decode(key, validate=True)
+        except (binascii.Error, ValueError):
+            decoded = b""
+        if not decoded:
+            raise ConfigurationError(f"{setting}: the access key is not valid base64")
+        # No trailing slash: the identity SDK signs the endpoint's text as the Host it sends.
+        return cls(endpoint=f"https://{parts.netloc}", access_key=Secret(key))
+
+    @property
+    def key_bytes(self) -> bytes:
+        """The decoded access key, the HMAC secret the identity service checks."""
+        return base64.b64decode(self.access_key.reveal())
+
+    def connection_string(self) -> Secret:
+        return Secret(f"endpoint={self.endpoint}/;accesskey={self.access_key.reveal()}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the adapter needs to open; build it with `Settings.load()`.
+
+    `connection` is None exactly when `embedded` is true: the adapter then starts an in-process
+    emulator and learns its endpoint, key and CA at open time.
+    """
+
+    connection: AcsConnection | None
+    embedded: bool
+    ca_bundle: Path | None
+    store_url: Secret
+    media: Secret
+    retry: RetrySettings = field(default_factory=RetrySettings)
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        connection_string: str | Secret | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        store_url: str | Secret | None = None,
+        media: str | Secret | None = None,
+        retry: RetrySettings | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Settings:
+        """Resolve each setting from the argument, else the environment, else the default."""
+        env = os.environ if environ is None else environ
+
+        raw_connection = _pick(connection_string, env, CONNECTION_STRING_ENV)
+        if raw_connection is None:
+            raise ConfigurationError(
+                f"{CONNECTION_STRING_ENV} is not set: give 'endpoint=https://…/;accesskey=…' "
+                f"or '{EMBEDDED}' for a local emulator"
+            )
+        embedded = raw_connection.strip().lower() == EMBEDDED
+        connection = None if embedded else AcsConnection.parse(raw_connection)
+
+        ca_value = _pick(ca_bundle, env, CA_BUNDLE_ENV)
+        ca_path = _check_ca_bundle(ca_value) if ca_value is not None else None
+
+        store_value = _pick(store_url, env, STORE_ENV) or DEFAULT_STORE_URL
+        _check_store_url(store_value)
+
+        media_value = _pick(media, env, MEDIA_ENV)
+        media_setting = (
+            _default_media(store_value) if media_value is None else _check_media(media_value)
+        )
+
+        return cls(
+            connection=connection,
+            embedded=embedded,
+            ca_bundle=ca_path,
+            store_url=Secret(store_value),
+            media=Secret(media_setting),
+            retry=retry or RetrySettings(),
+        )
+
+    @property
+    def embedded_state(self) -> Path:
+        """Where the embedded emulator keeps its users and threads: beside the store, so the
+        identities a file store maps still exist in ACS the next time the adapter opens."""
+        return store_folder(self.store_url.reveal()) / EMBEDDED_STATE_FILE
+
+    @property
+    def store_display(self) -> str:
+        """The store URL with any password masked, for logs and status output."""
+        return make_url(self.store_url.reveal()).render_as_string(hide_password=True)
+
+
+def _pick(
+    explicit: str | os.PathLike[str] | Secret | None, env: Mapping[str, str], name: str
+) -> str | None:
+    if isinstance(explicit, Secret):
+        return explicit.reveal()
+    if explicit is not None:
+        return os.fspath(explicit)
+    value = env.get(name, "")
+    return value if value.strip() else None
+
+
+def _split_pairs(value: str, setting: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for part in value.split(";"):
+        if not part.strip():
+            continue
+        name, sep, item = part.partition("=")
+        if not sep or not name.strip():
+            raise ConfigurationError(f"{setting} must be ';'-separated 'name=value' pairs")
+        pairs[name.strip().lower()] = item.strip()
+    return pairs
+
+
+def _check_ca_bundle(value: str) -> Path:
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigurationError(f"{CA_BUNDLE_ENV} does not name a readable PEM file")
+    return path.resolve()
+
+
+def _check_store_url(value: str) -> None:
+    try:
+        make_url(value)
+    except (ArgumentError, ValueError):
+        raise ConfigurationError(
+            f"{STORE_ENV} is not a valid SQLAlchemy URL (e.g. sqlite:///path.sqlite3)"
+        ) from None
+
+
+def store_folder(store_value: str) -> Path:
+    """The folder of a SQLite store file, else the working directory: where local state goes."""
+    url = make_url(store_value)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).expanduser().resolve().parent
+    return Path.cwd().resolve()
+
+
+def _default_media(store_value: str) -> str:
+    return (store_folder(store_value) / DEFAULT_MEDIA_FOLDER).as_uri()
+
+
+def _check_media(value: str) -> str:
+    error = ConfigurationError(
+        f"{MEDIA_ENV} must be a file:/// URL, an absolute folder path, an Azure Blob container "
+        "URL or an Azure Storage connection string"
+    )
+    text = value.strip()
+    if text.startswith("/"):
+        return Path(text).resolve().as_uri()
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        if parts.netloc not in ("", "localhost") or not unquote(parts.path).startswith("/"):
+            raise error
+        return text
+    if scheme in ("https", "http"):
+        if not parts.hostname:
+            raise error
+        return text
+    if "=" in text:
+        pairs = _split_pairs(text, MEDIA_ENV)
+        if pairs.keys() & _BLOB_CONNECTION_KEYS:
+            return text
+    raise error

@@ -1,0 +1,163 @@
+"""`AcsAdapter`: one object opened from settings, with everything the faces need."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from acs_adapter import (
+    AcsAdapter,
+    AcsConnection,
+    ConfigurationError,
+    IdentityDirectory,
+    Settings,
+    TokenCache,
+    UserChat,
+)
+from acs_adapter.adapter import media_signing_key
+from acs_adapter.media import LocalMediaStore
+from acs_emulator import AcsEmulator
+
+
+def _settings(emulator: AcsEmulator, tmp_path: Path) -> Settings:
+    return Settings.load(
+        connection_string=emulator.connection_string,
+        ca_bundle=emulator.ca_bundle,
+        store_url=f"sqlite:///{tmp_path}/store.sqlite3",
+        environ={},
+    )
+
+
+def _emulator_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t.name == "acs-emulator")
+
+
+def _accepts_connections(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_open_gives_every_part_wired_together(emulator: AcsEmulator, tmp_path: Path) -> None:
+    with AcsAdapter.open(_settings(emulator, tmp_path)) as adapter:
+        assert adapter.endpoint == emulator.endpoint.rstrip("/")
+        assert isinstance(adapter.directory, IdentityDirectory)
+        assert isinstance(adapter.tokens, TokenCache)
+        assert isinstance(adapter.media, LocalMediaStore)
+        assert adapter.media.root == tmp_path.resolve() / "twilio_compat_media"
+        assert adapter.emulator is None
+
+        alice = adapter.directory.acs_user_for("alice")
+        bob = adapter.directory.acs_user_for("bob")
+        assert adapter.store.identities.get("alice") == alice
+        chat = adapter.chat.as_user(alice)
+        assert isinstance(chat, UserChat)
+        thread_id = chat.create_thread("Composed", [bob]).thread.id
+        chat.send_message(thread_id, "from sync")
+
+        async def from_async() -> list[str]:
+            async with adapter.async_chat() as async_chat:
+                bobs = async_chat.as_user(bob)
+                await bobs.send_message(thread_id, "from async")
+                return [m.content or "" async for m in bobs.list_messages(thread_id)]
+
+        assert asyncio.run(from_async())[:2] == ["from async", "from sync"]
+
+
+def test_embedded_configuration_starts_and_stops_an_emulator(tmp_path: Path) -> None:
+    settings = Settings.load(
+        connection_string="embedded",
+        store_url=f"sqlite:///{tmp_path}/store.sqlite3",
+        environ={},
+    )
+    threads_before = _emulator_threads()
+    with AcsAdapter.open(settings) as adapter:
+        assert adapter.emulator is not None
+        port = adapter.emulator.port
+        assert adapter.endpoint == f"https://127.0.0.1:{port}"
+        assert adapter.ca_bundle is not None and adapter.ca_bundle.is_file()
+        assert _accepts_connections(port)
+        user = adapter.directory.acs_user_for("embedded-user")
+        thread = adapter.chat.as_user(user).create_thread("Embedded").thread
+        assert thread.created_by == user
+    assert not _accepts_connections(port)
+    assert _emulator_threads() == threads_before
+
+
+def test_embedded_state_outlives_the_adapter_beside_the_store(tmp_path: Path) -> None:
+    settings = Settings.load(
+        connection_string="embedded",
+        store_url=f"sqlite:///{tmp_path}/store.sqlite3",
+        environ={},
+    )
+    with AcsAdapter.open(settings) as first:
+        user = first.directory.acs_user_for("returning")
+        thread_id = first.chat.as_user(user).create_thread("Kept").thread.id
+    assert settings.embedded_state == tmp_path.resolve() / "twilio_compat_emulator.sqlite3"
+    assert settings.embedded_state.is_file()
+
+    with AcsAdapter.open(settings) as second:
+        assert second.directory.acs_user_for("returning") == user
+        assert second.chat.as_user(user).get_thread(thread_id).topic == "Kept"
+
+
+def test_open_reads_the_environment(
+    emulator: AcsEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACS_CONNECTION_STRING", emulator.connection_string)
+    monkeypatch.setenv("ACS_CA_BUNDLE", emulator.ca_bundle)
+    monkeypatch.setenv("TWILIO_COMPAT_STORE", f"sqlite:///{tmp_path}/env.sqlite3")
+    monkeypatch.setenv("TWILIO_COMPAT_MEDIA", (tmp_path / "env-media").as_uri())
+    with AcsAdapter.open() as adapter:
+        assert adapter.settings.ca_bundle == Path(emulator.ca_bundle).resolve()
+        assert isinstance(adapter.media, LocalMediaStore)
+        assert adapter.media.root == (tmp_path / "env-media").resolve()
+        assert adapter.directory.acs_user_for("from-env").startswith("8:acs:")
+
+
+def test_open_without_a_connection_string_says_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ACS_CONNECTION_STRING", raising=False)
+    with pytest.raises(ConfigurationError, match="ACS_CONNECTION_STRING"):
+        AcsAdapter.open()
+
+
+def test_a_part_failing_to_open_closes_those_already_open(tmp_path: Path) -> None:
+    settings = Settings.load(
+        connection_string="embedded",
+        store_url=f"sqlite:///{tmp_path}/store.sqlite3",
+        media="http://media.example.com/container?sig=abc",  # http is only for loopback hosts
+        environ={},
+    )
+    threads_before = _emulator_threads()
+    with pytest.raises(ConfigurationError, match="TWILIO_COMPAT_MEDIA") as caught:
+        AcsAdapter.open(settings)
+    assert "sig=abc" not in str(caught.value)
+    assert _emulator_threads() == threads_before
+
+
+def test_media_signing_key_is_stable_per_access_key() -> None:
+    key = base64.b64encode(b"a" * 32).decode()
+    one = AcsConnection.parse(f"endpoint=https://one.example/;accesskey={key}")
+    same_key = AcsConnection.parse(f"ENDPOINT=https://two.example;AccessKey={key}")
+    other = AcsConnection.parse(
+        f"endpoint=https://one.example/;accesskey={base64.b64encode(b'b' * 32).decode()}"
+    )
+    assert media_signing_key(one) == media_signing_key(same_key)
+    assert media_signing_key(one) != media_signing_key(other)
+    assert len(media_signing_key(one)) == 32
+    assert media_signing_key(one) != one.key_bytes
+
+
+def test_two_adapters_on_one_configuration_share_users(
+    emulator: AcsEmulator, tmp_path: Path
+) -> None:
+    settings = _settings(emulator, tmp_path)
+    with AcsAdapter.open(settings) as first, AcsAdapter.open(settings) as second:
+        assert first.directory.acs_user_for("shared") == second.directory.acs_user_for("shared")
