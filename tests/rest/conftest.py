@@ -1,0 +1,63 @@
+"""Fixtures for the REST face: the real twilio package over the shim, on the emulator."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from twilio.rest import Client
+
+from acs_adapter.adapter import AcsAdapter
+from acs_adapter.config import Settings
+from twilio_compat.rest import AcsHttpClient, AsyncAcsHttpClient, WireHandler
+
+if TYPE_CHECKING:
+    from acs_emulator import AcsEmulator
+
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "shim-auth-token"
+
+
+def adapter_settings(emulator: AcsEmulator, folder: Path) -> Settings:
+    return Settings.load(
+        connection_string=emulator.connection_string,
+        ca_bundle=emulator.ca_bundle,
+        store_url=f"sqlite:///{folder / 'store.sqlite3'}",
+        media=(folder / "media").as_uri(),
+        environ={},
+    )
+
+
+@pytest.fixture(scope="module")
+def adapter(
+    emulator: AcsEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AcsAdapter]:
+    """One adapter (and SQLite store) per test module; tests use unique names."""
+    with AcsAdapter.open(adapter_settings(emulator, tmp_path_factory.mktemp("rest"))) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def handler(adapter: AcsAdapter) -> WireHandler:
+    return WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+
+
+@pytest.fixture
+def client(handler: WireHandler) -> Client:
+    """twilio's own Client; only the http_client differs from production code."""
+    return Client(ACCOUNT_SID, AUTH_TOKEN, http_client=AcsHttpClient(handler=handler))
+
+
+@pytest.fixture
+async def async_client(handler: WireHandler) -> AsyncIterator[Client]:
+    http = AsyncAcsHttpClient(handler=handler)
+    yield Client(ACCOUNT_SID, AUTH_TOKEN, http_client=http)
+    await http.close()
+
+
+@pytest.fixture
+def unique() -> str:
+    return uuid.uuid4().hex[:12]

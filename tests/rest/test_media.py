@@ -1,0 +1,85 @@
+"""Media: upload at the Media Content Service URL, send by media_sid, fetch temporary URLs."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from acs_adapter.adapter import AcsAdapter
+from twilio_compat.rest import WireHandler
+from twilio_compat.rest.media import upload_media
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def test_upload_then_send_by_media_sid(
+    client: Client, adapter: AcsAdapter, handler: WireHandler, unique: str
+) -> None:
+    conversation = client.conversations.v1.conversations.create(unique_name=f"media-{unique}")
+    media = upload_media(
+        client, conversation.chat_service_sid, PNG, content_type="image/png", filename="car.png"
+    )
+    assert media["sid"].startswith("ME") and len(media["sid"]) == 34
+    assert (media["size"], media["content_type"], media["filename"]) == (
+        len(PNG),
+        "image/png",
+        "car.png",
+    )
+    temporary = media["links"]["content_direct_temporary"]
+    assert temporary.startswith("http://127.0.0.1:")  # the local media server, plain HTTP
+    downloaded = httpx.get(temporary)
+    assert downloaded.status_code == 200 and downloaded.content == PNG
+
+    sent = client.conversations.v1.conversations(conversation.sid).messages.create(
+        author="alice", media_sid=media["sid"]
+    )
+    assert sent.body is None
+    assert sent.media == [
+        {
+            "sid": media["sid"],
+            "size": len(PNG),
+            "content_type": "image/png",
+            "filename": "car.png",
+        }
+    ]
+    fetched = client.conversations.v1.conversations(conversation.sid).messages(sent.sid).fetch()
+    assert fetched.media[0]["sid"] == media["sid"]
+
+    # ACS-native apps see the attachment in the message metadata
+    stored = adapter.store.messages.get(sent.sid)
+    thread = adapter.store.conversations.get(conversation.sid).thread_id  # type: ignore[union-attr]
+    assert stored is not None and stored.acs_message_id and thread
+    acs = handler.core.context.service_chat().get_message(thread, stored.acs_message_id)
+    assert acs.metadata["hasAttachment"] == "true"
+    assert json.loads(acs.metadata["attachments"]) == [
+        {"sid": media["sid"], "contentType": "image/png", "filename": "car.png", "size": len(PNG)}
+    ]
+
+
+def test_media_sid_can_be_used_once_and_must_exist(client: Client, unique: str) -> None:
+    conversation = client.conversations.v1.conversations.create(unique_name=f"once-{unique}")
+    media = upload_media(client, conversation.chat_service_sid, b"abc", content_type="text/plain")
+    messages = client.conversations.v1.conversations(conversation.sid).messages
+    messages.create(media_sid=media["sid"], body="with a file")
+    with pytest.raises(TwilioRestException) as reused:
+        messages.create(media_sid=media["sid"])
+    assert reused.value.status == 400
+    with pytest.raises(TwilioRestException) as unknown:
+        messages.create(media_sid="ME" + "0" * 32)
+    assert unknown.value.status == 400
+    assert [m.body for m in messages.list()] == ["with a file"]
+
+
+def test_fetch_media_resource_and_empty_upload(client: Client) -> None:
+    service = client.conversations.v1.conversations.create().chat_service_sid
+    media = upload_media(client, service, b"hello", content_type="text/plain")
+    url = f"https://mcs.us1.twilio.com/v1/Services/{service}/Media/{media['sid']}"
+    fetched = json.loads(client.request("GET", url).text)
+    assert fetched["sid"] == media["sid"] and fetched["size"] == 5
+    with pytest.raises(TwilioRestException) as empty:
+        upload_media(client, service, b"", content_type="text/plain")
+    assert empty.value.status == 400

@@ -1,0 +1,138 @@
+"""Account and service configuration documents, including webhook configuration.
+
+ACS has nothing like them; they are JSON documents in the store. Webhook settings are kept
+here for the webhook sender to read (``webhook_settings``), under stable keys.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from twilio_compat.core import errors
+from twilio_compat.core._context import Context, dumps
+from twilio_compat.core.roles import Roles
+
+ACCOUNT_KEY = "account"
+ACCOUNT_WEBHOOKS_KEY = "webhooks"
+
+WEBHOOK_METHODS = ("GET", "POST")
+WEBHOOK_TARGETS = ("webhook", "flex")
+
+
+def service_key(service_sid: str) -> str:
+    return f"service:{service_sid}"
+
+
+def service_webhooks_key(service_sid: str) -> str:
+    return f"service-webhooks:{service_sid}"
+
+
+Document = dict[str, Any]
+
+
+class Configuration:
+    """Read and change the stored configuration documents, with Twilio's defaults."""
+
+    def __init__(self, context: Context, roles: Roles) -> None:
+        self._context = context
+        self._roles = roles
+
+    def _read(self, key: str) -> Document:
+        found = self._context.store.configuration.get(key)
+        return dict(json.loads(found.document)) if found else {}
+
+    def _write(self, key: str, changes: Document) -> Document:
+        with self._context.store.transaction() as tx:
+            found = tx.configuration.get(key)
+            document = dict(json.loads(found.document)) if found else {}
+            document.update(changes)
+            tx.configuration.put(key, dumps(document))
+        return document
+
+    # Account ---------------------------------------------------------------------------
+
+    def account(self) -> Document:
+        document: Document = {
+            "default_chat_service_sid": self._context.default_service_sid,
+            "default_messaging_service_sid": None,
+            "default_inactive_timer": None,
+            "default_closed_timer": None,
+        }
+        document.update(self._read(ACCOUNT_KEY))
+        return document
+
+    def update_account(self, changes: Document) -> Document:
+        self._write(ACCOUNT_KEY, changes)
+        return self.account()
+
+    def account_webhooks(self) -> Document:
+        document: Document = {
+            "method": "POST",
+            "filters": [],
+            "pre_webhook_url": None,
+            "post_webhook_url": None,
+            "target": "webhook",
+        }
+        document.update(self._read(ACCOUNT_WEBHOOKS_KEY))
+        return document
+
+    def update_account_webhooks(self, changes: Document) -> Document:
+        _check_webhooks(changes)
+        self._write(ACCOUNT_WEBHOOKS_KEY, changes)
+        return self.account_webhooks()
+
+    # Service ---------------------------------------------------------------------------
+
+    def service(self, service_sid: str) -> Document:
+        document: Document = {
+            "default_conversation_creator_role_sid": self._roles.default_sid(
+                service_sid, "channel admin"
+            ),
+            "default_conversation_role_sid": self._roles.default_sid(service_sid, "channel user"),
+            "default_chat_service_role_sid": self._roles.default_sid(service_sid, "service user"),
+            "reachability_enabled": False,
+        }
+        document.update(self._read(service_key(service_sid)))
+        return document
+
+    def update_service(self, service_sid: str, changes: Document) -> Document:
+        for name in (
+            "default_conversation_creator_role_sid",
+            "default_conversation_role_sid",
+            "default_chat_service_role_sid",
+        ):
+            if changes.get(name):
+                self._roles.get(service_sid, str(changes[name]))
+        if changes.get("reachability_enabled"):
+            raise errors.not_supported("Reachability (user online state)")
+        self._write(service_key(service_sid), changes)
+        return self.service(service_sid)
+
+    def service_webhooks(self, service_sid: str) -> Document:
+        document: Document = {
+            "pre_webhook_url": None,
+            "post_webhook_url": None,
+            "filters": [],
+            "method": "POST",
+        }
+        document.update(self._read(service_webhooks_key(service_sid)))
+        return document
+
+    def update_service_webhooks(self, service_sid: str, changes: Document) -> Document:
+        _check_webhooks(changes)
+        self._write(service_webhooks_key(service_sid), changes)
+        return self.service_webhooks(service_sid)
+
+
+def _check_webhooks(changes: Document) -> None:
+    method = changes.get("method")
+    if method is not None and method not in WEBHOOK_METHODS:
+        raise errors.invalid("Parameter 'Method' must be GET or POST")
+    target = changes.get("target")
+    if target is not None and target not in WEBHOOK_TARGETS:
+        raise errors.invalid("Parameter 'Target' must be webhook or flex")
+    for name in ("pre_webhook_url", "post_webhook_url"):
+        url = changes.get(name)
+        if url and not str(url).startswith(("http://", "https://")):
+            raise errors.invalid(f"Parameter '{name}' must be an http(s) URL")

@@ -1,0 +1,282 @@
+"""Conversations: a chat thread in ACS plus what Twilio keeps that ACS cannot.
+
+The thread holds members and messages; the store holds the SID, unique name, attributes, state
+and timers. The ACS topic mirrors ``friendly_name`` (falling back to the unique name, then the
+SID, because ACS needs a topic) while Twilio's own value is what callers see.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from acs_adapter.errors import Conflict, NotFound
+from acs_adapter.store.conversations import Conversation as StoredConversation
+from twilio_compat.core import errors, records
+from twilio_compat.core._context import Context, dumps, iso, now, parse_iso
+from twilio_compat.sids import is_sid, looks_like_conversation_sid, new_sid
+
+STATES = ("active", "inactive", "closed")
+_DURATION = re.compile(
+    r"^P(?:(?P<days>\d+)D)?(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+)
+MIN_INACTIVE = timedelta(minutes=1)
+MIN_CLOSED = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class ConversationFields:
+    """The Twilio fields of a create or update; None means "not given"."""
+
+    friendly_name: str | None = None
+    unique_name: str | None = None
+    attributes: str | None = None
+    state: str | None = None
+    timers_inactive: str | None = None
+    timers_closed: str | None = None
+    messaging_service_sid: str | None = None
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+
+
+def parse_duration(name: str, value: str, minimum: timedelta) -> timedelta:
+    """An ISO 8601 duration such as ``PT5M``; Twilio's timers have minimum lengths."""
+    found = _DURATION.match(value)
+    if found is None or value in ("P", "PT"):
+        raise errors.invalid(f"Parameter '{name}' must be an ISO 8601 duration such as PT10M")
+    parts = {k: int(v) for k, v in found.groupdict().items() if v}
+    length = timedelta(**parts)
+    if length < minimum:
+        raise errors.invalid(f"Parameter '{name}' must be at least {minimum}")
+    return length
+
+
+def check_unique_name(unique_name: str) -> None:
+    if looks_like_conversation_sid(unique_name):
+        raise errors.invalid(
+            "Unique name should not match conversation SID pattern CH[0-9a-f]{32}",
+            errors.UNIQUE_NAME_LOOKS_LIKE_SID,
+        )
+
+
+def unique_name_taken(unique_name: str) -> errors.TwilioApiError:
+    return errors.TwilioApiError(
+        409,
+        errors.UNIQUE_NAME_TAKEN,
+        f"Conversation with provided unique name already exists: {unique_name}",
+    )
+
+
+def _timers_document(fields: ConversationFields, start: datetime) -> str | None:
+    if fields.timers_inactive is None and fields.timers_closed is None:
+        return None
+    out: dict[str, str] = {}
+    if fields.timers_inactive is not None:
+        inactive = parse_duration("Timers.Inactive", fields.timers_inactive, MIN_INACTIVE)
+        out["inactive"] = fields.timers_inactive
+        out["date_inactive"] = iso(start + inactive)
+    if fields.timers_closed is not None:
+        closed = parse_duration("Timers.Closed", fields.timers_closed, MIN_CLOSED)
+        out["closed"] = fields.timers_closed
+        out["date_closed"] = iso(start + closed)
+    return dumps(out)
+
+
+def to_record(row: StoredConversation, at: datetime | None = None) -> records.Conversation:
+    """The Twilio view of a stored conversation; expired timers move its state on read."""
+    timers = records.Timers()
+    state = row.state
+    if row.timers:
+        doc = json.loads(row.timers)
+        timers = records.Timers(
+            inactive=doc.get("inactive"),
+            closed=doc.get("closed"),
+            date_inactive=parse_iso(doc["date_inactive"]) if "date_inactive" in doc else None,
+            date_closed=parse_iso(doc["date_closed"]) if "date_closed" in doc else None,
+        )
+        moment = at or now()
+        if timers.date_closed is not None and moment >= timers.date_closed:
+            state = "closed"
+        elif (
+            timers.date_inactive is not None
+            and moment >= timers.date_inactive
+            and state == "active"
+        ):
+            state = "inactive"
+    return records.Conversation(
+        sid=row.sid,
+        service_sid=row.scope,
+        thread_id=row.thread_id or "",
+        friendly_name=row.friendly_name,
+        unique_name=row.unique_name,
+        attributes=row.attributes,
+        state=state,
+        timers=timers,
+        messaging_service_sid=row.messaging_service_sid,
+        created_by=row.created_by,
+        date_created=row.created_at,
+        date_updated=row.updated_at,
+    )
+
+
+class Conversations:
+    """Twilio's Conversation resource over ACS threads and the store."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def stored(self, service_sid: str, key: str) -> StoredConversation:
+        """The stored conversation of a service by SID or unique name, else Twilio's 20404."""
+        found = self._context.store.conversations.find(service_sid, key) if key else None
+        if found is None:
+            raise errors.ResourceNotFound(f"/Conversations/{key}")
+        return found
+
+    def get(self, service_sid: str, sid_or_unique_name: str) -> records.Conversation:
+        return to_record(self.stored(service_sid, sid_or_unique_name))
+
+    def create(
+        self,
+        service_sid: str,
+        fields: ConversationFields,
+        *,
+        members: tuple[tuple[str, str], ...] = (),
+    ) -> records.Conversation:
+        """Create the thread, then the record; undo the thread if the record cannot be kept.
+
+        ``members`` are ``(acs_user_id, display_name)`` pairs added with the thread in the
+        same ACS request (ConversationWithParticipants).
+        """
+        from acs_adapter.records import ParticipantRecord
+
+        self._check(fields)
+        store = self._context.store
+        if fields.unique_name is not None and store.conversations.get_by_unique_name(
+            service_sid, fields.unique_name
+        ):
+            raise unique_name_taken(fields.unique_name)
+        sid = new_sid("CH")
+        created = fields.date_created or now()
+        topic = fields.friendly_name or fields.unique_name or sid
+        thread = self._context.service_chat().create_thread(
+            topic,
+            [ParticipantRecord(user_id, display_name) for user_id, display_name in members],
+            idempotency_key=sid,
+        )
+        try:
+            row = store.conversations.insert(
+                sid=sid,
+                scope=service_sid,
+                thread_id=thread.thread.id,
+                unique_name=fields.unique_name,
+                friendly_name=fields.friendly_name,
+                attributes=fields.attributes or "{}",
+                state=fields.state or "active",
+                timers=_timers_document(fields, created),
+                messaging_service_sid=fields.messaging_service_sid,
+                created_by=None,
+                created_at=created,
+                updated_at=fields.date_updated or created,
+            )
+        except BaseException as exc:
+            self._forget_thread(thread.thread.id)
+            if isinstance(exc, Conflict) and fields.unique_name is not None:
+                raise unique_name_taken(fields.unique_name) from None
+            raise
+        return to_record(row)
+
+    def update(
+        self, service_sid: str, sid_or_unique_name: str, fields: ConversationFields
+    ) -> records.Conversation:
+        self._check(fields)
+        store = self._context.store
+        row = self.stored(service_sid, sid_or_unique_name)
+        if fields.unique_name is not None and fields.unique_name != row.unique_name:
+            other = store.conversations.get_by_unique_name(service_sid, fields.unique_name)
+            if other is not None:
+                raise unique_name_taken(fields.unique_name)
+        changes: dict[str, object] = {}
+        if fields.friendly_name is not None:
+            changes["friendly_name"] = fields.friendly_name
+        if fields.unique_name is not None:
+            changes["unique_name"] = fields.unique_name or None
+        if fields.attributes is not None:
+            changes["attributes"] = fields.attributes
+        if fields.state is not None:
+            changes["state"] = fields.state
+        if fields.messaging_service_sid is not None:
+            changes["messaging_service_sid"] = fields.messaging_service_sid
+        if fields.timers_inactive is not None or fields.timers_closed is not None:
+            changes["timers"] = _timers_document(fields, now())
+        new_topic = self._topic_after(row, fields)
+        if new_topic is not None and row.thread_id:
+            self._context.service_chat().update_topic(row.thread_id, new_topic)
+        try:
+            updated = store.conversations.update(
+                row.sid,
+                updated_at=fields.date_updated,
+                **changes,  # type: ignore[arg-type]
+            )
+        except Conflict:
+            raise unique_name_taken(fields.unique_name or "") from None
+        return to_record(updated)
+
+    def delete(self, service_sid: str, sid_or_unique_name: str) -> None:
+        row = self.stored(service_sid, sid_or_unique_name)
+        if row.thread_id:
+            self._forget_thread(row.thread_id, quiet=False)
+        self._context.store.conversations.delete(row.sid)
+
+    def page(
+        self,
+        service_sid: str,
+        *,
+        state: str | None,
+        start_date: datetime | None,
+        end_date: datetime | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[records.Conversation], bool]:
+        """A slice of the service's conversations, oldest first, and whether more follow."""
+        rows = self._context.store.conversations.list(
+            service_sid,
+            state=state,
+            created_from=start_date,
+            created_before=end_date,
+            offset=offset,
+            limit=limit + 1,
+        )
+        return [to_record(row) for row in rows[:limit]], len(rows) > limit
+
+    def _check(self, fields: ConversationFields) -> None:
+        if fields.unique_name:
+            check_unique_name(fields.unique_name)
+        if fields.state is not None and fields.state not in STATES:
+            raise errors.invalid(f"Parameter 'State' must be one of: {', '.join(STATES)}")
+        if fields.messaging_service_sid and not is_sid(fields.messaging_service_sid, "MG"):
+            raise errors.invalid("Parameter 'MessagingServiceSid' must be a MG SID")
+        if fields.timers_inactive is not None:
+            parse_duration("Timers.Inactive", fields.timers_inactive, MIN_INACTIVE)
+        if fields.timers_closed is not None:
+            parse_duration("Timers.Closed", fields.timers_closed, MIN_CLOSED)
+
+    @staticmethod
+    def _topic_after(row: StoredConversation, fields: ConversationFields) -> str | None:
+        if fields.friendly_name is None and fields.unique_name is None:
+            return None
+        friendly = fields.friendly_name if fields.friendly_name is not None else row.friendly_name
+        unique = fields.unique_name if fields.unique_name is not None else row.unique_name
+        topic = friendly or unique or row.sid
+        old = row.friendly_name or row.unique_name or row.sid
+        return topic if topic != old else None
+
+    def _forget_thread(self, thread_id: str, *, quiet: bool = True) -> None:
+        try:
+            self._context.service_chat().delete_thread(thread_id)
+        except NotFound:
+            return
+        except Exception:
+            if not quiet:
+                raise

@@ -1,0 +1,97 @@
+"""Twilio's errors, raised by the core and rendered by each face in its own wire shape.
+
+Codes are the ones Twilio Conversations answers with for the same situation, so ``except``
+clauses that look at ``TwilioRestException.code`` keep working. Where ACS Chat has no
+equivalent of a Twilio feature the error says so plainly instead of pretending to succeed.
+"""
+
+from __future__ import annotations
+
+from acs_adapter import errors as adapter_errors
+
+MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
+
+# Twilio error codes used by the shim (twilio.com/docs/api/errors/<code>).
+UNKNOWN_PARAMETER = 20001
+NOT_FOUND = 20404
+THROTTLED = 20429
+INTERNAL = 20500
+UNAVAILABLE = 20503
+AUTHENTICATION = 20003
+METHOD_NOT_ALLOWED = 20004
+CONVERSATION_ATTRIBUTES_TOO_LONG = 50303
+CONVERSATION_ATTRIBUTES_INVALID = 50304
+UNIQUE_NAME_TAKEN = 50353
+UNIQUE_NAME_LOOKS_LIKE_SID = 50390
+PARTICIPANT_NOT_FOUND = 50432
+PARTICIPANT_EXISTS = 50433
+TOO_MANY_PARTICIPANTS = 50426
+USER_EXISTS = 50201
+
+
+class TwilioApiError(Exception):
+    """An error as Twilio reports it: HTTP status, Twilio code and a human message."""
+
+    def __init__(self, status: int, code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    @property
+    def more_info(self) -> str:
+        return MORE_INFO.format(code=self.code)
+
+    def as_body(self) -> dict[str, object]:
+        """Twilio's error body: ``{code, message, more_info, status}``."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "more_info": self.more_info,
+            "status": self.status,
+        }
+
+    def __repr__(self) -> str:
+        return f"TwilioApiError(status={self.status}, code={self.code}, message={self.message!r})"
+
+
+def not_found(path: str) -> TwilioApiError:
+    return TwilioApiError(404, NOT_FOUND, f"The requested resource {path} was not found")
+
+
+def invalid(message: str, code: int = UNKNOWN_PARAMETER) -> TwilioApiError:
+    """A 400 for a parameter Twilio would refuse; nothing has been written when it is raised."""
+    return TwilioApiError(400, code, message)
+
+
+def not_supported(what: str) -> TwilioApiError:
+    """A Twilio feature ACS Chat has no equivalent for: say so, never fake a success."""
+    return TwilioApiError(
+        400, UNKNOWN_PARAMETER, f"{what} is not supported on Azure Communication Services Chat"
+    )
+
+
+def from_adapter(error: adapter_errors.AdapterError, path: str) -> TwilioApiError:
+    """Translate an adapter error into the Twilio error the same situation gives on Twilio."""
+    if isinstance(error, adapter_errors.NotFound):
+        return not_found(path)
+    if isinstance(error, adapter_errors.Throttled):
+        return TwilioApiError(429, THROTTLED, "Too Many Requests")
+    if isinstance(error, adapter_errors.Unavailable):
+        return TwilioApiError(503, UNAVAILABLE, "Service Unavailable")
+    if isinstance(error, adapter_errors.InvalidInput):
+        return TwilioApiError(error.status, UNKNOWN_PARAMETER, error.message)
+    if isinstance(error, adapter_errors.Conflict):
+        return TwilioApiError(409, UNKNOWN_PARAMETER, error.message)
+    if isinstance(error, adapter_errors.Unauthorized | adapter_errors.Forbidden):
+        return TwilioApiError(
+            403, AUTHENTICATION, "Azure Communication Services refused the shim's credentials"
+        )
+    return TwilioApiError(500, INTERNAL, "Internal Server Error")
+
+
+class ResourceNotFound(TwilioApiError):
+    """Twilio's 20404; faces replace ``what`` with the path the caller asked for."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(404, NOT_FOUND, f"The requested resource {what} was not found")

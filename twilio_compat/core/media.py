@@ -1,0 +1,168 @@
+"""Chat media (``ME...``): bytes in the media store, a record in the mapping store.
+
+ACS Chat has no media upload, so a message refers to its media through metadata
+(``hasAttachment`` plus a JSON list of ``{sid, contentType, filename, size}``) that ACS-native
+apps can read too. Temporary URLs expire after Twilio's five minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterable
+
+from acs_adapter.errors import NotFound
+from acs_adapter.media.local import LocalMediaStore
+from acs_adapter.media.server import MediaServer
+from acs_adapter.store.media import MediaItem
+from twilio_compat.core import errors, records
+from twilio_compat.core._context import Context
+from twilio_compat.sids import is_sid, new_sid
+
+TEMPORARY_URL_SECONDS = 300
+ATTACHMENT_FLAG = "hasAttachment"
+ATTACHMENTS = "attachments"
+
+
+def to_record(item: MediaItem) -> records.Media:
+    return records.Media(
+        sid=item.sid,
+        service_sid=item.scope,
+        content_type=item.content_type,
+        filename=item.filename,
+        size=item.size,
+        date_created=item.created_at,
+        message_sid=item.message_sid,
+    )
+
+
+def attachments_json(items: Iterable[records.Media]) -> str:
+    """The metadata list ACS-native apps read: camelCase, as ACS metadata conventions go."""
+    return json.dumps(
+        [
+            {
+                "sid": m.sid,
+                "contentType": m.content_type,
+                "filename": m.filename,
+                "size": m.size,
+            }
+            for m in items
+        ],
+        separators=(",", ":"),
+    )
+
+
+def parse_attachments(text: str | None, service_sid: str) -> tuple[records.Media, ...]:
+    """Media summaries from the metadata list (or the store's cached copy of it)."""
+    if not text:
+        return ()
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return ()
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or not isinstance(item.get("sid"), str):
+            continue
+        out.append(
+            records.Media(
+                sid=item["sid"],
+                service_sid=service_sid,
+                content_type=str(item.get("contentType") or "application/octet-stream"),
+                filename=item.get("filename") if isinstance(item.get("filename"), str) else None,
+                size=int(item.get("size") or 0),
+                date_created=None,
+            )
+        )
+    return tuple(out)
+
+
+class MediaLibrary:
+    """Upload, find, attach and serve chat media."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._lock = threading.Lock()
+        self._server: MediaServer | None = None
+
+    def upload(
+        self, service_sid: str, data: bytes, *, content_type: str, filename: str | None
+    ) -> records.Media:
+        if not data:
+            raise errors.invalid("Media content must not be empty")
+        media_store = self._context.adapter.media
+        stored = media_store.put(data, content_type=content_type, filename=filename)
+        try:
+            item = self._context.store.media.insert(
+                sid=new_sid("ME"),
+                scope=service_sid,
+                content_type=stored.content_type,
+                size=stored.size,
+                storage_key=stored.key,
+                filename=stored.filename,
+                created_at=stored.created_at,
+            )
+        except BaseException:
+            media_store.delete(stored.key)
+            raise
+        return to_record(item)
+
+    def _item(self, service_sid: str, sid: str) -> MediaItem:
+        item = self._context.store.media.get(sid) if is_sid(sid, "ME") else None
+        if item is None or item.scope != service_sid:
+            raise errors.ResourceNotFound(f"/Services/{service_sid}/Media/{sid}")
+        return item
+
+    def get(self, service_sid: str, sid: str) -> records.Media:
+        return to_record(self._item(service_sid, sid))
+
+    def for_message(self, service_sid: str, sids: list[str]) -> list[records.Media]:
+        """The media a new message will carry: each must exist and be still unattached."""
+        found = []
+        for sid in sids:
+            item = self._context.store.media.get(sid) if is_sid(sid, "ME") else None
+            if item is None or item.scope != service_sid:
+                raise errors.invalid(f"Media {sid} was not found")
+            if item.message_sid is not None:
+                raise errors.invalid(f"Media {sid} is already attached to a message")
+            found.append(to_record(item))
+        return found
+
+    def attach(self, media: Iterable[records.Media], message_sid: str) -> None:
+        for item in media:
+            self._context.store.media.update(item.sid, message_sid=message_sid)
+
+    def temporary_url(self, media: records.Media) -> str | None:
+        item = self._context.store.media.get(media.sid)
+        if item is None:
+            return None
+        self._serve_local_files()
+        try:
+            return self._context.adapter.media.temporary_url(
+                item.storage_key, ttl_seconds=TEMPORARY_URL_SECONDS
+            )
+        except NotFound:
+            return None
+
+    def _serve_local_files(self) -> None:
+        """A local media store without a public URL needs its own server for links to work."""
+        store = self._context.adapter.media
+        if not isinstance(store, LocalMediaStore) or store.base_url is not None:
+            return
+        with self._lock:
+            if store.base_url is None:
+                self._server = store.serve()
+
+    def close(self) -> None:
+        """Stop the media server this library started, if any."""
+        with self._lock:
+            if self._server is not None:
+                self._server.stop()
+                self._server = None
+
+    def delete(self, service_sid: str, sid: str) -> None:
+        item = self._item(service_sid, sid)
+        with contextlib.suppress(NotFound):
+            self._context.adapter.media.delete(item.storage_key)
+        self._context.store.media.delete(item.sid)

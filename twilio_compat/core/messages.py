@@ -1,0 +1,346 @@
+"""Messages: ACS chat messages with Twilio's SIDs, indices, authors, attributes and media.
+
+ACS lists messages only newest-first from a start time, so the store doubles as a read-through
+cache of every message (body, attributes, author, media, index, ACS id, dates). Before each
+read, one ``list_messages(start_time=<last sync>)`` call brings in what changed since: messages
+created (also by ACS-native clients, which get the next index when first seen), edited or
+deleted. Any page of a conversation is then one store query, whatever its depth.
+
+Indices are reserved before sending and carried in the message metadata, so a message seen by
+a sync before its sender recorded it still gets the index it was sent with. System messages
+(participant added, topic updated...) get no index; deleted messages leave a gap, as on Twilio.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from acs_adapter.errors import Conflict, NotFound
+from acs_adapter.store.messages import Message as StoredMessage
+from twilio_compat.core import errors, records
+from twilio_compat.core._context import Context, iso, now, parse_iso
+from twilio_compat.core.media import (
+    ATTACHMENT_FLAG,
+    ATTACHMENTS,
+    MediaLibrary,
+    attachments_json,
+    parse_attachments,
+)
+from twilio_compat.core.participants import Participants
+from twilio_compat.sids import is_sid, new_sid
+
+if TYPE_CHECKING:
+    from acs_adapter.chat import UserChat
+    from acs_adapter.records import MessageRecord
+    from acs_adapter.store.conversations import Conversation as StoredConversation
+
+# Metadata keys the shim writes on ACS messages.
+SID_KEY = "twilioSid"
+INDEX_KEY = "twilioIndex"
+ATTRIBUTES_KEY = "twilioAttributes"
+AUTHOR_KEY = "twilioAuthor"
+NO_BODY_KEY = "twilioNoBody"
+
+DEFAULT_AUTHOR = "system"
+SYNC_PAGE_SIZE = 200
+SYNC_OVERLAP = timedelta(seconds=5)
+"""Each sync starts this long before the previous one did, so clock skew loses nothing;
+re-reading a message that is already cached changes nothing."""
+
+
+@dataclass(frozen=True)
+class MessageFields:
+    """The Twilio fields of a message create or update; None means "not given"."""
+
+    author: str | None = None
+    body: str | None = None
+    attributes: str | None = None
+    media_sids: tuple[str, ...] = ()
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+
+
+def sync_cursor(conversation_sid: str) -> str:
+    return f"messages-sync:{conversation_sid}"
+
+
+class Messages:
+    """Twilio's Message resource over ACS messages and the store's message cache."""
+
+    def __init__(self, context: Context, participants: Participants, media: MediaLibrary) -> None:
+        self._context = context
+        self._participants = participants
+        self._media = media
+
+    # -- reading --------------------------------------------------------------------
+
+    def conversation(self, service_sid: str, key: str) -> StoredConversation:
+        return self._participants.conversation(service_sid, key)
+
+    def get(self, service_sid: str, conversation_key: str, sid: str) -> records.Message:
+        conversation = self.conversation(service_sid, conversation_key)
+        self.sync(conversation)
+        row = self._stored(conversation, sid)
+        return self._records(conversation, [row])[0]
+
+    def page(
+        self,
+        service_sid: str,
+        conversation_key: str,
+        *,
+        newest_first: bool,
+        after_index: int | None,
+        limit: int,
+    ) -> tuple[list[records.Message], bool]:
+        """A page in index order starting past ``after_index``, and whether more follow."""
+        conversation = self.conversation(service_sid, conversation_key)
+        self.sync(conversation)
+        store = self._context.store.messages
+        if newest_first:
+            if after_index is not None and after_index <= 0:
+                return [], False
+            upper = None if after_index is None else after_index - 1
+            rows = store.list(conversation.sid, to_index=upper, newest_first=True, limit=limit + 1)
+        else:
+            lower = None if after_index is None else after_index + 1
+            rows = store.list(conversation.sid, from_index=lower, limit=limit + 1)
+        return self._records(conversation, rows[:limit]), len(rows) > limit
+
+    def count_after(self, conversation: StoredConversation, index: int | None) -> int:
+        """Messages past a read horizon (all of them when nothing was read)."""
+        low = None if index is None else index + 1
+        return self._context.store.messages.count(conversation.sid, from_index=low)
+
+    def _stored(self, conversation: StoredConversation, sid: str) -> StoredMessage:
+        row = self._context.store.messages.get(sid) if is_sid(sid, "IM") else None
+        if row is None or row.conversation_sid != conversation.sid:
+            raise errors.ResourceNotFound(f"/Conversations/{conversation.sid}/Messages/{sid}")
+        return row
+
+    def _records(
+        self,
+        conversation: StoredConversation,
+        rows: list[StoredMessage],
+        participant_sids: dict[str, str] | None = None,
+    ) -> list[records.Message]:
+        """Twilio's view of cached messages; ``participant_sids`` maps authors when known."""
+        known = dict(participant_sids or {})
+        missing = {row.author for row in rows if row.author} - set(known)
+        if missing:
+            members = self._context.store.participants.list(conversation.sid, limit=1000)
+            known.update({p.identity: p.sid for p in members if p.identity in missing})
+        return [
+            records.Message(
+                sid=row.sid,
+                conversation_sid=row.conversation_sid,
+                service_sid=conversation.scope,
+                index=row.index,
+                author=row.author,
+                body=row.body,
+                attributes=row.attributes or "{}",
+                media=parse_attachments(row.media, conversation.scope),
+                participant_sid=known.get(row.author or "") or None,
+                date_created=row.created_at,
+                date_updated=row.updated_at,
+            )
+            for row in rows
+        ]
+
+    # -- the read-through cache --------------------------------------------------------
+
+    def sync(self, conversation: StoredConversation) -> None:
+        """Bring the cache up to date with one ``list_messages`` call (more only if busy)."""
+        if not conversation.thread_id:
+            return
+        store = self._context.store
+        name = sync_cursor(conversation.sid)
+        cursor = store.cursors.get(name)
+        started = now()
+        start_time = parse_iso(cursor.value) - SYNC_OVERLAP if cursor else None
+        changed = list(
+            self._context.service_chat().list_messages(
+                conversation.thread_id, page_size=SYNC_PAGE_SIZE, start_time=start_time
+            )
+        )
+        for message in sorted(changed, key=lambda m: m.sequence_id):
+            if message.type in ("text", "html"):
+                self._absorb(conversation, message)
+        store.cursors.put(name, iso(started))
+
+    def _absorb(self, conversation: StoredConversation, message: MessageRecord) -> None:
+        store = self._context.store.messages
+        row = store.get_by_acs_message_id(conversation.sid, message.id)
+        if message.deleted_on is not None:
+            if row is not None:
+                store.delete(row.sid)
+            return
+        metadata = dict(message.metadata)
+        body = None if metadata.get(NO_BODY_KEY) == "true" else message.content
+        attributes = metadata.get(ATTRIBUTES_KEY, "{}")
+        media = metadata.get(ATTACHMENTS) if metadata.get(ATTACHMENT_FLAG) == "true" else None
+        if row is not None:
+            # ACS times have whole seconds, so compare what changed rather than when.
+            author = metadata.get(AUTHOR_KEY, row.author)
+            cached = (row.body, row.attributes or "{}", row.media, row.author)
+            fresh = (body, _json_or_empty(attributes), media, author)
+            if message.edited_on is not None and cached != fresh:
+                store.update(
+                    row.sid,
+                    body=body,
+                    attributes=fresh[1],
+                    media=media,
+                    author=author,
+                    updated_at=max(message.edited_on, row.updated_at),
+                )
+            return
+        author = metadata.get(AUTHOR_KEY) or self._author_of(message)
+        sid = metadata.get(SID_KEY)
+        index_text = metadata.get(INDEX_KEY, "")
+        known = sid is not None and is_sid(sid, "IM") and index_text.isdigit()
+        try:
+            store.insert(
+                sid=sid if known and sid else new_sid("IM"),
+                conversation_sid=conversation.sid,
+                index=int(index_text) if known else None,
+                acs_message_id=message.id,
+                author=author,
+                created_at=message.created_on,
+                updated_at=message.edited_on or message.created_on,
+                body=body,
+                attributes=_json_or_empty(attributes),
+                media=media,
+            )
+        except Conflict:
+            return  # its sender (or another sync) recorded it first
+
+    def _author_of(self, message: MessageRecord) -> str | None:
+        if message.sender_id:
+            identity = self._context.adapter.directory.identity_for(message.sender_id)
+            if identity is not None:
+                return identity
+        return message.sender_display_name or message.sender_id
+
+    # -- writing -----------------------------------------------------------------------
+
+    def create(
+        self, service_sid: str, conversation_key: str, fields: MessageFields
+    ) -> records.Message:
+        """Send one ACS message (one request) and record it; retries never duplicate it."""
+        conversation = self.conversation(service_sid, conversation_key)
+        media = self._media.for_message(service_sid, list(fields.media_sids))
+        if not fields.body and not media:
+            raise errors.invalid("Missing required parameter Body or MediaSid in the post body")
+        author = fields.author or DEFAULT_AUTHOR
+        store = self._context.store
+        member = store.participants.get_by_identity(conversation.sid, author)
+        sender = member.acs_user_id if member and member.acs_user_id else None
+        sid = new_sid("IM")
+        index = store.messages.allocate_index(conversation.sid)
+        metadata = {SID_KEY: sid, INDEX_KEY: str(index)}
+        if fields.attributes is not None:
+            metadata[ATTRIBUTES_KEY] = fields.attributes
+        if sender is None:
+            metadata[AUTHOR_KEY] = author
+        if media:
+            metadata[ATTACHMENT_FLAG] = "true"
+            metadata[ATTACHMENTS] = attachments_json(media)
+        content = fields.body or ""
+        if not content:
+            metadata[NO_BODY_KEY] = "true"
+            content = ", ".join(m.filename or m.sid for m in media)
+        chat = self._context.chat_as(sender) if sender else self._context.service_chat()
+        acs_id = chat.send_message(
+            conversation.thread_id or "",
+            content,
+            sender_display_name=author,
+            metadata=metadata,
+            idempotency_key=sid,
+        )
+        created = fields.date_created or now()
+        try:
+            row = store.messages.insert(
+                sid=sid,
+                conversation_sid=conversation.sid,
+                index=index,
+                acs_message_id=acs_id,
+                author=author,
+                created_at=created,
+                updated_at=fields.date_updated or created,
+                body=fields.body or None,
+                attributes=fields.attributes or "{}",
+                media=attachments_json(media) if media else None,
+            )
+        except Conflict:
+            existing = store.messages.get(sid)
+            if existing is None:
+                raise
+            row = existing
+        self._media.attach(media, sid)
+        known = {author: member.sid} if member else {author: ""}
+        return self._records(conversation, [row], known)[0]
+
+    def update(
+        self, service_sid: str, conversation_key: str, sid: str, fields: MessageFields
+    ) -> records.Message:
+        conversation = self.conversation(service_sid, conversation_key)
+        self.sync(conversation)
+        row = self._stored(conversation, sid)
+        metadata: dict[str, str] = {}
+        if fields.attributes is not None:
+            metadata[ATTRIBUTES_KEY] = fields.attributes
+        if fields.author is not None:
+            metadata[AUTHOR_KEY] = fields.author
+        content = fields.body if fields.body else None
+        if row.acs_message_id and conversation.thread_id and (content or metadata):
+            chat = self._sender_chat(conversation, row)
+            chat.update_message(
+                conversation.thread_id,
+                row.acs_message_id,
+                content=content,
+                metadata=metadata or None,
+            )
+        changes: dict[str, object] = {}
+        if fields.body is not None:
+            changes["body"] = fields.body
+        if fields.attributes is not None:
+            changes["attributes"] = fields.attributes
+        if fields.author is not None:
+            changes["author"] = fields.author
+        updated = self._context.store.messages.update(
+            row.sid,
+            updated_at=fields.date_updated,
+            **changes,  # type: ignore[arg-type]
+        )
+        return self._records(conversation, [updated])[0]
+
+    def delete(self, service_sid: str, conversation_key: str, sid: str) -> None:
+        conversation = self.conversation(service_sid, conversation_key)
+        self.sync(conversation)
+        row = self._stored(conversation, sid)
+        if row.acs_message_id and conversation.thread_id:
+            with contextlib.suppress(NotFound):
+                self._sender_chat(conversation, row).delete_message(
+                    conversation.thread_id, row.acs_message_id
+                )
+        self._context.store.messages.delete(row.sid)
+
+    def _sender_chat(self, conversation: StoredConversation, row: StoredMessage) -> UserChat:
+        """ACS lets only a message's sender edit or delete it: act as that user."""
+        message = self._context.service_chat().get_message(
+            conversation.thread_id or "", row.acs_message_id or ""
+        )
+        if message.sender_id and message.sender_id != self._context.service_user:
+            return self._context.chat_as(message.sender_id)
+        return self._context.service_chat()
+
+
+def _json_or_empty(text: str) -> str:
+    try:
+        json.loads(text)
+    except ValueError:
+        return "{}"
+    return text

@@ -1,0 +1,246 @@
+"""Participants: chat members of a conversation, each an ACS user found via the directory.
+
+The service user adds and removes members (it is in every thread); the store keeps Twilio's
+participant SID, attributes, role and read horizon. Only chat participants exist on ACS.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from acs_adapter.errors import AdapterError, Conflict, NotFound
+from acs_adapter.records import ParticipantRecord
+from acs_adapter.store.participants import Participant as StoredParticipant
+from twilio_compat.core import errors, records
+from twilio_compat.core._context import SERVICE_IDENTITY, Context
+from twilio_compat.core.conversations import ConversationFields, Conversations
+from twilio_compat.sids import is_sid, new_sid
+
+if TYPE_CHECKING:
+    from acs_adapter.store.conversations import Conversation as StoredConversation
+
+IDENTITY_MAX = 256
+
+
+@dataclass(frozen=True)
+class ParticipantFields:
+    """The Twilio fields of a participant create or update; None means "not given"."""
+
+    identity: str | None = None
+    attributes: str | None = None
+    role_sid: str | None = None
+    last_read_message_index: int | None = None
+    last_read_timestamp: datetime | None = None
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+
+
+def check_identity(identity: str) -> str:
+    if not identity:
+        raise errors.invalid("Missing required parameter Identity in the post body")
+    if len(identity) > IDENTITY_MAX:
+        raise errors.invalid(f"Parameter 'Identity' is longer than {IDENTITY_MAX} characters")
+    if identity == SERVICE_IDENTITY or "\x00" in identity:
+        raise errors.invalid("Parameter 'Identity' is not a valid identity")
+    return identity
+
+
+def already_exists(identity: str) -> errors.TwilioApiError:
+    return errors.TwilioApiError(
+        409, errors.PARTICIPANT_EXISTS, f"Participant already exists: {identity}"
+    )
+
+
+def to_record(row: StoredParticipant, service_sid: str) -> records.Participant:
+    return records.Participant(
+        sid=row.sid,
+        conversation_sid=row.conversation_sid,
+        service_sid=service_sid,
+        identity=row.identity,
+        attributes=row.attributes,
+        role_sid=row.role_sid,
+        last_read_message_index=row.last_read_index,
+        last_read_timestamp=row.last_read_at,
+        date_created=row.created_at,
+        date_updated=row.updated_at,
+    )
+
+
+class Participants:
+    """Twilio's Participant resource over ACS thread membership and the store."""
+
+    def __init__(self, context: Context, conversations: Conversations) -> None:
+        self._context = context
+        self._conversations = conversations
+
+    def conversation(self, service_sid: str, key: str) -> StoredConversation:
+        return self._conversations.stored(service_sid, key)
+
+    def _stored(self, conversation: StoredConversation, key: str) -> StoredParticipant:
+        store = self._context.store
+        found = None
+        if is_sid(key, "MB"):
+            found = store.participants.get(key)
+            if found is not None and found.conversation_sid != conversation.sid:
+                found = None
+        if found is None and key and len(key) <= IDENTITY_MAX:
+            found = store.participants.get_by_identity(conversation.sid, key)
+        if found is None:
+            raise errors.ResourceNotFound(f"/Conversations/{conversation.sid}/Participants/{key}")
+        return found
+
+    def get(self, service_sid: str, conversation_key: str, key: str) -> records.Participant:
+        conversation = self.conversation(service_sid, conversation_key)
+        return to_record(self._stored(conversation, key), service_sid)
+
+    def create(
+        self, service_sid: str, conversation_key: str, fields: ParticipantFields
+    ) -> records.Participant:
+        """Add a chat participant: the ACS user joins the thread, then the record is kept."""
+        conversation = self.conversation(service_sid, conversation_key)
+        identity = check_identity(fields.identity or "")
+        store = self._context.store
+        if store.participants.get_by_identity(conversation.sid, identity) is not None:
+            raise already_exists(identity)
+        self._check_role(service_sid, fields.role_sid)
+        acs_user = self._context.adapter.directory.acs_user_for(identity)
+        thread_id = conversation.thread_id or ""
+        refused = self._context.service_chat().add_participants(
+            thread_id, [ParticipantRecord(acs_user, identity)]
+        )
+        if refused:
+            raise errors.invalid(f"ACS refused the participant: {refused[0].message or ''}")
+        try:
+            row = store.participants.insert(
+                sid=new_sid("MB"),
+                conversation_sid=conversation.sid,
+                identity=identity,
+                acs_user_id=acs_user,
+                attributes=fields.attributes or "{}",
+                role_sid=fields.role_sid,
+                created_at=fields.date_created,
+                updated_at=fields.date_updated,
+            )
+        except Conflict:
+            # Another writer added the same identity first; the thread already has the member.
+            raise already_exists(identity) from None
+        except BaseException:
+            self._leave_quietly(thread_id, acs_user)
+            raise
+        self._ensure_user(service_sid, identity)
+        return to_record(row, service_sid)
+
+    def create_conversation_with(
+        self, service_sid: str, fields: ConversationFields, identities: list[str]
+    ) -> records.Conversation:
+        """ConversationWithParticipants: one ACS request creates the thread with its members."""
+        for identity in identities:
+            check_identity(identity)
+        if len(set(identities)) != len(identities):
+            raise errors.invalid("Each Participant identity may appear only once")
+        directory = self._context.adapter.directory
+        members = tuple((directory.acs_user_for(identity), identity) for identity in identities)
+        conversation = self._conversations.create(service_sid, fields, members=members)
+        try:
+            with self._context.store.transaction() as tx:
+                for acs_user, identity in members:
+                    tx.participants.insert(
+                        sid=new_sid("MB"),
+                        conversation_sid=conversation.sid,
+                        identity=identity,
+                        acs_user_id=acs_user,
+                    )
+        except BaseException:
+            self._conversations.delete(service_sid, conversation.sid)
+            raise
+        for identity in identities:
+            self._ensure_user(service_sid, identity)
+        return conversation
+
+    def update(
+        self, service_sid: str, conversation_key: str, key: str, fields: ParticipantFields
+    ) -> records.Participant:
+        conversation = self.conversation(service_sid, conversation_key)
+        row = self._stored(conversation, key)
+        if fields.identity is not None and fields.identity != row.identity:
+            raise errors.not_supported("Changing the identity of a chat participant")
+        self._check_role(service_sid, fields.role_sid)
+        changes: dict[str, object] = {}
+        if fields.attributes is not None:
+            changes["attributes"] = fields.attributes
+        if fields.role_sid is not None:
+            changes["role_sid"] = fields.role_sid
+        if fields.last_read_timestamp is not None:
+            changes["last_read_at"] = fields.last_read_timestamp
+        if fields.last_read_message_index is not None:
+            changes["last_read_index"] = fields.last_read_message_index
+        updated = self._context.store.participants.update(
+            row.sid,
+            updated_at=fields.date_updated,
+            **changes,  # type: ignore[arg-type]
+        )
+        if fields.last_read_message_index is not None and row.acs_user_id:
+            self._send_read_receipt(conversation, row.acs_user_id, fields.last_read_message_index)
+        return to_record(updated, service_sid)
+
+    def delete(self, service_sid: str, conversation_key: str, key: str) -> None:
+        conversation = self.conversation(service_sid, conversation_key)
+        row = self._stored(conversation, key)
+        if row.acs_user_id and conversation.thread_id:
+            with contextlib.suppress(NotFound):
+                self._context.service_chat().remove_participant(
+                    conversation.thread_id, row.acs_user_id
+                )
+        self._context.store.participants.delete(row.sid)
+
+    def page(
+        self, service_sid: str, conversation_key: str, *, offset: int, limit: int
+    ) -> tuple[list[records.Participant], bool]:
+        conversation = self.conversation(service_sid, conversation_key)
+        rows = self._context.store.participants.list(
+            conversation.sid, offset=offset, limit=limit + 1
+        )
+        return [to_record(row, service_sid) for row in rows[:limit]], len(rows) > limit
+
+    def _ensure_user(self, service_sid: str, identity: str) -> None:
+        """Twilio creates the identity's User when it first joins a conversation."""
+        users = self._context.store.users
+        if users.get_by_identity(service_sid, identity) is None:
+            with contextlib.suppress(Conflict):  # created meanwhile by another request
+                users.insert(sid=new_sid("US"), scope=service_sid, identity=identity)
+
+    def _check_role(self, service_sid: str, role_sid: str | None) -> None:
+        if role_sid is None:
+            return
+        if not is_sid(role_sid, "RL"):
+            raise errors.invalid("Parameter 'RoleSid' must be a RL SID")
+        from twilio_compat.core.roles import Roles
+
+        Roles(self._context).get(service_sid, role_sid)
+
+    def _send_read_receipt(
+        self, conversation: StoredConversation, acs_user_id: str, index: int
+    ) -> None:
+        """Tell ACS too, so native clients see the read horizon; the store stays the truth.
+
+        ACS refuses receipts in threads over 20 members and for unknown messages, which must
+        not fail the Twilio call.
+        """
+        target = self._context.store.messages.at_or_before(conversation.sid, index)
+        if target is None or not target.acs_message_id or not conversation.thread_id:
+            return
+        try:
+            self._context.chat_as(acs_user_id).send_read_receipt(
+                conversation.thread_id, target.acs_message_id
+            )
+        except AdapterError:
+            return
+
+    def _leave_quietly(self, thread_id: str, acs_user: str) -> None:
+        try:
+            self._context.service_chat().remove_participant(thread_id, acs_user)
+        except AdapterError:
+            return

@@ -1,0 +1,197 @@
+"""Users (``US...``) and what each user sees of their conversations.
+
+A user is an identity's profile within a service; Twilio creates one implicitly when an
+identity first joins a conversation, and so does the shim. A user's conversations are the
+conversations the identity participates in, with its read horizon, unread count and
+notification level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from acs_adapter.errors import Conflict
+from acs_adapter.store.users import User as StoredUser
+from twilio_compat.core import errors, records
+from twilio_compat.core._context import Context
+from twilio_compat.core.conversations import to_record as conversation_record
+from twilio_compat.core.messages import Messages
+from twilio_compat.core.participants import (
+    IDENTITY_MAX,
+    ParticipantFields,
+    Participants,
+    check_identity,
+)
+from twilio_compat.core.participants import to_record as participant_record
+from twilio_compat.sids import is_sid, new_sid
+
+NOTIFICATION_LEVELS = ("default", "muted")
+
+
+@dataclass(frozen=True)
+class UserFields:
+    identity: str | None = None
+    friendly_name: str | None = None
+    attributes: str | None = None
+    role_sid: str | None = None
+
+
+def to_record(row: StoredUser) -> records.User:
+    return records.User(
+        sid=row.sid,
+        service_sid=row.scope,
+        identity=row.identity,
+        friendly_name=row.friendly_name,
+        attributes=row.attributes,
+        role_sid=row.role_sid,
+        date_created=row.created_at,
+        date_updated=row.updated_at,
+    )
+
+
+class Users:
+    """Twilio's User and UserConversation resources, and ParticipantConversations."""
+
+    def __init__(self, context: Context, participants: Participants, messages: Messages) -> None:
+        self._context = context
+        self._participants = participants
+        self._messages = messages
+
+    def _stored(self, service_sid: str, key: str) -> StoredUser:
+        store = self._context.store.users
+        found = store.get(key) if is_sid(key, "US") else None
+        if found is not None and found.scope != service_sid:
+            found = None
+        if found is None and key and len(key) <= IDENTITY_MAX:
+            found = store.get_by_identity(service_sid, key)
+        if found is None:
+            raise errors.ResourceNotFound(f"/Users/{key}")
+        return found
+
+    def get(self, service_sid: str, key: str) -> records.User:
+        return to_record(self._stored(service_sid, key))
+
+    def create(self, service_sid: str, fields: UserFields) -> records.User:
+        identity = check_identity(fields.identity or "")
+        self._check_role(service_sid, fields.role_sid)
+        store = self._context.store.users
+        if store.get_by_identity(service_sid, identity) is not None:
+            raise errors.TwilioApiError(409, errors.USER_EXISTS, f"User already exists: {identity}")
+        try:
+            row = store.insert(
+                sid=new_sid("US"),
+                scope=service_sid,
+                identity=identity,
+                friendly_name=fields.friendly_name,
+                attributes=fields.attributes or "{}",
+                role_sid=fields.role_sid,
+            )
+        except Conflict:
+            raise errors.TwilioApiError(
+                409, errors.USER_EXISTS, f"User already exists: {identity}"
+            ) from None
+        return to_record(row)
+
+    def update(self, service_sid: str, key: str, fields: UserFields) -> records.User:
+        row = self._stored(service_sid, key)
+        self._check_role(service_sid, fields.role_sid)
+        changes: dict[str, object] = {}
+        if fields.friendly_name is not None:
+            changes["friendly_name"] = fields.friendly_name
+        if fields.attributes is not None:
+            changes["attributes"] = fields.attributes
+        if fields.role_sid is not None:
+            changes["role_sid"] = fields.role_sid
+        updated = self._context.store.users.update(row.sid, **changes)  # type: ignore[arg-type]
+        return to_record(updated)
+
+    def delete(self, service_sid: str, key: str) -> None:
+        row = self._stored(service_sid, key)
+        self._context.store.users.delete(row.sid)
+
+    def page(self, service_sid: str, *, offset: int, limit: int) -> tuple[list[records.User], bool]:
+        rows = self._context.store.users.list(service_sid, offset=offset, limit=limit + 1)
+        return [to_record(r) for r in rows[:limit]], len(rows) > limit
+
+    # -- what a user (or any identity) sees of its conversations ----------------------
+
+    def conversations_of(
+        self, service_sid: str, identity: str, *, offset: int, limit: int
+    ) -> tuple[list[records.UserConversation], bool]:
+        store = self._context.store
+        rows = store.conversations.list(
+            service_sid, participant_identity=identity, offset=offset, limit=limit + 1
+        )
+        user = store.users.get_by_identity(service_sid, identity)
+        items = [self._view(service_sid, identity, row.sid, user) for row in rows[:limit]]
+        return items, len(rows) > limit
+
+    def user_conversations(
+        self, service_sid: str, user_key: str, *, offset: int, limit: int
+    ) -> tuple[list[records.UserConversation], bool]:
+        user = self._stored(service_sid, user_key)
+        return self.conversations_of(service_sid, user.identity, offset=offset, limit=limit)
+
+    def user_conversation(
+        self, service_sid: str, user_key: str, conversation_key: str
+    ) -> records.UserConversation:
+        user = self._stored(service_sid, user_key)
+        conversation = self._participants.conversation(service_sid, conversation_key)
+        return self._view(service_sid, user.identity, conversation.sid, user)
+
+    def update_user_conversation(
+        self,
+        service_sid: str,
+        user_key: str,
+        conversation_key: str,
+        *,
+        notification_level: str | None,
+        read: ParticipantFields,
+    ) -> records.UserConversation:
+        user = self._stored(service_sid, user_key)
+        view = self.user_conversation(service_sid, user_key, conversation_key)
+        if notification_level is not None:
+            if notification_level not in NOTIFICATION_LEVELS:
+                raise errors.invalid("Parameter 'NotificationLevel' must be default or muted")
+            self._context.store.user_conversations.set(
+                user.identity, view.conversation.sid, notification_level=notification_level
+            )
+        if read.last_read_message_index is not None or read.last_read_timestamp is not None:
+            self._participants.update(
+                service_sid, view.conversation.sid, view.participant.sid, read
+            )
+        return self._view(service_sid, user.identity, view.conversation.sid, user)
+
+    def leave(self, service_sid: str, user_key: str, conversation_key: str) -> None:
+        view = self.user_conversation(service_sid, user_key, conversation_key)
+        self._participants.delete(service_sid, view.conversation.sid, view.participant.sid)
+
+    def _view(
+        self, service_sid: str, identity: str, conversation_sid: str, user: StoredUser | None
+    ) -> records.UserConversation:
+        store = self._context.store
+        conversation = store.conversations.get(conversation_sid)
+        member = store.participants.get_by_identity(conversation_sid, identity)
+        if conversation is None or member is None:
+            raise errors.ResourceNotFound(f"/Users/{identity}/Conversations/{conversation_sid}")
+        unread = None
+        if member.last_read_index is not None:
+            self._messages.sync(conversation)
+            unread = self._messages.count_after(conversation, member.last_read_index)
+        setting = store.user_conversations.get(identity, conversation_sid)
+        return records.UserConversation(
+            user=to_record(user) if user else None,
+            conversation=conversation_record(conversation),
+            participant=participant_record(member, service_sid),
+            unread_messages_count=unread,
+            notification_level=setting.notification_level if setting else "default",
+        )
+
+    def _check_role(self, service_sid: str, role_sid: str | None) -> None:
+        if role_sid is None:
+            return
+        if not is_sid(role_sid, "RL"):
+            raise errors.invalid("Parameter 'RoleSid' must be a RL SID")
+        from twilio_compat.core.roles import Roles
+
+        Roles(self._context).get(service_sid, role_sid)

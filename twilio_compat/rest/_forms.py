@@ -1,0 +1,138 @@
+"""Read and validate Twilio's form-encoded parameters before anything is written.
+
+Every accessor raises Twilio's 400 with the parameter's wire name, so bad input fails the way
+it does on Twilio and leaves the store and ACS untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+
+from twilio_compat.core import errors
+
+PAGING = ("PageSize", "Page", "PageToken")
+
+
+class Form:
+    """The parameters of one request (query or body), keyed by Twilio wire name."""
+
+    def __init__(self, values: Mapping[str, list[str]], allowed: Iterable[str]) -> None:
+        self._values = dict(values)
+        allowed_set = set(allowed)
+        for name in self._values:
+            if name not in allowed_set:
+                raise errors.invalid(f"Unknown parameter: {name}")
+
+    def has(self, name: str) -> bool:
+        return name in self._values
+
+    def text(self, name: str, *, max_length: int | None = None) -> str | None:
+        """The single value of ``name``, or None when it was not sent."""
+        values = self._values.get(name)
+        if values is None:
+            return None
+        if len(values) != 1:
+            raise errors.invalid(f"Parameter '{name}' must be given once")
+        value = values[0]
+        if max_length is not None and len(value) > max_length:
+            raise errors.invalid(f"Parameter '{name}' is longer than {max_length} characters")
+        return value
+
+    def required(self, name: str, *, max_length: int | None = None) -> str:
+        value = self.text(name, max_length=max_length)
+        if value is None or value == "":
+            raise errors.invalid(f"Missing required parameter {name} in the post body")
+        return value
+
+    def many(self, name: str) -> list[str]:
+        """A repeated parameter (``Filters=a&Filters=b``); empty when not sent."""
+        return list(self._values.get(name, []))
+
+    def json_text(
+        self,
+        name: str,
+        *,
+        max_bytes: int,
+        invalid_code: int = errors.UNKNOWN_PARAMETER,
+        too_long_code: int = errors.UNKNOWN_PARAMETER,
+    ) -> str | None:
+        """A JSON document kept as the exact string the caller sent (Twilio echoes it back)."""
+        value = self.text(name)
+        if value is None:
+            return None
+        if len(value.encode("utf-8")) > max_bytes:
+            raise errors.invalid(
+                f"Parameter '{name}' is larger than {max_bytes // 1024}KB", too_long_code
+            )
+        try:
+            json.loads(value)
+        except ValueError:
+            raise errors.invalid(f"Parameter '{name}' is not valid JSON", invalid_code) from None
+        return value
+
+    def integer(self, name: str, *, minimum: int | None = None) -> int | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            raise errors.invalid(f"Parameter '{name}' must be an integer") from None
+        if minimum is not None and number < minimum:
+            raise errors.invalid(f"Parameter '{name}' must be at least {minimum}")
+        return number
+
+    def boolean(self, name: str) -> bool | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        lowered = value.lower()
+        if lowered not in ("true", "false"):
+            raise errors.invalid(f"Parameter '{name}' must be true or false")
+        return lowered == "true"
+
+    def choice(self, name: str, choices: Iterable[str], *, fold_case: bool = False) -> str | None:
+        value = self.text(name)
+        if value is None:
+            return None
+        options = tuple(choices)
+        candidate = value.lower() if fold_case else value
+        if candidate not in options:
+            raise errors.invalid(f"Parameter '{name}' must be one of: {', '.join(options)}")
+        return candidate
+
+    def timestamp(self, name: str) -> datetime | None:
+        """An ISO 8601 date-time (twilio-python sends ``%Y-%m-%dT%H:%M:%SZ``), as aware UTC."""
+        value = self.text(name)
+        if value is None:
+            return None
+        return parse_timestamp(name, value)
+
+    def reject(self, names: Iterable[str], what: str) -> None:
+        """Refuse Twilio parameters that have no ACS equivalent (never ignore them silently)."""
+        for name in names:
+            if name in self._values:
+                raise errors.not_supported(f"{what} ('{name}')")
+
+    def page_size(self, *, default: int = 50, maximum: int = 50) -> int:
+        size = self.integer("PageSize", minimum=1)
+        if size is None:
+            return default
+        if size > maximum:
+            raise errors.invalid(f"Parameter 'PageSize' must be at most {maximum}")
+        return size
+
+
+def parse_timestamp(name: str, value: str) -> datetime:
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise errors.invalid(f"Parameter '{name}' is not a valid ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)

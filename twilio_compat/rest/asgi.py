@@ -1,0 +1,151 @@
+"""The wire handler served over HTTP, so Twilio SDKs in any language can point at the shim.
+
+Requests must carry HTTP Basic credentials equal to the configured account SID and auth token
+(compared in constant time), as Twilio requires. The handler is synchronous; each request runs
+in Starlette's thread pool.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from twilio_compat.core import errors
+from twilio_compat.rest._render import BASE_URL
+from twilio_compat.rest._wire import WireRequest, multi
+from twilio_compat.rest.handler import WireHandler
+
+if TYPE_CHECKING:
+    from acs_adapter.config import Settings
+
+_METHODS = ["GET", "POST", "DELETE"]
+
+
+def _credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    username, sep, password = decoded.partition(":")
+    return (username, password) if sep else None
+
+
+def _authorized(given: tuple[str, str] | None, account_sid: str, auth_token: str) -> bool:
+    if given is None:
+        return False
+    user_ok = hmac.compare_digest(given[0].encode("utf-8"), account_sid.encode("utf-8"))
+    token_ok = hmac.compare_digest(given[1].encode("utf-8"), auth_token.encode("utf-8"))
+    return user_ok and token_ok
+
+
+def _unauthorized() -> Response:
+    error = errors.TwilioApiError(401, errors.AUTHENTICATION, "Authenticate")
+    return Response(
+        json.dumps(error.as_body()),
+        status_code=401,
+        media_type="application/json",
+        headers={"WWW-Authenticate": 'Basic realm="Twilio API"'},
+    )
+
+
+def create_app(
+    handler: WireHandler,
+    *,
+    account_sid: str,
+    auth_token: str,
+    public_url: str | None = None,
+) -> Starlette:
+    """An ASGI app answering Twilio Conversations v1 (and media uploads) from ``handler``.
+
+    With ``public_url`` (where clients reach this app, e.g. ``https://chat.example.com``),
+    the ``url``, ``links`` and paging URLs in responses point there instead of at Twilio, so
+    SDKs that follow ``next_page_url`` stay on the shim.
+    """
+    if not account_sid or not auth_token:
+        raise ValueError("the ASGI app needs an account SID and an auth token to check")
+    rebase = public_url.rstrip("/") + "/v1" if public_url else None
+
+    async def endpoint(request: Request) -> Response:
+        credentials = _credentials(request)
+        if not _authorized(credentials, account_sid, auth_token):
+            return _unauthorized()
+        body = await request.body()
+        content_type = request.headers.get("content-type", "")
+        form: dict[str, list[str]] = {}
+        raw = b""
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            form = multi(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        else:
+            raw = body
+        wire = WireRequest(
+            method=request.method,
+            host=request.url.hostname or "",
+            path=request.url.path,
+            query=multi(list(request.query_params.multi_items())),
+            form=form,
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=raw,
+            username=credentials[0] if credentials else None,
+        )
+        answer = await run_in_threadpool(handler.handle, wire)
+        text = answer.text.replace(BASE_URL, rebase) if rebase else answer.text
+        return Response(text, status_code=answer.status, headers=answer.headers)
+
+    return Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    public_url: str | None = None,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+    settings: Settings | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """Serve the REST face with uvicorn until interrupted.
+
+    Credentials are ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN``; ACS settings come from
+    the adapter's configuration (``settings``, else the environment).
+    """
+    import uvicorn
+
+    env = os.environ if environ is None else environ
+    account_sid = env.get("TWILIO_ACCOUNT_SID", "")
+    auth_token = env.get("TWILIO_AUTH_TOKEN", "")
+    if not account_sid or not auth_token:
+        raise ValueError(
+            "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: clients authenticate with them"
+        )
+    handler = WireHandler.open(settings=settings, account_sid=account_sid)
+    try:
+        app = create_app(
+            handler, account_sid=account_sid, auth_token=auth_token, public_url=public_url
+        )
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+            log_level="info",
+        )
+    finally:
+        handler.close()
