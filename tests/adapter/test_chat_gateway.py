@@ -8,8 +8,6 @@ from itertools import islice
 from typing import Any
 
 import pytest
-from azure.communication.identity import CommunicationIdentityClient
-from azure.core.pipeline.transport import RequestsTransport
 
 from acs_adapter import (
     ChatGateway,
@@ -25,14 +23,6 @@ from acs_adapter import (
 from acs_emulator import AcsEmulator
 
 UNKNOWN_USER = "8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000000"
-
-
-@pytest.fixture(scope="module")
-def identity_client(emulator: AcsEmulator) -> Iterator[Any]:
-    with RequestsTransport(connection_verify=emulator.ca_bundle) as transport:
-        yield CommunicationIdentityClient.from_connection_string(
-            emulator.connection_string, transport=transport
-        )
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from azure.communication.identity import CommunicationIdentityClient
-from azure.core.pipeline.transport import RequestsTransport
 
 from acs_adapter import (
     AsyncChatGateway,
@@ -22,14 +20,6 @@ from acs_adapter import (
 from acs_emulator import AcsEmulator
 
 UNKNOWN_USER = "8:acs:00000000-0000-0000-0000-000000000000_00000000-0000-0000-0000-000000000000"
-
-
-@pytest.fixture(scope="module")
-def identity_client(emulator: AcsEmulator) -> Iterator[Any]:
-    with RequestsTransport(connection_verify=emulator.ca_bundle) as transport:
-        yield CommunicationIdentityClient.from_connection_string(
-            emulator.connection_string, transport=transport
-        )
 
 
 @pytest.fixture(scope="module")

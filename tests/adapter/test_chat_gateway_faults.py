@@ -32,14 +32,6 @@ FAST = RetrySettings(total=3, timeout=10, backoff=0)
 
 
 @pytest.fixture(scope="module")
-def identity_client(emulator: AcsEmulator) -> Iterator[Any]:
-    with RequestsTransport(connection_verify=emulator.ca_bundle) as transport:
-        yield CommunicationIdentityClient.from_connection_string(
-            emulator.connection_string, transport=transport
-        )
-
-
-@pytest.fixture(scope="module")
 def tokens(identity_client: Any) -> TokenCache:
     return TokenCache(identity_client)
 

@@ -29,14 +29,6 @@ DELETE = "CommunicationIdentity_Delete"
 ISSUE = "CommunicationIdentity_IssueAccessToken"
 
 
-@pytest.fixture(scope="module")
-def identity_client(emulator: AcsEmulator) -> Iterator[Any]:
-    with RequestsTransport(connection_verify=emulator.ca_bundle) as transport:
-        yield CommunicationIdentityClient.from_connection_string(
-            emulator.connection_string, transport=transport
-        )
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[MappingStore]:
     opened = open_store(f"sqlite:///{tmp_path}/store.sqlite3")
