@@ -190,7 +190,7 @@ class AcsEmulator:
             log_level="warning",
             access_log=False,
             timeout_keep_alive=75,
-            timeout_graceful_shutdown=_GRACEFUL_STOP,
+            timeout_graceful_shutdown=int(_GRACEFUL_STOP),
         )
         server = self._server = uvicorn.Server(config)
         thread = self._thread = threading.Thread(

@@ -30,3 +30,7 @@ for _module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.n
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
