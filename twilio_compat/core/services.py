@@ -8,6 +8,7 @@ conversations, users, roles and configuration.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context, dumps, iso, now, parse_iso
@@ -69,6 +70,24 @@ class Services:
             stored[sid] = {"friendly_name": friendly_name, "created": stamp, "updated": stamp}
             tx.configuration.put(SERVICES_KEY, dumps(stored))
         return _service(sid, stored[sid])
+
+    def adopt(
+        self, service_sid: str, friendly_name: str, date_created: datetime, date_updated: datetime
+    ) -> records.Service:
+        """Keep a service under the SID it already has (imported history); a no-op if known."""
+        if not is_sid(service_sid, "IS"):
+            raise errors.invalid("A Conversation Service SID starts with IS")
+        with self._context.store.transaction() as tx:
+            found = tx.configuration.get(SERVICES_KEY)
+            stored = json.loads(found.document) if found else {}
+            if service_sid not in stored and service_sid != self._context.default_service_sid:
+                stored[service_sid] = {
+                    "friendly_name": friendly_name,
+                    "created": iso(date_created),
+                    "updated": iso(date_updated),
+                }
+                tx.configuration.put(SERVICES_KEY, dumps(stored))
+        return self.get(service_sid)
 
     def delete(self, service_sid: str) -> None:
         """Forget a service (its conversations must be deleted first, as on Twilio)."""

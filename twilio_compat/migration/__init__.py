@@ -1,0 +1,34 @@
+"""Moving a live Twilio Conversations product to ACS one conversation, tenant or percent at a time.
+
+- ``MigrationRoutingHttpClient`` + ``RoutingPolicy``: one ``twilio.rest.Client`` over both
+  backends; each conversation is answered by the backend that owns it (unlike
+  ``twilio_compat.rest.routing.RoutingHttpClient``, which splits by Twilio *product*).
+- ``HistoryImport`` (``twilio-acs migrate``): SID-preserving history import, archive or replay.
+- ``ShadowHttpClient``: answer from Twilio, mirror every call to ACS, count the differences.
+- ``compare`` (``twilio-acs compare``): run a scenario on two backends, report the differences.
+"""
+
+from twilio_compat.migration.history import HistoryImport, ImportOptions, is_importing
+from twilio_compat.migration.pacing import ThreadPacer, Window
+from twilio_compat.migration.routing import (
+    MigrationRoutingHttpClient,
+    NewConversation,
+    RoutingPolicy,
+)
+from twilio_compat.migration.source import SourceError, TwilioSource
+from twilio_compat.migration.summary import ImportSummary, Problem
+
+__all__ = [
+    "HistoryImport",
+    "ImportOptions",
+    "ImportSummary",
+    "MigrationRoutingHttpClient",
+    "NewConversation",
+    "Problem",
+    "RoutingPolicy",
+    "SourceError",
+    "ThreadPacer",
+    "TwilioSource",
+    "Window",
+    "is_importing",
+]

@@ -1,0 +1,327 @@
+"""One ``twilio.rest.Client`` over Twilio and ACS at once, conversation by conversation.
+
+``MigrationRoutingHttpClient(twilio=..., acs=..., policy=...)`` is a twilio ``HttpClient``:
+
+- a request about one conversation (by SID or unique name, with its participants, messages,
+  webhooks, or a user's view of it) goes to the backend that owns the conversation: ACS when
+  the ACS store has it and no import of it is still running, else Twilio. A conversation
+  therefore moves to ACS the moment its history import finishes;
+- creating a conversation asks the ``RoutingPolicy`` (all, none, a percentage, or a predicate
+  on the unique name, friendly name and attributes);
+- list calls over conversations (``/Conversations``, ``/ParticipantConversations``,
+  ``/Users/{id}/Conversations``) merge both backends oldest first, with one page token;
+- account-level resources are served by Twilio (users, roles, services, configuration,
+  credentials, media uploads); user writes are mirrored into the ACS store under the same
+  ``US...`` SID, so both sides name each user alike. A message sent on ACS that refers to
+  media uploaded to Twilio brings those bytes over first, under the same ``ME...`` SID.
+
+Not to be confused with ``twilio_compat.rest.routing.RoutingHttpClient``, which splits by
+Twilio *product* (Conversations to the shim, SMS/Voice/... to Twilio); this one splits
+Conversations themselves between the two backends during a migration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from twilio.http import HttpClient
+from twilio.http.response import Response
+
+from acs_adapter.errors import AdapterError, Conflict
+from twilio_compat.core import errors
+from twilio_compat.migration import _merge
+from twilio_compat.migration.history import is_importing
+
+if TYPE_CHECKING:
+    from twilio_compat.core import Core
+    from twilio_compat.rest import AcsHttpClient
+
+_logger = logging.getLogger("twilio_compat.migration.routing")
+_PREFIX = r"^/v1(?:/Services/(?P<service>[^/]+))?"
+_ONE_CONVERSATION = re.compile(_PREFIX + r"/Conversations/(?P<key>[^/]+)(?:/.*)?$")
+_USER_CONVERSATION = re.compile(_PREFIX + r"/Users/[^/]+/Conversations/(?P<key>[^/]+)$")
+_CREATE = re.compile(_PREFIX + r"/(?:Conversations|ConversationWithParticipants)$")
+_MERGED_LISTS = re.compile(
+    _PREFIX + r"/(?:Conversations|ParticipantConversations|Users/[^/]+/Conversations)$"
+)
+_USERS = re.compile(_PREFIX + r"/Users(?:/(?P<key>[^/]+))?$")
+_MESSAGES = re.compile(_PREFIX + r"/Conversations/[^/]+/Messages$")
+
+
+@dataclass(frozen=True)
+class NewConversation:
+    """What the policy sees of a conversation about to be created."""
+
+    unique_name: str | None
+    friendly_name: str | None
+    attributes: dict[str, Any]
+
+
+class RoutingPolicy:
+    """Where new conversations go: ``RoutingPolicy.all()``, ``.none()``, ``.percentage(10)``,
+    or ``.where(lambda new: new.attributes.get("tenant") == "acme")``."""
+
+    def __init__(self, to_acs: Callable[[NewConversation], bool]) -> None:
+        self._to_acs = to_acs
+
+    def sends_to_acs(self, new: NewConversation) -> bool:
+        return bool(self._to_acs(new))
+
+    @classmethod
+    def all(cls) -> RoutingPolicy:
+        return cls(lambda new: True)
+
+    @classmethod
+    def none(cls) -> RoutingPolicy:
+        return cls(lambda new: False)
+
+    @classmethod
+    def percentage(cls, percent: float) -> RoutingPolicy:
+        """This share of new conversations; the same unique name always lands on one side."""
+        if not 0 <= percent <= 100:
+            raise ValueError("percent must be between 0 and 100")
+
+        def decide(new: NewConversation) -> bool:
+            if new.unique_name:
+                digest = hashlib.sha256(new.unique_name.encode("utf-8")).digest()
+                draw = int.from_bytes(digest[:8], "big") / 2**64
+            else:
+                draw = random.random()
+            return draw * 100 < percent
+
+        return cls(decide)
+
+    @classmethod
+    def where(cls, predicate: Callable[[NewConversation], bool]) -> RoutingPolicy:
+        return cls(predicate)
+
+
+def _new_conversation(data: dict[str, object] | None) -> NewConversation:
+    values = data or {}
+    try:
+        attributes = json.loads(str(values.get("Attributes") or "{}"))
+    except ValueError:
+        attributes = {}
+    return NewConversation(
+        unique_name=str(values["UniqueName"]) if values.get("UniqueName") else None,
+        friendly_name=str(values["FriendlyName"]) if values.get("FriendlyName") else None,
+        attributes=attributes if isinstance(attributes, dict) else {},
+    )
+
+
+class MigrationRoutingHttpClient(HttpClient):  # type: ignore[misc]
+    """Twilio and ACS behind one http_client; see the module docstring for the rules."""
+
+    def __init__(self, twilio: HttpClient, acs: AcsHttpClient, policy: RoutingPolicy) -> None:
+        super().__init__(_logger, False, getattr(twilio, "timeout", None))
+        self.twilio = twilio
+        self.acs = acs
+        self.policy = policy
+        self._on_acs: set[str] = set()
+        self._auth: tuple[str, str] | None = None
+
+    @property
+    def core(self) -> Core:
+        return self.acs.handler.core
+
+    # -- ownership -------------------------------------------------------------------------
+
+    def owner_is_acs(self, key: str, service_sid: str | None = None) -> bool:
+        """True when ACS owns the conversation with this SID or unique name."""
+        if key in self._on_acs:
+            return True
+        core = self.core
+        try:
+            scope = core.services.resolve(service_sid)
+        except errors.TwilioApiError:
+            return False
+        found = core.context.store.conversations.find(scope, key)
+        if found is None or is_importing(core.context.store, found.sid):
+            return False
+        self._on_acs.update(filter(None, (found.sid, found.unique_name)))
+        return True
+
+    # -- the seam --------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        call = {
+            "params": params,
+            "data": data,
+            "headers": headers,
+            "auth": auth,
+            "timeout": timeout,
+            "allow_redirects": allow_redirects,
+        }
+        self._auth = auth or self._auth
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        path = parts.path
+        method = method.upper()
+        if not host.startswith("conversations."):
+            return self._send(self.twilio, method, url, call)
+        if method == "GET" and _MERGED_LISTS.match(path):
+            return self._merged(url, params, auth)
+        found = _USER_CONVERSATION.match(path) or _ONE_CONVERSATION.match(path)
+        if found:
+            on_acs = self.owner_is_acs(found["key"], found["service"])
+            if on_acs and method == "POST" and _MESSAGES.match(path):
+                self._bring_media(data, found["service"])
+            return self._send(self.acs if on_acs else self.twilio, method, url, call)
+        created = _CREATE.match(path)
+        if created and method == "POST":
+            target = self.acs if self.policy.sends_to_acs(_new_conversation(data)) else self.twilio
+            return self._send(target, method, url, call)
+        response = self._send(self.twilio, method, url, call)
+        users = _USERS.match(path)
+        if users and method in ("POST", "DELETE") and 200 <= response.status_code < 300:
+            self._mirror_user(method, users["service"], users["key"], response)
+        return response
+
+    @staticmethod
+    def _send(target: HttpClient, method: str, url: str, call: dict[str, Any]) -> Response:
+        answer: Response = target.request(method, url, **call)
+        return answer
+
+    # -- merged lists ------------------------------------------------------------------------
+
+    def _merged(
+        self, url: str, params: dict[str, object] | None, auth: tuple[str, str] | None
+    ) -> Response:
+        extra = {k: str(v) for k, v in (params or {}).items() if v is not None}
+        if extra:
+            parts = urlsplit(url)
+            query = [*parse_qsl(parts.query, keep_blank_values=True), *extra.items()]
+            url = parts._replace(query=urlencode(query)).geturl()
+
+        def fetch_from(target: HttpClient) -> _merge.Fetch:
+            def fetch(page_url: str) -> dict[str, Any] | None:
+                answer = target.request("GET", page_url, auth=auth)
+                if answer.status_code == 404:
+                    return None
+                if answer.status_code != 200:
+                    raise _BackendFailed(answer)
+                return dict(json.loads(answer.text))
+
+            return fetch
+
+        try:
+            body = _merge.merged_page(
+                url, {"twilio": fetch_from(self.twilio), "acs": fetch_from(self.acs)}
+            )
+        except _merge.InvalidToken:
+            error = errors.invalid("Parameter 'PageToken' is not a valid page token")
+            return Response(400, json.dumps(error.as_body()), {})
+        except _BackendFailed as failed:
+            return failed.response
+        if body is None:
+            error = errors.not_found(urlsplit(url).path)
+            return Response(404, json.dumps(error.as_body()), {})
+        return Response(200, json.dumps(body), {"Content-Type": "application/json"})
+
+    # -- keeping the sides in step ---------------------------------------------------------
+
+    def _mirror_user(
+        self, method: str, service_sid: str | None, key: str | None, response: Response
+    ) -> None:
+        """Twilio's user write, repeated in the ACS store under the same SID (best effort)."""
+        store = self.core.context.store
+        try:
+            scope = self.core.services.resolve(service_sid)
+            if method == "DELETE":
+                if key:
+                    found = store.users.get(key) or store.users.get_by_identity(scope, key)
+                    if found is not None:
+                        store.users.delete(found.sid)
+                return
+            body = json.loads(response.text)
+            values = {
+                "friendly_name": body.get("friendly_name"),
+                "attributes": body.get("attributes") or "{}",
+                "role_sid": body.get("role_sid"),
+            }
+            if store.users.get(body["sid"]) is None:
+                other = store.users.get_by_identity(scope, body["identity"])
+                if other is not None:
+                    store.users.delete(other.sid)  # created on ACS first: Twilio's SID wins
+                store.users.insert(
+                    sid=body["sid"], scope=scope, identity=body["identity"], **values
+                )
+            else:
+                store.users.update(body["sid"], **values)
+        except (AdapterError, errors.TwilioApiError, ValueError, KeyError) as exc:
+            _logger.warning("could not mirror a user write to ACS: %s", exc)
+
+    def _bring_media(self, data: dict[str, object] | None, service_sid: str | None) -> None:
+        """Copy media uploaded to Twilio into ACS (same ME SID) before ACS sends the message."""
+        wanted = (data or {}).get("MediaSid")
+        sids = wanted if isinstance(wanted, list) else [wanted] if wanted else []
+        store = self.core.context.store
+        for sid in (str(s) for s in sids):
+            if store.media.get(sid) is not None:
+                continue
+            try:
+                self._copy_media(sid, service_sid)
+            except (AdapterError, errors.TwilioApiError, ValueError, KeyError) as exc:
+                _logger.warning("could not bring media %s over from Twilio: %s", sid, exc)
+
+    def _copy_media(self, sid: str, service_sid: str | None) -> None:
+        import httpx
+
+        service = service_sid or self._twilio_default_service()
+        answer = self.twilio.request(
+            "GET", f"https://mcs.us1.twilio.com/v1/Services/{service}/Media/{sid}", auth=self._auth
+        )
+        resource = json.loads(answer.text)
+        direct = resource["links"]["content_direct_temporary"]
+        content = httpx.get(direct, follow_redirects=True, timeout=60.0).content
+        core = self.core
+        stored = core.context.adapter.media.put(
+            content,
+            content_type=resource["content_type"],
+            filename=resource.get("filename"),
+            key=f"twilio-{sid}",
+        )
+        try:
+            core.context.store.media.insert(
+                sid=sid,
+                scope=core.services.resolve(service_sid),
+                content_type=stored.content_type,
+                size=stored.size,
+                storage_key=stored.key,
+                filename=stored.filename,
+            )
+        except Conflict:
+            return
+
+    def _twilio_default_service(self) -> str:
+        answer = self.twilio.request(
+            "GET", "https://conversations.twilio.com/v1/Configuration", auth=self._auth
+        )
+        return str(json.loads(answer.text)["default_chat_service_sid"])
+
+
+class _BackendFailed(Exception):
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+__all__ = ["MigrationRoutingHttpClient", "NewConversation", "RoutingPolicy"]
