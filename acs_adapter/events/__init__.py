@@ -1,0 +1,32 @@
+"""Chat events from ACS, neutral and deduplicated: Event Grid push or polling.
+
+Both sources publish the same `ChatEvent`s on an `EventBus`; subscribers (the Twilio
+webhooks, the client face) do not know which source saw the activity. Mount an
+`EventGridReceiver` (`eventgrid_receiver()` builds one from the environment) where Event Grid
+can reach it; run a `ChatEventPoller` where it cannot.
+"""
+
+from acs_adapter.events._model import ChatEvent, EventKind
+from acs_adapter.events.bus import EventBus
+from acs_adapter.events.eventgrid import chat_event
+from acs_adapter.events.polling import ChatEventPoller
+from acs_adapter.events.receiver import (
+    SECRET_ENV,
+    SECRET_HEADER,
+    SECRET_QUERY,
+    EventGridReceiver,
+    eventgrid_receiver,
+)
+
+__all__ = [
+    "SECRET_ENV",
+    "SECRET_HEADER",
+    "SECRET_QUERY",
+    "ChatEvent",
+    "ChatEventPoller",
+    "EventBus",
+    "EventGridReceiver",
+    "EventKind",
+    "chat_event",
+    "eventgrid_receiver",
+]

@@ -1,0 +1,382 @@
+"""`ChatEventPoller`: the same neutral events as Event Grid, for places it cannot reach.
+
+ACS has no change feed, so the poller reads what it can see as one ACS user: the threads
+with recent activity and, in each, the messages created, edited or deleted since its cursor.
+User messages become message events; the system messages ACS writes become thread and
+participant events (the first `participantAdded` and `topicUpdated` of a thread are its
+creation). Two modes, like Event Grid's two levels:
+
+- thread level (`per_user=False`, for the service user that is in every thread): events for
+  everyone, `recipient_id` None, the user's own actions included;
+- user level (`per_user=True`): what that user would be told, `recipient_id` set, its own
+  actions left out as Event Grid leaves them out (`own_actions=True` keeps them, for a client
+  that reports its own messages too).
+
+The cursor in the mapping store (`store.cursors`, named after `consumer`, the level and the
+user: pollers that must not share progress use different consumers) holds the newest ACS time
+seen and the ids of the events of the last `overlap` before it. Each poll re-reads that
+overlap (so writes that commit late are not missed) and skips the ids it already published,
+so a restart neither misses nor repeats an event. The cursor is saved after publishing: a
+crash in between repeats that poll's events (at least once), a clean `stop()` never does.
+
+Gaps (ACS exposes no history for them): typing, a thread's deletion where the service does
+not list deleted threads, and the removal of the polling user itself (it can no longer read
+the thread). Edits in threads with no new message for longer than `thread_horizon` are missed,
+because ACS lists threads by their newest message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+from acs_adapter.chat import ChatGateway
+from acs_adapter.errors import AdapterError, Forbidden, NotFound
+from acs_adapter.events._model import ChatEvent, EventKind, event_id
+from acs_adapter.events._times import parse_time
+from acs_adapter.events.bus import EventBus
+from acs_adapter.records import MessageRecord, ThreadSummary
+
+logger = logging.getLogger("acs_adapter.events")
+
+DEFAULT_INTERVAL = 2.0
+DEFAULT_OVERLAP = timedelta(seconds=5)
+DEFAULT_THREAD_HORIZON = timedelta(hours=1)
+_USER_TYPES = ("text", "html")
+_CURSOR_VERSION = 1
+
+
+class CursorStore(Protocol):
+    """What the poller needs of `store.cursors`."""
+
+    def get(self, name: str) -> _CursorLike | None: ...
+
+    def put(self, name: str, value: str) -> object: ...
+
+
+class _CursorLike(Protocol):
+    @property
+    def value(self) -> str: ...
+
+
+@dataclass
+class _State:
+    since: datetime
+    recent: dict[str, datetime] = field(default_factory=dict)
+
+    def dump(self) -> str:
+        return json.dumps(
+            {
+                "v": _CURSOR_VERSION,
+                "since": self.since.isoformat(),
+                "recent": {k: v.isoformat() for k, v in self.recent.items()},
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def load(cls, text: str) -> _State | None:
+        try:
+            raw = json.loads(text)
+            since = parse_time(raw["since"])
+            recent = {str(k): parse_time(v) for k, v in dict(raw.get("recent", {})).items()}
+        except (ValueError, KeyError, TypeError):
+            return None
+        if since is None:
+            return None
+        return cls(since, {k: v for k, v in recent.items() if v is not None})
+
+
+class ChatEventPoller:
+    """Polls ACS as `user_id` and publishes what changed on `bus`."""
+
+    def __init__(
+        self,
+        chat: ChatGateway,
+        cursors: CursorStore,
+        bus: EventBus,
+        user_id: str,
+        *,
+        per_user: bool = False,
+        own_actions: bool = False,
+        interval: float = DEFAULT_INTERVAL,
+        overlap: timedelta = DEFAULT_OVERLAP,
+        thread_horizon: timedelta = DEFAULT_THREAD_HORIZON,
+        start: datetime | None = None,
+        consumer: str = "default",
+    ) -> None:
+        _check_interval(interval)
+        if overlap < timedelta(0) or thread_horizon < timedelta(0):
+            raise ValueError("overlap and thread_horizon must not be negative")
+        if start is not None and start.tzinfo is None:
+            raise ValueError("start must be a timezone-aware datetime")
+        self.bus = bus
+        self.user_id = user_id
+        self.per_user = per_user
+        self.own_actions = own_actions
+        self.interval = interval
+        level = ("own" if own_actions else "user") if per_user else "thread"
+        self.cursor_name = f"chat-events/{consumer}/{level}/{user_id}"
+        self._chat = chat.as_user(user_id)
+        self._cursors = cursors
+        self._overlap = overlap
+        self._horizon = thread_horizon
+        self._start = start
+        self._poll_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # One poll
+
+    def poll_once(self) -> list[ChatEvent]:
+        """Read what changed since the cursor, publish it, move the cursor; returns the new
+        events in publish order."""
+        with self._poll_lock:
+            state = self._load()
+            cutoff = state.since - self._overlap
+            found: list[ChatEvent] = []
+            for summary in self._chat.list_threads(start_time=cutoff - self._horizon):
+                found.extend(self._thread_events(summary, cutoff))
+            fresh = [e for e in found if e.id not in state.recent]
+            for event in fresh:
+                self.bus.publish(event)
+            newest = max([state.since, *(e.time for e in found)])
+            keep_from = newest - self._overlap
+            recent = {**state.recent, **{e.id: e.time for e in found}}
+            state = _State(newest, {k: t for k, t in recent.items() if t >= keep_from})
+            self._cursors.put(self.cursor_name, state.dump())
+            return fresh
+
+    def _load(self) -> _State:
+        cursor = self._cursors.get(self.cursor_name)
+        state = _State.load(cursor.value) if cursor is not None else None
+        if state is None:
+            if cursor is not None:
+                logger.warning("unreadable cursor %s; starting from now", self.cursor_name)
+            state = _State(self._start or datetime.now(timezone.utc))
+        return state
+
+    def _thread_events(self, summary: ThreadSummary, cutoff: datetime) -> list[ChatEvent]:
+        try:
+            messages = sorted(
+                self._chat.list_messages(summary.id, start_time=cutoff),
+                key=lambda m: m.sequence_id,
+            )
+        except (Forbidden, NotFound):
+            messages = []
+        creation_topic = next(
+            (m.topic for m in messages if m.sequence_id == 2 and m.type == "topicUpdated"),
+            summary.topic,
+        )
+        ranked: list[tuple[datetime, int, int, ChatEvent]] = []
+        for message in messages:
+            for rank, event in self._message_events(summary.id, message, creation_topic):
+                if event.time >= cutoff:
+                    ranked.append((event.time, rank, message.sequence_id, event))
+        if summary.deleted_on is not None and summary.deleted_on >= cutoff:
+            event = self._event(EventKind.THREAD_DELETED, summary.id, summary.deleted_on, None)
+            ranked.append((summary.deleted_on, 3, 0, event))
+        ranked.sort(key=lambda item: item[:3])
+        return [
+            event
+            for _, _, _, event in ranked
+            if self.own_actions or not (self.per_user and event.actor_id == self.user_id)
+        ]
+
+    def _message_events(
+        self, thread_id: str, message: MessageRecord, creation_topic: str | None
+    ) -> Iterable[tuple[int, ChatEvent]]:
+        if message.type in _USER_TYPES:
+            yield from self._user_message_events(thread_id, message)
+            return
+        actor = message.initiator_id
+        members = tuple(p.user_id for p in message.participants)
+        at = message.created_on
+        if message.type == "participantAdded" and message.sequence_id == 1:
+            yield (
+                0,
+                self._event(
+                    EventKind.THREAD_CREATED,
+                    thread_id,
+                    at,
+                    actor,
+                    version=message.version,
+                    topic=creation_topic,
+                    participant_ids=members,
+                ),
+            )
+        elif message.type in ("participantAdded", "participantRemoved"):
+            kind = (
+                EventKind.PARTICIPANT_ADDED
+                if message.type == "participantAdded"
+                else EventKind.PARTICIPANT_REMOVED
+            )
+            for member in members:
+                yield (
+                    0,
+                    self._event(
+                        kind,
+                        thread_id,
+                        at,
+                        actor,
+                        version=message.version,
+                        participant_ids=(member,),
+                    ),
+                )
+        elif message.type == "topicUpdated" and message.sequence_id > 2:
+            yield (
+                0,
+                self._event(
+                    EventKind.THREAD_UPDATED,
+                    thread_id,
+                    at,
+                    actor,
+                    version=message.version,
+                    topic=message.topic,
+                ),
+            )
+
+    def _user_message_events(
+        self, thread_id: str, message: MessageRecord
+    ) -> Iterable[tuple[int, ChatEvent]]:
+        changed = message.edited_on is not None or message.deleted_on is not None
+        common = {
+            "message_id": message.id,
+            "sequence_id": message.sequence_id,
+            "message_type": message.type,
+            "sender_display_name": message.sender_display_name or None,
+        }
+        yield (
+            0,
+            self._event(
+                EventKind.MESSAGE_RECEIVED,
+                thread_id,
+                message.created_on,
+                message.sender_id,
+                version=message.id if changed else message.version,
+                content=message.content or "",
+                metadata=message.metadata,
+                **common,
+            ),
+        )
+        if message.edited_on is not None and message.deleted_on is None:
+            yield (
+                1,
+                self._event(
+                    EventKind.MESSAGE_EDITED,
+                    thread_id,
+                    message.edited_on,
+                    message.sender_id,
+                    version=message.version,
+                    content=message.content or "",
+                    metadata=message.metadata,
+                    **common,
+                ),
+            )
+        if message.deleted_on is not None:
+            yield (
+                2,
+                self._event(
+                    EventKind.MESSAGE_DELETED,
+                    thread_id,
+                    message.deleted_on,
+                    message.sender_id,
+                    version=message.version,
+                    **common,
+                ),
+            )
+
+    def _event(
+        self,
+        kind: EventKind,
+        thread_id: str,
+        at: datetime,
+        actor: str | None,
+        **fields: object,
+    ) -> ChatEvent:
+        recipient = self.user_id if self.per_user else None
+        participants = fields.get("participant_ids", ())
+        assert isinstance(participants, tuple)
+        message_id = fields.get("message_id")
+        version = fields.get("version")
+        key = event_id(
+            kind,
+            thread_id,
+            recipient_id=recipient,
+            message_id=message_id if isinstance(message_id, str) else None,
+            version=version if isinstance(version, str) else None,
+            participant_id=participants[0] if len(participants) == 1 else None,
+        )
+        return ChatEvent(
+            id=key,
+            kind=kind,
+            thread_id=thread_id,
+            time=at.astimezone(timezone.utc),
+            actor_id=actor,
+            recipient_id=recipient,
+            **fields,  # type: ignore[arg-type]
+        )
+
+    # Running in the background
+
+    def start(self, interval: float | None = None) -> None:
+        """Poll every `interval` seconds on a daemon thread until `stop()`."""
+        if interval is not None:
+            _check_interval(interval)
+            self.interval = interval
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("the poller is already running")
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._loop, name=f"chat-poller-{self.user_id[-8:]}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop polling; waits for a poll in progress to finish and save its cursor."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._poll_logged()
+            self._stop.wait(self.interval)
+
+    def _poll_logged(self) -> None:
+        try:
+            self.poll_once()
+        except AdapterError as error:
+            logger.warning("polling chat events as %s failed: %s", self.user_id, error)
+        except Exception:
+            logger.exception("polling chat events as %s failed", self.user_id)
+
+    async def run(self, interval: float | None = None) -> None:
+        """Poll every `interval` seconds until cancelled, without blocking the event loop."""
+        if interval is not None:
+            _check_interval(interval)
+            self.interval = interval
+        while True:
+            await asyncio.to_thread(self._poll_logged)
+            await asyncio.sleep(self.interval)
+
+    def __enter__(self) -> ChatEventPoller:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"ChatEventPoller(user_id={self.user_id!r}, per_user={self.per_user})"
+
+
+def _check_interval(interval: float) -> None:
+    if not isinstance(interval, (int, float)) or not interval > 0:
+        raise ValueError("interval must be a positive number of seconds")

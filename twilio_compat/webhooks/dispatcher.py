@@ -1,0 +1,333 @@
+"""`TwilioWebhooks`: Twilio's pre- and post-event webhooks for conversations living on ACS.
+
+Where they come from:
+
+- Writes made through the shim (REST face, client face) reach it through the core's hooks:
+  `before` runs the pre-event webhooks (a non-2xx answer vetoes the write with Twilio's error,
+  a 200 JSON answer may change the fields Twilio lets it change), `after` queues the
+  post-event webhooks with the record the write produced. Both happen only when the write's
+  origin enables webhooks (REST: `X-Twilio-Webhook-Enabled: true`; client face: always).
+- Everything else that happens in a mapped thread, such as a message sent by an ACS-native
+  client that knows nothing of the shim, comes from the event source (`listen(bus)`), with
+  `Source` `SDK` and the sender's identity as `ClientIdentity`. Changes the shim made itself
+  are recognised (its message metadata, the service user as actor, this process's record of
+  its edits and deletions) and not posted twice.
+
+Targets are Twilio's: the account's and the service's `configuration.webhooks`
+(`pre_webhook_url` / `post_webhook_url`, `filters`, `method`) and, for post-events, the
+conversation-scoped webhooks (`webhook` targets by `filters`, `trigger` targets for
+`onMessageAdded` whose body contains one of their `triggers`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import re
+import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from acs_adapter.events import ChatEvent, EventBus, EventKind
+from acs_adapter.secret import Secret
+from twilio_compat.core import errors, records
+from twilio_compat.core.conversations import to_record as conversation_record
+from twilio_compat.core.hooks import SDK, SHIM_WRITES, Action, Origin, WriteHooks, rejected
+from twilio_compat.core.media import parse_attachments
+from twilio_compat.core.messages import SID_KEY
+from twilio_compat.webhooks import fields as form
+from twilio_compat.webhooks.sender import Webhook, WebhookSender, call_pre_event
+
+if TYPE_CHECKING:
+    from acs_adapter.store.conversations import Conversation as StoredConversation
+    from twilio_compat.core import Core
+
+logger = logging.getLogger("twilio_compat.webhooks")
+
+AUTH_TOKEN_ENV = "TWILIO_AUTH_TOKEN"  # noqa: S105 (a setting name)
+MAX_CONVERSATION_WEBHOOKS = 5
+_CHANGEABLE = {
+    "body": "body",
+    "author": "author",
+    "attributes": "attributes",
+    "friendlyname": "friendly_name",
+    "friendly_name": "friendly_name",
+}
+
+
+class TwilioWebhooks(WriteHooks):
+    """Twilio-format webhooks for one core. `install()` it, `listen()` to an event bus."""
+
+    def __init__(
+        self, core: Core, auth_token: str | Secret, *, sender: WebhookSender | None = None
+    ) -> None:
+        token = auth_token.reveal() if isinstance(auth_token, Secret) else auth_token
+        if not token:
+            raise errors.invalid("webhooks need the account's auth token to sign requests")
+        self._core = core
+        self._token = token
+        self.sender = sender or WebhookSender(token)
+        self._events: queue.Queue[ChatEvent | None] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    @classmethod
+    def from_environment(
+        cls, core: Core, *, environ: Mapping[str, str] | None = None
+    ) -> TwilioWebhooks:
+        """Signed with `TWILIO_AUTH_TOKEN`, as Twilio signs with the account's auth token."""
+        env = os.environ if environ is None else environ
+        token = env.get(AUTH_TOKEN_ENV, "")
+        if not token:
+            raise errors.invalid(f"{AUTH_TOKEN_ENV} is not set: webhooks cannot be signed")
+        return cls(core, token)
+
+    def install(self) -> TwilioWebhooks:
+        """Make the core call these hooks around every write."""
+        self._core.context.hooks = self
+        return self
+
+    def listen(self, bus: EventBus) -> Callable[[], None]:
+        """Post webhooks for what the event source reports; returns a function that stops."""
+        if self._worker is None:
+            self._worker = threading.Thread(
+                target=self._work, name="twilio-webhook-events", daemon=True
+            )
+            self._worker.start()
+        stop = bus.subscribe(self._events.put)
+        self._unsubscribe.append(stop)
+        return stop
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until reported events are handled and queued webhooks sent (for tests)."""
+        self._events.join()
+        return self.sender.wait_idle(timeout)
+
+    def close(self) -> None:
+        for stop in self._unsubscribe:
+            stop()
+        if self._worker is not None:
+            self._events.put(None)
+        self.sender.close()
+        if self._core.context.hooks is self:
+            self._core.context.hooks = WriteHooks()
+
+    # -- hooks the core calls ---------------------------------------------------------
+
+    def before(self, action: Action) -> Mapping[str, str]:
+        if not action.origin.webhooks_enabled:
+            return {}
+        targets = self._targets(action.service_sid, None, action.event_type, pre=True)
+        if not targets:
+            return {}
+        params = self._common(action.event_type, action.origin)
+        params.update(form.of_record(action.record, action.event_type))
+        params.update(form.proposed(action.proposed))
+        if action.conversation_sid:
+            params["ConversationSid"] = action.conversation_sid
+        if action.event_type.startswith("onConversation"):
+            params.setdefault("ChatServiceSid", action.service_sid)
+        changes: dict[str, str] = {}
+        for url, method in targets:
+            answer = call_pre_event(Webhook(url, method, params), self._token)
+            if answer.status is None:
+                continue  # unreachable or too slow: Twilio goes ahead unmodified
+            if not 200 <= answer.status < 300:
+                raise rejected(action.event_type, answer.status)
+            changes.update(_changes(answer.body))
+        return changes
+
+    def after(self, action: Action) -> None:
+        if not action.origin.webhooks_enabled:
+            return
+        try:
+            self._post(action.event_type, action.service_sid, action.record, action.origin)
+        except Exception:
+            logger.exception("could not queue the %s webhook", action.event_type)
+
+    # -- post-events ------------------------------------------------------------------
+
+    def _post(self, event_type: str, service_sid: str, record: object, origin: Origin) -> None:
+        conversation_sid = getattr(record, "conversation_sid", None) or getattr(record, "sid", "")
+        body = record.body if isinstance(record, records.Message) else None
+        targets = self._targets(service_sid, conversation_sid, event_type, pre=False, body=body)
+        if not targets:
+            return
+        params = self._common(event_type, origin)
+        params.update(form.of_record(record, event_type))
+        if isinstance(record, records.Message):
+            stored = self._core.context.store.conversations.get(record.conversation_sid)
+            if stored is not None and stored.messaging_service_sid:
+                params["MessagingServiceSid"] = stored.messaging_service_sid
+        for url, method in targets:
+            self.sender.send(Webhook(url, method, params))
+
+    def _common(self, event_type: str, origin: Origin) -> dict[str, str]:
+        return form.common(event_type, self._core.account_sid, origin)
+
+    def _targets(
+        self,
+        service_sid: str,
+        conversation_sid: str | None,
+        event_type: str,
+        *,
+        pre: bool,
+        body: str | None = None,
+    ) -> list[tuple[str, str]]:
+        configuration = self._core.configuration
+        key = "pre_webhook_url" if pre else "post_webhook_url"
+        found: list[tuple[str, str]] = []
+        for document in (
+            configuration.account_webhooks(),
+            configuration.service_webhooks(service_sid),
+        ):
+            url = document.get(key)
+            wanted = event_type in (document.get("filters") or ())
+            if url and wanted and document.get("target", "webhook") == "webhook":
+                found.append((str(url), str(document.get("method") or "POST")))
+        if not pre and conversation_sid:
+            rows = self._core.context.store.webhooks.list(
+                conversation_sid, limit=MAX_CONVERSATION_WEBHOOKS
+            )
+            for row in rows:
+                config: dict[str, Any] = dict(json.loads(row.config))
+                url = config.get("url")
+                if not url:
+                    continue
+                by_filter = row.target == "webhook" and event_type in (config.get("filters") or ())
+                by_trigger = (
+                    row.target == "trigger"
+                    and event_type == "onMessageAdded"
+                    and _triggered(body, config.get("triggers") or ())
+                )
+                if by_filter or by_trigger:
+                    found.append((str(url), str(config.get("method") or "POST")))
+        return list(dict.fromkeys(found))
+
+    # -- events the shim did not cause ------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            event = self._events.get()
+            if event is None:
+                self._events.task_done()
+                return
+            try:
+                self._on_event(event)
+            except Exception:
+                logger.exception("could not post webhooks for event %s", event.id)
+            finally:
+                self._events.task_done()
+
+    def _on_event(self, event: ChatEvent) -> None:
+        if event.recipient_id is not None:
+            return  # the thread-level copy is enough
+        store = self._core.context.store
+        conversation = store.conversations.get_by_thread_id(event.thread_id)
+        if conversation is None:
+            return  # a thread the shim does not map to a conversation
+        shim_user = self._core.context.service_user
+        origin = Origin(SDK, self._identity(event.actor_id), True)
+        service = conversation.scope
+        if event.kind is EventKind.MESSAGE_RECEIVED and SID_KEY not in event.metadata:
+            record = self._message(conversation, event)
+            if record is not None:
+                self._post("onMessageAdded", service, record, origin)
+        elif event.kind is EventKind.MESSAGE_EDITED:
+            if not SHIM_WRITES.made_by_shim(event.thread_id, event.message_id or "", "edited"):
+                record = self._message(conversation, event)
+                if record is not None:
+                    self._post("onMessageUpdated", service, record, origin)
+        elif event.kind is EventKind.MESSAGE_DELETED:
+            if not SHIM_WRITES.made_by_shim(event.thread_id, event.message_id or "", "deleted"):
+                row = store.messages.get_by_acs_message_id(conversation.sid, event.message_id or "")
+                if row is not None:
+                    record = records.Message(
+                        sid=row.sid,
+                        conversation_sid=row.conversation_sid,
+                        service_sid=service,
+                        index=row.index,
+                        author=row.author,
+                        body=row.body,
+                        attributes=row.attributes or "{}",
+                        media=parse_attachments(row.media, service),
+                        participant_sid=None,
+                        date_created=row.created_at,
+                        date_updated=row.updated_at,
+                    )
+                    self._post("onMessageRemoved", service, record, origin)
+        elif event.actor_id == shim_user:
+            return  # the core posted its own conversation and participant changes
+        elif event.kind in (EventKind.PARTICIPANT_ADDED, EventKind.PARTICIPANT_REMOVED):
+            for user in event.participant_ids:
+                self._post_participant(conversation, event, user, origin)
+        elif event.kind is EventKind.THREAD_UPDATED:
+            self._post("onConversationUpdated", service, conversation_record(conversation), origin)
+        elif event.kind is EventKind.THREAD_DELETED:
+            self._post("onConversationRemoved", service, conversation_record(conversation), origin)
+
+    def _message(
+        self, conversation: StoredConversation, event: ChatEvent
+    ) -> records.Message | None:
+        """The message as Twilio sees it, once the core's cache has absorbed it."""
+        messages = self._core.messages
+        messages.sync(conversation)
+        row = self._core.context.store.messages.get_by_acs_message_id(
+            conversation.sid, event.message_id or ""
+        )
+        if row is None:
+            return None
+        return messages.get(conversation.scope, conversation.sid, row.sid)
+
+    def _post_participant(
+        self, conversation: StoredConversation, event: ChatEvent, user: str, origin: Origin
+    ) -> None:
+        if user == self._core.context.service_user:
+            return
+        store = self._core.context.store
+        row = store.participants.get_by_acs_user_id(conversation.sid, user)
+        record = records.Participant(
+            sid=row.sid if row else "",
+            conversation_sid=conversation.sid,
+            service_sid=conversation.scope,
+            identity=row.identity if row else (self._identity(user) or user),
+            attributes=row.attributes if row else "{}",
+            role_sid=row.role_sid if row else None,
+            last_read_message_index=None,
+            last_read_timestamp=None,
+            date_created=row.created_at if row else event.time,
+            date_updated=row.updated_at if row else event.time,
+        )
+        added = event.kind is EventKind.PARTICIPANT_ADDED
+        name = "onParticipantAdded" if added else "onParticipantRemoved"
+        self._post(name, conversation.scope, record, origin)
+
+    def _identity(self, acs_user: str | None) -> str | None:
+        if not acs_user:
+            return None
+        return self._core.context.adapter.directory.identity_for(acs_user) or acs_user
+
+    def __repr__(self) -> str:
+        return "TwilioWebhooks(auth_token=***)"
+
+
+def _changes(body: Any) -> dict[str, str]:
+    """The fields a pre-event webhook's 200 JSON answer changes (Twilio's allowed ones)."""
+    if not isinstance(body, dict):
+        return {}
+    out: dict[str, str] = {}
+    for key, value in body.items():
+        name = _CHANGEABLE.get(str(key).lower())
+        if name is None or value is None:
+            continue
+        out[name] = value if isinstance(value, str) else json.dumps(value)
+    return out
+
+
+def _triggered(body: str | None, triggers: Any) -> bool:
+    if not body:
+        return False
+    words = {w.lower() for w in re.findall(r"\w+", body)}
+    return any(str(t).lower() in words for t in triggers)
