@@ -24,6 +24,10 @@ from acs_adapter._lru import LruCache
 # this machine and ACS (the lookup filters on the service's creation time).
 LOOKUP_CLOCK_SKEW = timedelta(minutes=5)
 
+RETRY_ANY_METHOD = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH"})
+"""Per-call `retry_on_methods` for requests that are safe to repeat after a lost response even
+though they are POSTs (issuing a token again only yields another valid token)."""
+
 
 @dataclass(frozen=True)
 class RetrySettings:
@@ -43,8 +47,13 @@ class RetrySettings:
             raise ValueError("retry settings must be non-negative and timeout positive")
 
     def policy_kwargs(self) -> dict[str, Any]:
+        # `total` is the one bound: azure-core's separate caps (3 connect, 3 read, 3 status
+        # retries by default) would otherwise end a call early under a burst of one kind.
         return {
             "retry_total": self.total,
+            "retry_connect": self.total,
+            "retry_read": self.total,
+            "retry_status": self.total,
             "timeout": self.timeout,
             "retry_backoff_factor": self.backoff,
             "retry_backoff_max": self.max_backoff,

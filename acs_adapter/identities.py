@@ -24,6 +24,7 @@ from azure.core.credentials import AccessToken
 
 from acs_adapter._auth import AsyncUserTokenCredential, UserTokenCredential
 from acs_adapter._errors_map import translated
+from acs_adapter._retry import RETRY_ANY_METHOD
 from acs_adapter._validate import text_id
 from acs_adapter.errors import InvalidInput
 
@@ -180,7 +181,11 @@ class TokenCache:
 
     def _issue(self, acs_user_id: str) -> AccessToken:
         with translated():
-            issued = self._client.get_token(CommunicationUserIdentifier(acs_user_id), self._scopes)
+            issued = self._client.get_token(
+                CommunicationUserIdentifier(acs_user_id),
+                self._scopes,
+                retry_on_methods=RETRY_ANY_METHOD,
+            )
         # The identity SDK returns `expires_on` as the raw service string; read the expiry the
         # way the chat SDK does, from the token's own `exp` claim.
         reader: Any = CommunicationTokenCredential(issued.token)

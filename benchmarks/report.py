@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -14,10 +15,18 @@ from rich.table import Table
 
 @dataclass(frozen=True)
 class Row:
+    """One figure. `goal` None means the figure is reported for information only."""
+
     name: str
     measured: str
-    goal: str
-    met: bool
+    goal: str | None = None
+    met: bool = True
+
+    @property
+    def verdict(self) -> str:
+        if self.goal is None:
+            return "-"
+        return "yes" if self.met else "NO"
 
 
 def machine_line() -> str:
@@ -31,18 +40,19 @@ def machine_line() -> str:
     )
 
 
-def render(rows: list[Row]) -> Table:
-    table = Table(title="twilio-acs-compat benchmarks", caption=machine_line())
+def render(rows: list[Row], notes: Sequence[str] = ()) -> Table:
+    caption = "\n".join([machine_line(), *notes])
+    table = Table(title="twilio-acs-compat benchmarks", caption=caption)
     table.add_column("benchmark")
     table.add_column("measured", justify="right")
     table.add_column("goal", justify="right")
     table.add_column("met", justify="center")
     for row in rows:
-        table.add_row(row.name, row.measured, row.goal, "yes" if row.met else "NO")
+        table.add_row(row.name, row.measured, row.goal or "-", row.verdict)
     return table
 
 
-def markdown(rows: list[Row]) -> str:
+def markdown(rows: list[Row], notes: Sequence[str] = ()) -> str:
     lines = [
         "# Benchmark results",
         "",
@@ -51,9 +61,12 @@ def markdown(rows: list[Row]) -> str:
         "| benchmark | measured | goal | met |",
         "|---|---:|---:|:---:|",
     ]
-    lines += [f"| {r.name} | {r.measured} | {r.goal} | {'yes' if r.met else 'no'} |" for r in rows]
+    lines += [f"| {r.name} | {r.measured} | {r.goal or '-'} | {r.verdict} |" for r in rows]
+    if notes:
+        lines += ["", "## How these were measured", ""]
+        lines += [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
 
 
-def show(rows: list[Row]) -> None:
-    Console().print(render(rows))
+def show(rows: list[Row], notes: Sequence[str] = ()) -> None:
+    Console().print(render(rows, notes))

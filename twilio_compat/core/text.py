@@ -1,0 +1,30 @@
+"""Text every Twilio field must be: encodable Unicode (no lone surrogates).
+
+A Python caller can pass a ``str`` holding half a surrogate pair; no wire, database or ACS
+request can carry it, so it is refused up front with Twilio's 400 instead of failing halfway
+through a write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from twilio_compat.core import errors
+
+
+def check_unicode(name: str, value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise errors.invalid(f"Parameter '{name}' is not valid Unicode text") from None
+    return value
+
+
+def check_unicode_fields(fields: object) -> None:
+    """Refuse a fields dataclass if any of its text (or tuple of texts) is not valid Unicode."""
+    for field in dataclasses.fields(fields):  # type: ignore[arg-type]
+        value = getattr(fields, field.name)
+        values = value if isinstance(value, tuple) else (value,)
+        for item in values:
+            if isinstance(item, str):
+                check_unicode(field.name, item)
