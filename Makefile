@@ -5,6 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TOOLS := .tools
 AZURITE := $(TOOLS)/node_modules/.bin/azurite
+# The REST face runs a second time on the oldest twilio it supports (the newest is in $(VENV)).
+TWILIO_OLDEST := 8.0.0
+OLDEST_VENV := .venv-twilio-oldest
+OLDEST_PY := $(OLDEST_VENV)/bin/python
+OLDEST_STAMP := $(OLDEST_VENV)/.installed-$(TWILIO_OLDEST)
 
 .PHONY: demo test lint bench setup tools clean
 
@@ -13,6 +18,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
+
+$(OLDEST_STAMP): pyproject.toml
+	@test -x $(OLDEST_PY) || $(PYTHON) -m venv $(OLDEST_VENV)
+	@echo '*' > $(OLDEST_VENV)/.gitignore
+	$(OLDEST_PY) -m pip install -q --upgrade pip
+	$(OLDEST_PY) -m pip install -q -e '.[dev]' 'twilio==$(TWILIO_OLDEST)'
+	@touch $@
 
 $(AZURITE):
 	@mkdir -p $(TOOLS)
@@ -25,8 +37,9 @@ tools: $(AZURITE)
 demo: $(STAMP)
 	$(PY) -m twilio_compat.demo
 
-test: $(STAMP) $(AZURITE)
+test: $(STAMP) $(AZURITE) $(OLDEST_STAMP)
 	PATH="$(CURDIR)/$(TOOLS)/node_modules/.bin:$$PATH" $(PY) -m pytest
+	$(OLDEST_PY) -m pytest -q -p no:cacheprovider tests/rest
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
@@ -37,4 +50,4 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OLDEST_VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

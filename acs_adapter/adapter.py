@@ -1,8 +1,9 @@
 """`AcsAdapter`: everything the Twilio faces need from Azure, opened from one `Settings`.
 
 It owns, and closes in reverse order: the embedded emulator (when configured), the mapping
-store, the media store, one identity client, the identity directory, the token cache and the
-sync chat gateway. Async code gets its own gateway per event loop from `async_chat()`.
+store, the media store (with a loopback server when local files have no public base URL), one
+identity client, the identity directory, the token cache and the sync chat gateway. Async
+code gets its own gateway per event loop from `async_chat()`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from acs_adapter.config import AcsConnection, Settings
 from acs_adapter.errors import ConfigurationError
 from acs_adapter.identities import IdentityDirectory, TokenCache
 from acs_adapter.media import MediaStore, media_store_from_setting
+from acs_adapter.media.local import LocalMediaStore
 from acs_adapter.store import MappingStore, open_store
 
 if TYPE_CHECKING:
@@ -96,7 +98,11 @@ class AcsAdapter:
             media = media_store_from_setting(
                 settings.media.reveal(), secret=media_signing_key(connection), ca_bundle=verify
             )
-            resources.callback(media.close)
+            resources.callback(media.close)  # also stops the server started below
+            if isinstance(media, LocalMediaStore) and media.base_url is None:
+                # Without a public base URL nothing else serves the files, and temporary URLs
+                # handed to clients must work: serve them on loopback while the adapter is open.
+                media.serve()
             identity_transport = RequestsTransport(
                 connection_verify=verify if verify is not None else True,
                 connection_timeout=settings.retry.timeout,

@@ -38,6 +38,7 @@ def _participant(row: Row[Any]) -> Participant:
 
 
 _CHANGE_CHECKS: dict[str, Callable[[object], object]] = {
+    "identity": lambda v: check.text("identity", v),
     "acs_user_id": lambda v: check.optional_text("acs_user_id", v),
     "attributes": lambda v: check.json_text("attributes", v),
     "role_sid": lambda v: check.optional_sid("role_sid", v),
@@ -124,11 +125,16 @@ class ParticipantRepository(Repository):
         last_read_index: int | Unset | None = UNSET,
         last_read_at: datetime | Unset | None = UNSET,
         updated_at: datetime | None = None,
+        identity: str | Unset = UNSET,
     ) -> Participant:
-        """Change the named fields (None clears one); `updated_at` defaults to now."""
+        """Change the named fields (None clears one); `updated_at` defaults to now.
+
+        A new `identity` already used in the conversation raises `Conflict`.
+        """
         sid = check.sid("sid", sid)
         values = checked(
             given(
+                identity=identity,
                 acs_user_id=acs_user_id,
                 attributes=attributes,
                 role_sid=role_sid,

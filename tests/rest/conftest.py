@@ -61,3 +61,11 @@ async def async_client(handler: WireHandler) -> AsyncIterator[Client]:
 @pytest.fixture
 def unique() -> str:
     return uuid.uuid4().hex[:12]
+
+
+def skip_unless_twilio_has(owner: object, attribute: str) -> None:
+    """Skip a test of a twilio API the installed twilio (the oldest supported one) lacks."""
+    if not hasattr(owner, attribute):
+        import twilio
+
+        pytest.skip(f"twilio {twilio.__version__} has no {type(owner).__name__}.{attribute}")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import twilio
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -151,7 +153,8 @@ def test_timers_are_reported_and_move_state(client: Client, unique: str) -> None
 
 def test_list_with_state_and_date_filters(client: Client, unique: str) -> None:
     conversations = client.conversations.v1.conversations
-    closed = conversations.create(unique_name=f"closed-{unique}", state="closed")
+    closed = conversations.create(unique_name=f"closed-{unique}")
+    conversations(closed.sid).update(state="closed")  # Twilio refuses to create it closed
     listed = [c.sid for c in conversations.list(state="closed")]
     assert closed.sid in listed
     assert all(c.state == "closed" for c in conversations.list(state="closed"))
@@ -197,6 +200,9 @@ def test_service_scoped_conversations_are_separate(client: Client, unique: str) 
 
 
 def test_unknown_parameter_and_email_bindings_are_refused(client: Client) -> None:
+    create = client.conversations.v1.conversations.create
+    if "bindings_email_address" not in inspect.signature(create).parameters:
+        pytest.skip(f"twilio {twilio.__version__} has no email bindings")
     with pytest.raises(TwilioRestException) as caught:
         client.conversations.v1.conversations.create(bindings_email_address="a@example.com")
     assert caught.value.status == 400

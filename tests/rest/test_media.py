@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
+from urllib3 import encode_multipart_formdata
 
 from acs_adapter.adapter import AcsAdapter
+from acs_adapter.media import LocalMediaStore
 from twilio_compat.rest import WireHandler
 from twilio_compat.rest.media import upload_media
+
+from .conftest import adapter_settings
+
+if TYPE_CHECKING:
+    from acs_emulator import AcsEmulator
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
@@ -83,3 +92,46 @@ def test_fetch_media_resource_and_empty_upload(client: Client) -> None:
     with pytest.raises(TwilioRestException) as empty:
         upload_media(client, service, b"", content_type="text/plain")
     assert empty.value.status == 400
+
+
+def test_multipart_form_uploads_like_the_client_sdks_send(client: Client) -> None:
+    service = client.conversations.v1.conversations.create().chat_service_sid
+    url = f"https://mcs.us1.twilio.com/v1/Services/{service}/Media"
+    body, content_type = encode_multipart_formdata(
+        {"note": "a plain field first", "media": ("car.png", PNG, "image/png")}
+    )
+    uploaded = client.request("POST", url, data=body, headers={"Content-Type": content_type})
+    assert uploaded.status_code == 201
+    media = json.loads(uploaded.text)
+    assert (media["filename"], media["content_type"], media["size"]) == (
+        "car.png",
+        "image/png",
+        len(PNG),
+    )
+    assert httpx.get(media["links"]["content_direct_temporary"]).content == PNG
+
+
+def test_multipart_upload_without_a_part_is_refused(client: Client) -> None:
+    service = client.conversations.v1.conversations.create().chat_service_sid
+    url = f"https://mcs.us1.twilio.com/v1/Services/{service}/Media"
+    empty = client.request(
+        "POST",
+        url,
+        data=b"--b--\r\n",
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert empty.status_code == 400
+    assert json.loads(empty.text)["message"] == "The multipart media upload has no file part"
+
+
+def test_adapter_serves_local_media_while_open(emulator: AcsEmulator, tmp_path: Path) -> None:
+    """Without a public base URL the adapter itself serves the files its links point at."""
+    with AcsAdapter.open(adapter_settings(emulator, tmp_path)) as opened:
+        assert isinstance(opened.media, LocalMediaStore)
+        base = opened.media.base_url
+        assert base is not None and base.startswith("http://127.0.0.1:")
+        stored = opened.media.put(b"served", content_type="text/plain")
+        link = opened.media.temporary_url(stored.key, ttl_seconds=60)
+        assert httpx.get(link).content == b"served"
+    with pytest.raises(httpx.TransportError):  # closing the adapter stopped the server
+        httpx.get(link)

@@ -132,8 +132,90 @@ def test_operation_behaves_as_the_table_says(client: Client, operation: Operatio
         assert (response.status_code, body["code"]) == (404, 20404)  # type: ignore[index]
     else:
         assert response.status_code == operation.success_status, response.text
-        if operation.action == "list":
-            assert body is not None and body["meta"]["key"] in body
+        check_effect(client, operation, world, url, params, body)
+
+
+# Where each form parameter shows up in the resource Twilio returns.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "FriendlyName": ("friendly_name",),
+    "Body": ("body",),
+    "Attributes": ("attributes",),
+    "Identity": ("identity",),
+    "NotificationLevel": ("notification_level",),
+    "Permission": ("permissions",),
+    "DefaultClosedTimer": ("default_closed_timer",),
+    "Method": ("method",),
+    "Target": ("target",),
+    "Type": ("type",),
+    "Configuration.Method": ("configuration", "method"),
+    "Configuration.Url": ("configuration", "url"),
+}
+
+# Lists under the world's own fresh parents must contain what the world made there.
+LISTED: dict[str, tuple[str, str]] = {
+    "conversation.message": ("sid", "message"),
+    "conversation.participant": ("sid", "participant"),
+    "conversation.webhook": ("sid", "webhook"),
+    "service.conversation": ("sid", "conversation"),
+    "service.user": ("sid", "user"),
+    "service.role": ("sid", "role"),
+    "service.user.user_conversation": ("conversation_sid", "conversation"),
+    "service.participant_conversation": ("conversation_sid", "conversation"),
+}
+
+
+def _field(body: dict[str, object], path: tuple[str, ...]) -> object:
+    value: object = body
+    for name in path:
+        assert isinstance(value, dict), (path, body)
+        value = value[name]
+    return value
+
+
+def assert_reflects(body: dict[str, object], params: dict[str, object]) -> None:
+    for name, value in params.items():
+        if name in FIELDS:
+            expected = [value] if name == "Permission" else value
+            assert _field(body, FIELDS[name]) == expected, (name, body)
+
+
+def check_effect(
+    client: Client,
+    operation: Operation,
+    world: World,
+    url: str,
+    params: dict[str, object],
+    body: dict[str, object] | None,
+) -> None:
+    """What a user would look at after the call: the change is there, and it stays."""
+
+    def fetch(target: str) -> tuple[int, dict[str, object] | None]:
+        answer = client.request("GET", target)
+        return answer.status_code, json.loads(answer.text) if answer.text else None
+
+    if operation.action == "delete":
+        assert fetch(url)[0] == 404
+        return
+    assert body is not None
+    if operation.action == "list":
+        key = body["meta"]["key"]  # type: ignore[index]
+        items = body[key]
+        assert isinstance(items, list)
+        if operation.resource.endswith("delivery_receipt"):
+            assert items == []  # ACS Chat keeps no per-channel delivery receipts
+        elif operation.resource in LISTED:
+            field, made = LISTED[operation.resource]
+            assert getattr(world, made) in [item[field] for item in items]
+        else:
+            assert items, "the world made at least one"
+        return
+    if operation.action in ("fetch", "update"):
+        assert body["url"] == url
+    assert_reflects(body, params)
+    status, again = fetch(str(body["url"]))  # creates and updates are kept
+    assert status == 200 and again is not None
+    assert again["url"] == body["url"]
+    assert_reflects(again, params)
 
 
 def test_table_has_every_twilio_operation_once() -> None:

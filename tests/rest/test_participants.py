@@ -112,3 +112,29 @@ def test_service_scoped_participants(client: Client, unique: str) -> None:
     assert scoped.participants(created.sid).update(attributes="{}").attributes == "{}"
     assert [p.sid for p in scoped.participants.list()] == [created.sid]
     assert scoped.participants(created.sid).delete() is True
+
+
+def test_identity_update_moves_the_seat_in_acs(
+    conversation: Any, adapter: AcsAdapter, handler: WireHandler, unique: str
+) -> None:
+    old, new = f"old-{unique}", f"renamed|{unique}"
+    created = conversation.participants.create(identity=old)
+    conversation.participants.create(identity="taken")
+    updated = conversation.participants(created.sid).update(identity=new)
+    assert (updated.sid, updated.identity) == (created.sid, new)
+    assert conversation.participants(new).fetch().sid == created.sid
+    with pytest.raises(TwilioRestException) as gone:
+        conversation.participants(old).fetch()
+    assert gone.value.code == 20404
+
+    thread_id = adapter.store.conversations.get(created.conversation_sid).thread_id  # type: ignore[union-attr]
+    members = {m.user_id for m in handler.core.context.service_chat().list_participants(thread_id)}
+    assert adapter.directory.acs_user_for(new) in members
+    assert adapter.directory.acs_user_for(old) not in members
+    sent = conversation.messages.create(author=new, body="same seat, new name")
+    assert sent.participant_sid == created.sid
+
+    with pytest.raises(TwilioRestException) as clash:
+        conversation.participants(new).update(identity="taken")
+    assert clash.value.code == 50433
+    assert conversation.participants(created.sid).fetch().identity == new

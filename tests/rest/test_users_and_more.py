@@ -11,6 +11,7 @@ from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
 from acs_emulator import AcsEmulator
+from tests.rest.conftest import skip_unless_twilio_has
 from twilio_compat.rest import WireHandler
 
 
@@ -97,6 +98,7 @@ def test_read_receipt_reaches_acs(
 def test_conversation_with_participants(client: Client, emulator: AcsEmulator, unique: str) -> None:
     for identity in ("ann", "ben"):  # their ACS users exist already; count only chat calls
         client.conversations.v1.users.create(identity=f"{identity}-{unique}")
+    skip_unless_twilio_has(client.conversations.v1, "conversation_with_participants")
     emulator.reset_counters()
     with_two = client.conversations.v1.conversation_with_participants.create(
         participant=[
@@ -132,6 +134,9 @@ def test_conversation_with_participants(client: Client, emulator: AcsEmulator, u
 
 def test_service_conversation_with_participants(client: Client, unique: str) -> None:
     service = client.conversations.v1.services.create(friendly_name=f"cwp {unique}")
+    skip_unless_twilio_has(
+        client.conversations.v1.services(service.sid), "conversation_with_participants"
+    )
     created = client.conversations.v1.services(service.sid).conversation_with_participants.create(
         participant=[json.dumps({"identity": "cy"})]
     )

@@ -7,6 +7,7 @@ import threading
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from twilio_compat.core.hooks import WriteHooks
 from twilio_compat.sids import stable_sid
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class Context:
         self.account_sid = account_sid or stable_sid("AC", adapter.endpoint)
         self.default_service_sid = stable_sid("IS", adapter.endpoint, "default")
         self._service_user: str | None = None
+        self.hooks: WriteHooks = WriteHooks()  # replaced by twilio_compat.webhooks when used
         self._lock = threading.Lock()
 
     @property

@@ -16,6 +16,8 @@ from acs_adapter.errors import Conflict, NotFound
 from acs_adapter.store.conversations import Conversation as StoredConversation
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context, dumps, iso, now, parse_iso
+from twilio_compat.core.hooks import Action, amend
+from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, looks_like_conversation_sid, new_sid
 
 STATES = ("active", "inactive", "closed")
@@ -24,6 +26,7 @@ _DURATION = re.compile(
 )
 MIN_INACTIVE = timedelta(minutes=1)
 MIN_CLOSED = timedelta(minutes=10)
+_STATE_SCAN_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,10 @@ class ConversationFields:
     messaging_service_sid: str | None = None
     date_created: datetime | None = None
     date_updated: datetime | None = None
+    created_by: str | None = None
+
+    def __post_init__(self) -> None:
+        check_unicode_fields(self)
 
 
 def parse_duration(name: str, value: str, minimum: timedelta) -> timedelta:
@@ -82,6 +89,44 @@ def _timers_document(fields: ConversationFields, start: datetime) -> str | None:
         out["closed"] = fields.timers_closed
         out["date_closed"] = iso(start + closed)
     return dumps(out)
+
+
+def conversation_closed(sid: str) -> errors.TwilioApiError:
+    return errors.invalid(
+        f"Conversation {sid} is closed: it can't be updated or used for chatting anymore",
+        errors.CONVERSATION_CLOSED,
+    )
+
+
+def ensure_open(row: StoredConversation) -> None:
+    """Closed is Twilio's final state (set by hand or by timer): refuse any change (50377)."""
+    if to_record(row).state == "closed":
+        raise conversation_closed(row.sid)
+
+
+def record_activity(context: Context, row: StoredConversation) -> None:
+    """A new message or participant: an inactive conversation is active again, timers restart.
+
+    Twilio's timers count from the last activity. Conversations without timers that are
+    already active need no write, so the common path costs nothing.
+    """
+    if row.state != "inactive" and not row.timers:
+        return
+    changes: dict[str, str | None] = {}
+    if to_record(row).state == "inactive":
+        changes["state"] = "active"
+    if row.timers:
+        doc = json.loads(row.timers)
+        restarted = ConversationFields(
+            timers_inactive=doc.get("inactive"), timers_closed=doc.get("closed")
+        )
+        changes["timers"] = _timers_document(restarted, now())
+    updated_at = None if "state" in changes else row.updated_at
+    context.store.conversations.update(
+        row.sid,
+        updated_at=updated_at,
+        **changes,  # type: ignore[arg-type]
+    )
 
 
 def to_record(row: StoredConversation, at: datetime | None = None) -> records.Conversation:
@@ -152,6 +197,11 @@ class Conversations:
         from acs_adapter.records import ParticipantRecord
 
         self._check(fields)
+        if fields.state == "closed":
+            raise errors.invalid("Initial state can't be 'closed'", errors.INITIAL_STATE_CLOSED)
+        fields = self._before(
+            Action("onConversationAdd", service_sid, None, None, vars(fields)), fields
+        )
         store = self._context.store
         if fields.unique_name is not None and store.conversations.get_by_unique_name(
             service_sid, fields.unique_name
@@ -176,7 +226,7 @@ class Conversations:
                 state=fields.state or "active",
                 timers=_timers_document(fields, created),
                 messaging_service_sid=fields.messaging_service_sid,
-                created_by=None,
+                created_by=fields.created_by,
                 created_at=created,
                 updated_at=fields.date_updated or created,
             )
@@ -185,7 +235,9 @@ class Conversations:
             if isinstance(exc, Conflict) and fields.unique_name is not None:
                 raise unique_name_taken(fields.unique_name) from None
             raise
-        return to_record(row)
+        added = to_record(row)
+        self._context.hooks.after(Action("onConversationAdded", service_sid, added.sid, added))
+        return added
 
     def update(
         self, service_sid: str, sid_or_unique_name: str, fields: ConversationFields
@@ -193,7 +245,12 @@ class Conversations:
         self._check(fields)
         store = self._context.store
         row = self.stored(service_sid, sid_or_unique_name)
-        if fields.unique_name is not None and fields.unique_name != row.unique_name:
+        ensure_open(row)
+        fields = self._before(
+            Action("onConversationUpdate", service_sid, row.sid, to_record(row), vars(fields)),
+            fields,
+        )
+        if fields.unique_name and fields.unique_name != row.unique_name:
             other = store.conversations.get_by_unique_name(service_sid, fields.unique_name)
             if other is not None:
                 raise unique_name_taken(fields.unique_name)
@@ -221,13 +278,22 @@ class Conversations:
             )
         except Conflict:
             raise unique_name_taken(fields.unique_name or "") from None
-        return to_record(updated)
+        result = to_record(updated)
+        self._context.hooks.after(Action("onConversationUpdated", service_sid, row.sid, result))
+        return result
 
     def delete(self, service_sid: str, sid_or_unique_name: str) -> None:
         row = self.stored(service_sid, sid_or_unique_name)
+        removed = to_record(row)
+        self._context.hooks.before(Action("onConversationRemove", service_sid, row.sid, removed))
         if row.thread_id:
             self._forget_thread(row.thread_id, quiet=False)
         self._context.store.conversations.delete(row.sid)
+        self._context.hooks.after(Action("onConversationRemoved", service_sid, row.sid, removed))
+
+    def _before(self, action: Action, fields: ConversationFields) -> ConversationFields:
+        """Ask the pre-event hook; Twilio lets it change only the friendly name."""
+        return amend(fields, self._context.hooks.before(action), ("friendly_name",))
 
     def page(
         self,
@@ -240,6 +306,8 @@ class Conversations:
         limit: int,
     ) -> tuple[list[records.Conversation], bool]:
         """A slice of the service's conversations, oldest first, and whether more follow."""
+        if state is not None:
+            return self._page_in_state(service_sid, state, start_date, end_date, offset, limit)
         rows = self._context.store.conversations.list(
             service_sid,
             state=state,
@@ -249,6 +317,32 @@ class Conversations:
             limit=limit + 1,
         )
         return [to_record(row) for row in rows[:limit]], len(rows) > limit
+
+    def _page_in_state(
+        self,
+        service_sid: str,
+        state: str,
+        start_date: datetime | None,
+        end_date: datetime | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[records.Conversation], bool]:
+        """Filter on the state timers give now, not the stored one, which they may have moved."""
+        matched: list[records.Conversation] = []
+        scanned = 0
+        while len(matched) <= offset + limit:
+            rows = self._context.store.conversations.list(
+                service_sid,
+                created_from=start_date,
+                created_before=end_date,
+                offset=scanned,
+                limit=_STATE_SCAN_BATCH,
+            )
+            matched.extend(r for r in map(to_record, rows) if r.state == state)
+            scanned += len(rows)
+            if len(rows) < _STATE_SCAN_BATCH:
+                break
+        return matched[offset : offset + limit], len(matched) > offset + limit
 
     def _check(self, fields: ConversationFields) -> None:
         if fields.unique_name:

@@ -7,6 +7,8 @@ equivalent of a Twilio feature the error says so plainly instead of pretending t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from acs_adapter import errors as adapter_errors
 
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
@@ -22,6 +24,8 @@ METHOD_NOT_ALLOWED = 20004
 CONVERSATION_ATTRIBUTES_TOO_LONG = 50303
 CONVERSATION_ATTRIBUTES_INVALID = 50304
 UNIQUE_NAME_TAKEN = 50353
+CONVERSATION_CLOSED = 50377
+INITIAL_STATE_CLOSED = 50384
 UNIQUE_NAME_LOOKS_LIKE_SID = 50390
 PARTICIPANT_NOT_FOUND = 50432
 PARTICIPANT_EXISTS = 50433
@@ -95,3 +99,71 @@ class ResourceNotFound(TwilioApiError):
 
     def __init__(self, what: str) -> None:
         super().__init__(404, NOT_FOUND, f"The requested resource {what} was not found")
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """A Twilio code the shim answers with, its HTTP statuses and when: the guide's source."""
+
+    code: int
+    statuses: tuple[int, ...]
+    when: str
+
+
+ERROR_CODES: tuple[ErrorCode, ...] = (
+    ErrorCode(
+        UNKNOWN_PARAMETER,
+        (400, 409),
+        "a parameter Twilio would refuse (unknown, repeated, too long, malformed, out of range); "
+        "a Twilio feature ACS Chat lacks (SMS/WhatsApp, email, push, Studio, content "
+        "templates, presence); a conflicting ACS write (409)",
+    ),
+    ErrorCode(
+        AUTHENTICATION,
+        (401, 403),
+        "wrong Basic credentials on the shim's HTTP app (401); ACS refused the shim's own "
+        "access key or token (403: check ACS_CONNECTION_STRING)",
+    ),
+    ErrorCode(METHOD_NOT_ALLOWED, (405,), "a known path with a method Twilio does not allow"),
+    ErrorCode(
+        NOT_FOUND,
+        (404,),
+        "an unknown SID or unique name, or a path outside Conversations v1; also a delivery "
+        "receipt fetch (ACS Chat keeps none)",
+    ),
+    ErrorCode(THROTTLED, (429,), "ACS kept answering 429 after the adapter's bounded retries"),
+    ErrorCode(INTERNAL, (500,), "an unexpected failure; the shim logs it, nothing is half-written"),
+    ErrorCode(
+        UNAVAILABLE,
+        (503,),
+        "ACS, the mapping store or the media store could not be reached or answered 5xx "
+        "after retries",
+    ),
+    ErrorCode(
+        CONVERSATION_ATTRIBUTES_TOO_LONG,
+        (400,),
+        "conversation Attributes longer than Twilio allows",
+    ),
+    ErrorCode(CONVERSATION_ATTRIBUTES_INVALID, (400,), "conversation Attributes that are not JSON"),
+    ErrorCode(UNIQUE_NAME_TAKEN, (409,), "a conversation UniqueName already used in the service"),
+    ErrorCode(
+        CONVERSATION_CLOSED,
+        (400,),
+        "updating a closed conversation, or adding a message or participant to it",
+    ),
+    ErrorCode(INITIAL_STATE_CLOSED, (400,), "creating a conversation with State=closed"),
+    ErrorCode(
+        UNIQUE_NAME_LOOKS_LIKE_SID, (400,), "a UniqueName shaped like a conversation SID (CH...)"
+    ),
+    ErrorCode(
+        PARTICIPANT_NOT_FOUND,
+        (404,),
+        "reserved: the REST face answers an unknown participant with 20404, as Twilio's API does",
+    ),
+    ErrorCode(PARTICIPANT_EXISTS, (409,), "adding an identity that is already a participant"),
+    ErrorCode(
+        TOO_MANY_PARTICIPANTS, (400,), "ConversationWithParticipants with more than 10 participants"
+    ),
+    ErrorCode(USER_EXISTS, (409,), "creating a User whose identity already exists"),
+)
+"""Every code above, documented; the migration guide's error table is generated from it."""

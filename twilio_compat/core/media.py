@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Iterable
 
 from acs_adapter.errors import NotFound
-from acs_adapter.media.local import LocalMediaStore
-from acs_adapter.media.server import MediaServer
 from acs_adapter.store.media import MediaItem
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context
@@ -83,8 +80,6 @@ class MediaLibrary:
 
     def __init__(self, context: Context) -> None:
         self._context = context
-        self._lock = threading.Lock()
-        self._server: MediaServer | None = None
 
     def upload(
         self, service_sid: str, data: bytes, *, content_type: str, filename: str | None
@@ -137,7 +132,6 @@ class MediaLibrary:
         item = self._context.store.media.get(media.sid)
         if item is None:
             return None
-        self._serve_local_files()
         try:
             return self._context.adapter.media.temporary_url(
                 item.storage_key, ttl_seconds=TEMPORARY_URL_SECONDS
@@ -145,21 +139,8 @@ class MediaLibrary:
         except NotFound:
             return None
 
-    def _serve_local_files(self) -> None:
-        """A local media store without a public URL needs its own server for links to work."""
-        store = self._context.adapter.media
-        if not isinstance(store, LocalMediaStore) or store.base_url is not None:
-            return
-        with self._lock:
-            if store.base_url is None:
-                self._server = store.serve()
-
     def close(self) -> None:
-        """Stop the media server this library started, if any."""
-        with self._lock:
-            if self._server is not None:
-                self._server.stop()
-                self._server = None
+        """Nothing to stop: the adapter serves local media files while it is open."""
 
     def delete(self, service_sid: str, sid: str) -> None:
         item = self._item(service_sid, sid)

@@ -17,12 +17,14 @@ import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from acs_adapter.errors import Conflict, NotFound
 from acs_adapter.store.messages import Message as StoredMessage
+from twilio_compat.core import conversations as conversation_rules
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context, iso, now, parse_iso
+from twilio_compat.core.hooks import SHIM_WRITES, Action, amend, current_origin, origin_metadata
 from twilio_compat.core.media import (
     ATTACHMENT_FLAG,
     ATTACHMENTS,
@@ -31,6 +33,7 @@ from twilio_compat.core.media import (
     parse_attachments,
 )
 from twilio_compat.core.participants import Participants
+from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
 
 if TYPE_CHECKING:
@@ -62,6 +65,12 @@ class MessageFields:
     media_sids: tuple[str, ...] = ()
     date_created: datetime | None = None
     date_updated: datetime | None = None
+
+    def __post_init__(self) -> None:
+        check_unicode_fields(self)
+
+
+_F = TypeVar("_F", MessageFields, None)
 
 
 def sync_cursor(conversation_sid: str) -> str:
@@ -95,11 +104,26 @@ class Messages:
         newest_first: bool,
         after_index: int | None,
         limit: int,
+        before_index: int | None = None,
     ) -> tuple[list[records.Message], bool]:
-        """A page in index order starting past ``after_index``, and whether more follow."""
+        """A page in index order starting past ``after_index``, and whether more follow.
+
+        With ``before_index`` instead, the page that ends just before that index (the
+        previous page), and whether more lie beyond it in that direction.
+        """
         conversation = self.conversation(service_sid, conversation_key)
         self.sync(conversation)
         store = self._context.store.messages
+        if before_index is not None:
+            if newest_first:
+                rows = store.list(conversation.sid, from_index=before_index + 1, limit=limit + 1)
+            elif before_index <= 0:
+                return [], False
+            else:
+                rows = store.list(
+                    conversation.sid, to_index=before_index - 1, newest_first=True, limit=limit + 1
+                )
+            return self._records(conversation, rows[:limit][::-1]), len(rows) > limit
         if newest_first:
             if after_index is not None and after_index <= 0:
                 return [], False
@@ -231,16 +255,32 @@ class Messages:
     ) -> records.Message:
         """Send one ACS message (one request) and record it; retries never duplicate it."""
         conversation = self.conversation(service_sid, conversation_key)
+        conversation_rules.ensure_open(conversation)
         media = self._media.for_message(service_sid, list(fields.media_sids))
         if not fields.body and not media:
             raise errors.invalid("Missing required parameter Body or MediaSid in the post body")
+        fields = self._before(
+            Action(
+                "onMessageAdd",
+                service_sid,
+                conversation.sid,
+                None,
+                {
+                    "author": fields.author,
+                    "body": fields.body,
+                    "attributes": fields.attributes,
+                    "media": media,
+                },
+            ),
+            fields,
+        )
         author = fields.author or DEFAULT_AUTHOR
         store = self._context.store
         member = store.participants.get_by_identity(conversation.sid, author)
         sender = member.acs_user_id if member and member.acs_user_id else None
         sid = new_sid("IM")
         index = store.messages.allocate_index(conversation.sid)
-        metadata = {SID_KEY: sid, INDEX_KEY: str(index)}
+        metadata = {SID_KEY: sid, INDEX_KEY: str(index), **origin_metadata(current_origin())}
         if fields.attributes is not None:
             metadata[ATTRIBUTES_KEY] = fields.attributes
         if sender is None:
@@ -280,15 +320,30 @@ class Messages:
                 raise
             row = existing
         self._media.attach(media, sid)
+        conversation_rules.record_activity(self._context, conversation)
         known = {author: member.sid} if member else {author: ""}
-        return self._records(conversation, [row], known)[0]
+        added = self._records(conversation, [row], known)[0]
+        self._context.hooks.after(Action("onMessageAdded", service_sid, conversation.sid, added))
+        return added
 
     def update(
         self, service_sid: str, conversation_key: str, sid: str, fields: MessageFields
     ) -> records.Message:
         conversation = self.conversation(service_sid, conversation_key)
+        conversation_rules.ensure_open(conversation)
         self.sync(conversation)
         row = self._stored(conversation, sid)
+        before = self._records(conversation, [row])[0]
+        fields = self._before(
+            Action(
+                "onMessageUpdate",
+                service_sid,
+                conversation.sid,
+                before,
+                {"author": fields.author, "body": fields.body, "attributes": fields.attributes},
+            ),
+            fields,
+        )
         metadata: dict[str, str] = {}
         if fields.attributes is not None:
             metadata[ATTRIBUTES_KEY] = fields.attributes
@@ -297,6 +352,7 @@ class Messages:
         content = fields.body if fields.body else None
         if row.acs_message_id and conversation.thread_id and (content or metadata):
             chat = self._sender_chat(conversation, row)
+            SHIM_WRITES.mark(conversation.thread_id, row.acs_message_id, "edited")
             chat.update_message(
                 conversation.thread_id,
                 row.acs_message_id,
@@ -315,18 +371,33 @@ class Messages:
             updated_at=fields.date_updated,
             **changes,  # type: ignore[arg-type]
         )
-        return self._records(conversation, [updated])[0]
+        result = self._records(conversation, [updated])[0]
+        self._context.hooks.after(Action("onMessageUpdated", service_sid, conversation.sid, result))
+        return result
 
     def delete(self, service_sid: str, conversation_key: str, sid: str) -> None:
         conversation = self.conversation(service_sid, conversation_key)
         self.sync(conversation)
         row = self._stored(conversation, sid)
+        removed = self._records(conversation, [row])[0]
+        self._before(Action("onMessageRemove", service_sid, conversation.sid, removed), None)
         if row.acs_message_id and conversation.thread_id:
+            SHIM_WRITES.mark(conversation.thread_id, row.acs_message_id, "deleted")
             with contextlib.suppress(NotFound):
                 self._sender_chat(conversation, row).delete_message(
                     conversation.thread_id, row.acs_message_id
                 )
         self._context.store.messages.delete(row.sid)
+        self._context.hooks.after(
+            Action("onMessageRemoved", service_sid, conversation.sid, removed)
+        )
+
+    def _before(self, action: Action, fields: _F) -> _F:
+        """Ask the pre-event hook; apply the changes Twilio lets it make to a message."""
+        changes = self._context.hooks.before(action)
+        if fields is None:
+            return fields
+        return amend(fields, changes, ("body", "author", "attributes"))
 
     def _sender_chat(self, conversation: StoredConversation, row: StoredMessage) -> UserChat:
         """ACS lets only a message's sender edit or delete it: act as that user."""

@@ -16,7 +16,14 @@ from acs_adapter.records import ParticipantRecord
 from acs_adapter.store.participants import Participant as StoredParticipant
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import SERVICE_IDENTITY, Context
-from twilio_compat.core.conversations import ConversationFields, Conversations
+from twilio_compat.core.conversations import (
+    ConversationFields,
+    Conversations,
+    ensure_open,
+    record_activity,
+)
+from twilio_compat.core.hooks import Action
+from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
 
 if TYPE_CHECKING:
@@ -36,6 +43,9 @@ class ParticipantFields:
     last_read_timestamp: datetime | None = None
     date_created: datetime | None = None
     date_updated: datetime | None = None
+
+    def __post_init__(self) -> None:
+        check_unicode_fields(self)
 
 
 def check_identity(identity: str) -> str:
@@ -101,11 +111,15 @@ class Participants:
     ) -> records.Participant:
         """Add a chat participant: the ACS user joins the thread, then the record is kept."""
         conversation = self.conversation(service_sid, conversation_key)
+        ensure_open(conversation)
         identity = check_identity(fields.identity or "")
         store = self._context.store
         if store.participants.get_by_identity(conversation.sid, identity) is not None:
             raise already_exists(identity)
         self._check_role(service_sid, fields.role_sid)
+        self._context.hooks.before(
+            Action("onParticipantAdd", service_sid, conversation.sid, None, vars(fields))
+        )
         acs_user = self._context.adapter.directory.acs_user_for(identity)
         thread_id = conversation.thread_id or ""
         refused = self._context.service_chat().add_participants(
@@ -131,7 +145,12 @@ class Participants:
             self._leave_quietly(thread_id, acs_user)
             raise
         self._ensure_user(service_sid, identity)
-        return to_record(row, service_sid)
+        record_activity(self._context, conversation)
+        added = to_record(row, service_sid)
+        self._context.hooks.after(
+            Action("onParticipantAdded", service_sid, conversation.sid, added)
+        )
+        return added
 
     def create_conversation_with(
         self, service_sid: str, fields: ConversationFields, identities: list[str]
@@ -165,9 +184,18 @@ class Participants:
     ) -> records.Participant:
         conversation = self.conversation(service_sid, conversation_key)
         row = self._stored(conversation, key)
-        if fields.identity is not None and fields.identity != row.identity:
-            raise errors.not_supported("Changing the identity of a chat participant")
         self._check_role(service_sid, fields.role_sid)
+        self._context.hooks.before(
+            Action(
+                "onParticipantUpdate",
+                service_sid,
+                conversation.sid,
+                to_record(row, service_sid),
+                vars(fields),
+            )
+        )
+        if fields.identity is not None and fields.identity != row.identity:
+            row = self._change_identity(service_sid, conversation, row, fields.identity)
         changes: dict[str, object] = {}
         if fields.attributes is not None:
             changes["attributes"] = fields.attributes
@@ -184,17 +212,77 @@ class Participants:
         )
         if fields.last_read_message_index is not None and row.acs_user_id:
             self._send_read_receipt(conversation, row.acs_user_id, fields.last_read_message_index)
+        result = to_record(updated, service_sid)
+        self._context.hooks.after(
+            Action("onParticipantUpdated", service_sid, conversation.sid, result)
+        )
+        return result
+
+    def _change_identity(
+        self,
+        service_sid: str,
+        conversation: StoredConversation,
+        row: StoredParticipant,
+        new_identity: str,
+    ) -> StoredParticipant:
+        """The participant keeps its SID; in ACS the new identity's user takes the old one's seat.
+
+        The new user joins before the record changes and the old one leaves after, so the
+        thread never lacks the member the store names.
+        """
+        ensure_open(conversation)
+        identity = check_identity(new_identity)
+        store = self._context.store
+        if store.participants.get_by_identity(conversation.sid, identity) is not None:
+            raise already_exists(identity)
+        thread_id = conversation.thread_id or ""
+        acs_user = self._context.adapter.directory.acs_user_for(identity)
+        refused = self._context.service_chat().add_participants(
+            thread_id, [ParticipantRecord(acs_user, identity)]
+        )
+        if refused:
+            raise errors.invalid(f"ACS refused the participant: {refused[0].message or ''}")
+        try:
+            changed = store.participants.update(row.sid, identity=identity, acs_user_id=acs_user)
+        except Conflict:
+            self._leave_quietly(thread_id, acs_user)
+            raise already_exists(identity) from None
+        except BaseException:
+            self._leave_quietly(thread_id, acs_user)
+            raise
+        if row.acs_user_id and row.acs_user_id != acs_user:
+            with contextlib.suppress(NotFound):
+                self._context.service_chat().remove_participant(thread_id, row.acs_user_id)
+        self._ensure_user(service_sid, identity)
+        return changed
+
+    def clear_read_horizon(
+        self, service_sid: str, conversation_key: str, key: str
+    ) -> records.Participant:
+        """Forget a participant's read horizon: every message counts as unread again."""
+        conversation = self.conversation(service_sid, conversation_key)
+        row = self._stored(conversation, key)
+        updated = self._context.store.participants.update(
+            row.sid, last_read_index=None, last_read_at=None
+        )
         return to_record(updated, service_sid)
 
     def delete(self, service_sid: str, conversation_key: str, key: str) -> None:
         conversation = self.conversation(service_sid, conversation_key)
         row = self._stored(conversation, key)
+        removed = to_record(row, service_sid)
+        self._context.hooks.before(
+            Action("onParticipantRemove", service_sid, conversation.sid, removed)
+        )
         if row.acs_user_id and conversation.thread_id:
             with contextlib.suppress(NotFound):
                 self._context.service_chat().remove_participant(
                     conversation.thread_id, row.acs_user_id
                 )
         self._context.store.participants.delete(row.sid)
+        self._context.hooks.after(
+            Action("onParticipantRemoved", service_sid, conversation.sid, removed)
+        )
 
     def page(
         self, service_sid: str, conversation_key: str, *, offset: int, limit: int

@@ -23,6 +23,7 @@ from twilio_compat.core.participants import (
     check_identity,
 )
 from twilio_compat.core.participants import to_record as participant_record
+from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
 
 NOTIFICATION_LEVELS = ("default", "muted")
@@ -34,6 +35,9 @@ class UserFields:
     friendly_name: str | None = None
     attributes: str | None = None
     role_sid: str | None = None
+
+    def __post_init__(self) -> None:
+        check_unicode_fields(self)
 
 
 def to_record(row: StoredUser) -> records.User:

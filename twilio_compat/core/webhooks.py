@@ -15,6 +15,7 @@ from twilio_compat.core import errors
 from twilio_compat.core._context import Context, dumps
 from twilio_compat.core.participants import Participants
 from twilio_compat.core.records import Webhook
+from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
 
 TARGETS = ("webhook", "trigger")
@@ -31,6 +32,9 @@ class WebhookFields:
     triggers: tuple[str, ...] | None = None
     replay_after: int | None = None
     flow_sid: str | None = None
+
+    def __post_init__(self) -> None:
+        check_unicode_fields(self)
 
 
 def _configuration(fields: WebhookFields, current: dict[str, Any]) -> dict[str, Any]:

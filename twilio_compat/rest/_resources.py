@@ -48,12 +48,14 @@ PAGE_SIZE_MAX = {
 # -- paging -------------------------------------------------------------------------------
 
 
-def _token(position: int) -> str:
-    raw = json.dumps({"p": position}).encode("utf-8")
+def _token(position: int, *, backwards: bool = False) -> str:
+    """An opaque page token: a position, and whether the page ends there (a previous page)."""
+    fields: dict[str, int] = {"p": position, "b": 1} if backwards else {"p": position}
+    raw = json.dumps(fields).encode("utf-8")
     return "PT" + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _position(call: Call) -> int | None:
+def _read_token(call: Call) -> tuple[int, bool] | None:
     token = call.form.text("PageToken")
     if token is None:
         return None
@@ -61,12 +63,19 @@ def _position(call: Call) -> int | None:
         if not token.startswith("PT"):
             raise ValueError(token)
         padded = token[2:] + "=" * (-len(token[2:]) % 4)
-        position = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))["p"]
-        if not isinstance(position, int) or position < 0:
+        fields = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        position, backwards = fields["p"], fields.get("b", 0)
+        if not isinstance(position, int) or position < 0 or backwards not in (0, 1):
             raise ValueError(token)
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         raise errors.invalid("Parameter 'PageToken' is not a valid page token") from None
-    return position
+    return position, bool(backwards)
+
+
+def _position(call: Call) -> int | None:
+    """The position of a forward page token (offset lists only make forward tokens)."""
+    read = _read_token(call)
+    return None if read is None else read[0]
 
 
 def _page_size(call: Call) -> int:
@@ -82,6 +91,7 @@ def _list_body(
     *,
     next_position: int | None,
     query: list[tuple[str, str]] | None = None,
+    previous_token: str | None = None,
 ) -> Result:
     from twilio_compat.core.records import Page
 
@@ -98,6 +108,7 @@ def _list_body(
         result=Page(
             items=tuple(items),
             next_token=None if next_position is None else _token(next_position),
+            previous_token=previous_token,
         ),
         render=render_one,
     )
@@ -121,6 +132,7 @@ def _offset_list(
         render_one,
         next_position=offset + size if more else None,
         query=query,
+        previous_token=_token(max(offset - size, 0)) if offset > 0 else None,
     )
 
 
@@ -338,15 +350,23 @@ def _messages(core: Core) -> dict[tuple[str, str], Handler]:
     def list_(call: Call) -> Result:
         order = call.form.choice("Order", ("asc", "desc"), fold_case=True) or "asc"
         size = _page_size(call)
-        after = _position(call)
+        position, backwards = _read_token(call) or (None, False)
         items, more = core.messages.page(
             call.service,
             conversation(call),
             newest_first=order == "desc",
-            after_index=after,
+            after_index=None if backwards else position,
+            before_index=position if backwards else None,
             limit=size,
         )
-        next_position = items[-1].index if more and items else None
+        # Pages are keyed by message index: a previous page ends before this page's first.
+        if backwards:
+            next_position = items[-1].index if items else None
+            earlier = more
+        else:
+            next_position = items[-1].index if more and items else None
+            earlier = position is not None
+        first = items[0].index if items else None
         return _list_body(
             call,
             "messages",
@@ -354,6 +374,9 @@ def _messages(core: Core) -> dict[tuple[str, str], Handler]:
             lambda item: render.message(call.scope, item),
             next_position=next_position,
             query=[("Order", order)] if call.form.has("Order") else [],
+            previous_token=(
+                _token(first, backwards=True) if earlier and first is not None else None
+            ),
         )
 
     def receipts(call: Call) -> Result:

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hmac
 import json
 import os
-from collections.abc import Mapping
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from types import FrameType
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -31,6 +36,8 @@ if TYPE_CHECKING:
     from acs_adapter.config import Settings
 
 _METHODS = ["GET", "POST", "DELETE"]
+GRACEFUL_SHUTDOWN_SECONDS = 10
+"""How long a stop signal waits for open requests; idle TLS keep-alives would hold it 30 s."""
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
@@ -119,11 +126,14 @@ def serve(
     ssl_keyfile: str | None = None,
     settings: Settings | None = None,
     environ: Mapping[str, str] | None = None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the REST face with uvicorn until interrupted.
+    """Serve the REST face with uvicorn until interrupted (SIGINT or SIGTERM).
 
     Credentials are ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN``; ACS settings come from
-    the adapter's configuration (``settings``, else the environment).
+    the adapter's configuration (``settings``, else the environment). The socket is bound and
+    listening before ``on_ready`` gets the URL it answers on (with the real port when ``port``
+    is 0), so whoever waits for that line can connect at once.
     """
     import uvicorn
 
@@ -134,18 +144,69 @@ def serve(
         raise ValueError(
             "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: clients authenticate with them"
         )
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise ValueError("give both an SSL certificate file and its key file, or neither")
     handler = WireHandler.open(settings=settings, account_sid=account_sid)
     try:
         app = create_app(
             handler, account_sid=account_sid, auth_token=auth_token, public_url=public_url
         )
-        uvicorn.run(
+        listener = _listen(host, port)
+        config = uvicorn.Config(
             app,
-            host=host,
-            port=port,
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
             log_level="info",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
+        scheme = "https" if ssl_certfile else "http"
+        bound_port = listener.getsockname()[1]
+        shown_host = f"[{host}]" if ":" in host else host
+        if on_ready is not None:
+            on_ready(f"{scheme}://{shown_host}:{bound_port}")
+        with _stop_signals_end_quietly():
+            uvicorn.Server(config).run(sockets=[listener])
     finally:
         handler.close()
+
+
+class _Stopped(Exception):
+    """SIGINT or SIGTERM arrived after uvicorn's graceful shutdown."""
+
+
+@contextlib.contextmanager
+def _stop_signals_end_quietly() -> Iterator[None]:
+    """Let a stop signal end ``serve`` normally, so the adapter is closed before exit.
+
+    uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal to the handler
+    that was installed before it: this one, instead of the default that kills the process.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise _Stopped
+
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, stop) for sig in stop_signals}
+    try:
+        yield
+    except _Stopped:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError:
+        listener.close()
+        raise
+    return listener

@@ -87,6 +87,9 @@ class Client(TwilioClient):  # type: ignore[misc]
         user_agent_extensions: list[str] | None = None,
         credential_provider: Any | None = None,
     ) -> None:
+        # twilio 8.x has no ``credential_provider``: pass it only when given, so each twilio
+        # version accepts (or refuses) exactly what its own ``Client`` does.
+        extra = {} if credential_provider is None else {"credential_provider": credential_provider}
         super().__init__(
             username,
             password,
@@ -96,5 +99,5 @@ class Client(TwilioClient):  # type: ignore[misc]
             environment,
             edge,
             user_agent_extensions,
-            credential_provider,
+            **extra,
         )

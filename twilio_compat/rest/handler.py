@@ -19,6 +19,7 @@ from twilio_compat.core import Core, errors
 from twilio_compat.rest import _render as render
 from twilio_compat.rest import _resources, _routing
 from twilio_compat.rest._forms import PAGING, Form
+from twilio_compat.rest._multipart import file_part, is_multipart
 from twilio_compat.rest._wire import WireRequest, WireResponse
 from twilio_compat.rest.operations import Operation, Support
 
@@ -142,9 +143,16 @@ class WireHandler:
         account = self.core.account_sid
         if request.method == "POST" and len(parts) == 3:
             content_type = request.header("content-type") or "application/octet-stream"
-            filename = _filename(request.header("content-disposition"))
+            data, filename = request.body, _filename(request.header("content-disposition"))
+            if is_multipart(content_type):
+                uploaded = file_part(content_type, request.body)
+                data, content_type, filename = (
+                    uploaded.data,
+                    uploaded.content_type,
+                    uploaded.filename,
+                )
             item = self.core.media.upload(
-                service_sid, request.body, content_type=content_type, filename=filename
+                service_sid, data, content_type=content_type, filename=filename
             )
             body = render.media_resource(account, item, self.core.media.temporary_url(item))
             return WireResponse(201, render.dumps(body))

@@ -1,0 +1,54 @@
+"""`twilio-acs serve`: the REST face over HTTP, for Twilio SDKs in any language.
+
+Clients authenticate with HTTP Basic credentials equal to ``TWILIO_ACCOUNT_SID`` and
+``TWILIO_AUTH_TOKEN``; ACS comes from the adapter's settings (``ACS_CONNECTION_STRING`` and
+friends, ``embedded`` for a local emulator).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def command(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port (0 picks a free one)")] = 8080,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL",
+            help="where clients reach this server; resource and paging URLs point there "
+            "(default: Twilio's own URLs)",
+        ),
+    ] = None,
+    ssl_certfile: Annotated[
+        str | None, typer.Option(metavar="PEM", help="serve HTTPS with this certificate")
+    ] = None,
+    ssl_keyfile: Annotated[
+        str | None, typer.Option(metavar="PEM", help="the private key of --ssl-certfile")
+    ] = None,
+) -> None:
+    """Serve Twilio Conversations v1 (and media uploads) from ACS over HTTP."""
+    from acs_adapter.errors import ConfigurationError
+    from twilio_compat.rest.asgi import serve
+
+    def announce(url: str) -> None:
+        typer.echo(f"Twilio Conversations API on ACS listening on {url}")
+
+    try:
+        serve(
+            host=host,
+            port=port,
+            public_url=public_url,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+            on_ready=announce,
+        )
+    except (ValueError, ConfigurationError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"error: cannot serve on {host}:{port}: {exc}", err=True)
+        raise typer.Exit(1) from None
