@@ -13,14 +13,14 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from tests.webhooks.conftest import ACCOUNT_SID, Hit, WebhookServer
-from twilio_compat.core.hooks import Origin, write_origin
 from twilio_compat.rest import WireHandler
 from twilio_compat.webhooks import TwilioWebhooks, Webhook, WebhookSender
 
 if TYPE_CHECKING:
     from acs_emulator import AcsEmulator
 
-REST_WITH_WEBHOOKS = Origin.rest("true")
+# REST writes fire webhooks only when they carry `X-Twilio-Webhook-Enabled: true`, as on Twilio.
+LOUD = {"x_twilio_webhook_enabled": "true"}
 
 
 def _configure(
@@ -32,9 +32,8 @@ def _configure(
 
 
 def _conversation_with(client: Client, identity: str) -> str:
-    with write_origin(Origin.rest(None)):
-        conversation = client.conversations.v1.conversations.create(friendly_name="Support")
-        conversation.participants.create(identity=identity)
+    conversation = client.conversations.v1.conversations.create(friendly_name="Support")
+    conversation.participants.create(identity=identity)
     return str(conversation.sid)
 
 
@@ -88,14 +87,14 @@ def test_rest_writes_post_only_with_the_webhook_header(
         post=webhook_server.url,
         filters=["onConversationAdded", "onParticipantAdded", "onMessageAdded", "onMessageRemoved"],
     )
-    with write_origin(REST_WITH_WEBHOOKS):
-        conversation = client.conversations.v1.conversations.create(friendly_name="Loud")
-        conversation.participants.create(identity="bob")
-        message = conversation.messages.create(author="bob", body="hi", attributes='{"a":1}')
-        conversation.messages(message.sid).delete()
-    with write_origin(Origin.rest(None)):
-        quiet = client.conversations.v1.conversations.create(friendly_name="Quiet")
-        quiet.messages.create(author="system", body="unheard")
+    conversation = client.conversations.v1.conversations.create(friendly_name="Loud", **LOUD)
+    conversation.participants.create(identity="bob", **LOUD)
+    message = conversation.messages.create(author="bob", body="hi", attributes='{"a":1}', **LOUD)
+    # twilio-python's generated delete() drops this header, so send the request as Twilio
+    # documents it: a DELETE carrying `X-Twilio-Webhook-Enabled: true`.
+    client.request("DELETE", message.url, headers={"X-Twilio-Webhook-Enabled": "true"})
+    quiet = client.conversations.v1.conversations.create(friendly_name="Quiet")
+    quiet.messages.create(author="system", body="unheard")
     assert pushing_emulator.wait_for_deliveries(30)
     assert webhooks.wait_idle(30)
 
@@ -121,11 +120,10 @@ def test_a_pre_event_webhook_can_veto_a_write(
     webhook_server.answer = lambda hit: (
         (403, None) if "forbidden" in hit.params.get("Body", "") else (200, None)
     )
-    with write_origin(REST_WITH_WEBHOOKS):
-        conversation = client.conversations.v1.conversations.create(friendly_name="Guarded")
-        with pytest.raises(TwilioRestException) as caught:
-            conversation.messages.create(author="system", body="a forbidden word")
-        conversation.messages.create(author="system", body="fine")
+    conversation = client.conversations.v1.conversations.create(friendly_name="Guarded", **LOUD)
+    with pytest.raises(TwilioRestException) as caught:
+        conversation.messages.create(author="system", body="a forbidden word", **LOUD)
+    conversation.messages.create(author="system", body="fine", **LOUD)
     assert caught.value.status == 403
     bodies = [m.body for m in conversation.messages.list()]
     assert bodies == ["fine"]
@@ -145,9 +143,8 @@ def test_a_pre_event_webhook_can_change_allowed_fields(
         return 200, {"body": "[redacted]", "attributes": {"checked": True}, "index": 99}
 
     webhook_server.answer = answer
-    with write_origin(REST_WITH_WEBHOOKS):
-        conversation = client.conversations.v1.conversations.create(friendly_name="Original")
-        message = conversation.messages.create(author="system", body="secret")
+    conversation = client.conversations.v1.conversations.create(friendly_name="Original", **LOUD)
+    message = conversation.messages.create(author="system", body="secret", **LOUD)
     assert conversation.friendly_name == "Renamed"
     assert message.body == "[redacted]" and message.index == 0
     assert message.attributes == '{"checked": true}'
@@ -157,29 +154,27 @@ def test_an_unreachable_pre_event_webhook_lets_the_write_through(
     client: Client, webhooks: TwilioWebhooks
 ) -> None:
     _configure(client, pre="http://127.0.0.1:9/nothing-listens", filters=["onConversationAdd"])
-    with write_origin(REST_WITH_WEBHOOKS):
-        conversation = client.conversations.v1.conversations.create(friendly_name="Goes ahead")
+    conversation = client.conversations.v1.conversations.create(friendly_name="Goes ahead", **LOUD)
     assert conversation.friendly_name == "Goes ahead"
 
 
 def test_conversation_scoped_webhooks_follow_their_filters_and_triggers(
     client: Client, webhooks: TwilioWebhooks, webhook_server: WebhookServer
 ) -> None:
-    with write_origin(REST_WITH_WEBHOOKS):
-        conversation = client.conversations.v1.conversations.create(friendly_name="Scoped")
-        conversation.webhooks.create(
-            target="webhook",
-            configuration_url=webhook_server.url + "?by=filter",
-            configuration_filters=["onMessageAdded"],
-            configuration_method="GET",
-        )
-        conversation.webhooks.create(
-            target="trigger",
-            configuration_url=webhook_server.url + "?by=trigger",
-            configuration_triggers=["help"],
-        )
-        conversation.messages.create(author="system", body="hello")
-        conversation.messages.create(author="system", body="I need HELP now")
+    conversation = client.conversations.v1.conversations.create(friendly_name="Scoped", **LOUD)
+    conversation.webhooks.create(
+        target="webhook",
+        configuration_url=webhook_server.url + "?by=filter",
+        configuration_filters=["onMessageAdded"],
+        configuration_method="GET",
+    )
+    conversation.webhooks.create(
+        target="trigger",
+        configuration_url=webhook_server.url + "?by=trigger",
+        configuration_triggers=["help"],
+    )
+    conversation.messages.create(author="system", body="hello", **LOUD)
+    conversation.messages.create(author="system", body="I need HELP now", **LOUD)
     assert webhooks.wait_idle(30)
     by_filter = [h for h in webhook_server.hits if "by=filter" in h.url]
     by_trigger = [h for h in webhook_server.hits if "by=trigger" in h.url]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from acs_adapter.errors import AdapterError
 from twilio_compat.core import Core, errors
+from twilio_compat.core.hooks import Origin, write_origin
 from twilio_compat.rest import _render as render
 from twilio_compat.rest import _resources, _routing
 from twilio_compat.rest._forms import PAGING, Form
@@ -103,7 +104,8 @@ class WireHandler:
             if request.host.startswith("mcs.") or _MEDIA_PATH.match(relative):
                 return self._media(request, relative)
             operation, path = _routing.match(request.method, relative)
-            status, body = self._dispatch(request, operation, path)
+            with write_origin(Origin.rest(request.header("x-twilio-webhook-enabled"))):
+                status, body = self._dispatch(request, operation, path)
         except errors.TwilioApiError as exc:
             return _error(exc, relative)
         except AdapterError as exc:

@@ -1,0 +1,145 @@
+"""Verifying access tokens: which signing keys the client face trusts, and what a token says.
+
+Tokens are Twilio-format JWTs (``twilio_compat.jwt.access_token.AccessToken``) signed with
+HS256. Trusted keys come from explicit arguments, else the environment:
+
+- ``TWILIO_API_KEY`` + ``TWILIO_API_SECRET``: tokens whose ``iss`` is that key SID;
+- ``TWILIO_AUTH_TOKEN``: tokens signed with the account's auth token, whatever key SID they name;
+- ``TWILIO_ACCOUNT_SID`` (optional): when set, a token's ``sub`` must be this account.
+
+A token whose signature, issuer, account or lifetime does not check out is refused; editing
+any claim breaks the signature.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt as pyjwt
+
+from acs_adapter.secret import Secret
+from twilio_compat.conversations.errors import EXPIRED_TOKEN, INVALID_TOKEN, AccessTokenError
+
+API_KEY_ENV = "TWILIO_API_KEY"
+API_SECRET_ENV = "TWILIO_API_SECRET"  # noqa: S105 (a variable name)
+AUTH_TOKEN_ENV = "TWILIO_AUTH_TOKEN"  # noqa: S105 (a variable name)
+ACCOUNT_SID_ENV = "TWILIO_ACCOUNT_SID"
+
+
+@dataclass(frozen=True)
+class VerifiedToken:
+    """What a verified token grants: who, in which service, until when (epoch seconds)."""
+
+    identity: str
+    service_sid: str | None
+    expires_at: float
+    account_sid: str
+    key_sid: str
+
+
+def _invalid(message: str) -> AccessTokenError:
+    return AccessTokenError(message, code=INVALID_TOKEN, status=401)
+
+
+@dataclass(frozen=True)
+class SigningKeys:
+    """The secrets the client face accepts token signatures from."""
+
+    keys: Mapping[str, Secret] = field(default_factory=dict)
+    auth_token: Secret | None = None
+    account_sid: str | None = None
+
+    @classmethod
+    def load(
+        cls,
+        *,
+        api_key: str | None = None,
+        api_secret: str | Secret | None = None,
+        auth_token: str | Secret | None = None,
+        account_sid: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> SigningKeys:
+        """Explicit arguments first, then the environment."""
+        env = os.environ if environ is None else environ
+        key = api_key or env.get(API_KEY_ENV) or None
+        secret = _secret(api_secret) or _secret(env.get(API_SECRET_ENV))
+        keys: dict[str, Secret] = {}
+        if key and secret:
+            keys[key] = secret
+        token = _secret(auth_token) or _secret(env.get(AUTH_TOKEN_ENV))
+        account = account_sid or env.get(ACCOUNT_SID_ENV) or None
+        return cls(keys=keys, auth_token=token, account_sid=account)
+
+    def verify(self, token: object, *, now: float | None = None) -> VerifiedToken:
+        """The token's claims if its signature and lifetime check out, else AccessTokenError."""
+        if not isinstance(token, str) or token.count(".") != 2:
+            raise _invalid("Invalid Access Token: not a JWT")
+        try:
+            unverified = pyjwt.decode(token, options={"verify_signature": False})
+            header = pyjwt.get_unverified_header(token)
+        except pyjwt.PyJWTError:
+            raise _invalid("Invalid Access Token: not a JWT") from None
+        if header.get("alg") != "HS256":
+            raise _invalid("Invalid Access Token: signature algorithm must be HS256")
+        key_sid = unverified.get("iss")
+        if not isinstance(key_sid, str) or not key_sid:
+            raise _invalid("Invalid Access Token: issuer (signing key SID) is missing")
+        secret = self.keys.get(key_sid) or self.auth_token
+        if secret is None:
+            raise _invalid(
+                f"Invalid Access Token: signing key {key_sid} is not configured "
+                f"(set {API_KEY_ENV}/{API_SECRET_ENV} or {AUTH_TOKEN_ENV})"
+            )
+        claims = self._decode(token, secret, now)
+        account = claims.get("sub")
+        if not isinstance(account, str) or (self.account_sid and account != self.account_sid):
+            raise _invalid("Invalid Access Token: issued for another account")
+        grants = claims.get("grants")
+        grants = grants if isinstance(grants, dict) else {}
+        identity = grants.get("identity")
+        if not isinstance(identity, str) or not identity:
+            raise _invalid("Invalid Access Token: the identity grant is missing")
+        chat = grants.get("chat")
+        if not isinstance(chat, dict):
+            raise _invalid("Invalid Access Token: the chat grant is missing")
+        service = chat.get("service_sid")
+        return VerifiedToken(
+            identity=identity,
+            service_sid=service if isinstance(service, str) and service else None,
+            expires_at=float(claims["exp"]),
+            account_sid=account,
+            key_sid=key_sid,
+        )
+
+    @staticmethod
+    def _decode(token: str, secret: Secret, now: float | None) -> dict[str, Any]:
+        moment = time.time() if now is None else now
+        try:
+            claims: dict[str, Any] = pyjwt.decode(
+                token,
+                secret.reveal(),
+                algorithms=["HS256"],
+                options={"require": ["exp", "iss", "sub"], "verify_exp": False},
+            )
+        except pyjwt.InvalidSignatureError:
+            raise _invalid("Invalid Access Token: signature does not match") from None
+        except pyjwt.PyJWTError as error:
+            raise _invalid(f"Invalid Access Token: {error}") from None
+        if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= moment:
+            raise AccessTokenError(
+                "Access Token expired or expiration date invalid", code=EXPIRED_TOKEN, status=401
+            )
+        nbf = claims.get("nbf")
+        if isinstance(nbf, int | float) and nbf > moment + 60:
+            raise _invalid("Invalid Access Token: not valid yet")
+        return claims
+
+
+def _secret(value: str | Secret | None) -> Secret | None:
+    if isinstance(value, Secret):
+        return value if value.reveal() else None
+    return Secret(value) if value else None

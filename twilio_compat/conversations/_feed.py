@@ -1,0 +1,320 @@
+"""The client's event feed: neutral ACS chat events in, the JS SDK's events out.
+
+Events come from an ``acs_adapter.events.EventBus``: the one the client was given (fed by an
+Event Grid receiver), else one shared by the clients of a process over the same core, into
+which each client's poller publishes what its own ACS user can see. The bus drops an event
+that two pollers both saw. Each event is looked up in the core (in a worker thread) and then
+announced, in order, on the client's event loop; what the client itself did was announced
+already and is not repeated.
+
+Typing: ACS reports typing neither to pollers nor to Event Grid, so a client's ``typing()``
+is published on its bus; clients sharing that bus (same process by default) see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from acs_adapter.errors import AdapterError
+from acs_adapter.events import ChatEvent, ChatEventPoller, EventBus, EventKind
+from twilio_compat.conversations.conversation import ConversationView, load_view
+from twilio_compat.core import errors as core_errors
+from twilio_compat.core import records
+from twilio_compat.core._context import SERVICE_IDENTITY
+from twilio_compat.core.messages import SID_KEY
+
+if TYPE_CHECKING:
+    from acs_adapter.store.conversations import Conversation as StoredConversation
+    from twilio_compat.conversations._session import Session
+    from twilio_compat.conversations.client import Client
+    from twilio_compat.conversations.conversation import Conversation
+    from twilio_compat.core import Core
+
+_log = logging.getLogger("twilio_compat.conversations")
+
+TYPING_TIMEOUT = 5.0
+"""Seconds a typing indicator lasts (Twilio's default); remote ``typingEnded`` comes one
+second after it, as in the JS SDK."""
+SETTLE_TRIES = 15
+SETTLE_PAUSE = 0.2
+
+_buses: weakref.WeakKeyDictionary[Core, EventBus] = weakref.WeakKeyDictionary()
+
+
+def shared_bus(core: Core) -> EventBus:
+    """The bus the clients of this process share over ``core``."""
+    bus = _buses.get(core)
+    if bus is None:
+        bus = _buses[core] = EventBus()
+    return bus
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one chat event means for this client, read from the core."""
+
+    action: str
+    view: ConversationView | None = None
+    message: records.Message | None = None
+    participant: records.Participant | None = None
+    acs_message_id: str | None = None
+    identity: str | None = None
+
+
+class EventFeed:
+    """Subscribes a client to its bus (and polls, unless told not to)."""
+
+    def __init__(
+        self, client: Client, session: Session, *, bus: EventBus | None, poll_interval: float
+    ) -> None:
+        self._client = client
+        self._session = session
+        self._bus = bus if bus is not None else shared_bus(session.core)
+        self._poller: ChatEventPoller | None = None
+        adapter = session.core.context.adapter
+        if poll_interval > 0:
+            self._poller = ChatEventPoller(
+                adapter.chat,
+                adapter.store.cursors,
+                self._bus,
+                session.acs_user,
+                interval=poll_interval,
+                consumer=f"conversations-client-{secrets.token_hex(8)}",
+            )
+        self._unsubscribe: Any = None
+        self._typing: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        self._queue: asyncio.Queue[ChatEvent] = asyncio.Queue()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._worker: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._worker = self._loop.create_task(self._work())
+        self._unsubscribe = self._bus.subscribe(self._on_event)
+        if self._poller is not None:
+            self._poller.start()
+
+    async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            self._worker = None
+        for timer in self._typing.values():
+            timer.cancel()
+        self._typing.clear()
+        poller = self._poller
+        if poller is not None:
+            self._poller = None
+            await asyncio.to_thread(poller.stop)
+            cursors = self._session.core.context.store.cursors
+            with contextlib.suppress(AdapterError):
+                await asyncio.to_thread(cursors.delete, poller.cursor_name)
+
+    def typed(self, conversation: Conversation) -> None:
+        """Publish this user's typing for the other clients on the bus."""
+        session = self._session
+        self._bus.publish(
+            ChatEvent(
+                id=f"typing|{conversation._view.record.thread_id}|{session.acs_user}|"
+                f"{time.time_ns()}",
+                kind=EventKind.TYPING,
+                thread_id=conversation._view.record.thread_id,
+                time=datetime.now(timezone.utc),
+                actor_id=session.acs_user,
+                recipient_id=None,
+                sender_display_name=session.identity,
+            )
+        )
+
+    # -- from a chat event to the JS events --------------------------------------------
+
+    def _on_event(self, event: ChatEvent) -> None:
+        """On the publishing thread: queue the event for the client's loop, in order."""
+        if event.recipient_id not in (None, self._session.acs_user):
+            return
+        if event.kind is EventKind.THREAD_CREATED or self._loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, event)
+
+    async def _work(self) -> None:
+        while True:
+            event = await self._queue.get()
+            try:
+                await self._handle(event)
+            except Exception:
+                _log.exception("announcing %s failed", event.id)
+
+    async def _handle(self, event: ChatEvent) -> None:
+        if self._client._shut_down:
+            return
+        try:
+            changes = await asyncio.to_thread(self._read, event)
+        except (core_errors.TwilioApiError, AdapterError) as error:
+            _log.debug("ignoring %s: %s", event.id, error)
+            return
+        for change in changes:
+            self._announce(change)
+
+    def _read(self, event: ChatEvent) -> list[Change]:
+        """In a worker thread: what the event changed, as this client's user sees it."""
+        session = self._session
+        store = session.core.context.store
+        if event.kind is EventKind.THREAD_DELETED:
+            return [Change("deleted", identity=event.thread_id)]
+        row = store.conversations.get_by_thread_id(event.thread_id)
+        if row is None and event.kind is EventKind.PARTICIPANT_ADDED:
+            # A new conversation: the core records it just after ACS creates the thread.
+            row = self._settle(lambda: store.conversations.get_by_thread_id(event.thread_id))
+        if row is None or row.scope != session.service_sid:
+            return []
+        if event.kind is EventKind.PARTICIPANT_ADDED:
+            return [self._added(row, member) for member in event.participant_ids]
+        if event.kind is EventKind.PARTICIPANT_REMOVED:
+            return [self._removed(row, member) for member in event.participant_ids]
+        if store.participants.get_by_identity(row.sid, session.identity) is None:
+            return []
+        view = load_view(session, row.sid)
+        if event.kind is EventKind.THREAD_UPDATED:
+            return [Change("updated", view)]
+        if event.kind is EventKind.TYPING:
+            return [self._typist(row, view, event)]
+        if event.kind is EventKind.MESSAGE_DELETED:
+            return [Change("messageRemoved", view, acs_message_id=event.message_id)]
+        message = self._message(row, event)
+        if message is None:
+            return []
+        action = "messageAdded" if event.kind is EventKind.MESSAGE_RECEIVED else "messageUpdated"
+        return [Change(action, view, message=message, acs_message_id=event.message_id)]
+
+    def _message(self, row: StoredConversation, event: ChatEvent) -> records.Message | None:
+        core = self._session.core
+        sid = event.metadata.get(SID_KEY)
+        if not sid and event.message_id:
+            core.messages.sync(row)
+            found = core.context.store.messages.get_by_acs_message_id(row.sid, event.message_id)
+            sid = found.sid if found else None
+        if not sid:
+            return None
+        try:
+            return core.messages.get(self._session.service_sid, row.sid, sid)
+        except core_errors.TwilioApiError:
+            return None
+
+    def _added(self, row: StoredConversation, acs_user: str) -> Change:
+        session = self._session
+        store = session.core.context.store
+        if acs_user == session.acs_user:
+            view = self._settle(lambda: _if_member(load_view(session, row.sid)))
+            return Change("joined", view) if view is not None else Change("none")
+        if store.participants.get_by_identity(row.sid, session.identity) is None:
+            return Change("none")
+        identity = session.core.context.adapter.directory.identity_for(acs_user)
+        if identity is None or identity == SERVICE_IDENTITY:
+            return Change("none")
+        member = self._settle(lambda: store.participants.get_by_acs_user_id(row.sid, acs_user))
+        if member is None:
+            return Change("none")
+        record = session.core.participants.get(session.service_sid, row.sid, member.sid)
+        return Change("participantJoined", load_view(session, row.sid), participant=record)
+
+    def _removed(self, row: StoredConversation, acs_user: str) -> Change:
+        session = self._session
+        view = load_view(session, row.sid)
+        if acs_user == session.acs_user:
+            return Change("left", view)
+        identity = session.core.context.adapter.directory.identity_for(acs_user)
+        return Change("participantLeft", view, identity=identity)
+
+    def _typist(self, row: StoredConversation, view: ConversationView, event: ChatEvent) -> Change:
+        session = self._session
+        if not event.actor_id or event.actor_id == session.acs_user:
+            return Change("none")
+        member = session.core.context.store.participants.get_by_acs_user_id(row.sid, event.actor_id)
+        if member is None:
+            return Change("none")
+        record = session.core.participants.get(session.service_sid, row.sid, member.sid)
+        return Change("typing", view, participant=record)
+
+    @staticmethod
+    def _settle(read: Any) -> Any:
+        """Read again for a moment: the core records a change just after ACS reports it."""
+        for _ in range(SETTLE_TRIES):
+            found = read()
+            if found is not None:
+                return found
+            time.sleep(SETTLE_PAUSE)
+        return None
+
+    # -- on the event loop -----------------------------------------------------------------
+
+    def _announce(self, change: Change) -> None:
+        client = self._client
+        if change.action == "none" or client._shut_down:
+            return
+        if change.action == "deleted":
+            for found in list(client._conversations.values()):
+                if found._view.record.thread_id == change.identity:
+                    client._removed(found)
+            return
+        assert change.view is not None
+        if change.action == "left":
+            conversation = client._conversations.get(change.view.record.sid)
+            if conversation is not None:
+                old = conversation._view.me
+                conversation._apply_view(change.view)
+                if old is not None:
+                    client._left(conversation, old.sid)
+            return
+        conversation = client._conversation(change.view)
+        if change.action == "joined":
+            client._joined(conversation)
+        elif change.action == "updated":
+            conversation._apply_view(change.view)
+        elif change.action == "messageAdded" and change.message is not None:
+            if change.acs_message_id:
+                conversation._acs_ids[change.acs_message_id] = change.message.sid
+            conversation._message_added(change.message)
+        elif change.action == "messageUpdated" and change.message is not None:
+            conversation._message_updated(change.message)
+        elif change.action == "messageRemoved":
+            sid = conversation._acs_ids.get(change.acs_message_id or "")
+            message = conversation._messages.get(sid or "")
+            if message is not None:
+                conversation._message_removed(message)
+        elif change.action == "participantJoined" and change.participant is not None:
+            conversation._participant_joined(change.participant)
+        elif change.action == "participantLeft":
+            conversation._participant_left_identity(change.identity)
+        elif change.action == "typing" and change.participant is not None:
+            self._start_typing(conversation, change.participant)
+
+    def _start_typing(self, conversation: Conversation, record: records.Participant) -> None:
+        participant = conversation._participant(record)
+        participant._set_typing(True)
+        key = (conversation.sid, record.sid)
+        previous = self._typing.pop(key, None)
+        if previous is not None:
+            previous.cancel()
+
+        def ended() -> None:
+            self._typing.pop(key, None)
+            participant._set_typing(False)
+
+        loop = asyncio.get_running_loop()
+        self._typing[key] = loop.call_later(TYPING_TIMEOUT + 1.0, ended)
+
+
+def _if_member(view: ConversationView) -> ConversationView | None:
+    return view if view.me is not None else None

@@ -1,0 +1,98 @@
+"""``User``: an identity's profile (friendly name, attributes) within the service."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from twilio_compat.conversations import _validate
+from twilio_compat.conversations._emitter import EventEmitter
+from twilio_compat.conversations._names import js_names
+from twilio_compat.conversations._session import parse_json
+from twilio_compat.conversations.errors import FORBIDDEN, ConversationsError
+from twilio_compat.core.users import UserFields
+
+if TYPE_CHECKING:
+    from twilio_compat.conversations._session import Session
+    from twilio_compat.core import records
+
+
+@js_names
+class User(EventEmitter):
+    """A user as the JS SDK shows it; reachability is off on ACS (``isOnline`` is None)."""
+
+    def __init__(self, session: Session, record: records.User) -> None:
+        super().__init__()
+        self._session = session
+        self._record = record
+        self._subscribed = True
+
+    # The JS SDK has User's event names as fields (the other classes have them as statics).
+    updated = "updated"
+    userSubscribed = "userSubscribed"
+    userUnsubscribed = "userUnsubscribed"
+
+    @property
+    def identity(self) -> str:
+        return self._record.identity
+
+    @property
+    def friendlyName(self) -> str | None:
+        return self._record.friendly_name
+
+    @property
+    def attributes(self) -> Any:
+        return parse_json(self._record.attributes)
+
+    @property
+    def isOnline(self) -> bool | None:
+        return None
+
+    @property
+    def isNotifiable(self) -> bool | None:
+        return None
+
+    @property
+    def isSubscribed(self) -> bool:
+        return self._subscribed
+
+    async def updateAttributes(self, attributes: Any) -> User:
+        text = _validate.json_value("updateAttributes", "attributes", attributes)
+        return await self._update(UserFields(attributes=text))
+
+    async def updateFriendlyName(self, friendlyName: str) -> User:
+        name = _validate.string("updateFriendlyName", "friendlyName", friendlyName)
+        return await self._update(UserFields(friendly_name=name))
+
+    async def unsubscribe(self) -> None:
+        if self._subscribed:
+            self._subscribed = False
+            self._session.client._forget_user(self)
+
+    async def _update(self, fields: UserFields) -> User:
+        if not self._subscribed:
+            raise ConversationsError("Can't modify unsubscribed object")
+        if self.identity != self._session.identity:
+            raise ConversationsError(
+                "Forbidden: a client may edit only its own user", code=FORBIDDEN, status=403
+            )
+        session = self._session
+        record = await session.run(
+            session.core.users.update, session.service_sid, self._record.sid, fields
+        )
+        self._apply(record)
+        return self
+
+    def _apply(self, record: records.User) -> None:
+        reasons = []
+        if record.friendly_name != self._record.friendly_name:
+            reasons.append("friendlyName")
+        if parse_json(record.attributes) != parse_json(self._record.attributes):
+            reasons.append("attributes")
+        self._record = record
+        if reasons:
+            payload = {"user": self, "updateReasons": reasons}
+            self.emit("updated", payload)
+            self._session.client.emit("userUpdated", payload)
+
+    def __repr__(self) -> str:
+        return f"User(identity={self.identity!r})"

@@ -1,0 +1,1 @@
+"""Drop-ins for ``twilio.jwt``: tokens that ``twilio_compat.conversations.Client`` accepts."""
