@@ -232,3 +232,42 @@ def test_one_slow_receiver_does_not_hold_up_another() -> None:
             sender.close()
     assert [h.params["n"] for h in fast.hits] == ["1", "2"]
     assert len(slow.hits) == 1
+
+
+async def test_client_face_writes_post_with_source_sdk(
+    client: Client, handler: WireHandler, webhooks: TwilioWebhooks, webhook_server: WebhookServer
+) -> None:
+    """Writes made through the client-SDK face always fire webhooks, as Twilio's SDK does."""
+    from twilio_compat.conversations import Client as ConversationsClient
+    from twilio_compat.conversations import SigningKeys
+    from twilio_compat.jwt.access_token import AccessToken
+    from twilio_compat.jwt.access_token.grants import ChatGrant
+
+    _configure(client, post=webhook_server.url, filters=["onMessageAdded"])
+    identity = f"cleo-{uuid.uuid4().hex[:8]}"
+    conversation_sid = _conversation_with(client, identity)
+    token = AccessToken(
+        ACCOUNT_SID,
+        "SK" + "4" * 32,
+        "webhook-test-signing-key-secret-0123456789",
+        identity=identity,
+    )
+    token.add_grant(ChatGrant())
+    keys = SigningKeys.load(
+        api_key="SK" + "4" * 32,
+        api_secret="webhook-test-signing-key-secret-0123456789",
+        account_sid=ACCOUNT_SID,
+        environ={},
+    )
+    sdk = ConversationsClient(token.to_jwt(), core=handler.core, signingKeys=keys, pollInterval=0)
+    try:
+        conversation = await sdk.getConversationBySid(conversation_sid)
+        index = await conversation.prepareMessage().setBody("from the SDK").build().send()
+    finally:
+        await sdk.shutdown()
+    assert webhooks.wait_idle(30)
+
+    (hit,) = webhook_server.of("onMessageAdded")
+    assert hit.signed() and hit.params["Body"] == "from the SDK"
+    assert (hit.params["Source"], hit.params["ClientIdentity"]) == ("SDK", identity)
+    assert hit.params["Index"] == str(index)

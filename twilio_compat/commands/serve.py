@@ -2,7 +2,10 @@
 
 Clients authenticate with HTTP Basic credentials equal to ``TWILIO_ACCOUNT_SID`` and
 ``TWILIO_AUTH_TOKEN``; ACS comes from the adapter's settings (``ACS_CONNECTION_STRING`` and
-friends, ``embedded`` for a local emulator).
+friends, ``embedded`` for a local emulator). Webhooks configured the Twilio way are posted,
+signed with ``TWILIO_AUTH_TOKEN``; ACS events arrive through the Event Grid receiver at
+``/eventgrid?secret=...`` when ``ACS_EVENTGRID_SECRET`` is set, else by polling every
+``TWILIO_COMPAT_POLL_INTERVAL`` seconds (default 2).
 """
 
 from __future__ import annotations

@@ -25,18 +25,21 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from twilio_compat.core import errors
 from twilio_compat.rest._render import BASE_URL
 from twilio_compat.rest._wire import WireRequest, multi
 from twilio_compat.rest.handler import WireHandler
+from twilio_compat.webhooks.service import EventServices, start_event_services
 
 if TYPE_CHECKING:
     from acs_adapter.config import Settings
 
 _METHODS = ["GET", "POST", "DELETE"]
 GRACEFUL_SHUTDOWN_SECONDS = 10
+EVENTGRID_PATH = "/eventgrid"
+"""Where `serve` mounts the Event Grid receiver (the subscription URL adds `?secret=...`)."""
 """How long a stop signal waits for open requests; idle TLS keep-alives would hold it 30 s."""
 
 
@@ -134,6 +137,10 @@ def serve(
     the adapter's configuration (``settings``, else the environment). The socket is bound and
     listening before ``on_ready`` gets the URL it answers on (with the real port when ``port``
     is 0), so whoever waits for that line can connect at once.
+
+    Beside the REST face it runs the Twilio webhooks and their event source
+    (`twilio_compat.webhooks.service`): the Event Grid receiver at ``/eventgrid`` when
+    ``ACS_EVENTGRID_SECRET`` is set, else a poller acting as the service user.
     """
     import uvicorn
 
@@ -147,10 +154,14 @@ def serve(
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise ValueError("give both an SSL certificate file and its key file, or neither")
     handler = WireHandler.open(settings=settings, account_sid=account_sid)
+    events: EventServices | None = None
     try:
-        app = create_app(
+        events = start_event_services(handler.core, environ=env)
+        rest = create_app(
             handler, account_sid=account_sid, auth_token=auth_token, public_url=public_url
         )
+        receiver = [Route(EVENTGRID_PATH, events.receiver)] if events.receiver else []
+        app = Starlette(routes=[*receiver, Mount("/", app=rest)])
         listener = _listen(host, port)
         config = uvicorn.Config(
             app,
@@ -167,6 +178,8 @@ def serve(
         with _stop_signals_end_quietly():
             uvicorn.Server(config).run(sockets=[listener])
     finally:
+        if events is not None:
+            events.close()
         handler.close()
 
 
