@@ -7,8 +7,9 @@ that two pollers both saw. Each event is looked up in the core (in a worker thre
 announced, in order, on the client's event loop; what the client itself did was announced
 already and is not repeated.
 
-Typing: ACS reports typing neither to pollers nor to Event Grid, so a client's ``typing()``
-is published on its bus; clients sharing that bus (same process by default) see it.
+Typing: pollers cannot see it (ACS keeps no typing state); Event Grid delivers it as
+``ChatTypingIndicatorReceivedInThread``. A client's ``typing()`` is sent to ACS and also
+published on its bus, so clients sharing that bus (same process by default) see it at once.
 """
 
 from __future__ import annotations
