@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.engine import Connection, Row
 
 from acs_adapter.errors import InvalidInput, NotFound
@@ -105,8 +105,7 @@ class MessageRepository(Repository):
                 values["index"] = _allocate(conn, conversation_sid)
             else:
                 _move_next_index_past(conn, conversation_sid, explicit_index)
-            conn.execute(messages.insert().values(values))
-            row = conn.execute(select(messages).where(messages.c.sid == sid)).one()
+            row = conn.execute(messages.insert().values(values).returning(*messages.c)).one()
         return _message(row)
 
     def get(self, sid: str) -> Message | None:
@@ -126,6 +125,17 @@ class MessageRepository(Repository):
                 messages.c.acs_message_id == check.sid("acs_message_id", acs_message_id)
             )
         )
+
+    def by_acs_message_ids(
+        self, conversation_sid: str, acs_message_ids: Iterable[str]
+    ) -> dict[str, Message]:
+        """The messages kept for these ACS message ids of a conversation, by id (one query)."""
+        wanted = sorted({check.sid("acs_message_id", i) for i in acs_message_ids})
+        if not wanted:
+            return {}
+        statement = self._in(conversation_sid).where(messages.c.acs_message_id.in_(wanted))
+        found = (_message(row) for row in self._all(statement))
+        return {message.acs_message_id: message for message in found if message.acs_message_id}
 
     def at_or_before(self, conversation_sid: str, index: int) -> Message | None:
         """The message with the greatest index not above `index` (indices may have gaps)."""
@@ -180,6 +190,43 @@ class MessageRepository(Repository):
         with self._write() as conn:
             return conn.execute(delete(messages).where(messages.c.sid == sid)).rowcount > 0
 
+    def insert_many(self, conversation_sid: str, items: Sequence[Mapping[str, Any]]) -> int:
+        """Add many messages at their explicit indices in one statement (history imports).
+
+        Each item takes `insert`'s keyword arguments (`sid`, `index` required). All or none
+        are written; a taken SID or index raises `Conflict`. Returns how many were added.
+        """
+        conversation_sid = check.sid("conversation_sid", conversation_sid)
+        rows = [_bulk_values(conversation_sid, item) for item in items]
+        if not rows:
+            return 0
+        highest = max(int(str(row["index"])) for row in rows)
+        with self._write(rows[0]) as conn:
+            conn.execute(messages.insert(), rows)
+            _move_next_index_past(conn, conversation_sid, highest)
+        return len(rows)
+
+    def conversations_of(self, sids: Iterable[str]) -> dict[str, str]:
+        """Which of these message SIDs exist, each with its conversation's SID (one query)."""
+        wanted = [check.sid("sid", sid) for sid in sids]
+        if not wanted:
+            return {}
+        statement = select(messages.c.sid, messages.c.conversation_sid).where(
+            messages.c.sid.in_(wanted)
+        )
+        return {row.sid: row.conversation_sid for row in self._all(statement)}
+
+    def taken_indices(self, conversation_sid: str, indices: Iterable[int]) -> set[int]:
+        """Which of these indices a conversation already uses (one query)."""
+        wanted = [check.count("index", index) for index in indices]
+        if not wanted:
+            return set()
+        statement = select(messages.c.index).where(
+            messages.c.conversation_sid == check.sid("conversation_sid", conversation_sid),
+            messages.c.index.in_(wanted),
+        )
+        return {int(row[0]) for row in self._all(statement)}
+
     def list(
         self,
         conversation_sid: str,
@@ -232,26 +279,65 @@ class MessageRepository(Repository):
         return None if row is None else _message(row)
 
 
+_BULK_FIELDS = frozenset(
+    {
+        "sid",
+        "index",
+        "acs_message_id",
+        "author",
+        "created_at",
+        "updated_at",
+        "archived",
+        "body",
+        "attributes",
+        "media",
+    }
+)
+
+
+def _bulk_values(conversation_sid: str, item: Mapping[str, Any]) -> dict[str, object]:
+    """One `insert_many` row, checked as `insert` checks its arguments."""
+    unknown = set(item) - _BULK_FIELDS
+    if unknown:
+        raise InvalidInput(f"unknown message fields: {', '.join(sorted(unknown))}")
+    if item.get("index") is None:
+        raise InvalidInput("insert_many needs an explicit index for every message")
+    created = item.get("created_at")
+    created = check.timestamp("created_at", created) if created else utc_now()
+    updated = item.get("updated_at")
+    return {
+        "sid": check.sid("sid", item.get("sid")),
+        "conversation_sid": conversation_sid,
+        "index": check.count("index", item["index"]),
+        "created_at": created,
+        "updated_at": check.timestamp("updated_at", updated) if updated else created,
+        "archived": check.flag("archived", item.get("archived", False)),
+        **checked(
+            {name: item.get(name) for name in _CHANGE_CHECKS},
+            _CHANGE_CHECKS,
+        ),
+    }
+
+
 def _allocate(conn: Connection, conversation_sid: str) -> int:
     # The UPDATE takes the row lock (PostgreSQL) inside a write transaction that already holds
     # the database write lock (SQLite), so no two callers can read the same counter value.
-    bumped = conn.execute(
+    next_index = conn.execute(
         update(conversations)
         .where(conversations.c.sid == conversation_sid)
         .values(next_index=conversations.c.next_index + 1)
-    ).rowcount
-    if not bumped:
+        .returning(conversations.c.next_index)
+    ).scalar()
+    if next_index is None:
         raise NotFound(f"conversation {conversation_sid!r} does not exist")
-    next_index: int = conn.execute(
-        select(conversations.c.next_index).where(conversations.c.sid == conversation_sid)
-    ).scalar_one()
-    return next_index - 1
+    return int(next_index) - 1
 
 
 def _move_next_index_past(conn: Connection, conversation_sid: str, index: int) -> None:
+    # Only a row whose counter is not already past `index` is rewritten (usually none is).
     column = conversations.c.next_index
     conn.execute(
         update(conversations)
-        .where(conversations.c.sid == conversation_sid)
-        .values(next_index=case((column <= index, index + 1), else_=column))
+        .where(conversations.c.sid == conversation_sid, column <= index)
+        .values(next_index=index + 1)
     )

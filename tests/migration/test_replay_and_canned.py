@@ -71,6 +71,21 @@ def test_pacer_keeps_each_thread_inside_its_windows() -> None:
     assert pacer.wait("thread-b") == 0.0  # other threads are not held back
 
 
+def test_a_slot_counts_from_when_the_send_finished() -> None:
+    """ACS counts a request when it arrives, which may be late in a slow send: the next
+    window must open only after the send ended, or the emulator's limits refuse it."""
+    clock = [0.0]
+    pacer = ThreadPacer(
+        (Window(1, 10.0),),
+        clock=lambda: clock[0],
+        sleep=lambda s: clock.__setitem__(0, clock[0] + s),
+    )
+    with pacer.slot("thread-a"):
+        clock[0] += 2.0  # the send takes two seconds
+    waited = pacer.wait("thread-a")
+    assert clock[0] >= 12.0 and waited >= 10.0
+
+
 class CannedTwilio(HttpClient):  # type: ignore[misc]
     """Answers GETs from Twilio's documented bodies, as a real account would."""
 

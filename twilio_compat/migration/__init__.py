@@ -8,6 +8,7 @@
 - ``compare`` (``twilio-acs compare``): run a scenario on two backends, report the differences.
 """
 
+from twilio_compat.migration.compare import CompareError, Comparison, Normaliser, compare
 from twilio_compat.migration.history import HistoryImport, ImportOptions, is_importing
 from twilio_compat.migration.pacing import ThreadPacer, Window
 from twilio_compat.migration.routing import (
@@ -15,20 +16,31 @@ from twilio_compat.migration.routing import (
     NewConversation,
     RoutingPolicy,
 )
+from twilio_compat.migration.shadow import ShadowHttpClient, ShadowStats, SidMap
 from twilio_compat.migration.source import SourceError, TwilioSource
 from twilio_compat.migration.summary import ImportSummary, Problem
+from twilio_compat.migration.transcript import RecordingHttpClient, Transcript
 
 __all__ = [
+    "CompareError",
+    "Comparison",
     "HistoryImport",
     "ImportOptions",
     "ImportSummary",
     "MigrationRoutingHttpClient",
     "NewConversation",
+    "Normaliser",
     "Problem",
+    "RecordingHttpClient",
     "RoutingPolicy",
+    "ShadowHttpClient",
+    "ShadowStats",
+    "SidMap",
     "SourceError",
     "ThreadPacer",
+    "Transcript",
     "TwilioSource",
     "Window",
+    "compare",
     "is_importing",
 ]

@@ -457,61 +457,56 @@ class HistoryImport:
         stored_media: dict[str, tuple[str, int]],
         state: Json,
     ) -> int:
-        written = 0
+        """Write one source page and its checkpoint in one transaction, a few statements in all.
+
+        What is already imported (a rerun, or a resume after a crash) is recognised by SID;
+        everything new goes in with one bulk insert.
+        """
+        sids = {str(item.get("sid")) for item in items}
+        indices = [i for i in (_index(item.get("index")) for item in items) if i is not None]
         seen: set[str] = set()
+        batch: list[dict[str, Any]] = []
+        accepted: list[tuple[str, list[records.Media]]] = []
         with self._store.transaction() as tx:
+            owners = tx.messages.conversations_of(s for s in sids if is_sid(s, "IM"))
+            taken = tx.messages.taken_indices(row.sid, indices)
             for item in items:
                 sid, index = str(item.get("sid")), _index(item.get("index"))
                 if sid in seen:
                     self.summary.skip("message", sid, "the source listed this SID twice")
                     continue
-                existing = tx.messages.get(sid) if is_sid(sid, "IM") else None
-                if existing is not None and existing.conversation_sid == row.sid:
+                media = _media_records(item, self._scope)
+                owner = owners.get(sid)
+                if owner == row.sid:
                     self.summary.found("messages")
                 else:
-                    reason = self._refusal(tx, row, sid, index, seen, existing is not None)
-                    if reason:
-                        self.summary.skip("message", sid, reason)
+                    reason = _refusal(sid, index, owner is not None, taken)
+                    if reason or index is None:
+                        self.summary.skip("message", sid, reason or "no index")
                         continue
-                    media = _media_records(item, self._scope)
+                    taken.add(index)
                     created = _date(item.get("date_created"))
-                    tx.messages.insert(
-                        sid=sid,
-                        conversation_sid=row.sid,
-                        index=index,
-                        author=_text(item.get("author")),
-                        created_at=created,
-                        updated_at=_date(item.get("date_updated")) or created,
-                        archived=True,
-                        body=_text(item.get("body")),
-                        attributes=_attributes(item.get("attributes")),
-                        media=attachments_json(media) if media else None,
+                    batch.append(
+                        {
+                            "sid": sid,
+                            "index": index,
+                            "author": _text(item.get("author")),
+                            "created_at": created,
+                            "updated_at": _date(item.get("date_updated")) or created,
+                            "archived": True,
+                            "body": _text(item.get("body")),
+                            "attributes": _attributes(item.get("attributes")),
+                            "media": attachments_json(media) if media else None,
+                        }
                     )
-                    written += 1
-                    self.summary.add("messages")
                 seen.add(sid)
-                self._media_rows(tx, sid, _media_records(item, self._scope), stored_media)
+                accepted.append((sid, media))
+            written = tx.messages.insert_many(row.sid, batch)
+            self.summary.add("messages", written)
+            for sid, media in accepted:
+                self._media_rows(tx, sid, media, stored_media)
             tx.checkpoints.put(checkpoint_name(row.sid), dumps(state))
         return written
-
-    def _refusal(
-        self,
-        tx: Any,
-        row: StoredConversation,
-        sid: str,
-        index: int | None,
-        seen: set[str],
-        elsewhere: bool,
-    ) -> str | None:
-        if not is_sid(sid, "IM"):
-            return "not a message SID"
-        if elsewhere:
-            return "SID already used by another conversation"
-        if index is None:
-            return "no index"
-        if tx.messages.get_by_index(row.sid, index) is not None:
-            return f"index {index} is taken in ACS by another message"
-        return None
 
     def _media_rows(
         self,
@@ -600,14 +595,14 @@ class HistoryImport:
                 chat = self.core.context.service_chat()
             else:
                 chat = self.core.context.chat_as(member.acs_user_id)
-            self._pacer.wait(row.thread_id or "")
-            acs_id = chat.send_message(
-                row.thread_id or "",
-                content,
-                sender_display_name=author,
-                metadata=metadata,
-                idempotency_key=sid,
-            )
+            with self._pacer.slot(row.thread_id or ""):
+                acs_id = chat.send_message(
+                    row.thread_id or "",
+                    content,
+                    sender_display_name=author,
+                    metadata=metadata,
+                    idempotency_key=sid,
+                )
         with store.transaction() as tx:
             try:
                 tx.messages.insert(
@@ -664,4 +659,17 @@ def _index(value: object) -> int | None:
         return value
     if isinstance(value, str) and value.isdigit():
         return int(value)
+    return None
+
+
+def _refusal(sid: str, index: int | None, elsewhere: bool, taken: set[int]) -> str | None:
+    """Why a source message cannot be archived as it is, or None if it can."""
+    if not is_sid(sid, "IM"):
+        return "not a message SID"
+    if elsewhere:
+        return "SID already used by another conversation"
+    if index is None:
+        return "no index"
+    if index in taken:
+        return f"index {index} is taken in ACS by another message"
     return None

@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -68,3 +69,20 @@ class ThreadPacer:
                     return waited
             self._sleep(delay)
             waited += delay
+
+    @contextmanager
+    def slot(self, thread_id: str) -> Iterator[None]:
+        """Wait for a slot, then send inside the block.
+
+        The slot is counted from when the send finished: ACS counted the request somewhere
+        between its start and its end, so the end is the one moment that never lets the next
+        window open early. Meant for one sender per thread, as a replay sends in order.
+        """
+        self.wait(thread_id)
+        try:
+            yield
+        finally:
+            with self._lock:
+                sent = self._sent[thread_id]
+                if sent:
+                    sent[-1] = self._clock()

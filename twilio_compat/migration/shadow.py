@@ -1,0 +1,317 @@
+"""Shadow mode: answer from Twilio, mirror every call to ACS, count where they differ.
+
+``ShadowHttpClient(primary, shadow)`` is a twilio ``HttpClient``. The caller always gets the
+primary's answer, as fast as the primary gives it: each Conversations call is then put on a
+bounded queue (dropped and counted when the queue is full) and one background worker repeats
+it on the shadow, in order. A shadow that fails, hangs or answers differently never changes
+what the caller sees.
+
+The two backends mint different SIDs for what they create, so the worker learns a ``SidMap``
+from each pair of answers (the primary's ``CH...`` at ``body.sid`` is the shadow's ``CH...`` at
+the same place) and rewrites the primary's SIDs in later mirrored requests; page links are
+mapped the same way. With a store, the map is kept as checkpoints (``shadow-sid:<run>:<SID>``)
+so a restarted process keeps mirroring into the same shadow conversations. SIDs the map does
+not know are sent unchanged: history imported with ``twilio-acs migrate`` keeps Twilio's SIDs.
+
+Answers are compared as ``twilio-acs compare`` compares them (the shadow's SIDs mapped back,
+timestamps, hosts and page tokens normalised); each difference is logged, counted and kept
+(the latest ``keep`` of them) for inspection.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import re
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from twilio.http import HttpClient
+from twilio.http.response import Response
+
+from twilio_compat.migration.compare import FieldDifference, Normaliser, field_differences
+from twilio_compat.migration.transcript import parse_body
+
+if TYPE_CHECKING:
+    from acs_adapter.store import MappingStore
+
+_logger = logging.getLogger("twilio_compat.migration.shadow")
+_SID = re.compile(r"\b[A-Z]{2}[0-9a-fA-F]{32}\b")
+_WHOLE_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+_MIRRORED_HOSTS = ("conversations.", "mcs.")
+_PAGE_LINKS = ("next_page_url", "previous_page_url", "first_page_url", "url")
+_STOP = object()
+
+
+class SidMap:
+    """The primary's SIDs and page links mapped to the shadow's, learned from answer pairs."""
+
+    def __init__(self, store: MappingStore | None = None, *, run: str = "default") -> None:
+        self._store = store
+        self._prefix = f"shadow-sid:{run}:"
+        self._to_shadow: dict[str, str] = {}
+        self._to_primary: dict[str, str] = {}
+        self._lock = threading.Lock()
+        if store is not None:
+            for saved in store.checkpoints.list(self._prefix):
+                self._remember(saved.job[len(self._prefix) :], str(json.loads(saved.state)))
+
+    def _remember(self, primary: str, shadow: str) -> None:
+        self._to_shadow[primary] = shadow
+        self._to_primary[shadow] = primary
+
+    def learn(self, primary: str, shadow: str) -> None:
+        with self._lock:
+            if primary in self._to_shadow or shadow in self._to_primary:
+                return  # the first pairing (from the answer that created it) stands
+            self._remember(primary, shadow)
+        if self._store is not None and _WHOLE_SID.match(primary):
+            self._store.checkpoints.put(self._prefix + primary, json.dumps(shadow))
+
+    def shadow_of(self, value: str) -> str:
+        return self._to_shadow.get(value, value)
+
+    def primary_of(self, value: str) -> str:
+        return self._to_primary.get(value, value)
+
+    def to_shadow(self, text: str) -> str:
+        """``text`` with every known primary SID replaced by its shadow SID."""
+        if text in self._to_shadow:  # a whole page link
+            return self._to_shadow[text]
+        return _SID.sub(lambda m: self.shadow_of(m.group(0)), text)
+
+    def to_primary(self, text: str) -> str:
+        return _SID.sub(lambda m: self.primary_of(m.group(0)), text)
+
+    def __len__(self) -> int:
+        return len(self._to_shadow)
+
+
+@dataclass(frozen=True)
+class ShadowStats:
+    """Counters so far: ``mirrored`` = ``matched`` + ``differed`` + ``failed``."""
+
+    mirrored: int = 0
+    matched: int = 0
+    differed: int = 0
+    failed: int = 0
+    dropped: int = 0
+
+
+@dataclass(frozen=True)
+class ShadowDifference:
+    """One mirrored call whose shadow answer differed from the primary's."""
+
+    method: str
+    url: str
+    differences: tuple[FieldDifference, ...]
+
+    def describe(self) -> str:
+        shown = ", ".join(f"{d.path}: {d.show(d.a)} != {d.show(d.b)}" for d in self.differences[:5])
+        more = f" (+{len(self.differences) - 5} more)" if len(self.differences) > 5 else ""
+        return f"{self.method} {self.url}: {shown}{more}"
+
+
+@dataclass(frozen=True)
+class _Call:
+    method: str
+    url: str
+    params: dict[str, object] | None
+    data: object
+    headers: dict[str, str] | None
+    auth: tuple[str, str] | None
+    timeout: float | None
+    status: int
+    text: str
+
+
+class ShadowHttpClient(HttpClient):  # type: ignore[misc]
+    """Answers from ``primary``; mirrors each Conversations call to ``shadow`` off the
+    caller's path. See the module docstring."""
+
+    def __init__(
+        self,
+        primary: HttpClient,
+        shadow: HttpClient,
+        *,
+        sid_map: SidMap | None = None,
+        ignore: Iterable[str] = (),
+        queue_size: int = 1000,
+        keep: int = 100,
+        on_difference: Callable[[ShadowDifference], None] | None = None,
+    ) -> None:
+        super().__init__(_logger, False, getattr(primary, "timeout", None))
+        if queue_size < 1:
+            raise ValueError("queue_size must be at least 1")
+        self.primary = primary
+        self.shadow = shadow
+        self.sid_map = sid_map or SidMap()
+        self._ignore = tuple(ignore)
+        self._on_difference = on_difference
+        self._queue: queue.Queue[_Call | object] = queue.Queue(queue_size)
+        self._counts = dict.fromkeys(("mirrored", "matched", "differed", "failed", "dropped"), 0)
+        self._pending = 0
+        self._idle = threading.Condition()
+        self.differences: deque[ShadowDifference] = deque(maxlen=keep)
+        self._worker = threading.Thread(target=self._work, name="shadow-mirror", daemon=True)
+        self._worker.start()
+
+    # -- the caller's path -----------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: object = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        answer: Response = self.primary.request(
+            method,
+            url,
+            params=params,
+            data=data,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+        )
+        host = (urlsplit(url).hostname or "").lower()
+        if host.startswith(_MIRRORED_HOSTS):
+            call = _Call(
+                method, url, params, data, headers, auth, timeout, answer.status_code, answer.text
+            )
+            with self._idle:
+                self._pending += 1
+            try:
+                self._queue.put_nowait(call)
+            except queue.Full:
+                self._count("dropped")
+                self._done()
+        return answer
+
+    # -- results -----------------------------------------------------------------------------
+
+    @property
+    def stats(self) -> ShadowStats:
+        with self._idle:
+            return ShadowStats(**self._counts)
+
+    def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every queued call has been mirrored; False if ``timeout`` ran out."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def close(self, timeout: float | None = 30.0) -> None:
+        """Mirror what is queued (up to ``timeout``), then stop the worker."""
+        self.drain(timeout)
+        try:
+            self._queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            return
+        self._worker.join(timeout)
+
+    # -- the worker ----------------------------------------------------------------------------
+
+    def _count(self, name: str) -> None:
+        with self._idle:
+            self._counts[name] += 1
+
+    def _done(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            self._idle.notify_all()
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            try:
+                if isinstance(item, _Call):
+                    self._mirror(item)
+            except Exception as exc:  # the shadow's trouble is never the caller's
+                self._count("failed")
+                _logger.warning("shadow call failed: %s %s: %r", _method(item), _url(item), exc)
+            finally:
+                self._done()
+
+    def _mirror(self, call: _Call) -> None:
+        to_shadow = self.sid_map.to_shadow
+        answer = self.shadow.request(
+            call.method,
+            to_shadow(call.url),
+            params=_mapped(call.params, to_shadow),
+            data=_mapped(call.data, to_shadow),
+            headers=call.headers,
+            auth=call.auth,
+            timeout=call.timeout,
+        )
+        self._count("mirrored")
+        primary_body = parse_body(call.text)
+        shadow_body = parse_body(answer.text or "")
+        self._learn(primary_body, shadow_body)
+        back = _mapped(shadow_body, self.sid_map.to_primary)
+        ours = Normaliser(self._ignore)
+        theirs = Normaliser(self._ignore)
+        found = tuple(
+            field_differences(
+                {"status": call.status, "body": ours.value(primary_body, "body")},
+                {"status": answer.status_code, "body": theirs.value(back, "body")},
+            )
+        )
+        if not found:
+            self._count("matched")
+            return
+        self._count("differed")
+        difference = ShadowDifference(call.method, call.url, found)
+        self.differences.append(difference)
+        _logger.warning("shadow differs: %s", difference.describe())
+        if self._on_difference is not None:
+            self._on_difference(difference)
+
+    def _learn(self, primary: Any, shadow: Any, key: str = "") -> None:
+        """Walk both answers together; SIDs (and page links) at the same place are a pair."""
+        if isinstance(primary, dict) and isinstance(shadow, dict):
+            for name in primary.keys() & shadow.keys():
+                self._learn(primary[name], shadow[name], str(name))
+        elif isinstance(primary, list) and isinstance(shadow, list):
+            if len(primary) != len(shadow):
+                return  # lists out of step pair nothing reliably
+            for left, right in zip(primary, shadow, strict=True):
+                self._learn(left, right, key)
+        elif isinstance(primary, str) and isinstance(shadow, str) and primary != shadow:
+            if _WHOLE_SID.match(primary) and _WHOLE_SID.match(shadow):
+                if primary[:2] == shadow[:2]:
+                    self.sid_map.learn(primary, shadow)
+            elif key in _PAGE_LINKS and primary.startswith("https://"):
+                self.sid_map.learn(primary, shadow)
+
+
+def _mapped(value: Any, change: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {k: _mapped(v, change) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mapped(v, change) for v in value]
+    return value
+
+
+def _method(item: object) -> str:
+    return item.method if isinstance(item, _Call) else "?"
+
+
+def _url(item: object) -> str:
+    return item.url if isinstance(item, _Call) else "?"
+
+
+__all__ = ["ShadowDifference", "ShadowHttpClient", "ShadowStats", "SidMap"]
