@@ -5,7 +5,7 @@ the text between ``<!-- begin NAME -->`` and ``<!-- end NAME -->``:
 
 - ``example:FILE.py`` becomes ``examples/FILE.py``, verbatim, in a Python fence;
 - ``table:NAME`` becomes the table of that name (without its title);
-- ``summary:rest`` becomes the one-line count of REST operations per status.
+- ``summary:rest`` / ``summary:client`` become the one-line coverage of each face.
 
 With ``--check`` nothing is written: it lists what is out of date and exits 1, which is how
 the test suite keeps the guide from drifting.
@@ -38,15 +38,12 @@ class GuideError(Exception):
 
 def table_builders() -> dict[str, Callable[[], str]]:
     """Each table file's name (without ``.md``) and the function that renders it."""
-    builders: dict[str, Callable[[], str]] = {
+    return {
         "rest_operations": tables.rest_operations,
         "error_codes": tables.error_codes,
         "data_mapping": tables.data_mapping,
+        "client_sdk": tables.client_sdk,
     }
-    client_sdk = tables.client_sdk_builder()
-    if client_sdk is not None:
-        builders["client_sdk"] = client_sdk
-    return builders
 
 
 def _without_title(markdown: str) -> str:

@@ -7,27 +7,21 @@
 - ``data_mapping``: where each Twilio field lives on ACS, with the metadata keys and limits
   the core really uses.
 - ``client_sdk``: every ``@twilio/conversations`` member and event, from the client face's
-  parity table, when that face is installed.
+  parity table (``twilio_compat.conversations.parity``).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-import inspect
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import Enum
-from typing import Any
 
 from acs_adapter import errors as adapter_errors
+from twilio_compat.conversations import parity
+from twilio_compat.conversations.client import SDK_VERSION
 from twilio_compat.core import _context, conversations, media, messages, participants, webhooks
 from twilio_compat.core import errors as twilio_errors
 from twilio_compat.rest.operations import OPERATIONS, Operation, Support
-
-PARITY_MODULE = "twilio_compat.conversations.parity"
-_PARITY_FUNCTIONS = ("rows", "parity", "parity_rows", "table", "parity_table")
 
 _COLLECTION_ACTIONS = ("create", "list")
 _KEEP_SINGULAR = ("configuration", "conversation_with_participants")
@@ -330,94 +324,92 @@ def data_mapping() -> str:
 
 # -- client face -----------------------------------------------------------------------
 
-
-def parity_module() -> Any | None:
-    """The client face's parity module, or None when the client face is not installed."""
-    try:
-        return importlib.import_module(PARITY_MODULE)
-    except ModuleNotFoundError as missing:
-        if missing.name and PARITY_MODULE.startswith(missing.name):
-            return None
-        raise
-
-
-def client_sdk_builder() -> Callable[[], str] | None:
-    """The client-face table's renderer, or None when the client face is not installed."""
-    parity = parity_module()
-    if parity is None:
-        return None
-    return lambda: client_sdk(parity)
+_AREA_LABELS = {
+    "push_notifications": "push notifications",
+    "email": "e-mail",
+    "content_templates": "content templates",
+    "delivery_receipts": "delivery receipts",
+    "non_chat_bindings": "SMS / WhatsApp / e-mail participants",
+    "internal": "undocumented internals",
+    "token_and_connection": "tokens and connection",
+}
 
 
-def _is_row_sequence(value: object) -> bool:
+def _client_status(row: parity.Row) -> str:
+    if row.status == parity.IMPLEMENTED:
+        return "works"
+    if row.area in _AREA_LABELS:
+        return f"not supported ({_AREA_LABELS[row.area]})"
+    return "not supported"
+
+
+def _client_member(row: parity.Row) -> str:
+    if row.kind == "class":
+        return f"`{row.js_name}`"
+    if row.kind == "event":
+        return f"event `{row.js_name}`"
+    return f"`{row.js_class}.{row.js_name}`"
+
+
+def client_counts(rows: Sequence[parity.Row]) -> dict[str, int]:
+    """How many rows there are, how many work, and how many of the others fall in the
+    areas ACS Chat has no equivalent for (the rest count toward in-scope coverage)."""
+    in_scope = [row for row in rows if parity.in_scope(row)]
+    return {
+        "rows": len(rows),
+        "works": sum(row.status == parity.IMPLEMENTED for row in rows),
+        "not_supported": sum(row.status != parity.IMPLEMENTED for row in rows),
+        "in_scope": len(in_scope),
+        "in_scope_works": sum(row.status == parity.IMPLEMENTED for row in in_scope),
+    }
+
+
+def client_summary(rows: Sequence[parity.Row] | None = None) -> str:
+    """One line with the client face's coverage, in and out of scope."""
+    table = parity.table() if rows is None else rows
+    counts = client_counts(table)
+    outside = {row.area for row in table if not parity.in_scope(row)}
+    areas = [label for area, label in _AREA_LABELS.items() if area in outside]
+    share = counts["in_scope_works"] / counts["in_scope"] if counts["in_scope"] else 1.0
     return (
-        isinstance(value, list | tuple)
-        and bool(value)
-        and all(dataclasses.is_dataclass(row) and not isinstance(row, type) for row in value)
+        f"{counts['rows']} classes, members and events of `@twilio/conversations` "
+        f"{SDK_VERSION}: {counts['works']} work, {counts['not_supported']} are refused with "
+        "`NotSupportedError` or have no ACS value. Leaving out what ACS Chat has no "
+        f"equivalent for ({', '.join(areas)}), {counts['in_scope_works']} of "
+        f"{counts['in_scope']} work ({share:.0%}).\n"
     )
 
 
-def parity_rows(parity: Any) -> list[Any]:
-    """The parity table's rows: a module-level sequence of dataclass rows, or what one of
-    the zero-argument functions ``rows()`` / ``parity()`` / ``table()`` returns."""
-    values = [getattr(parity, name) for name in sorted(dir(parity)) if not name.startswith("_")]
-    for function_name in _PARITY_FUNCTIONS:
-        function = getattr(parity, function_name, None)
-        if callable(function) and not inspect.signature(function).parameters:
-            values.append(function())
-    for value in values:
-        if _is_row_sequence(value):
-            return list(value)
-    raise ValueError(f"{parity.__name__} exposes no sequence of dataclass rows to render")
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, Enum):
-        value = value.value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(_cell(item) for item in value)
-    return str(value)
-
-
-def _status_counts(rows: list[Any]) -> Counter[str]:
-    return Counter(_cell(getattr(row, "status", "")) for row in rows)
-
-
-def client_sdk(parity: Any) -> str:
-    """Every ``@twilio/conversations`` member and event with its Python names and status."""
-    rows = parity_rows(parity)
-    names = [field.name for field in dataclasses.fields(rows[0])]
-    counts = _status_counts(rows)
-    summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+def client_sdk(rows: Sequence[parity.Row] | None = None) -> str:
+    """Every ``@twilio/conversations`` member and event, grouped by JS class."""
+    table = parity.table() if rows is None else list(rows)
+    sections = []
+    for js_class in dict.fromkeys(row.js_class for row in table):
+        members = [row for row in table if row.js_class == js_class]
+        body = markdown_table(
+            ("JS", "kind", "Python", "status", "note"),
+            [
+                (
+                    _client_member(row),
+                    row.kind.replace("_", " "),
+                    ", ".join(f"`{name}`" for name in row.python_names) or "-",
+                    _client_status(row),
+                    row.note,
+                )
+                for row in members
+            ],
+        )
+        sections.append(f"## {js_class}\n\n{body}")
     return (
         "# @twilio/conversations members and events in the Python client face\n\n"
         "Generated by `python -m migration_guide.generate` from "
-        f"`{parity.__name__}`; do not edit by hand.\n\n"
-        f"{len(rows)} rows: {summary}.\n\n"
-        + markdown_table(
-            [name.replace("_", " ") for name in names],
-            [[_cell(getattr(row, name)) for name in names] for row in rows],
-        )
-    )
-
-
-def client_summary() -> str:
-    """The client face's coverage, with a link to its table, or a note that it is absent."""
-    parity = parity_module()
-    if parity is None:
-        return (
-            "The client face (`twilio_compat.conversations`) is not installed in this "
-            "checkout, so its member table is not generated.\n"
-        )
-    rows = parity_rows(parity)
-    counts = _status_counts(rows)
-    summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
-    return (
-        f"Every member and event of `@twilio/conversations` ({len(rows)} rows: {summary}) "
-        "is listed with its Python names and status in "
-        "[tables/client_sdk.md](tables/client_sdk.md).\n"
+        "`twilio_compat/conversations/parity.py`; do not edit by hand.\n\n"
+        "Python names are the JS names plus a snake_case alias. Methods that return a "
+        "Promise in JS are coroutines (`await conversation.join()`); events use `on`, "
+        "`once` and `off` with the JS event names. A member marked not supported raises "
+        "`twilio_compat.conversations.NotSupportedError` naming the missing ACS feature, "
+        "or always holds the value the note gives.\n\n"
+        + client_summary(table)
+        + "\n"
+        + "\n".join(sections)
     )

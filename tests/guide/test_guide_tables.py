@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import types
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from twilio.rest import Client
 
 from migration_guide import generate, tables
+from twilio_compat.conversations import parity
 from twilio_compat.core import errors
 from twilio_compat.rest.operations import OPERATIONS, Support
 
@@ -123,45 +122,28 @@ def test_readme_blocks_name_real_examples_and_tables() -> None:
         generate.refresh_readme("<!-- begin table:nope -->\n<!-- end table:nope -->", {})
 
 
-def test_client_table_renders_every_parity_row_and_its_status() -> None:
-    @dataclass(frozen=True)
-    class Row:
-        kind: str
-        js_name: str
-        python_names: tuple[str, ...]
-        status: str
-        reason: str | None = None
-
-    parity = types.ModuleType("parity_example")
-    parity.ROWS = (  # type: ignore[attr-defined]
-        Row(
-            "method",
-            "Client.getConversationBySid",
-            ("getConversationBySid", "get_conversation_by_sid"),
-            "implemented",
-        ),
-        Row(
-            "method",
-            "Client.setPushRegistrationId",
-            ("setPushRegistrationId",),
-            "not supported",
-            "no push on ACS",
-        ),
-    )
-    text = tables.client_sdk(parity)
-    assert "2 rows: 1 implemented, 1 not supported." in text
-    assert (
-        "| method | Client.getConversationBySid | getConversationBySid, "
-        "get_conversation_by_sid | implemented |  |" in text
-    )
-    assert "| no push on ACS |" in text
-
-
-def test_client_table_matches_the_installed_client_face() -> None:
-    parity = tables.parity_module()
-    if parity is None:
-        pytest.skip("the client face (twilio_compat.conversations) is not in this checkout")
-    rows = tables.parity_rows(parity)
+def test_client_table_has_every_parity_row_with_its_status() -> None:
+    rows = parity.table()
     text = (generate.TABLES / "client_sdk.md").read_text(encoding="utf-8")
-    assert f"{len(rows)} rows:" in text
-    assert len([line for line in text.splitlines() if line.startswith("| ")]) == len(rows) + 1
+    lines = [line for line in text.splitlines() if line.startswith("| `") or "| event `" in line]
+    assert len(lines) == len(rows)
+    for row, line in zip(rows, lines, strict=True):
+        assert f"{row.js_name}`" in line
+        assert ("| works |" in line) == (row.status == parity.IMPLEMENTED)
+        for name in row.python_names:
+            assert f"`{name}`" in line
+
+
+def test_client_summary_counts_what_is_in_scope() -> None:
+    def row(name: str, status: str, area: str | None) -> parity.Row:
+        return parity.Row("Client", "method", name, (name,), status, area, "")
+
+    rows = [
+        row("getUser", parity.IMPLEMENTED, None),
+        row("updateToken", parity.NOT_SUPPORTED, None),
+        row("setPushRegistrationId", parity.NOT_SUPPORTED, "push_notifications"),
+    ]
+    summary = tables.client_summary(rows)
+    assert ": 1 work, 2 are refused" in summary
+    assert "(push notifications), 1 of 2 work (50%)." in summary
+    assert "work (100%)." in tables.client_summary()
