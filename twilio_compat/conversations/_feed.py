@@ -20,6 +20,7 @@ import logging
 import secrets
 import time
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ TYPING_TIMEOUT = 5.0
 """Seconds a typing indicator lasts (Twilio's default); remote ``typingEnded`` comes one
 second after it, as in the JS SDK."""
 SETTLE_TRIES = 15
+ANNOUNCED_IDS = 10_000
 SETTLE_PAUSE = 0.2
 
 _buses: weakref.WeakKeyDictionary[Core, EventBus] = weakref.WeakKeyDictionary()
@@ -92,6 +94,10 @@ class EventFeed:
             )
         self._unsubscribe: Any = None
         self._typing: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        self._announced: OrderedDict[tuple[str, str], None] = OrderedDict()
+        """(thread, ACS message id) of messages already announced: Event Grid reports a
+        message to each recipient and to the thread, and reading it again would only be
+        thrown away. ACS message ids are unique within a thread only."""
         self._queue: asyncio.Queue[ChatEvent] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -160,6 +166,9 @@ class EventFeed:
     async def _handle(self, event: ChatEvent) -> None:
         if self._client._shut_down:
             return
+        announced = (event.thread_id, event.message_id or "")
+        if event.kind is EventKind.MESSAGE_RECEIVED and announced in self._announced:
+            return
         try:
             changes = await asyncio.to_thread(self._read, event)
         except (core_errors.TwilioApiError, AdapterError) as error:
@@ -186,6 +195,15 @@ class EventFeed:
             return [self._removed(row, member) for member in event.participant_ids]
         if store.participants.get_by_identity(row.sid, session.identity) is None:
             return []
+        if event.kind in (EventKind.MESSAGE_RECEIVED, EventKind.MESSAGE_EDITED):
+            # Read the message first: that syncs the conversation once, and the view reuses it.
+            message = self._message(row, event)
+            if message is None:
+                return []
+            view = load_view(session, row.sid, synced=True)
+            added = event.kind is EventKind.MESSAGE_RECEIVED
+            action = "messageAdded" if added else "messageUpdated"
+            return [Change(action, view, message=message, acs_message_id=event.message_id)]
         view = load_view(session, row.sid)
         if event.kind is EventKind.THREAD_UPDATED:
             return [Change("updated", view)]
@@ -193,23 +211,21 @@ class EventFeed:
             return [self._typist(row, view, event)]
         if event.kind is EventKind.MESSAGE_DELETED:
             return [Change("messageRemoved", view, acs_message_id=event.message_id)]
-        message = self._message(row, event)
-        if message is None:
-            return []
-        action = "messageAdded" if event.kind is EventKind.MESSAGE_RECEIVED else "messageUpdated"
-        return [Change(action, view, message=message, acs_message_id=event.message_id)]
+        return []
 
     def _message(self, row: StoredConversation, event: ChatEvent) -> records.Message | None:
         core = self._session.core
         sid = event.metadata.get(SID_KEY)
+        synced = False
         if not sid and event.message_id:
             core.messages.sync(row)
+            synced = True
             found = core.context.store.messages.get_by_acs_message_id(row.sid, event.message_id)
             sid = found.sid if found else None
         if not sid:
             return None
         try:
-            return core.messages.get(self._session.service_sid, row.sid, sid)
+            return core.messages.get(self._session.service_sid, row.sid, sid, sync=not synced)
         except core_errors.TwilioApiError:
             return None
 
@@ -286,6 +302,10 @@ class EventFeed:
         elif change.action == "messageAdded" and change.message is not None:
             if change.acs_message_id:
                 conversation._acs_ids[change.acs_message_id] = change.message.sid
+                thread_id = change.view.record.thread_id or ""
+                self._announced[(thread_id, change.acs_message_id)] = None
+                if len(self._announced) > ANNOUNCED_IDS:
+                    self._announced.popitem(last=False)
             conversation._message_added(change.message)
         elif change.action == "messageUpdated" and change.message is not None:
             conversation._message_updated(change.message)

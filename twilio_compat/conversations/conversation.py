@@ -59,8 +59,11 @@ class ConversationView:
     last_message: records.Message | None
 
 
-def load_view(session: Session, key: str) -> ConversationView:
-    """Read a conversation (by SID or unique name) as this client's user sees it."""
+def load_view(session: Session, key: str, *, synced: bool = False) -> ConversationView:
+    """Read a conversation (by SID or unique name) as this client's user sees it.
+
+    ``synced``: the caller has just synced its messages, so reading the last one need not.
+    """
     core = session.core
     record = core.conversations.get(session.service_sid, key)
     store = core.context.store
@@ -70,7 +73,7 @@ def load_view(session: Session, key: str) -> ConversationView:
     last = store.messages.last(record.sid)
     last_message = None
     if last is not None:
-        last_message = core.messages.get(session.service_sid, record.sid, last.sid)
+        last_message = core.messages.get(session.service_sid, record.sid, last.sid, sync=not synced)
     return ConversationView(
         record=record,
         me=me,
