@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from acs_adapter.errors import Conflict, NotFound
 from acs_adapter.store.conversations import Conversation as StoredConversation
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context, dumps, iso, now, parse_iso
-from twilio_compat.core.hooks import Action, amend
+from twilio_compat.core.hooks import API, Action, Origin, amend
 from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, looks_like_conversation_sid, new_sid
 
@@ -104,6 +104,60 @@ def ensure_open(row: StoredConversation) -> None:
         raise conversation_closed(row.sid)
 
 
+@dataclass(frozen=True)
+class StateChange:
+    """A conversation's state moving (Twilio's `onConversationStateUpdated`): from what, why
+    (`API`, `TIMER` or `EVENT`) and when; `conversation` holds the new state."""
+
+    conversation: records.Conversation
+    state_from: str
+    reason: str
+    at: datetime
+
+    @property
+    def conversation_sid(self) -> str:
+        return self.conversation.sid
+
+
+def state_changed(
+    context: Context,
+    conversation: records.Conversation,
+    state_from: str,
+    reason: str,
+    *,
+    at: datetime | None = None,
+    origin: Origin | None = None,
+) -> None:
+    """Tell the hooks a conversation's state moved (post-event only; Twilio has no veto)."""
+    change = StateChange(conversation, state_from, reason, at or now())
+    action = Action(
+        "onConversationStateUpdated", conversation.service_sid, conversation.sid, change
+    )
+    context.hooks.after(action if origin is None else replace(action, origin=origin))
+
+
+def apply_timers(context: Context, row: StoredConversation) -> StoredConversation:
+    """Keep the state expired timers moved `row` to, and report it once with Reason `TIMER`.
+
+    Timers are applied when a conversation is read or written. A timer is nobody's REST
+    request, so its webhook fires even when the request that noticed it disabled webhooks.
+    """
+    if not row.timers:
+        return row
+    seen = to_record(row)
+    if seen.state == row.state:
+        return row
+    updated = context.store.conversations.update(
+        row.sid, state=seen.state, updated_at=row.updated_at
+    )
+    timers = seen.timers
+    at = timers.date_closed if seen.state == "closed" else timers.date_inactive
+    state_changed(
+        context, to_record(updated), row.state, "TIMER", at=at, origin=Origin(API, None, True)
+    )
+    return updated
+
+
 def record_activity(context: Context, row: StoredConversation) -> None:
     """A new message or participant: an inactive conversation is active again, timers restart.
 
@@ -122,11 +176,13 @@ def record_activity(context: Context, row: StoredConversation) -> None:
         )
         changes["timers"] = _timers_document(restarted, now())
     updated_at = None if "state" in changes else row.updated_at
-    context.store.conversations.update(
+    updated = context.store.conversations.update(
         row.sid,
         updated_at=updated_at,
         **changes,  # type: ignore[arg-type]
     )
+    if "state" in changes:
+        state_changed(context, to_record(updated), "inactive", "EVENT")
 
 
 def to_record(row: StoredConversation, at: datetime | None = None) -> records.Conversation:
@@ -177,7 +233,7 @@ class Conversations:
         found = self._context.store.conversations.find(service_sid, key) if key else None
         if found is None:
             raise errors.ResourceNotFound(f"/Conversations/{key}")
-        return found
+        return apply_timers(self._context, found)
 
     def get(self, service_sid: str, sid_or_unique_name: str) -> records.Conversation:
         return to_record(self.stored(service_sid, sid_or_unique_name))
@@ -280,6 +336,8 @@ class Conversations:
             raise unique_name_taken(fields.unique_name or "") from None
         result = to_record(updated)
         self._context.hooks.after(Action("onConversationUpdated", service_sid, row.sid, result))
+        if result.state != row.state:
+            state_changed(self._context, result, row.state, "API")
         return result
 
     def delete(self, service_sid: str, sid_or_unique_name: str) -> None:

@@ -15,6 +15,7 @@ from acs_adapter.store.users import User as StoredUser
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context
 from twilio_compat.core.conversations import to_record as conversation_record
+from twilio_compat.core.hooks import Action, amend
 from twilio_compat.core.messages import Messages
 from twilio_compat.core.participants import (
     IDENTITY_MAX,
@@ -94,11 +95,17 @@ class Users:
             raise errors.TwilioApiError(
                 409, errors.USER_EXISTS, f"User already exists: {identity}"
             ) from None
-        return to_record(row)
+        added = to_record(row)
+        self._context.hooks.after(Action("onUserAdded", service_sid, None, added))
+        return added
 
     def update(self, service_sid: str, key: str, fields: UserFields) -> records.User:
         row = self._stored(service_sid, key)
         self._check_role(service_sid, fields.role_sid)
+        proposed = {k: v for k, v in vars(fields).items() if k != "identity"}
+        action = Action("onUserUpdate", service_sid, None, to_record(row), proposed)
+        # Twilio lets onUserUpdate change only the friendly name and the attributes.
+        fields = amend(fields, self._context.hooks.before(action), ("friendly_name", "attributes"))
         changes: dict[str, object] = {}
         if fields.friendly_name is not None:
             changes["friendly_name"] = fields.friendly_name
@@ -107,7 +114,9 @@ class Users:
         if fields.role_sid is not None:
             changes["role_sid"] = fields.role_sid
         updated = self._context.store.users.update(row.sid, **changes)  # type: ignore[arg-type]
-        return to_record(updated)
+        result = to_record(updated)
+        self._context.hooks.after(Action("onUserUpdated", service_sid, None, result))
+        return result
 
     def delete(self, service_sid: str, key: str) -> None:
         row = self._stored(service_sid, key)

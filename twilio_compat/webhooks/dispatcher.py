@@ -17,6 +17,14 @@ Targets are Twilio's: the account's and the service's `configuration.webhooks`
 (`pre_webhook_url` / `post_webhook_url`, `filters`, `method`) and, for post-events, the
 conversation-scoped webhooks (`webhook` targets by `filters`, `trigger` targets for
 `onMessageAdded` whose body contains one of their `triggers`).
+
+Filters name Twilio's event types. Conversation, message and participant events fire for
+writes through the shim and for what the event source reports; user events (`onUserAdded`,
+`onUserUpdate`, `onUserUpdated`) for user writes through the shim; `onConversationStateUpdated`
+when a state changes through the API, by a timer (`TIMER`: noticed when the conversation is
+next read or written, and posted whatever that request's webhook header says) or because a
+message or participant reactivated an inactive conversation (`EVENT`). `onDeliveryUpdated` is
+accepted in filters but never fires: ACS Chat has no delivery receipts.
 """
 
 from __future__ import annotations
@@ -150,7 +158,7 @@ class TwilioWebhooks(WriteHooks):
     # -- post-events ------------------------------------------------------------------
 
     def _post(self, event_type: str, service_sid: str, record: object, origin: Origin) -> None:
-        conversation_sid = getattr(record, "conversation_sid", None) or getattr(record, "sid", "")
+        conversation_sid = _conversation_sid(record)
         body = record.body if isinstance(record, records.Message) else None
         targets = self._targets(service_sid, conversation_sid, event_type, pre=False, body=body)
         if not targets:
@@ -311,6 +319,13 @@ class TwilioWebhooks(WriteHooks):
 
     def __repr__(self) -> str:
         return "TwilioWebhooks(auth_token=***)"
+
+
+def _conversation_sid(record: object) -> str | None:
+    """The conversation a post-event concerns (None for a user's), for its scoped webhooks."""
+    if isinstance(record, records.User):
+        return None
+    return getattr(record, "conversation_sid", None) or getattr(record, "sid", None)
 
 
 def _changes(body: Any) -> dict[str, str]:

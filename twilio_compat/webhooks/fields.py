@@ -2,6 +2,8 @@
 
 Names and contents follow Twilio's Conversations webhooks: dates in ISO 8601, `Attributes` a
 JSON string, `Media` a JSON array; fields with no value are left out, as Twilio leaves them.
+A user's `isOnline` and `isNotifiable` are such fields: ACS Chat has no presence or push, so
+they are unknown (null in the REST face too) and never sent.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
 from twilio_compat.core import records
+from twilio_compat.core.conversations import StateChange
 from twilio_compat.core.hooks import SDK, Origin
 
 Fields = dict[str, str]
@@ -111,6 +114,38 @@ def participant(item: records.Participant, *, removed: bool = False) -> Fields:
     )
 
 
+def user(item: records.User, *, updated: bool = False) -> Fields:
+    """onUserAdded's fields; onUserUpdate and onUserUpdated add `DateUpdated`."""
+    return _clean(
+        {
+            "ChatServiceSid": item.service_sid,
+            "UserSid": item.sid,
+            "DateCreated": _iso(item.date_created),
+            "DateUpdated": _iso(item.date_updated) if updated else None,
+            "Identity": item.identity,
+            "RoleSid": item.role_sid,
+            "Attributes": item.attributes,
+            "FriendlyName": item.friendly_name,
+        }
+    )
+
+
+def state_change(change: StateChange) -> Fields:
+    """onConversationStateUpdated's fields."""
+    item = change.conversation
+    return _clean(
+        {
+            "ChatServiceSid": item.service_sid,
+            "ConversationSid": item.sid,
+            "StateUpdated": _iso(change.at),
+            "StateFrom": change.state_from,
+            "StateTo": item.state,
+            "Reason": change.reason,
+            "MessagingServiceSid": item.messaging_service_sid,
+        }
+    )
+
+
 def of_record(record: object, event_type: str) -> Fields:
     """The resource fields of `record` for `event_type` (removals add `DateRemoved`)."""
     removed = event_type.endswith("Removed")
@@ -120,6 +155,10 @@ def of_record(record: object, event_type: str) -> Fields:
         return conversation(record, removed=removed)
     if isinstance(record, records.Participant):
         return participant(record, removed=removed)
+    if isinstance(record, records.User):
+        return user(record, updated=event_type.startswith("onUserUpdate"))
+    if isinstance(record, StateChange):
+        return state_change(record)
     return {}
 
 
