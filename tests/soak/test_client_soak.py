@@ -24,7 +24,7 @@ from acs_adapter._retry import RetrySettings
 from acs_adapter.adapter import AcsAdapter
 from acs_adapter.config import Settings
 from acs_emulator import AcsEmulator
-from acs_emulator.faults import Fault, FaultPlan
+from tests.soak.conftest import one_in_five_fails
 from twilio_compat.conversations import Client, Conversation, Message, SigningKeys
 from twilio_compat.core import Core
 from twilio_compat.core.messages import SID_KEY
@@ -41,20 +41,7 @@ MEDIA_EVERY = 5  # every fifth message of an author carries a file
 POLL = 0.5
 SETTLE_SECONDS = 60.0
 
-FAULTS = FaultPlan(
-    {
-        "*": Fault(
-            unavailable=0.05,
-            throttled=0.05,
-            drop=0.05,
-            lose_response=0.05,
-            latency=0.10,
-            latency_ms=25,
-            retry_after=1,
-        )
-    },
-    seed=11,
-)
+FAULTS = one_in_five_fails(seed=11)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from acs_adapter._retry import RetrySettings
 from acs_adapter.adapter import AcsAdapter
 from acs_adapter.config import Settings
 from acs_emulator import AcsEmulator
-from acs_emulator.faults import Fault, FaultPlan
+from tests.soak.conftest import one_in_five_fails
 from twilio_compat.rest import AcsHttpClient, WireHandler
 from twilio_compat.rest.media import upload_media
 
@@ -35,20 +35,7 @@ MESSAGES = 2000
 CONVERSATIONS = 20
 MEDIA_EVERY = 10  # every tenth message of an author carries a file
 
-FAULTS = FaultPlan(
-    {
-        "*": Fault(
-            unavailable=0.05,
-            throttled=0.05,
-            drop=0.05,
-            lose_response=0.05,
-            latency=0.10,
-            latency_ms=25,
-            retry_after=1,
-        )
-    },
-    seed=9,
-)
+FAULTS = one_in_five_fails(seed=9)
 
 
 @dataclass(frozen=True)
