@@ -34,7 +34,10 @@ class Database:
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Connection]:
-        """One committed-or-rolled-back transaction; SQLite writes take the write lock up front."""
+        """One committed-or-rolled-back transaction; SQLite writes take the write lock up front.
+
+        A read (``write=False``) on SQLite runs in autocommit mode: give it one statement.
+        """
         with self.translating(), self.engine.connect() as connection:
             if write:
                 connection.execution_options(**{WRITE_OPTION: True})

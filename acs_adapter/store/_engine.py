@@ -1,8 +1,9 @@
 """Turn the `TWILIO_COMPAT_STORE` setting into a SQLAlchemy engine tuned for the store.
 
 SQLite gets WAL (readers never block the writer), a busy timeout (writers queue instead of
-failing) and foreign keys; every transaction starts with an explicit `BEGIN`, and writes with
-`BEGIN IMMEDIATE`, so two writers never deadlock on a lock upgrade. PostgreSQL goes through
+failing) and foreign keys; writes start with `BEGIN IMMEDIATE`, so two writers never deadlock on
+a lock upgrade. Reads are single statements, each its own snapshot in SQLite's autocommit mode,
+so they skip the `BEGIN` / `COMMIT` round trips. PostgreSQL goes through
 psycopg 3. A bad URL raises `ConfigurationError` naming the setting, never the password.
 """
 
@@ -100,8 +101,8 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
-    write = connection.get_execution_options().get(WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    if connection.get_execution_options().get(WRITE_OPTION, False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _postgres_engine(url: URL) -> Engine:

@@ -27,14 +27,22 @@ class Repository:
     def _read(self) -> AbstractContextManager[Connection]:
         return self._scope.read()
 
-    def _first(self, statement: Executable) -> Row[Any] | None:
-        """The first row a query gives, read in its own (or the open) transaction."""
-        with self._read() as conn:
-            return conn.execute(statement).first()
+    def _first(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> Row[Any] | None:
+        """The first row a query gives, read in its own (or the open) transaction.
 
-    def _all(self, statement: Executable) -> list[Row[Any]]:
+        Hot queries are built once with bind parameters and given their values in `params`:
+        building a statement costs more than running it.
+        """
         with self._read() as conn:
-            return list(conn.execute(statement))
+            return conn.execute(statement, params).first()
+
+    def _all(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Row[Any]]:
+        with self._read() as conn:
+            return list(conn.execute(statement, params))
 
     def _count(self, statement: Select[Any]) -> int:
         """How many rows `statement` gives."""

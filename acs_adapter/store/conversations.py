@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, select, update
+from sqlalchemy import Select, bindparam, delete, exists, select, update
 from sqlalchemy.engine import Row
 
 from acs_adapter.errors import NotFound
@@ -39,6 +39,15 @@ class Conversation:
 
 def _conversation(row: Row[Any]) -> Conversation:
     return Conversation(**row._mapping)
+
+
+# Every request looks its conversation up: these are built once (see `Repository._first`).
+_BY_SID_IN_SCOPE = select(conversations).where(
+    conversations.c.sid == bindparam("key"), conversations.c.scope == bindparam("scope")
+)
+_BY_UNIQUE_NAME = select(conversations).where(
+    conversations.c.scope == bindparam("scope"), conversations.c.unique_name == bindparam("key")
+)
 
 
 _CHANGE_CHECKS: dict[str, Callable[[object], object]] = {
@@ -127,12 +136,12 @@ class ConversationRepository(Repository):
 
     def find(self, scope: str, sid_or_unique_name: str) -> Conversation | None:
         """A conversation of `scope` by SID, else by unique name (both address it)."""
-        key = check.text("sid_or_unique_name", sid_or_unique_name)
-        scope = check.sid("scope", scope)
-        by_sid = self._one(
-            select(conversations).where(conversations.c.sid == key, conversations.c.scope == scope)
-        )
-        return by_sid or self.get_by_unique_name(scope, key)
+        values = {
+            "key": check.text("sid_or_unique_name", sid_or_unique_name),
+            "scope": check.sid("scope", scope),
+        }
+        row = self._first(_BY_SID_IN_SCOPE, values) or self._first(_BY_UNIQUE_NAME, values)
+        return None if row is None else _conversation(row)
 
     def update(
         self,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.engine import Connection, Row
 
 from acs_adapter.errors import InvalidInput, NotFound
@@ -36,6 +37,34 @@ class Message:
 
 def _message(row: Row[Any]) -> Message:
     return Message(**row._mapping)
+
+
+# Sending and listing are the hot paths: their statements are built once, with bind
+# parameters (see `Repository._first`).
+_INSERT = messages.insert().returning(*messages.c)
+_BY_SID = select(messages).where(messages.c.sid == bindparam("sid"))
+_BY_ACS_IDS = select(messages).where(
+    messages.c.conversation_sid == bindparam("conversation_sid"),
+    messages.c.acs_message_id.in_(bindparam("ids", expanding=True)),
+)
+_BUMP_NEXT_INDEX = (
+    update(conversations)
+    .where(conversations.c.sid == bindparam("conversation_sid"))
+    .values(next_index=conversations.c.next_index + 1)
+    .returning(conversations.c.next_index)
+)
+
+
+@functools.cache
+def _list_statement(low: bool, high: bool, newest_first: bool) -> Select[Any]:
+    """`list`'s query for one shape of index range and order (eight in all)."""
+    statement = select(messages).where(messages.c.conversation_sid == bindparam("conversation_sid"))
+    if low:
+        statement = statement.where(messages.c.index >= bindparam("low"))
+    if high:
+        statement = statement.where(messages.c.index <= bindparam("high"))
+    order = messages.c.index.desc() if newest_first else messages.c.index.asc()
+    return statement.order_by(order).limit(bindparam("limit"))
 
 
 _CHANGE_CHECKS: dict[str, Callable[[object], object]] = {
@@ -72,10 +101,12 @@ class MessageRepository(Repository):
         body: str | None = None,
         attributes: str | None = None,
         media: str | None = None,
+        index_allocated: bool = False,
     ) -> Message:
         """Add a message at `index`, or at a newly allocated index when None.
 
-        An explicit index (imported history) moves the conversation's next index past it.
+        An explicit index (imported history) moves the conversation's next index past it,
+        unless `index_allocated` says it came from `allocate_index` (already behind it).
         A taken index or ACS message id in the conversation raises `Conflict`.
         """
         created = check.timestamp("created_at", created_at) if created_at else utc_now()
@@ -103,14 +134,15 @@ class MessageRepository(Repository):
         with self._write(values) as conn:
             if explicit_index is None:
                 values["index"] = _allocate(conn, conversation_sid)
-            else:
+            elif not index_allocated:
                 _move_next_index_past(conn, conversation_sid, explicit_index)
-            row = conn.execute(messages.insert().values(values).returning(*messages.c)).one()
+            row = conn.execute(_INSERT, values).one()
         return _message(row)
 
     def get(self, sid: str) -> Message | None:
         """The message with this SID, if any."""
-        return self._one(select(messages).where(messages.c.sid == check.sid("sid", sid)))
+        row = self._first(_BY_SID, {"sid": check.sid("sid", sid)})
+        return None if row is None else _message(row)
 
     def get_by_index(self, conversation_sid: str, index: int) -> Message | None:
         """The message at exactly this index of a conversation, if any."""
@@ -133,8 +165,11 @@ class MessageRepository(Repository):
         wanted = sorted({check.sid("acs_message_id", i) for i in acs_message_ids})
         if not wanted:
             return {}
-        statement = self._in(conversation_sid).where(messages.c.acs_message_id.in_(wanted))
-        found = (_message(row) for row in self._all(statement))
+        values = {
+            "conversation_sid": check.sid("conversation_sid", conversation_sid),
+            "ids": wanted,
+        }
+        found = (_message(row) for row in self._all(_BY_ACS_IDS, values))
         return {message.acs_message_id: message for message in found if message.acs_message_id}
 
     def at_or_before(self, conversation_sid: str, index: int) -> Message | None:
@@ -240,10 +275,18 @@ class MessageRepository(Repository):
 
         Page by index: the next page starts just past the last index seen.
         """
-        statement = self._range(conversation_sid, from_index, to_index)
-        order = messages.c.index.desc() if newest_first else messages.c.index.asc()
-        statement = statement.order_by(order).limit(check.count("limit", limit, minimum=1))
-        return [_message(row) for row in self._all(statement)]
+        low = check.optional_count("from_index", from_index)
+        high = check.optional_count("to_index", to_index)
+        if low is not None and high is not None and low > high:
+            raise InvalidInput("from_index must not be greater than to_index")
+        values = {
+            "conversation_sid": check.sid("conversation_sid", conversation_sid),
+            "low": low,
+            "high": high,
+            "limit": check.count("limit", limit, minimum=1),
+        }
+        statement = _list_statement(low is not None, high is not None, newest_first)
+        return [_message(row) for row in self._all(statement, values)]
 
     def count(
         self,
@@ -322,12 +365,7 @@ def _bulk_values(conversation_sid: str, item: Mapping[str, Any]) -> dict[str, ob
 def _allocate(conn: Connection, conversation_sid: str) -> int:
     # The UPDATE takes the row lock (PostgreSQL) inside a write transaction that already holds
     # the database write lock (SQLite), so no two callers can read the same counter value.
-    next_index = conn.execute(
-        update(conversations)
-        .where(conversations.c.sid == conversation_sid)
-        .values(next_index=conversations.c.next_index + 1)
-        .returning(conversations.c.next_index)
-    ).scalar()
+    next_index = conn.execute(_BUMP_NEXT_INDEX, {"conversation_sid": conversation_sid}).scalar()
     if next_index is None:
         raise NotFound(f"conversation {conversation_sid!r} does not exist")
     return int(next_index) - 1

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.engine import Row
 
 from acs_adapter.errors import InvalidInput, NotFound
@@ -35,6 +35,17 @@ class Participant:
 
 def _participant(row: Row[Any]) -> Participant:
     return Participant(**row._mapping)
+
+
+# Sending and listing messages look authors up: built once (see `Repository._first`).
+_BY_IDENTITY = select(participants).where(
+    participants.c.conversation_sid == bindparam("conversation_sid"),
+    participants.c.identity == bindparam("identity"),
+)
+_SIDS_BY_IDENTITY = select(participants.c.identity, participants.c.sid).where(
+    participants.c.conversation_sid == bindparam("conversation_sid"),
+    participants.c.identity.in_(bindparam("identities", expanding=True)),
+)
 
 
 _CHANGE_CHECKS: dict[str, Callable[[object], object]] = {
@@ -97,13 +108,23 @@ class ParticipantRepository(Repository):
 
     def get_by_identity(self, conversation_sid: str, identity: str) -> Participant | None:
         """The participant of a conversation with this identity, if any."""
-        row = self._first(
-            select(participants).where(
-                participants.c.conversation_sid == check.sid("conversation_sid", conversation_sid),
-                participants.c.identity == check.text("identity", identity),
-            )
-        )
+        values = {
+            "conversation_sid": check.sid("conversation_sid", conversation_sid),
+            "identity": check.text("identity", identity),
+        }
+        row = self._first(_BY_IDENTITY, values)
         return None if row is None else _participant(row)
+
+    def sids_by_identity(self, conversation_sid: str, identities: Iterable[str]) -> dict[str, str]:
+        """The SIDs of those of these identities that are members of a conversation (one query)."""
+        wanted = sorted({check.text("identity", identity) for identity in identities})
+        if not wanted:
+            return {}
+        values = {
+            "conversation_sid": check.sid("conversation_sid", conversation_sid),
+            "identities": wanted,
+        }
+        return {row.identity: row.sid for row in self._all(_SIDS_BY_IDENTITY, values)}
 
     def get_by_acs_user_id(self, conversation_sid: str, acs_user_id: str) -> Participant | None:
         """The participant of a conversation that is this ACS user, if any."""

@@ -36,6 +36,11 @@ async def json_object(request: Request, *, optional: bool = False) -> dict[str, 
         raise bad_request("The request body is not valid JSON.") from None
     if not isinstance(value, dict):
         raise bad_request("The request body must be a JSON object.")
+    try:
+        # An escaped lone surrogate (JSON "\ud800") parses, but is no Unicode text.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        raise bad_request("The request body holds text that is not valid Unicode.") from None
     return value
 
 

@@ -46,10 +46,6 @@ async def test_percent_encoded_garbage_is_a_twilio_answer(
         assert (store_counts(handler), acs_writes(emulator)) == (counts, writes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="twilio_compat/rest/asgi.py decodes form bodies as strict UTF-8 (500 on bad bytes)",
-)
 @pytest.mark.parametrize("body", [b"FriendlyName=\xff\xfe", b"Body=\xc3\x28&Author=x"])
 async def test_raw_invalid_utf8_form_body_is_a_400(
     http: httpx.AsyncClient, handler: WireHandler, emulator: AcsEmulator, body: bytes

@@ -52,6 +52,9 @@ class Context:
         self._service_user: str | None = None
         self.hooks: WriteHooks = WriteHooks()  # replaced by twilio_compat.webhooks when used
         self._lock = threading.Lock()
+        self.configured_default_service: tuple[float, str] | None = None
+        """(monotonic time read, SID) of the account's configured default service; see
+        ``Services.default_sid``. Cleared when this process changes the account configuration."""
 
     @property
     def service_user(self) -> str:

@@ -63,7 +63,10 @@ class Configuration:
         return document
 
     def update_account(self, changes: Document) -> Document:
-        self._write(ACCOUNT_KEY, changes)
+        try:
+            self._write(ACCOUNT_KEY, changes)
+        finally:
+            self._context.configured_default_service = None
         return self.account()
 
     def account_webhooks(self) -> Document:

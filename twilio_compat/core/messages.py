@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TypeVar
 
-from acs_adapter.errors import Conflict, NotFound
+from acs_adapter.errors import Conflict, InvalidInput, NotFound
 from acs_adapter.store.messages import Message as StoredMessage
 from twilio_compat.core import conversations as conversation_rules
 from twilio_compat.core import errors, records
@@ -53,6 +55,15 @@ SYNC_PAGE_SIZE = 200
 SYNC_OVERLAP = timedelta(seconds=5)
 """Each sync starts this long before the previous one did, so clock skew loses nothing;
 re-reading a message that is already cached changes nothing."""
+ACTIVITY_OVERLAP = timedelta(seconds=2)
+"""How long after its ACS time a change may still be missing from ``list_messages``; each sync
+also re-reads this much before the latest ACS activity the previous one saw."""
+CURSOR_SAVE_INTERVAL = timedelta(seconds=30)
+"""How often a conversation's sync cursor is written to the store: a restarted process re-reads
+at most this much (plus the overlap), which changes nothing."""
+SYNCED_CONVERSATIONS_KEPT = 10_000
+
+_log = logging.getLogger("twilio_compat.core.messages")
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,24 @@ class MessageFields:
 _F = TypeVar("_F", MessageFields, None)
 
 
+@dataclass(frozen=True)
+class _SyncMark:
+    """What this process knows about a conversation's last sync (see ``Messages.sync``)."""
+
+    started: datetime | None  # on this clock; None: never synced
+    saved: datetime | None  # what the store's cursor holds
+    latest_activity: datetime | None  # the latest ACS time of a change it listed
+
+    def resume_from(self) -> datetime | None:
+        """Where the next sync starts: the later of two points before which all was seen."""
+        if self.started is None:
+            return None  # list everything
+        points = [self.started - SYNC_OVERLAP]
+        if self.latest_activity is not None:
+            points.append(self.latest_activity - ACTIVITY_OVERLAP)
+        return max(points)
+
+
 def sync_cursor(conversation_sid: str) -> str:
     return f"messages-sync:{conversation_sid}"
 
@@ -84,15 +113,21 @@ class Messages:
         self._context = context
         self._participants = participants
         self._media = media
+        self._synced: dict[str, _SyncMark] = {}  # by conversation SID, oldest first
+        self._sync_lock = threading.Lock()
 
     # -- reading --------------------------------------------------------------------
 
     def conversation(self, service_sid: str, key: str) -> StoredConversation:
         return self._participants.conversation(service_sid, key)
 
-    def get(self, service_sid: str, conversation_key: str, sid: str) -> records.Message:
+    def get(
+        self, service_sid: str, conversation_key: str, sid: str, *, sync: bool = True
+    ) -> records.Message:
+        """One message; ``sync=False`` when the caller has just synced this conversation."""
         conversation = self.conversation(service_sid, conversation_key)
-        self.sync(conversation)
+        if sync:
+            self.sync(conversation)
         row = self._stored(conversation, sid)
         return self._records(conversation, [row])[0]
 
@@ -155,8 +190,9 @@ class Messages:
         known = dict(participant_sids or {})
         missing = {row.author for row in rows if row.author} - set(known)
         if missing:
-            members = self._context.store.participants.list(conversation.sid, limit=1000)
-            known.update({p.identity: p.sid for p in members if p.identity in missing})
+            known.update(
+                self._context.store.participants.sids_by_identity(conversation.sid, missing)
+            )
         return [
             records.Message(
                 sid=row.sid,
@@ -177,35 +213,73 @@ class Messages:
     # -- the read-through cache --------------------------------------------------------
 
     def sync(self, conversation: StoredConversation) -> None:
-        """Bring the cache up to date with one ``list_messages`` call (more only if busy)."""
+        """Bring the cache up to date with one ``list_messages`` call (more only if busy).
+
+        It asks for what changed since the later of two points before which everything has
+        been seen: where the previous sync started on this clock, less ``SYNC_OVERLAP`` (clock
+        skew), and the latest ACS activity that sync saw, less ``ACTIVITY_OVERLAP`` (messages
+        not yet listable). In a busy conversation the second keeps each sync from re-reading
+        seconds of messages. Both are kept in memory; the store's cursor (what a restarted
+        process resumes from) is rewritten every ``CURSOR_SAVE_INTERVAL``, since re-reading a
+        cached message changes nothing. The messages read are matched to the cache in one query.
+        """
         if not conversation.thread_id:
             return
         store = self._context.store
         name = sync_cursor(conversation.sid)
-        cursor = store.cursors.get(name)
+        with self._sync_lock:
+            mark = self._synced.get(conversation.sid)
+        if mark is None:
+            cursor = store.cursors.get(name)
+            since = parse_iso(cursor.value) if cursor else None
+            mark = _SyncMark(started=since, saved=since, latest_activity=None)
         started = now()
-        start_time = parse_iso(cursor.value) - SYNC_OVERLAP if cursor else None
-        changed = list(
+        listed = list(
             self._context.service_chat().list_messages(
-                conversation.thread_id, page_size=SYNC_PAGE_SIZE, start_time=start_time
+                conversation.thread_id, page_size=SYNC_PAGE_SIZE, start_time=mark.resume_from()
             )
         )
-        for message in sorted(changed, key=lambda m: m.sequence_id):
-            if message.type in ("text", "html"):
-                self._absorb(conversation, message)
-        store.cursors.put(name, iso(started))
+        changed = [message for message in listed if message.type in ("text", "html")]
+        if changed:
+            cached = store.messages.by_acs_message_ids(conversation.sid, [m.id for m in changed])
+            for message in sorted(changed, key=lambda m: m.sequence_id):
+                self._absorb(conversation, message, cached.get(message.id))
+        saved = mark.saved
+        if saved is None or started - saved >= CURSOR_SAVE_INTERVAL:
+            store.cursors.put(name, iso(started))
+            saved = started
+        activity = [mark.latest_activity] if mark.latest_activity else []
+        activity += [_activity(message) for message in listed]
+        done = _SyncMark(started=started, saved=saved, latest_activity=max(activity, default=None))
+        with self._sync_lock:
+            self._synced.pop(conversation.sid, None)
+            self._synced[conversation.sid] = done
+            if len(self._synced) > SYNCED_CONVERSATIONS_KEPT:
+                self._synced.pop(next(iter(self._synced)))
 
-    def _absorb(self, conversation: StoredConversation, message: MessageRecord) -> None:
+    def _absorb(
+        self, conversation: StoredConversation, message: MessageRecord, row: StoredMessage | None
+    ) -> None:
+        """Keep one ACS message in the cache; one the store cannot hold is left out, logged."""
+        try:
+            self._absorb_checked(conversation, message, row)
+        except InvalidInput as refused:
+            _log.warning("ACS message %s not cached: %s", message.id, refused)
+
+    def _absorb_checked(
+        self, conversation: StoredConversation, message: MessageRecord, row: StoredMessage | None
+    ) -> None:
         store = self._context.store.messages
-        row = store.get_by_acs_message_id(conversation.sid, message.id)
         if message.deleted_on is not None:
             if row is not None:
                 store.delete(row.sid)
             return
         metadata = dict(message.metadata)
-        body = None if metadata.get(NO_BODY_KEY) == "true" else message.content
+        body = None if metadata.get(NO_BODY_KEY) == "true" else _storable(message.content)
         attributes = metadata.get(ATTRIBUTES_KEY, "{}")
         media = metadata.get(ATTACHMENTS) if metadata.get(ATTACHMENT_FLAG) == "true" else None
+        if media is not None and _json_or_empty(media) != media:
+            media = None  # not the attachment list the shim writes: nothing to show
         if row is not None:
             # ACS times have whole seconds, so compare what changed rather than when.
             author = metadata.get(AUTHOR_KEY, row.author)
@@ -221,7 +295,7 @@ class Messages:
                     updated_at=max(message.edited_on, row.updated_at),
                 )
             return
-        author = metadata.get(AUTHOR_KEY) or self._author_of(message)
+        author = _storable(metadata.get(AUTHOR_KEY) or self._author_of(message))
         sid = metadata.get(SID_KEY)
         index_text = metadata.get(INDEX_KEY, "")
         known = sid is not None and is_sid(sid, "IM") and index_text.isdigit()
@@ -313,6 +387,7 @@ class Messages:
                 body=fields.body or None,
                 attributes=fields.attributes or "{}",
                 media=attachments_json(media) if media else None,
+                index_allocated=True,
             )
         except Conflict:
             existing = store.messages.get(sid)
@@ -409,9 +484,28 @@ class Messages:
         return self._context.service_chat()
 
 
+def _activity(message: MessageRecord) -> datetime:
+    """The ACS time of a message's latest change (what ``start_time`` filters on).
+
+    ACS dates have whole seconds; ``version`` is that time in epoch milliseconds, used when it
+    falls within the second the dates give (so a ``version`` of another meaning is ignored).
+    """
+    dated = max(t for t in (message.created_on, message.edited_on, message.deleted_on) if t)
+    if message.version.isdigit() and len(message.version) <= 15:
+        precise = datetime.fromtimestamp(int(message.version) / 1000, timezone.utc)
+        if dated <= precise < dated + timedelta(seconds=1):
+            return precise
+    return dated
+
+
 def _json_or_empty(text: str) -> str:
     try:
         json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return "{}"
     return text
+
+
+def _storable(text: str | None) -> str | None:
+    """ACS-native text as the store can keep it: NUL (which no store column takes) as U+FFFD."""
+    return None if text is None else text.replace("\x00", "\ufffd")

@@ -8,6 +8,7 @@ conversations, users, roles and configuration.
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 
 from twilio_compat.core import errors, records
@@ -16,6 +17,7 @@ from twilio_compat.sids import is_sid, new_sid
 
 SERVICES_KEY = "services"
 DEFAULT_FRIENDLY_NAME = "Default Conversations Service"
+DEFAULT_SERVICE_TTL = 2.0
 
 
 class Services:
@@ -26,15 +28,26 @@ class Services:
 
     @property
     def default_sid(self) -> str:
-        """The account's default service: configurable, else derived from the ACS endpoint."""
+        """The account's default service: configurable, else derived from the ACS endpoint.
+
+        Every account-level request needs it, so it is read from the store at most once per
+        ``DEFAULT_SERVICE_TTL`` seconds: a change made through this process applies at once,
+        one made by another process sharing the store within that time.
+        """
         from twilio_compat.core.configuration import ACCOUNT_KEY
 
+        cached = self._context.configured_default_service
+        if cached is not None and time.monotonic() - cached[0] < DEFAULT_SERVICE_TTL:
+            return cached[1]
+        read_at = time.monotonic()
+        sid = self._context.default_service_sid
         found = self._context.store.configuration.get(ACCOUNT_KEY)
         if found is not None:
             chosen = json.loads(found.document).get("default_chat_service_sid")
             if isinstance(chosen, str) and chosen:
-                return chosen
-        return self._context.default_service_sid
+                sid = chosen
+        self._context.configured_default_service = (read_at, sid)
+        return sid
 
     def resolve(self, service_sid: str | None) -> str:
         """The service a request acts on: the one in its path, else the default one."""

@@ -1,8 +1,9 @@
-"""Text every Twilio field must be: encodable Unicode (no lone surrogates).
+"""Text every Twilio field must be: encodable Unicode (no lone surrogates) without NUL.
 
 A Python caller can pass a ``str`` holding half a surrogate pair; no wire, database or ACS
 request can carry it, so it is refused up front with Twilio's 400 instead of failing halfway
-through a write.
+through a write. NUL characters travel to ACS but no store keeps them, so they are refused
+before the ACS request too.
 """
 
 from __future__ import annotations
@@ -20,11 +21,18 @@ def check_unicode(name: str, value: str) -> str:
     return value
 
 
+def check_no_nul(name: str, value: str) -> str:
+    if "\x00" in value:
+        raise errors.invalid(f"Parameter '{name}' must not contain NUL characters")
+    return value
+
+
 def check_unicode_fields(fields: object) -> None:
-    """Refuse a fields dataclass if any of its text (or tuple of texts) is not valid Unicode."""
+    """Refuse a fields dataclass if any of its text (or tuple of texts) is not valid Unicode
+    or holds a NUL character."""
     for field in dataclasses.fields(fields):  # type: ignore[arg-type]
         value = getattr(fields, field.name)
         values = value if isinstance(value, tuple) else (value,)
         for item in values:
             if isinstance(item, str):
-                check_unicode(field.name, item)
+                check_no_nul(field.name, check_unicode(field.name, item))

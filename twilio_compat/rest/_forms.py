@@ -35,7 +35,7 @@ class Form:
             return None
         if len(values) != 1:
             raise errors.invalid(f"Parameter '{name}' must be given once")
-        value = values[0]
+        value = _unicode(name, values[0])
         if max_length is not None and len(value) > max_length:
             raise errors.invalid(f"Parameter '{name}' is longer than {max_length} characters")
         return value
@@ -48,7 +48,7 @@ class Form:
 
     def many(self, name: str) -> list[str]:
         """A repeated parameter (``Filters=a&Filters=b``); empty when not sent."""
-        return list(self._values.get(name, []))
+        return [_unicode(name, value) for value in self._values.get(name, [])]
 
     def json_text(
         self,
@@ -68,7 +68,8 @@ class Form:
             )
         try:
             json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nesting deeper than the parser's stack (about 1,000 levels).
             raise errors.invalid(f"Parameter '{name}' is not valid JSON", invalid_code) from None
         return value
 
@@ -123,6 +124,15 @@ class Form:
         if size > maximum:
             raise errors.invalid(f"Parameter 'PageSize' must be at most {maximum}")
         return size
+
+
+def _unicode(name: str, value: str) -> str:
+    """Refuse a lone surrogate: only an in-process caller can send one, and nothing stores it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise errors.invalid(f"Parameter '{name}' is not valid Unicode text") from None
+    return value
 
 
 def parse_timestamp(name: str, value: str) -> datetime:

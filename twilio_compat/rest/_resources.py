@@ -214,7 +214,7 @@ def _conversations(core: Core) -> dict[tuple[str, str], Handler]:
         for text in requests:
             try:
                 request = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise errors.invalid("Parameter 'Participant' must be a JSON object") from None
             if not isinstance(request, dict):
                 raise errors.invalid("Parameter 'Participant' must be a JSON object")

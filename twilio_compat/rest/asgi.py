@@ -64,14 +64,20 @@ def _authorized(given: tuple[str, str] | None, account_sid: str, auth_token: str
     return user_ok and token_ok
 
 
-def _unauthorized() -> Response:
-    error = errors.TwilioApiError(401, errors.AUTHENTICATION, "Authenticate")
+def _twilio_error(
+    error: errors.TwilioApiError, headers: Mapping[str, str] | None = None
+) -> Response:
     return Response(
         json.dumps(error.as_body()),
-        status_code=401,
+        status_code=error.status,
         media_type="application/json",
-        headers={"WWW-Authenticate": 'Basic realm="Twilio API"'},
+        headers=headers,
     )
+
+
+def _unauthorized() -> Response:
+    error = errors.TwilioApiError(401, errors.AUTHENTICATION, "Authenticate")
+    return _twilio_error(error, {"WWW-Authenticate": 'Basic realm="Twilio API"'})
 
 
 def create_app(
@@ -100,7 +106,11 @@ def create_app(
         form: dict[str, list[str]] = {}
         raw = b""
         if content_type.startswith("application/x-www-form-urlencoded"):
-            form = multi(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                return _twilio_error(errors.invalid("The form body is not valid UTF-8"))
+            form = multi(parse_qsl(text, keep_blank_values=True))
         else:
             raw = body
         wire = WireRequest(
@@ -214,7 +224,9 @@ def _stop_signals_end_quietly() -> Iterator[None]:
 
 def _listen(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
+    # An explicit IPPROTO_TCP lets asyncio set TCP_NODELAY on accepted connections; without it
+    # each keep-alive answer waits for a delayed ACK (about 40 ms).
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
