@@ -14,16 +14,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-import requests
 from azure.communication.chat import ChatClient, CommunicationUserIdentifier
 from azure.core.exceptions import AzureError
 from azure.core.pipeline.transport import RequestsTransport
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from acs_adapter import _convert, _validate
 from acs_adapter._auth import RenewTokenOn401Policy
 from acs_adapter._errors_map import translated
+from acs_adapter._http import endpoint_session, verify_setting
 from acs_adapter._lru import LruCache
 from acs_adapter._retry import IdempotentSend, RetrySettings, retry_policy
 from acs_adapter.errors import InvalidInput
@@ -73,13 +71,9 @@ class ChatGateway:
     ) -> None:
         self.endpoint = endpoint
         self._tokens = tokens
-        self._verify: str | bool = os.fspath(ca_bundle) if ca_bundle is not None else True
+        self._verify = verify_setting(ca_bundle)
         self._retry = retry or RetrySettings()
-        self._session = requests.Session()
-        no_urllib3_retries = Retry(total=False, redirect=False, raise_on_status=False)
-        pool = HTTPAdapter(pool_maxsize=max_connections, max_retries=no_urllib3_retries)
-        self._session.mount("https://", pool)
-        self._session.mount("http://", pool)
+        self._session = endpoint_session(endpoint, max_connections)
         self._transport = RequestsTransport(
             session=self._session,
             session_owner=False,

@@ -23,10 +23,18 @@ from typing import TYPE_CHECKING, TypeVar
 
 from acs_adapter.errors import Conflict, InvalidInput, NotFound
 from acs_adapter.store.messages import Message as StoredMessage
+from acs_adapter.store.messages import Reservation
 from twilio_compat.core import conversations as conversation_rules
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context, iso, now, parse_iso
-from twilio_compat.core.hooks import SHIM_WRITES, Action, amend, current_origin, origin_metadata
+from twilio_compat.core.hooks import (
+    SHIM_WRITES,
+    Action,
+    WriteHooks,
+    amend,
+    current_origin,
+    origin_metadata,
+)
 from twilio_compat.core.media import (
     ATTACHMENT_FLAG,
     ATTACHMENTS,
@@ -328,32 +336,37 @@ class Messages:
         self, service_sid: str, conversation_key: str, fields: MessageFields
     ) -> records.Message:
         """Send one ACS message (one request) and record it; retries never duplicate it."""
-        conversation = self.conversation(service_sid, conversation_key)
-        conversation_rules.ensure_open(conversation)
-        media = self._media.for_message(service_sid, list(fields.media_sids))
-        if not fields.body and not media:
-            raise errors.invalid("Missing required parameter Body or MediaSid in the post body")
-        fields = self._before(
-            Action(
-                "onMessageAdd",
-                service_sid,
-                conversation.sid,
-                None,
-                {
-                    "author": fields.author,
-                    "body": fields.body,
-                    "attributes": fields.attributes,
-                    "media": media,
-                },
-            ),
-            fields,
-        )
-        author = fields.author or DEFAULT_AUTHOR
         store = self._context.store
-        member = store.participants.get_by_identity(conversation.sid, author)
+        quick = self._quick_reservation(service_sid, conversation_key, fields)
+        media: list[records.Media] = []
+        if quick is not None:
+            conversation, reserved = quick
+        else:
+            conversation = self.conversation(service_sid, conversation_key)
+            conversation_rules.ensure_open(conversation)
+            media = self._media.for_message(service_sid, list(fields.media_sids))
+            if not fields.body and not media:
+                raise errors.invalid("Missing required parameter Body or MediaSid in the post body")
+            fields = self._before(
+                Action(
+                    "onMessageAdd",
+                    service_sid,
+                    conversation.sid,
+                    None,
+                    {
+                        "author": fields.author,
+                        "body": fields.body,
+                        "attributes": fields.attributes,
+                        "media": media,
+                    },
+                ),
+                fields,
+            )
+            reserved = store.messages.reserve(conversation.sid, fields.author or DEFAULT_AUTHOR)
+        author = fields.author or DEFAULT_AUTHOR
+        index, member = reserved.index, reserved.author
         sender = member.acs_user_id if member and member.acs_user_id else None
         sid = new_sid("IM")
-        index = store.messages.allocate_index(conversation.sid)
         metadata = {SID_KEY: sid, INDEX_KEY: str(index), **origin_metadata(current_origin())}
         if fields.attributes is not None:
             metadata[ATTRIBUTES_KEY] = fields.attributes
@@ -400,6 +413,27 @@ class Messages:
         added = self._records(conversation, [row], known)[0]
         self._context.hooks.after(Action("onMessageAdded", service_sid, conversation.sid, added))
         return added
+
+    def _quick_reservation(
+        self, service_sid: str, conversation_key: str, fields: MessageFields
+    ) -> tuple[StoredConversation, Reservation] | None:
+        """The common send in one store transaction: a text message, no pre-event hook that
+        could veto or change it, into a plainly active conversation (found, checked and given
+        its index at once). None when anything else applies: `create` then takes the full
+        path, which also gives the right error."""
+        if not fields.body or fields.media_sids or not conversation_key:
+            return None
+        if type(self._context.hooks).before is not WriteHooks.before:
+            return None
+        try:
+            return self._context.store.messages.reserve_in_active(
+                service_sid,
+                conversation_key,
+                fields.author or DEFAULT_AUTHOR,
+                by_sid=is_sid(conversation_key, "CH"),
+            )
+        except InvalidInput:
+            return None  # refused before any write; the full path says what is wrong
 
     def update(
         self, service_sid: str, conversation_key: str, sid: str, fields: MessageFields
