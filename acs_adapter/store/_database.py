@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
 from acs_adapter.errors import InvalidInput, Unavailable
-from acs_adapter.store._engine import WRITE_OPTION, redacted
+from acs_adapter.store._engine import redacted
 
 
 class Database:
@@ -26,6 +26,7 @@ class Database:
         self.engine = engine
         self.url_text = redacted(engine.url)
         self._password = engine.url.password
+        self._sqlite = engine.dialect.name == "sqlite"
 
     @property
     def backend(self) -> str:
@@ -38,11 +39,14 @@ class Database:
 
         A read (``write=False``) on SQLite runs in autocommit mode: give it one statement.
         """
-        with self.translating(), self.engine.connect() as connection:
-            if write:
-                connection.execution_options(**{WRITE_OPTION: True})
-            with connection.begin():
-                yield connection
+        with self.translating(), self.engine.connect() as connection, connection.begin():
+            if write and self._sqlite:
+                # The driver leaves transactions to the store (see `_engine`); taking the write
+                # lock up front means two writers never deadlock upgrading a read lock. Done
+                # here rather than in a "begin" event: any connection event slows every
+                # statement.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield connection
 
     @contextmanager
     def translating(self) -> Iterator[None]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from acs_adapter.errors import ConfigurationError
@@ -24,8 +24,6 @@ from acs_adapter.errors import ConfigurationError
 SETTING = "TWILIO_COMPAT_STORE"
 DEFAULT_URL = "sqlite:///twilio_compat.sqlite3"
 BUSY_TIMEOUT_MS = 30_000
-WRITE_OPTION = "mapping_store_write"
-"""Execution option that marks a connection's transaction as a write (SQLite: BEGIN IMMEDIATE)."""
 
 _EXAMPLES = "e.g. sqlite:///path/to/store.sqlite3 or postgresql+psycopg://user:***@host/dbname"
 
@@ -84,12 +82,11 @@ def _sqlite_engine(url: URL) -> Engine:
             raise ConfigurationError(f"{SETTING}: the folder {str(folder)!r} does not exist")
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
     event.listen(engine, "connect", _configure_sqlite_connection)
-    event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event (below) emit BEGIN instead of the driver's implicit one.
+    # The store emits BEGIN IMMEDIATE itself (`Database.transaction`), not the driver.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
@@ -120,11 +117,6 @@ def _use_wal(cursor: Any) -> None:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.2)
-
-
-def _begin_sqlite_transaction(connection: Connection) -> None:
-    if connection.get_execution_options().get(WRITE_OPTION, False):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _postgres_engine(url: URL) -> Engine:
