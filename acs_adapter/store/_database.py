@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
 from acs_adapter.errors import InvalidInput, Unavailable
+from acs_adapter.store._driver import DriverCursor, driver_cursor, joined_cursor
 from acs_adapter.store._engine import redacted
 
 
@@ -49,6 +50,15 @@ class Database:
             yield connection
 
     @contextmanager
+    def driver_transaction(self) -> Iterator[DriverCursor]:
+        """A write transaction straight on the driver (see `_driver`), for the hottest path."""
+        with (
+            self.translating(),
+            driver_cursor(self.engine, sqlite_immediate=self._sqlite) as cursor,
+        ):
+            yield cursor
+
+    @contextmanager
     def translating(self) -> Iterator[None]:
         """Re-raise driver failures as `Unavailable` / `InvalidInput` without the driver's stack."""
         try:
@@ -75,9 +85,14 @@ class Database:
 class Scope(Protocol):
     """Where a repository gets its connection from."""
 
+    @property
+    def dialect(self) -> Dialect: ...
+
     def read(self) -> AbstractContextManager[Connection]: ...
 
     def write(self) -> AbstractContextManager[Connection]: ...
+
+    def driver(self) -> AbstractContextManager[DriverCursor]: ...
 
 
 class AutoCommit:
@@ -86,11 +101,18 @@ class AutoCommit:
     def __init__(self, database: Database) -> None:
         self._database = database
 
+    @property
+    def dialect(self) -> Dialect:
+        return self._database.engine.dialect
+
     def read(self) -> AbstractContextManager[Connection]:
         return self._database.transaction(write=False)
 
     def write(self) -> AbstractContextManager[Connection]:
         return self._database.transaction(write=True)
+
+    def driver(self) -> AbstractContextManager[DriverCursor]:
+        return self._database.driver_transaction()
 
 
 class InTransaction:
@@ -99,6 +121,10 @@ class InTransaction:
     def __init__(self, database: Database, connection: Connection) -> None:
         self._database = database
         self._connection = connection
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._connection.dialect
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -109,3 +135,12 @@ class InTransaction:
     def write(self) -> Iterator[Connection]:
         with self._database.translating(), self._connection.begin_nested():
             yield self._connection
+
+    @contextmanager
+    def driver(self) -> Iterator[DriverCursor]:
+        with (
+            self._database.translating(),
+            self._connection.begin_nested(),
+            joined_cursor(self._connection) as cursor,
+        ):
+            yield cursor

@@ -80,7 +80,9 @@ def _sqlite_engine(url: URL) -> Engine:
         folder = Path(database).resolve().parent
         if not folder.is_dir():
             raise ConfigurationError(f"{SETTING}: the folder {str(folder)!r} does not exist")
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, pool_use_lifo=True
+    )
     event.listen(engine, "connect", _configure_sqlite_connection)
     return engine
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from acs_adapter.store._conflicts import integrity_error
 from acs_adapter.store._database import Scope
+from acs_adapter.store._driver import DriverCursor
 
 
 class Repository:
@@ -55,6 +56,15 @@ class Repository:
         try:
             with self._scope.write() as connection:
                 yield connection
+        except IntegrityError as exc:
+            raise integrity_error(exc, self.table, values or {}) from None
+
+    @contextmanager
+    def _driver_write(self, values: Mapping[str, object] | None = None) -> Iterator[DriverCursor]:
+        """`_write` straight on the driver, for statements compiled as `DriverStatement`s."""
+        try:
+            with self._scope.driver() as cursor:
+                yield cursor
         except IntegrityError as exc:
             raise integrity_error(exc, self.table, values or {}) from None
 

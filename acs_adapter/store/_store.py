@@ -9,6 +9,7 @@ from types import TracebackType
 from acs_adapter.store._database import AutoCommit, Database, InTransaction, Scope
 from acs_adapter.store._engine import create_store_engine, resolve_url
 from acs_adapter.store._migrate import upgrade_to_head
+from acs_adapter.store._sent import SentLog
 from acs_adapter.store.checkpoints import CheckpointRepository
 from acs_adapter.store.configuration import ConfigurationRepository
 from acs_adapter.store.conversations import ConversationRepository
@@ -27,11 +28,11 @@ from acs_adapter.store.webhooks import WebhookRepository
 class Repositories:
     """One of each repository, all reaching the database through the same scope."""
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, sent: SentLog | None = None) -> None:
         self.identities = IdentityRepository(scope)
         self.conversations = ConversationRepository(scope)
         self.participants = ParticipantRepository(scope)
-        self.messages = MessageRepository(scope)
+        self.messages = MessageRepository(scope, sent)
         self.media = MediaRepository(scope)
         self.users = UserRepository(scope)
         self.user_conversations = UserConversationRepository(scope)
@@ -54,7 +55,9 @@ class MappingStore(Repositories):
     """
 
     def __init__(self, database: Database) -> None:
-        super().__init__(AutoCommit(database))
+        self._sent = SentLog()
+        super().__init__(AutoCommit(database), self._sent)
+        self._sent.bind(self.messages.record_sent)
         self._database = database
 
     @property
@@ -78,8 +81,11 @@ class MappingStore(Repositories):
             yield StoreTransaction(InTransaction(self._database, connection))
 
     def close(self) -> None:
-        """Release every pooled connection."""
-        self._database.dispose()
+        """Write what this process still holds of its sends, then release every connection."""
+        try:
+            self._sent.close()
+        finally:
+            self._database.dispose()
 
     def __enter__(self) -> MappingStore:
         return self

@@ -1,24 +1,33 @@
-"""Messages: each ACS message's external SID and index, plus imported history ACS never saw."""
+"""Messages: each ACS message's external SID and index, plus imported history ACS never saw.
+
+A send writes its row before it reaches ACS, flagged `pending` and hidden from every read, in
+the same transaction that gives it its index; the ACS id it gets back makes it visible (see
+`_sent`). A pending row whose send never landed stays hidden: its index is left as a gap.
+"""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import Select, bindparam, delete, false, select, true, update
+from sqlalchemy.engine import Connection, Dialect, Row
 
 from acs_adapter.errors import InvalidInput, NotFound
 from acs_adapter.store import _validate as check
+from acs_adapter.store._database import Scope
+from acs_adapter.store._driver import DriverStatement
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
+from acs_adapter.store._sent import SentLog
 from acs_adapter.store._types import utc_now
-from acs_adapter.store.conversations import Conversation, _conversation
+from acs_adapter.store.conversations import Conversation
 from acs_adapter.store.participants import _BY_IDENTITY as _MEMBER_BY_IDENTITY
 from acs_adapter.store.participants import Participant, _participant
-from acs_adapter.store.schema import conversations, messages
+from acs_adapter.store.schema import conversations, messages, participants
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,20 @@ class Message:
     body: str | None
     attributes: str | None
     media: str | None
+    pending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A message about to be sent, written (pending) with the index `reserve` gives it."""
+
+    sid: str
+    author: str
+    body: str | None
+    attributes: str
+    created_at: datetime
+    updated_at: datetime
+    media: str | None = None
 
 
 def _message(row: Row[Any]) -> Message:
@@ -53,10 +76,20 @@ class Reservation:
 # Sending and listing are the hot paths: their statements are built once, with bind
 # parameters (see `Repository._first`).
 _INSERT = messages.insert()
-_BY_SID = select(messages).where(messages.c.sid == bindparam("sid"))
+_SHOWN = messages.c.pending == false()
+_BY_SID = select(messages).where(messages.c.sid == bindparam("sid"), _SHOWN)
 _BY_ACS_IDS = select(messages).where(
     messages.c.conversation_sid == bindparam("conversation_sid"),
     messages.c.acs_message_id.in_(bindparam("ids", expanding=True)),
+)
+# A sent message's ACS id written onto its pending row, which it makes visible.
+_CONFIRM = (
+    update(messages)
+    .where(messages.c.sid == bindparam("confirmed_sid"), messages.c.pending == true())
+    .values(acs_message_id=bindparam("confirmed_acs_id"), pending=False)
+)
+_CONFIRM_IN = _CONFIRM.where(messages.c.conversation_sid == bindparam("confirmed_in")).returning(
+    *messages.c
 )
 _BUMP_NEXT_INDEX = (
     update(conversations)
@@ -82,10 +115,40 @@ _BUMP_ACTIVE_BY_SID = _BUMP_ACTIVE.where(conversations.c.sid == bindparam("key")
 _BUMP_ACTIVE_BY_UNIQUE_NAME = _BUMP_ACTIVE.where(conversations.c.unique_name == bindparam("key"))
 
 
+@dataclass(frozen=True)
+class _SendStatements:
+    """`reserve_in_active`'s statements, compiled for one dialect to run on the driver."""
+
+    bump_by_sid: DriverStatement
+    bump_by_unique_name: DriverStatement
+    member: DriverStatement
+    insert: DriverStatement
+
+
+_SEND_STATEMENTS: dict[tuple[str, str], _SendStatements] = {}
+
+
+def _send_statements(dialect: Dialect) -> _SendStatements:
+    key = (dialect.name, dialect.paramstyle)
+    found = _SEND_STATEMENTS.get(key)
+    if found is None:
+        found = _SEND_STATEMENTS[key] = _SendStatements(
+            bump_by_sid=DriverStatement(_BUMP_ACTIVE_BY_SID, dialect, list(conversations.c)),
+            bump_by_unique_name=DriverStatement(
+                _BUMP_ACTIVE_BY_UNIQUE_NAME, dialect, list(conversations.c)
+            ),
+            member=DriverStatement(_MEMBER_BY_IDENTITY, dialect, list(participants.c)),
+            insert=DriverStatement(_INSERT, dialect),
+        )
+    return found
+
+
 @functools.cache
 def _list_statement(low: bool, high: bool, newest_first: bool) -> Select[Any]:
     """`list`'s query for one shape of index range and order (eight in all)."""
-    statement = select(messages).where(messages.c.conversation_sid == bindparam("conversation_sid"))
+    statement = select(messages).where(
+        messages.c.conversation_sid == bindparam("conversation_sid"), _SHOWN
+    )
     if low:
         statement = statement.where(messages.c.index >= bindparam("low"))
     if high:
@@ -108,26 +171,44 @@ class MessageRepository(Repository):
 
     table = messages
 
+    def __init__(self, scope: Scope, sent: SentLog | None = None) -> None:
+        super().__init__(scope)
+        self._sent = sent
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        # Every read first writes the ACS ids of this process's own sends, so it sees them.
+        if self._sent:
+            self._sent.settle()
+        return super()._read()
+
     def allocate_index(self, conversation_sid: str) -> int:
         """Reserve the conversation's next index: unique and increasing across processes."""
         conversation_sid = check.sid("conversation_sid", conversation_sid)
         with self._write() as conn:
             return _allocate(conn, conversation_sid)
 
-    def reserve(self, conversation_sid: str, author: str) -> Reservation:
+    def reserve(
+        self, conversation_sid: str, author: str, *, message: Outgoing | None = None
+    ) -> Reservation:
         """`allocate_index`, and the author's participant row read in the same transaction:
-        a send's two store steps before it reaches ACS, in one round trip."""
+        a send's store steps before it reaches ACS, in one round trip. With `message`, its
+        row is written too, pending until `confirm_sent`."""
         values = {
             "conversation_sid": check.sid("conversation_sid", conversation_sid),
             "identity": check.text("author", author),
         }
-        with self._write() as conn:
+        row = None if message is None else _outgoing_values(message)
+        with self._write(row) as conn:
             index = _allocate(conn, values["conversation_sid"])
             member = conn.execute(_MEMBER_BY_IDENTITY, values).first()
+            if row is not None:
+                conn.execute(
+                    _INSERT, {**row, "conversation_sid": values["conversation_sid"], "index": index}
+                )
         return Reservation(index, None if member is None else _participant(member))
 
     def reserve_in_active(
-        self, scope: str, key: str, author: str, *, by_sid: bool
+        self, scope: str, key: str, author: str, *, by_sid: bool, message: Outgoing | None = None
     ) -> tuple[Conversation, Reservation] | None:
         """`reserve` in the conversation of `scope` with SID (`by_sid`) or unique name `key`,
         found in the same transaction, only if it is active without timers.
@@ -140,17 +221,65 @@ class MessageRepository(Repository):
             "key": check.text("key", key),
             "identity": check.text("author", author),
         }
-        statement = _BUMP_ACTIVE_BY_SID if by_sid else _BUMP_ACTIVE_BY_UNIQUE_NAME
-        with self._write() as conn:
-            row = conn.execute(statement, values).first()
+        outgoing = None if message is None else _outgoing_values(message)
+        send = _send_statements(self._scope.dialect)
+        with self._driver_write(outgoing) as cursor:
+            bump = send.bump_by_sid if by_sid else send.bump_by_unique_name
+            row = bump.first(cursor, values)
             if row is None:
                 return None
-            conversation = _conversation(row)
-            member = conn.execute(
-                _MEMBER_BY_IDENTITY, {"conversation_sid": conversation.sid, **values}
-            ).first()
-        index = conversation.next_index - 1
-        return conversation, Reservation(index, None if member is None else _participant(member))
+            conversation = Conversation(**dict(zip(conversations.c.keys(), row, strict=True)))
+            member = send.member.first(
+                cursor, {"conversation_sid": conversation.sid, "identity": values["identity"]}
+            )
+            index = conversation.next_index - 1
+            if outgoing is not None:
+                send.insert.run(
+                    cursor, {**outgoing, "conversation_sid": conversation.sid, "index": index}
+                )
+        sender = None
+        if member is not None:
+            sender = Participant(**dict(zip(participants.c.keys(), member, strict=True)))
+        return conversation, Reservation(index, sender)
+
+    def confirm_sent(self, sid: str, acs_message_id: str) -> None:
+        """Record the ACS id of a message `reserve` wrote pending; this process's next read of
+        messages sees it, other processes once written (within moments, in the background)."""
+        sid = check.sid("sid", sid)
+        acs_message_id = check.sid("acs_message_id", acs_message_id)
+        if self._sent is None:
+            self.record_sent({sid: acs_message_id})
+        else:
+            self._sent.add(sid, acs_message_id)
+
+    def confirm(self, sid: str, conversation_sid: str, acs_message_id: str) -> Message | None:
+        """Make a pending message visible with its ACS id now (a sync found it in ACS); None
+        when the conversation has no pending message with that SID."""
+        values = {
+            "confirmed_sid": check.sid("sid", sid),
+            "confirmed_acs_id": check.sid("acs_message_id", acs_message_id),
+            "confirmed_in": check.sid("conversation_sid", conversation_sid),
+        }
+        with self._write(values) as conn:
+            row = conn.execute(_CONFIRM_IN, values).first()
+        return None if row is None else _message(row)
+
+    def discard_pending(self, sid: str) -> bool:
+        """Remove a message written pending whose send failed; True if there was one.
+
+        Safe even if the send did land after all: a sync then finds it in ACS and writes it
+        again from its metadata, with the same SID and index.
+        """
+        sid = check.sid("sid", sid)
+        with self._write() as conn:
+            statement = delete(messages).where(messages.c.sid == sid, messages.c.pending == true())
+            return conn.execute(statement).rowcount > 0
+
+    def record_sent(self, items: Mapping[str, str]) -> None:
+        """Write ACS ids (by SID) onto their pending rows, in one transaction."""
+        rows = [{"confirmed_sid": sid, "confirmed_acs_id": acs} for sid, acs in items.items()]
+        with self._write() as conn:
+            conn.execute(_CONFIRM, rows)
 
     def insert(
         self,
@@ -365,7 +494,7 @@ class MessageRepository(Repository):
 
     def _in(self, conversation_sid: str) -> Select[Any]:
         return select(messages).where(
-            messages.c.conversation_sid == check.sid("conversation_sid", conversation_sid)
+            messages.c.conversation_sid == check.sid("conversation_sid", conversation_sid), _SHOWN
         )
 
     def _range(
@@ -444,3 +573,19 @@ def _move_next_index_past(conn: Connection, conversation_sid: str, index: int) -
         .where(conversations.c.sid == conversation_sid, column <= index)
         .values(next_index=index + 1)
     )
+
+
+def _outgoing_values(message: Outgoing) -> dict[str, object]:
+    """A pending row's values, checked as `insert` checks its arguments."""
+    return {
+        "sid": check.sid("sid", message.sid),
+        "acs_message_id": None,
+        "author": check.optional_text("author", message.author),
+        "created_at": check.timestamp("created_at", message.created_at),
+        "updated_at": check.timestamp("updated_at", message.updated_at),
+        "archived": False,
+        "body": None if message.body is None else check.free_text("body", message.body),
+        "attributes": check.optional_json_text("attributes", message.attributes),
+        "media": check.optional_json_text("media", message.media),
+        "pending": True,
+    }

@@ -110,6 +110,8 @@ messages = Table(
     Column("body", Text),
     Column("attributes", Text),
     Column("media", Text),
+    # Written before its send reaches ACS; hidden from reads until the ACS id is known.
+    Column("pending", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("conversation_sid", "index"),
     UniqueConstraint("conversation_sid", "acs_message_id"),
 )

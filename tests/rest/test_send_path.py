@@ -1,15 +1,29 @@
-"""The send path's single store transaction: what it finds, what it refuses, what it leaves."""
+"""The send path's single store transaction: what it finds, what it refuses, what it leaves,
+and the pending row it writes, which shows once ACS has the message."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
+from acs_adapter.config import Settings
+from acs_adapter.errors import Conflict
 from acs_adapter.store import MappingStore, open_store
+from acs_adapter.store.messages import Outgoing
+from tests.rest.conftest import ACCOUNT_SID, AUTH_TOKEN
+from twilio_compat.rest import AcsHttpClient, WireHandler
+
+if TYPE_CHECKING:
+    from acs_emulator import AcsEmulator
 
 
 @pytest.fixture
@@ -78,3 +92,171 @@ def test_sends_by_unique_name_and_to_inactive_conversations_keep_indices_contigu
     assert conversations(created.sid).fetch().state == "active"
     listed = conversations(created.sid).messages.list(order="desc")
     assert [(m.index, m.body) for m in listed] == [(2, "m2"), (1, "m1"), (0, "m0")]
+
+
+# -- the pending row: written with the index, shown once ACS has the message ----------------
+
+
+def _outgoing(sid: str, body: str = "hello") -> Outgoing:
+    now = datetime.now(timezone.utc)
+    return Outgoing(
+        sid=sid, author="alice", body=body, attributes="{}", created_at=now, updated_at=now
+    )
+
+
+def _all_rows(store_url: str) -> dict[str, bool]:
+    """Every message row, pending or not, read past the repository."""
+    engine = sa.create_engine(store_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT sid, pending FROM messages")).all()
+    finally:
+        engine.dispose()
+    return {sid: bool(pending) for sid, pending in rows}
+
+
+@pytest.mark.parametrize("full_path", [False, True], ids=["quick", "full"])
+def test_a_reserved_message_is_hidden_until_its_acs_id_is_recorded(
+    store: MappingStore, full_path: bool
+) -> None:
+    sid = "IM" + "1" * 32
+    if full_path:
+        reserved = store.messages.reserve("CH1", "alice", message=_outgoing(sid))
+    else:
+        quick = store.messages.reserve_in_active(
+            "IS1", "CH1", "alice", by_sid=True, message=_outgoing(sid)
+        )
+        assert quick is not None
+        reserved = quick[1]
+    assert reserved.index == 0
+    assert store.messages.get(sid) is None
+    assert store.messages.list("CH1") == []
+    assert store.messages.count("CH1") == 0
+    assert store.messages.get_by_index("CH1", 0) is None
+    store.messages.confirm_sent(sid, "1700000000001")
+    shown = store.messages.get(sid)
+    assert shown is not None
+    assert (shown.index, shown.acs_message_id, shown.body, shown.pending) == (
+        0,
+        "1700000000001",
+        "hello",
+        False,
+    )
+    assert [m.sid for m in store.messages.list("CH1")] == [sid]
+
+
+def test_a_sync_confirms_a_pending_message_of_its_conversation_only(store: MappingStore) -> None:
+    sid = "IM" + "2" * 32
+    store.messages.reserve("CH1", "alice", message=_outgoing(sid))
+    assert store.messages.confirm(sid, "CH2", "1700000000002") is None
+    confirmed = store.messages.confirm(sid, "CH1", "1700000000002")
+    assert confirmed is not None and confirmed.acs_message_id == "1700000000002"
+    assert store.messages.confirm(sid, "CH1", "1700000000002") is None  # no longer pending
+    assert store.messages.get_by_acs_message_id("CH1", "1700000000002") == confirmed
+
+
+def test_a_discarded_send_leaves_only_a_gap(store: MappingStore, store_url: str) -> None:
+    first, second = "IM" + "3" * 32, "IM" + "4" * 32
+    store.messages.reserve("CH1", "alice", message=_outgoing(first))
+    assert store.messages.discard_pending(first) is True
+    assert store.messages.discard_pending(first) is False
+    store.messages.reserve("CH1", "alice", message=_outgoing(second))
+    store.messages.confirm_sent(second, "1700000000004")
+    assert [(m.sid, m.index) for m in store.messages.list("CH1")] == [(second, 1)]
+    assert _all_rows(store_url) == {second: False}
+
+
+def test_a_taken_sid_is_a_conflict_and_spends_no_index(store: MappingStore) -> None:
+    sid = "IM" + "5" * 32
+    store.messages.insert(sid=sid, conversation_sid="CH1", acs_message_id="1700000000005")
+    with pytest.raises(Conflict):
+        store.messages.reserve_in_active("IS1", "CH1", "alice", by_sid=True, message=_outgoing(sid))
+    conversation = store.conversations.get("CH1")
+    assert conversation is not None and conversation.next_index == 1
+
+
+def test_recorded_ids_reach_other_processes_without_a_read_here(
+    store: MappingStore, store_url: str
+) -> None:
+    sid = "IM" + "6" * 32
+    store.messages.reserve("CH1", "alice", message=_outgoing(sid))
+    store.messages.confirm_sent(sid, "1700000000006")
+    with open_store(store_url) as other:
+        deadline = time.monotonic() + 10
+        while other.messages.get(sid) is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert other.messages.get(sid) is not None
+
+
+def test_closing_the_store_records_what_it_still_holds(store_url: str) -> None:
+    sid = "IM" + "7" * 32
+    with open_store(store_url) as first:
+        first.conversations.insert(sid="CH1", scope="IS1")
+        first.messages.reserve("CH1", "alice", message=_outgoing(sid))
+        first.messages.confirm_sent(sid, "1700000000007")
+    assert _all_rows(store_url) == {sid: False}
+
+
+def test_a_message_whose_sender_died_before_recording_it_shows_with_its_sid_and_index(
+    client: Client, adapter: AcsAdapter, emulator: AcsEmulator, unique: str, tmp_path: Path
+) -> None:
+    chat = client.conversations.v1.conversations.create(unique_name=f"died-{unique}")
+    messages = client.conversations.v1.conversations(chat.sid).messages
+    sent = [messages.create(author="ann", body=f"m{n}") for n in range(2)]
+    assert len(messages.list()) == 2  # this process has recorded both ids
+    # As if the sender had crashed after the send: the row still pending, its id unknown.
+    url = adapter.settings.store_url.reveal()
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE messages SET pending = 1, acs_message_id = NULL WHERE sid = :sid"),
+            {"sid": sent[1].sid},
+        )
+    engine.dispose()
+    settings = Settings.load(
+        connection_string=emulator.connection_string,
+        ca_bundle=emulator.ca_bundle,
+        store_url=url,
+        media=(tmp_path / "media").as_uri(),
+        environ={},
+    )
+    with AcsAdapter.open(settings) as restarted:
+        handler = WireHandler.open(adapter=restarted, account_sid=ACCOUNT_SID)
+        again = Client(ACCOUNT_SID, AUTH_TOKEN, http_client=AcsHttpClient(handler=handler))
+        listed = again.conversations.v1.conversations(chat.sid).messages.list()
+        handler.close()
+    assert [(m.sid, m.index, m.body) for m in listed] == [(m.sid, m.index, m.body) for m in sent]
+
+
+def test_a_send_that_never_reached_acs_stays_invisible(
+    client: Client, adapter: AcsAdapter, unique: str
+) -> None:
+    chat = client.conversations.v1.conversations.create(unique_name=f"lost-{unique}")
+    messages = client.conversations.v1.conversations(chat.sid).messages
+    # As if the process had died between writing the row and sending it.
+    lost = adapter.store.messages.reserve(
+        chat.sid, "ann", message=_outgoing("IM" + unique * 2 + "ab" * 4)
+    )
+    after = messages.create(author="ann", body="after")
+    assert after.index == lost.index + 1
+    assert [(m.sid, m.index) for m in messages.list()] == [(after.sid, after.index)]
+    assert messages(after.sid).fetch().body == "after"
+
+
+def test_a_send_acs_refuses_leaves_nothing_behind(
+    client: Client, adapter: AcsAdapter, unique: str
+) -> None:
+    chat = client.conversations.v1.conversations.create(unique_name=f"refused-{unique}")
+    messages = client.conversations.v1.conversations(chat.sid).messages
+    with pytest.raises(TwilioRestException) as refused:
+        messages.create(author="ann", body="x" * 29_000)  # over ACS's 28 KB, under Twilio's 32 KB
+    assert refused.value.status == 400
+    assert messages.list() == []
+    url = adapter.settings.store_url.reveal()
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        left = conn.execute(
+            sa.text("SELECT count(*) FROM messages WHERE conversation_sid = :c"), {"c": chat.sid}
+        ).scalar()
+    engine.dispose()
+    assert left == 0

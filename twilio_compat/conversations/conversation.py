@@ -481,13 +481,11 @@ class Conversation(EventEmitter):
                     attributes=attributes,
                     media_sids=tuple(item.sid for item in media),
                 )
-                record = core.messages.create(session.service_sid, self.sid, fields)
+                return core.messages.send(session.service_sid, self.sid, fields)
             except BaseException:
                 for item in media:
                     core.media.delete(session.service_sid, item.sid)
                 raise
-            stored = core.context.store.messages.get(record.sid)
-            return record, stored.acs_message_id if stored else None
 
         record, acs_id = await session.run(send)
         if acs_id:

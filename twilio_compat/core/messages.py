@@ -6,9 +6,12 @@ read, one ``list_messages(start_time=<last sync>)`` call brings in what changed 
 created (also by ACS-native clients, which get the next index when first seen), edited or
 deleted. Any page of a conversation is then one store query, whatever its depth.
 
-Indices are reserved before sending and carried in the message metadata, so a message seen by
-a sync before its sender recorded it still gets the index it was sent with. System messages
-(participant added, topic updated...) get no index; deleted messages leave a gap, as on Twilio.
+A send writes its message row, pending and hidden, in the same store transaction that reserves
+its index, then sends once; the ACS id it gets back makes the row visible (written with this
+process's next read, or moments later). The SID and index also travel in the message metadata,
+so a sync that sees the message first (another process, or after a crash) shows it with the
+SID and index it was sent with. System messages (participant added, topic updated...) get no
+index; deleted messages and failed sends leave a gap, as on Twilio.
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ import contextlib
 import json
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 from acs_adapter.errors import Conflict, InvalidInput, NotFound
 from acs_adapter.store.messages import Message as StoredMessage
-from acs_adapter.store.messages import Reservation
+from acs_adapter.store.messages import Outgoing, Reservation
 from twilio_compat.core import conversations as conversation_rules
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context, iso, now, parse_iso
@@ -283,6 +286,12 @@ class Messages:
                 store.delete(row.sid)
             return
         metadata = dict(message.metadata)
+        sid = metadata.get(SID_KEY)
+        index_text = metadata.get(INDEX_KEY, "")
+        known = sid is not None and is_sid(sid, "IM") and index_text.isdigit()
+        if row is None and known and sid:
+            # Sent through the shim, perhaps by another process that has not recorded its id.
+            row = store.confirm(sid, conversation.sid, message.id)
         body = None if metadata.get(NO_BODY_KEY) == "true" else _storable(message.content)
         attributes = metadata.get(ATTRIBUTES_KEY, "{}")
         media = metadata.get(ATTACHMENTS) if metadata.get(ATTACHMENT_FLAG) == "true" else None
@@ -304,9 +313,6 @@ class Messages:
                 )
             return
         author = _storable(metadata.get(AUTHOR_KEY) or self._author_of(message))
-        sid = metadata.get(SID_KEY)
-        index_text = metadata.get(INDEX_KEY, "")
-        known = sid is not None and is_sid(sid, "IM") and index_text.isdigit()
         try:
             store.insert(
                 sid=sid if known and sid else new_sid("IM"),
@@ -336,8 +342,24 @@ class Messages:
         self, service_sid: str, conversation_key: str, fields: MessageFields
     ) -> records.Message:
         """Send one ACS message (one request) and record it; retries never duplicate it."""
+        return self.send(service_sid, conversation_key, fields)[0]
+
+    def send(
+        self, service_sid: str, conversation_key: str, fields: MessageFields
+    ) -> tuple[records.Message, str]:
+        """`create`, also giving the ACS id of the message sent."""
         store = self._context.store
-        quick = self._quick_reservation(service_sid, conversation_key, fields)
+        author = fields.author or DEFAULT_AUTHOR
+        created = fields.date_created or now()
+        outgoing = Outgoing(
+            sid=new_sid("IM"),
+            author=author,
+            body=fields.body or None,
+            attributes=fields.attributes or "{}",
+            created_at=created,
+            updated_at=fields.date_updated or created,
+        )
+        quick = self._quick_reservation(service_sid, conversation_key, fields, outgoing)
         media: list[records.Media] = []
         if quick is not None:
             conversation, reserved = quick
@@ -362,11 +384,18 @@ class Messages:
                 ),
                 fields,
             )
-            reserved = store.messages.reserve(conversation.sid, fields.author or DEFAULT_AUTHOR)
-        author = fields.author or DEFAULT_AUTHOR
+            author = fields.author or DEFAULT_AUTHOR
+            outgoing = replace(
+                outgoing,
+                author=author,
+                body=fields.body or None,
+                attributes=fields.attributes or "{}",
+                media=attachments_json(media) if media else None,
+            )
+            reserved = store.messages.reserve(conversation.sid, author, message=outgoing)
         index, member = reserved.index, reserved.author
         sender = member.acs_user_id if member and member.acs_user_id else None
-        sid = new_sid("IM")
+        sid = outgoing.sid
         metadata = {SID_KEY: sid, INDEX_KEY: str(index), **origin_metadata(current_origin())}
         if fields.attributes is not None:
             metadata[ATTRIBUTES_KEY] = fields.attributes
@@ -380,47 +409,46 @@ class Messages:
             metadata[NO_BODY_KEY] = "true"
             content = ", ".join(m.filename or m.sid for m in media)
         chat = self._context.chat_as(sender) if sender else self._context.service_chat()
-        acs_id = chat.send_message(
-            conversation.thread_id or "",
-            content,
-            sender_display_name=author,
-            metadata=metadata,
-            idempotency_key=sid,
-        )
-        created = fields.date_created or now()
         try:
-            row = store.messages.insert(
-                sid=sid,
-                conversation_sid=conversation.sid,
-                index=index,
-                acs_message_id=acs_id,
-                author=author,
-                created_at=created,
-                updated_at=fields.date_updated or created,
-                body=fields.body or None,
-                attributes=fields.attributes or "{}",
-                media=attachments_json(media) if media else None,
-                index_allocated=True,
+            acs_id = chat.send_message(
+                conversation.thread_id or "",
+                content,
+                sender_display_name=author,
+                metadata=metadata,
+                idempotency_key=sid,
             )
-        except Conflict:
-            existing = store.messages.get(sid)
-            if existing is None:
-                raise
-            row = existing
+        except BaseException:
+            with contextlib.suppress(Exception):
+                store.messages.discard_pending(sid)
+            raise
+        store.messages.confirm_sent(sid, acs_id)
         self._media.attach(media, sid)
         conversation_rules.record_activity(self._context, conversation)
+        row = StoredMessage(
+            sid=sid,
+            conversation_sid=conversation.sid,
+            acs_message_id=acs_id,
+            index=index,
+            author=author,
+            created_at=outgoing.created_at,
+            updated_at=outgoing.updated_at,
+            archived=False,
+            body=outgoing.body,
+            attributes=outgoing.attributes,
+            media=outgoing.media,
+        )
         known = {author: member.sid} if member else {author: ""}
         added = self._records(conversation, [row], known)[0]
         self._context.hooks.after(Action("onMessageAdded", service_sid, conversation.sid, added))
-        return added
+        return added, acs_id
 
     def _quick_reservation(
-        self, service_sid: str, conversation_key: str, fields: MessageFields
+        self, service_sid: str, conversation_key: str, fields: MessageFields, outgoing: Outgoing
     ) -> tuple[StoredConversation, Reservation] | None:
         """The common send in one store transaction: a text message, no pre-event hook that
-        could veto or change it, into a plainly active conversation (found, checked and given
-        its index at once). None when anything else applies: `create` then takes the full
-        path, which also gives the right error."""
+        could veto or change it, into a plainly active conversation (found, checked, given its
+        index and its pending row at once). None when anything else applies: `send` then takes
+        the full path, which also gives the right error."""
         if not fields.body or fields.media_sids or not conversation_key:
             return None
         if type(self._context.hooks).before is not WriteHooks.before:
@@ -429,8 +457,9 @@ class Messages:
             return self._context.store.messages.reserve_in_active(
                 service_sid,
                 conversation_key,
-                fields.author or DEFAULT_AUTHOR,
+                outgoing.author,
                 by_sid=is_sid(conversation_key, "CH"),
+                message=outgoing,
             )
         except InvalidInput:
             return None  # refused before any write; the full path says what is wrong

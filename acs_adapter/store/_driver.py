@@ -1,0 +1,122 @@
+"""Core statements run straight on the database driver, for the one transaction of a send.
+
+A send's store work is three short statements; run through SQLAlchemy's `Connection`, its
+bookkeeping costs several times what the database does, and on the send path that is most of
+what the shim adds to an ACS `send_message`. Here a statement is still written with SQLAlchemy
+Core and compiled by it, once per dialect; its parameters and result columns still go through
+the column types' own bind and result processors; only the execution is the driver's.
+Driver errors come out as SQLAlchemy's exception classes, so the store translates them as
+it does any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from sqlalchemy import ClauseElement, ColumnElement
+from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
+
+
+class DriverCursor(Protocol):
+    """What a DB-API cursor offers that the store uses."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+
+    def fetchone(self) -> Sequence[Any] | None: ...
+
+    def close(self) -> None: ...
+
+
+class DriverStatement:
+    """One Core statement compiled for one dialect, with its parameters' and results' types."""
+
+    def __init__(
+        self,
+        statement: ClauseElement,
+        dialect: Dialect,
+        results: Sequence[ColumnElement[Any]] = (),
+    ) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self._compiled = compiled
+        self.sql = compiled.string
+        self._order = compiled.positiontup
+        self._binds = {
+            name: processor
+            for name, bind in compiled.binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        self._results = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in results
+        ]
+
+    def params(self, values: Mapping[str, Any]) -> Any:
+        """The driver's parameters for these values: positional or named, as the dialect wants."""
+        params = self._compiled.construct_params(dict(values))
+        for name, processor in self._binds.items():
+            if name in params:
+                params[name] = processor(params[name])
+        if self._order is None:
+            return params
+        return tuple(params[name] for name in self._order)
+
+    def run(self, cursor: DriverCursor, values: Mapping[str, Any]) -> None:
+        cursor.execute(self.sql, self.params(values))
+
+    def first(self, cursor: DriverCursor, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row, each column through its type's result processor."""
+        self.run(cursor, values)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return tuple(
+            value if processor is None else processor(value)
+            for value, processor in zip(row, self._results, strict=False)
+        )
+
+
+@contextmanager
+def driver_cursor(engine: Engine, *, sqlite_immediate: bool) -> Iterator[DriverCursor]:
+    """A write transaction on a pooled driver connection: committed, or rolled back on error."""
+    dbapi = engine.dialect.loaded_dbapi
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            if sqlite_immediate:
+                cursor.execute("BEGIN IMMEDIATE")
+            yield cursor
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            cursor.close()
+    except dbapi.Error as exc:
+        raise as_sqlalchemy_error(exc, engine.dialect) from None
+    finally:
+        raw.close()
+
+
+@contextmanager
+def joined_cursor(connection: Connection) -> Iterator[DriverCursor]:
+    """The driver cursor of a connection already in a transaction (its statements join it)."""
+    dbapi = connection.dialect.loaded_dbapi
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        yield cursor
+    except dbapi.Error as exc:
+        raise as_sqlalchemy_error(exc, connection.dialect) from None
+    finally:
+        cursor.close()
+
+
+def as_sqlalchemy_error(exc: BaseException, dialect: Dialect) -> BaseException:
+    """The driver's error as the SQLAlchemy exception class it would have raised."""
+    return DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error, dialect=dialect)
