@@ -49,6 +49,10 @@ NOTES = [
     "own thread and is excluded): the shim call, minus the direct SDK call for the same "
     "operation, minus twilio-python's own request building and response parsing (the same "
     "call answered by replaying the shim's recorded response), which it does against Twilio too.",
+    "Sends: each writes its message row (pending) in one store transaction before it reaches "
+    "ACS; the ACS ids come back into the store in batches, one transaction per 0.1 s of sends, "
+    "from the store's own writer thread. That thread's CPU is outside the per-call CPU figure; "
+    "its time holding the interpreter lock is inside the wall times of both columns.",
     "Lists: the 5,000 messages are sent natively just before; the shim's first reads after "
     "such a burst re-read its last seconds from ACS (clock-skew overlap), reported as their own "
     "row; the goal row measures the conversation once quiet again (after that overlap).",

@@ -11,7 +11,7 @@ it does any other.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -42,27 +42,36 @@ class DriverStatement:
     ) -> None:
         compiled = statement.compile(dialect=dialect)
         assert isinstance(compiled, SQLCompiler)
-        self._compiled = compiled
         self.sql = compiled.string
-        self._order = compiled.positiontup
-        self._binds = {
-            name: processor
-            for name, bind in compiled.binds.items()
-            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        }
+        self._positional = compiled.positiontup is not None
+        order = compiled.positiontup if self._positional else list(compiled.binds)
+        # Per parameter: the value's key (None: a constant of the statement) and its processor.
+        self._params: list[tuple[str, str | None, Any, Callable[[Any], Any] | None]] = []
+        for name in order or ():
+            bind = compiled.binds[name]
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if bind.required or bind.value is None:
+                self._params.append((name, bind.key, None, processor))
+            else:
+                constant = bind.effective_value
+                self._params.append(
+                    (name, None, constant if processor is None else processor(constant), None)
+                )
         self._results = [
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in results
         ]
 
     def params(self, values: Mapping[str, Any]) -> Any:
         """The driver's parameters for these values: positional or named, as the dialect wants."""
-        params = self._compiled.construct_params(dict(values))
-        for name, processor in self._binds.items():
-            if name in params:
-                params[name] = processor(params[name])
-        if self._order is None:
-            return params
-        return tuple(params[name] for name in self._order)
+        processed = [
+            constant
+            if key is None
+            else (values[key] if processor is None else processor(values[key]))
+            for _, key, constant, processor in self._params
+        ]
+        if self._positional:
+            return tuple(processed)
+        return {name: value for (name, *_), value in zip(self._params, processed, strict=True)}
 
     def run(self, cursor: DriverCursor, values: Mapping[str, Any]) -> None:
         cursor.execute(self.sql, self.params(values))

@@ -53,18 +53,19 @@ class Repository:
     @contextmanager
     def _write(self, values: Mapping[str, object] | None = None) -> Iterator[Connection]:
         """A write; unique and foreign-key violations become `Conflict` / `NotFound`."""
-        try:
-            with self._scope.write() as connection:
-                yield connection
-        except IntegrityError as exc:
-            raise integrity_error(exc, self.table, values or {}) from None
+        with self._explained(values), self._scope.write() as connection:
+            yield connection
 
     @contextmanager
     def _driver_write(self, values: Mapping[str, object] | None = None) -> Iterator[DriverCursor]:
         """`_write` straight on the driver, for statements compiled as `DriverStatement`s."""
+        with self._explained(values), self._scope.driver() as cursor:
+            yield cursor
+
+    @contextmanager
+    def _explained(self, values: Mapping[str, object] | None) -> Iterator[None]:
         try:
-            with self._scope.driver() as cursor:
-                yield cursor
+            yield
         except IntegrityError as exc:
             raise integrity_error(exc, self.table, values or {}) from None
 

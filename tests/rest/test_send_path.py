@@ -15,11 +15,10 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
-from acs_adapter.config import Settings
 from acs_adapter.errors import Conflict
 from acs_adapter.store import MappingStore, open_store
 from acs_adapter.store.messages import Outgoing
-from tests.rest.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.rest.conftest import ACCOUNT_SID, AUTH_TOKEN, adapter_settings
 from twilio_compat.rest import AcsHttpClient, WireHandler
 
 if TYPE_CHECKING:
@@ -198,7 +197,7 @@ def test_closing_the_store_records_what_it_still_holds(store_url: str) -> None:
 
 
 def test_a_message_whose_sender_died_before_recording_it_shows_with_its_sid_and_index(
-    client: Client, adapter: AcsAdapter, emulator: AcsEmulator, unique: str, tmp_path: Path
+    client: Client, adapter: AcsAdapter, emulator: AcsEmulator, unique: str
 ) -> None:
     chat = client.conversations.v1.conversations.create(unique_name=f"died-{unique}")
     messages = client.conversations.v1.conversations(chat.sid).messages
@@ -213,13 +212,8 @@ def test_a_message_whose_sender_died_before_recording_it_shows_with_its_sid_and_
             {"sid": sent[1].sid},
         )
     engine.dispose()
-    settings = Settings.load(
-        connection_string=emulator.connection_string,
-        ca_bundle=emulator.ca_bundle,
-        store_url=url,
-        media=(tmp_path / "media").as_uri(),
-        environ={},
-    )
+    settings = adapter_settings(emulator, Path(url.removeprefix("sqlite:///")).parent)
+    assert settings.store_url.reveal() == url
     with AcsAdapter.open(settings) as restarted:
         handler = WireHandler.open(adapter=restarted, account_sid=ACCOUNT_SID)
         again = Client(ACCOUNT_SID, AUTH_TOKEN, http_client=AcsHttpClient(handler=handler))
@@ -260,3 +254,24 @@ def test_a_send_acs_refuses_leaves_nothing_behind(
         ).scalar()
     engine.dispose()
     assert left == 0
+
+
+def test_inside_a_store_transaction_the_send_statements_commit_or_roll_back_with_it(
+    store: MappingStore, store_url: str
+) -> None:
+    kept, dropped = "IM" + "8" * 32, "IM" + "9" * 32
+    with store.transaction() as tx:
+        reserved = tx.messages.reserve_in_active(
+            "IS1", "CH1", "alice", by_sid=True, message=_outgoing(kept)
+        )
+        assert reserved is not None and reserved[1].index == 0
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.messages.reserve_in_active(
+            "IS1", "CH1", "alice", by_sid=True, message=_outgoing(dropped)
+        )
+        raise RuntimeError("give up")
+    with store.transaction() as tx, pytest.raises(Conflict):
+        tx.messages.reserve_in_active("IS1", "CH1", "alice", by_sid=True, message=_outgoing(kept))
+    conversation = store.conversations.get("CH1")
+    assert conversation is not None and conversation.next_index == 1
+    assert _all_rows(store_url) == {kept: True}

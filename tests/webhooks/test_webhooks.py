@@ -150,6 +150,29 @@ def test_a_pre_event_webhook_can_change_allowed_fields(
     assert message.attributes == '{"checked": true}'
 
 
+def test_sends_skip_a_pre_event_webhook_that_does_not_filter_them(
+    client: Client, handler: WireHandler, webhooks: TwilioWebhooks, webhook_server: WebhookServer
+) -> None:
+    service = handler.core.context.default_service_sid
+    _configure(
+        client,
+        pre=webhook_server.url,
+        post=webhook_server.url,
+        filters=["onConversationAdd", "onMessageAdded"],
+    )
+    assert not webhooks.vets(service, "onMessageAdd")
+    assert webhooks.vets(service, "onConversationAdd")
+    conversation = client.conversations.v1.conversations.create(friendly_name="Quiet", **LOUD)
+    sent = conversation.messages.create(author="system", body="no pre-event", **LOUD)
+    assert webhooks.wait_idle(30)
+    assert webhook_server.of("onMessageAdd") == []
+    (added,) = webhook_server.of("onMessageAdded")
+    assert added.params["MessageSid"] == sent.sid and added.params["Index"] == "0"
+    assert [m.sid for m in conversation.messages.list()] == [sent.sid]
+    _configure(client, pre=webhook_server.url, filters=["onMessageAdd"])
+    assert webhooks.vets(service, "onMessageAdd")
+
+
 def test_an_unreachable_pre_event_webhook_lets_the_write_through(
     client: Client, webhooks: TwilioWebhooks
 ) -> None:

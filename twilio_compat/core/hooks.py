@@ -105,6 +105,11 @@ class WriteHooks:
         `rejected()`."""
         return {}
 
+    def vets(self, service_sid: str, event_type: str) -> bool:
+        """Whether `before` may refuse or change this pre-event in this service; when not, the
+        core takes its shortest path for the write (a send: one store transaction)."""
+        return type(self).before is not WriteHooks.before
+
     def after(self, action: Action) -> None:
         """The write is done (post-event); must not raise."""
 

@@ -33,7 +33,6 @@ from twilio_compat.core._context import Context, iso, now, parse_iso
 from twilio_compat.core.hooks import (
     SHIM_WRITES,
     Action,
-    WriteHooks,
     amend,
     current_origin,
     origin_metadata,
@@ -451,7 +450,7 @@ class Messages:
         the full path, which also gives the right error."""
         if not fields.body or fields.media_sids or not conversation_key:
             return None
-        if type(self._context.hooks).before is not WriteHooks.before:
+        if self._context.hooks.vets(service_sid, "onMessageAdd"):
             return None
         try:
             return self._context.store.messages.reserve_in_active(

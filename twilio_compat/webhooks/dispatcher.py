@@ -147,6 +147,9 @@ class TwilioWebhooks(WriteHooks):
             changes.update(_changes(answer.body))
         return changes
 
+    def vets(self, service_sid: str, event_type: str) -> bool:
+        return bool(self._targets(service_sid, None, event_type, pre=True))
+
     def after(self, action: Action) -> None:
         if not action.origin.webhooks_enabled:
             return
