@@ -31,6 +31,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -346,9 +347,16 @@ class ChatEventPoller:
             self._thread = None
 
     def _loop(self) -> None:
+        due = time.monotonic()
         while not self._stop.is_set():
             self._poll_logged()
-            self._stop.wait(self.interval)
+            self._stop.wait(self._until_next(due))
+            due = max(due + self.interval, time.monotonic())
+
+    def _until_next(self, started: float) -> float:
+        """Seconds to wait so polls start `interval` apart, however long one took (none if a
+        poll took longer: the next starts at once, and the schedule moves on from there)."""
+        return max(0.0, started + self.interval - time.monotonic())
 
     def _poll_logged(self) -> None:
         try:
@@ -363,9 +371,11 @@ class ChatEventPoller:
         if interval is not None:
             _check_interval(interval)
             self.interval = interval
+        due = time.monotonic()
         while True:
             await asyncio.to_thread(self._poll_logged)
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(self._until_next(due))
+            due = max(due + self.interval, time.monotonic())
 
     def __enter__(self) -> ChatEventPoller:
         return self
