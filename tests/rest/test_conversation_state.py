@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
+
+from acs_adapter.adapter import AcsAdapter
 
 
 def _ago(**delta: float) -> datetime:
@@ -96,3 +99,25 @@ def test_an_inactive_conversation_set_by_hand_accepts_participants(
     assert created.state == "inactive"
     conversations(created.sid).participants.create(identity="cy")
     assert conversations(created.sid).fetch().state == "active"
+
+
+def test_a_message_from_a_native_acs_client_wakes_an_inactive_conversation(
+    adapter: AcsAdapter, client: Client, unique: str
+) -> None:
+    conversations = client.conversations.v1.conversations
+    created = conversations.create(unique_name=f"native-wake-{unique}")
+    chat = conversations(created.sid)
+    chat.participants.create(identity="dee")
+    stored = adapter.store.conversations.get(created.sid)
+    assert stored is not None and stored.thread_id
+    native = adapter.chat.as_user(adapter.directory.acs_user_for("dee"))
+    native.send_message(stored.thread_id, "said while active")
+    time.sleep(1.1)  # ACS times have whole seconds: keep the change apart from the messages
+    assert chat.update(state="inactive").state == "inactive"
+    # Reading brings in the older message; it predates the change and wakes nothing.
+    assert [m.body for m in chat.messages.list()] == ["said while active"]
+    assert chat.fetch().state == "inactive"
+    time.sleep(1.1)
+    native.send_message(stored.thread_id, "said while inactive")
+    assert [m.body for m in chat.messages.list()][-1] == "said while inactive"
+    assert chat.fetch().state == "active"

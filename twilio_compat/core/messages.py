@@ -252,8 +252,13 @@ class Messages:
         changed = [message for message in listed if message.type in ("text", "html")]
         if changed:
             cached = store.messages.by_acs_message_ids(conversation.sid, [m.id for m in changed])
-            for message in sorted(changed, key=lambda m: m.sequence_id):
-                self._absorb(conversation, message, cached.get(message.id))
+            added = [
+                message.created_on
+                for message in sorted(changed, key=lambda m: m.sequence_id)
+                if self._absorb(conversation, message, cached.get(message.id))
+            ]
+            if added:
+                self._count_as_activity(conversation, max(added))
         saved = mark.saved
         if saved is None or started - saved >= CURSOR_SAVE_INTERVAL:
             store.cursors.put(name, iso(started))
@@ -267,23 +272,38 @@ class Messages:
             if len(self._synced) > SYNCED_CONVERSATIONS_KEPT:
                 self._synced.pop(next(iter(self._synced)))
 
+    def _count_as_activity(self, conversation: StoredConversation, latest: datetime) -> None:
+        """Messages sent past the shim (native ACS clients) are activity too: an inactive
+        conversation becomes active again and its timers restart, as a Twilio message does.
+        Only messages newer than the conversation's last change count (a first sync also
+        brings in old history)."""
+        if conversation.state != "inactive" and not conversation.timers:
+            return  # the common case: nothing to change, nothing to read
+        fresh = self._context.store.conversations.get(conversation.sid)
+        if fresh is None or latest <= fresh.updated_at:
+            return
+        if conversation_rules.to_record(fresh).state != "closed":
+            conversation_rules.record_activity(self._context, fresh)
+
     def _absorb(
         self, conversation: StoredConversation, message: MessageRecord, row: StoredMessage | None
-    ) -> None:
-        """Keep one ACS message in the cache; one the store cannot hold is left out, logged."""
+    ) -> bool:
+        """Keep one ACS message in the cache (True: it was new to the store); one the store
+        cannot hold is left out, logged."""
         try:
-            self._absorb_checked(conversation, message, row)
+            return self._absorb_checked(conversation, message, row)
         except InvalidInput as refused:
             _log.warning("ACS message %s not cached: %s", message.id, refused)
+            return False
 
     def _absorb_checked(
         self, conversation: StoredConversation, message: MessageRecord, row: StoredMessage | None
-    ) -> None:
+    ) -> bool:
         store = self._context.store.messages
         if message.deleted_on is not None:
             if row is not None:
                 store.delete(row.sid)
-            return
+            return False
         metadata = dict(message.metadata)
         sid = metadata.get(SID_KEY)
         index_text = metadata.get(INDEX_KEY, "")
@@ -310,7 +330,7 @@ class Messages:
                     author=author,
                     updated_at=max(message.edited_on, row.updated_at),
                 )
-            return
+            return False
         author = _storable(metadata.get(AUTHOR_KEY) or self._author_of(message))
         try:
             store.insert(
@@ -326,7 +346,8 @@ class Messages:
                 media=media,
             )
         except Conflict:
-            return  # its sender (or another sync) recorded it first
+            return False  # its sender (or another sync) recorded it first
+        return True
 
     def _author_of(self, message: MessageRecord) -> str | None:
         if message.sender_id:
