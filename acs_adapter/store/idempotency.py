@@ -65,9 +65,11 @@ class IdempotencyRepository(Repository):
             )
             return conn.execute(statement).rowcount > 0
 
-    def delete_older_than(self, cutoff: datetime) -> int:
-        """Forget keys created before `cutoff`; how many went."""
+    def delete_older_than(self, cutoff: datetime, *, scope: str | None = None) -> int:
+        """Forget keys created before `cutoff` (in one scope, if given); how many went."""
         cutoff = check.timestamp("cutoff", cutoff)
+        statement = delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff)
+        if scope is not None:
+            statement = statement.where(idempotency_keys.c.scope == check.text("scope", scope))
         with self._write() as conn:
-            statement = delete(idempotency_keys).where(idempotency_keys.c.created_at < cutoff)
             return conn.execute(statement).rowcount

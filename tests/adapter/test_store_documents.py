@@ -99,3 +99,12 @@ def test_idempotency_keys_expire_by_age(store: MappingStore) -> None:
     assert store.idempotency.delete_older_than(future - timedelta(hours=1)) == 0
     assert store.idempotency.delete_older_than(future) == 1
     assert store.idempotency.get("IS1", "old") is None
+
+
+def test_idempotency_keys_of_one_scope_expire_alone(store: MappingStore) -> None:
+    store.idempotency.insert_if_absent("IS1", "old", "x")
+    store.idempotency.insert_if_absent("shim-writes", "old", "y")
+    future = datetime.now(timezone.utc) + timedelta(minutes=1)
+    assert store.idempotency.delete_older_than(future, scope="shim-writes") == 1
+    assert store.idempotency.get("shim-writes", "old") is None
+    assert store.idempotency.get("IS1", "old") is not None

@@ -12,8 +12,9 @@ from azure.communication.chat import ChatClient, CommunicationTokenCredential
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from acs_adapter.adapter import AcsAdapter
 from tests.webhooks.conftest import ACCOUNT_SID, Hit, WebhookServer
-from twilio_compat.rest import WireHandler
+from twilio_compat.rest import AcsHttpClient, WireHandler
 from twilio_compat.webhooks import TwilioWebhooks, Webhook, WebhookSender
 
 if TYPE_CHECKING:
@@ -294,3 +295,48 @@ async def test_client_face_writes_post_with_source_sdk(
     assert hit.signed() and hit.params["Body"] == "from the SDK"
     assert (hit.params["Source"], hit.params["ClientIdentity"]) == ("SDK", identity)
     assert hit.params["Index"] == str(index)
+
+
+def test_edits_and_deletions_made_through_another_shim_process_are_not_posted_again(
+    client: Client,
+    handler: WireHandler,
+    pushing_emulator: AcsEmulator,
+    webhooks: TwilioWebhooks,
+    webhook_server: WebhookServer,
+) -> None:
+    """Process A (a second adapter on the same store, posting its own writes) edits and deletes;
+    this process's poster hears of both from Event Grid and must not post them a second time.
+    A native ACS edit, which no shim process posted, is still posted."""
+    _configure(client, post=webhook_server.url, filters=["onMessageUpdated", "onMessageRemoved"])
+    identity = f"ed-{uuid.uuid4().hex[:8]}"
+    conversation_sid = _conversation_with(client, identity)
+    messages = client.conversations.v1.conversations(conversation_sid).messages
+    kept = messages.create(author=identity, body="first draft")
+    dropped = messages.create(author=identity, body="to be removed")
+    untouched = messages.create(author=identity, body="left to ACS")
+    adapter = handler.core.context.adapter
+    with AcsAdapter.open(adapter.settings) as other_adapter:
+        other = WireHandler.open(adapter=other_adapter, account_sid=ACCOUNT_SID)
+        try:
+            api = Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=other))
+            in_other = api.conversations.v1.conversations(conversation_sid).messages
+            in_other(kept.sid).update(body="second draft")
+            in_other(dropped.sid).delete()
+        finally:
+            other.close()
+    stored = adapter.store.conversations.get(conversation_sid)
+    assert stored is not None and stored.thread_id
+    row = adapter.store.messages.get(untouched.sid)
+    assert row is not None and row.acs_message_id
+    native = adapter.chat.as_user(adapter.directory.acs_user_for(identity))
+    native.update_message(stored.thread_id, row.acs_message_id, content="edited in ACS")
+
+    assert pushing_emulator.wait_for_deliveries(30)
+    assert webhooks.wait_idle(30)
+    assert webhook_server.of("onMessageRemoved") == []
+    (updated,) = webhook_server.of("onMessageUpdated")
+    assert (updated.params["MessageSid"], updated.params["Body"]) == (
+        untouched.sid,
+        "edited in ACS",
+    )
+    assert updated.params["Source"] == "SDK"

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from twilio_compat.core.hooks import WriteHooks
+from twilio_compat.core.shim_writes import ShimWrites
 from twilio_compat.sids import stable_sid
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class Context:
         self.default_service_sid = stable_sid("IS", adapter.endpoint, "default")
         self._service_user: str | None = None
         self.hooks: WriteHooks = WriteHooks()  # replaced by twilio_compat.webhooks when used
+        self.shim_writes = ShimWrites(self.store)
         self._lock = threading.Lock()
         self.configured_default_service: tuple[float, str] | None = None
         """(monotonic time read, SID) of the account's configured default service; see

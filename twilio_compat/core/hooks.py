@@ -13,9 +13,6 @@ done (post-event webhooks). The default does nothing, so the core works without 
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -133,31 +130,3 @@ def rejected(event_type: str, status: int) -> TwilioApiError:
     return TwilioApiError(
         403, FORBIDDEN, f"The {event_type} webhook rejected the action (it answered {status})"
     )
-
-
-class ShimWrites:
-    """Recent ACS changes made by this process through the shim, so a webhook poster reading
-    the ACS event stream can tell them from changes made by ACS-native clients (which ACS
-    events do not distinguish). Bounded in size and age."""
-
-    def __init__(self, *, limit: int = 10_000, ttl: float = 600.0) -> None:
-        self._marks: OrderedDict[tuple[str, ...], float] = OrderedDict()
-        self._limit = limit
-        self._ttl = ttl
-        self._lock = threading.Lock()
-
-    def mark(self, *key: str) -> None:
-        with self._lock:
-            self._marks[key] = time.monotonic()
-            self._marks.move_to_end(key)
-            while len(self._marks) > self._limit:
-                self._marks.popitem(last=False)
-
-    def made_by_shim(self, *key: str) -> bool:
-        with self._lock:
-            stamp = self._marks.get(key)
-            return stamp is not None and time.monotonic() - stamp < self._ttl
-
-
-SHIM_WRITES = ShimWrites()
-"""This process's record of message edits and deletions made through the shim."""

@@ -31,7 +31,6 @@ from twilio_compat.core import conversations as conversation_rules
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context, iso, now, parse_iso
 from twilio_compat.core.hooks import (
-    SHIM_WRITES,
     Action,
     amend,
     current_origin,
@@ -510,7 +509,7 @@ class Messages:
         content = fields.body if fields.body else None
         if row.acs_message_id and conversation.thread_id and (content or metadata):
             chat = self._sender_chat(conversation, row)
-            SHIM_WRITES.mark(conversation.thread_id, row.acs_message_id, "edited")
+            self._context.shim_writes.mark(conversation.thread_id, row.acs_message_id, "edited")
             chat.update_message(
                 conversation.thread_id,
                 row.acs_message_id,
@@ -540,7 +539,7 @@ class Messages:
         removed = self._records(conversation, [row])[0]
         self._before(Action("onMessageRemove", service_sid, conversation.sid, removed), None)
         if row.acs_message_id and conversation.thread_id:
-            SHIM_WRITES.mark(conversation.thread_id, row.acs_message_id, "deleted")
+            self._context.shim_writes.mark(conversation.thread_id, row.acs_message_id, "deleted")
             with contextlib.suppress(NotFound):
                 self._sender_chat(conversation, row).delete_message(
                     conversation.thread_id, row.acs_message_id

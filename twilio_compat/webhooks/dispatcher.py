@@ -42,7 +42,7 @@ from acs_adapter.events import ChatEvent, EventBus, EventKind
 from acs_adapter.secret import Secret
 from twilio_compat.core import errors, records
 from twilio_compat.core.conversations import to_record as conversation_record
-from twilio_compat.core.hooks import SDK, SHIM_WRITES, Action, Origin, WriteHooks, rejected
+from twilio_compat.core.hooks import SDK, Action, Origin, WriteHooks, rejected
 from twilio_compat.core.media import parse_attachments
 from twilio_compat.core.messages import SID_KEY
 from twilio_compat.webhooks import fields as form
@@ -240,6 +240,7 @@ class TwilioWebhooks(WriteHooks):
         if conversation is None:
             return  # a thread the shim does not map to a conversation
         shim_user = self._core.context.service_user
+        shim_writes = self._core.context.shim_writes
         origin = Origin(SDK, self._identity(event.actor_id), True)
         service = conversation.scope
         if event.kind is EventKind.MESSAGE_RECEIVED and SID_KEY not in event.metadata:
@@ -247,12 +248,12 @@ class TwilioWebhooks(WriteHooks):
             if record is not None:
                 self._post("onMessageAdded", service, record, origin)
         elif event.kind is EventKind.MESSAGE_EDITED:
-            if not SHIM_WRITES.made_by_shim(event.thread_id, event.message_id or "", "edited"):
+            if not shim_writes.made_by_shim(event.thread_id, event.message_id or "", "edited"):
                 record = self._message(conversation, event)
                 if record is not None:
                     self._post("onMessageUpdated", service, record, origin)
         elif event.kind is EventKind.MESSAGE_DELETED:
-            if not SHIM_WRITES.made_by_shim(event.thread_id, event.message_id or "", "deleted"):
+            if not shim_writes.made_by_shim(event.thread_id, event.message_id or "", "deleted"):
                 row = store.messages.get_by_acs_message_id(conversation.sid, event.message_id or "")
                 if row is not None:
                     record = records.Message(
