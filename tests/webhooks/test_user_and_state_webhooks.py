@@ -4,6 +4,7 @@ API, timers and reactivating messages, and onDeliveryUpdated, which ACS cannot r
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -237,3 +238,38 @@ async def test_client_face_user_edits_post_with_source_sdk(
         assert hit.signed()
         assert (hit.params["Source"], hit.params["ClientIdentity"]) == ("SDK", identity)
         assert hit.params["FriendlyName"] == "After"
+
+
+def test_a_native_acs_message_reactivating_a_conversation_posts_the_state_change(
+    client: Client,
+    handler: WireHandler,
+    pushing_emulator: AcsEmulator,
+    webhooks: TwilioWebhooks,
+    webhook_server: WebhookServer,
+) -> None:
+    _configure(
+        client,
+        post=webhook_server.url,
+        filters=["onConversationStateUpdated", "onMessageAdded"],
+    )
+    identity = _identity()
+    conversation = client.conversations.v1.conversations.create(friendly_name="Dozing")
+    conversation.participants.create(identity=identity)
+    time.sleep(1.1)  # ACS times have whole seconds: the message must come after the change
+    conversation.update(state="inactive", **LOUD)
+    time.sleep(1.1)
+    adapter = handler.core.context.adapter
+    stored = adapter.store.conversations.get(conversation.sid)
+    assert stored is not None and stored.thread_id
+    native = adapter.chat.as_user(adapter.directory.acs_user_for(identity))
+    native.send_message(stored.thread_id, "back again")
+    assert pushing_emulator.wait_for_deliveries(30)
+    assert webhooks.wait_idle(30)
+
+    moves = [
+        (h.params["StateFrom"], h.params["StateTo"], h.params["Reason"])
+        for h in webhook_server.of("onConversationStateUpdated")
+    ]
+    assert moves == [("active", "inactive", "API"), ("inactive", "active", "EVENT")]
+    assert [h.params["Body"] for h in webhook_server.of("onMessageAdded")] == ["back again"]
+    assert conversation.fetch().state == "active"

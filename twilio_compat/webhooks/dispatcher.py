@@ -42,7 +42,7 @@ from acs_adapter.events import ChatEvent, EventBus, EventKind
 from acs_adapter.secret import Secret
 from twilio_compat.core import errors, records
 from twilio_compat.core.conversations import to_record as conversation_record
-from twilio_compat.core.hooks import SDK, Action, Origin, WriteHooks, rejected
+from twilio_compat.core.hooks import SDK, Action, Origin, WriteHooks, rejected, write_origin
 from twilio_compat.core.media import parse_attachments
 from twilio_compat.core.messages import SID_KEY
 from twilio_compat.webhooks import fields as form
@@ -239,9 +239,16 @@ class TwilioWebhooks(WriteHooks):
         conversation = store.conversations.get_by_thread_id(event.thread_id)
         if conversation is None:
             return  # a thread the shim does not map to a conversation
+        origin = Origin(SDK, self._identity(event.actor_id), True)
+        # What the core does while handling the event (a sync waking the conversation, say)
+        # was caused by the same ACS client: its own post-events carry the same origin.
+        with write_origin(origin):
+            self._post_for(event, conversation, origin)
+
+    def _post_for(self, event: ChatEvent, conversation: StoredConversation, origin: Origin) -> None:
+        store = self._core.context.store
         shim_user = self._core.context.service_user
         shim_writes = self._core.context.shim_writes
-        origin = Origin(SDK, self._identity(event.actor_id), True)
         service = conversation.scope
         if event.kind is EventKind.MESSAGE_RECEIVED and SID_KEY not in event.metadata:
             record = self._message(conversation, event)
