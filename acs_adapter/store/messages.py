@@ -26,7 +26,7 @@ from acs_adapter.store._sent import SentLog
 from acs_adapter.store._types import utc_now
 from acs_adapter.store.conversations import Conversation
 from acs_adapter.store.participants import _BY_IDENTITY as _MEMBER_BY_IDENTITY
-from acs_adapter.store.participants import Participant, _participant
+from acs_adapter.store.participants import Participant
 from acs_adapter.store.schema import conversations, messages, participants
 
 
@@ -117,8 +117,10 @@ _BUMP_ACTIVE_BY_UNIQUE_NAME = _BUMP_ACTIVE.where(conversations.c.unique_name == 
 
 @dataclass(frozen=True)
 class _SendStatements:
-    """`reserve_in_active`'s statements, compiled for one dialect to run on the driver."""
+    """The statements of a send's transaction (`reserve`, `reserve_in_active`), compiled for
+    one dialect to run on the driver."""
 
+    bump: DriverStatement
     bump_by_sid: DriverStatement
     bump_by_unique_name: DriverStatement
     member: DriverStatement
@@ -133,6 +135,7 @@ def _send_statements(dialect: Dialect) -> _SendStatements:
     found = _SEND_STATEMENTS.get(key)
     if found is None:
         found = _SEND_STATEMENTS[key] = _SendStatements(
+            bump=DriverStatement(_BUMP_NEXT_INDEX, dialect, [conversations.c.next_index]),
             bump_by_sid=DriverStatement(_BUMP_ACTIVE_BY_SID, dialect, list(conversations.c)),
             bump_by_unique_name=DriverStatement(
                 _BUMP_ACTIVE_BY_UNIQUE_NAME, dialect, list(conversations.c)
@@ -198,14 +201,18 @@ class MessageRepository(Repository):
             "identity": check.text("author", author),
         }
         row = None if message is None else _outgoing_values(message)
-        with self._write(row) as conn:
-            index = _allocate(conn, values["conversation_sid"])
-            member = conn.execute(_MEMBER_BY_IDENTITY, values).first()
+        send = _send_statements(self._scope.dialect)
+        with self._driver_write(row) as cursor:
+            bumped = send.bump.first(cursor, values)
+            if bumped is None:
+                raise NotFound(f"conversation {conversation_sid!r} does not exist")
+            index = int(bumped[0]) - 1
+            member = send.member.first(cursor, values)
             if row is not None:
-                conn.execute(
-                    _INSERT, {**row, "conversation_sid": values["conversation_sid"], "index": index}
+                send.insert.run(
+                    cursor, {**row, "conversation_sid": values["conversation_sid"], "index": index}
                 )
-        return Reservation(index, None if member is None else _participant(member))
+        return Reservation(index, _member(member))
 
     def reserve_in_active(
         self, scope: str, key: str, author: str, *, by_sid: bool, message: Outgoing | None = None
@@ -237,10 +244,7 @@ class MessageRepository(Repository):
                 send.insert.run(
                     cursor, {**outgoing, "conversation_sid": conversation.sid, "index": index}
                 )
-        sender = None
-        if member is not None:
-            sender = Participant(**dict(zip(participants.c.keys(), member, strict=True)))
-        return conversation, Reservation(index, sender)
+        return conversation, Reservation(index, _member(member))
 
     def confirm_sent(self, sid: str, acs_message_id: str) -> None:
         """Record the ACS id of a message `reserve` wrote pending; this process's next read of
@@ -554,6 +558,12 @@ def _bulk_values(conversation_sid: str, item: Mapping[str, Any]) -> dict[str, ob
             _CHANGE_CHECKS,
         ),
     }
+
+
+def _member(row: tuple[Any, ...] | None) -> Participant | None:
+    if row is None:
+        return None
+    return Participant(**dict(zip(participants.c.keys(), row, strict=True)))
 
 
 def _allocate(conn: Connection, conversation_sid: str) -> int:

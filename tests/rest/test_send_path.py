@@ -15,7 +15,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
-from acs_adapter.errors import Conflict
+from acs_adapter.errors import Conflict, NotFound
 from acs_adapter.store import MappingStore, open_store
 from acs_adapter.store.messages import Outgoing
 from tests.rest.conftest import ACCOUNT_SID, AUTH_TOKEN, adapter_settings
@@ -275,3 +275,10 @@ def test_inside_a_store_transaction_the_send_statements_commit_or_roll_back_with
     conversation = store.conversations.get("CH1")
     assert conversation is not None and conversation.next_index == 1
     assert _all_rows(store_url) == {kept: True}
+
+
+def test_the_full_path_reservation_needs_the_conversation(store: MappingStore) -> None:
+    with pytest.raises(NotFound):
+        store.messages.reserve("CH9", "alice", message=_outgoing("IM" + "a" * 32))
+    reserved = store.messages.reserve("CH1", "alice")
+    assert reserved.index == 0 and reserved.author is not None and reserved.author.sid == "MB1"
