@@ -62,14 +62,18 @@ class SentLog:
             raise
 
     def close(self) -> None:
-        """Stop the background writer and write what is left."""
+        """Stop the background writer and write what is left. A store that fails now loses
+        nothing that matters (see the module docstring), so closing goes on regardless."""
         with self._lock:
             self._stopping.set()
             thread = self._thread
         self._wake.set()
         if thread is not None:
             thread.join()
-        self.settle()
+        try:
+            self.settle()
+        except Exception:
+            _log.warning("recording sent messages' ACS ids on close failed", exc_info=True)
 
     def _run(self) -> None:
         while True:
