@@ -4,7 +4,8 @@
   backends; each conversation is answered by the backend that owns it (unlike
   ``twilio_compat.rest.routing.RoutingHttpClient``, which splits by Twilio *product*).
 - ``HistoryImport`` (``twilio-acs migrate``): SID-preserving history import, archive or replay.
-- ``ShadowHttpClient``: answer from Twilio, mirror every call to ACS, count the differences.
+- ``ShadowHttpClient`` / ``AsyncShadowHttpClient``: answer from Twilio, mirror every call to
+  ACS, count the differences.
 - ``compare`` (``twilio-acs compare``): run a scenario on two backends, report the differences.
 """
 
@@ -16,12 +17,18 @@ from twilio_compat.migration.routing import (
     NewConversation,
     RoutingPolicy,
 )
-from twilio_compat.migration.shadow import ShadowHttpClient, ShadowStats, SidMap
+from twilio_compat.migration.shadow import (
+    AsyncShadowHttpClient,
+    ShadowHttpClient,
+    ShadowStats,
+    SidMap,
+)
 from twilio_compat.migration.source import SourceError, TwilioSource
 from twilio_compat.migration.summary import ImportSummary, Problem
 from twilio_compat.migration.transcript import RecordingHttpClient, Transcript
 
 __all__ = [
+    "AsyncShadowHttpClient",
     "CompareError",
     "Comparison",
     "HistoryImport",

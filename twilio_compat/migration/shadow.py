@@ -4,7 +4,9 @@
 primary's answer, as fast as the primary gives it: each Conversations call is then put on a
 bounded queue (dropped and counted when the queue is full) and one background worker repeats
 it on the shadow, in order. A shadow that fails, hangs or answers differently never changes
-what the caller sees.
+what the caller sees. ``AsyncShadowHttpClient`` does the same for twilio's ``*_async``
+methods, with an ``asyncio.Queue`` and one background task; both share ``_Mirror``, so they
+map, compare and count alike.
 
 The two backends mint different SIDs for what they create, so the worker learns a ``SidMap``
 from each pair of answers (the primary's ``CH...`` at ``body.sid`` is the shadow's ``CH...`` at
@@ -20,6 +22,8 @@ timestamps, hosts and page tokens normalised); each difference is logged, counte
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import logging
 import queue
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from twilio.http import HttpClient
+from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.response import Response
 
 from twilio_compat.migration.compare import FieldDifference, Normaliser, field_differences
@@ -45,7 +49,7 @@ _SID = re.compile(r"\b[A-Z]{2}[0-9a-fA-F]{32}\b")
 _WHOLE_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
 _MIRRORED_HOSTS = ("conversations.", "mcs.")
 _PAGE_LINKS = ("next_page_url", "previous_page_url", "first_page_url", "url")
-_STOP = object()
+_COUNTERS = ("mirrored", "matched", "differed", "failed", "dropped")
 
 
 class SidMap:
@@ -130,6 +134,110 @@ class _Call:
     text: str
 
 
+class _Mirror:
+    """Everything both shadow clients share except how calls are queued and awaited: which
+    calls are mirrored, how a call is rewritten for the shadow, and what is learned, counted
+    and kept from the shadow's answer."""
+
+    def __init__(
+        self,
+        sid_map: SidMap | None,
+        ignore: Iterable[str],
+        keep: int,
+        on_difference: Callable[[ShadowDifference], None] | None,
+    ) -> None:
+        self.sid_map = sid_map or SidMap()
+        self.differences: deque[ShadowDifference] = deque(maxlen=keep)
+        self._ignore = tuple(ignore)
+        self._on_difference = on_difference
+        self._counts = dict.fromkeys(_COUNTERS, 0)
+        self._lock = threading.Lock()
+
+    def call(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None,
+        data: object,
+        headers: dict[str, str] | None,
+        auth: tuple[str, str] | None,
+        timeout: float | None,
+        answer: Response,
+    ) -> _Call | None:
+        """The call to mirror with the primary's answer; None for other products' calls."""
+        host = (urlsplit(url).hostname or "").lower()
+        if not host.startswith(_MIRRORED_HOSTS):
+            return None
+        status, text = answer.status_code, answer.text
+        return _Call(method, url, params, data, headers, auth, timeout, status, text)
+
+    def shadow_request(self, call: _Call) -> tuple[str, str, dict[str, Any]]:
+        """Method, URL and keyword arguments for the shadow, in the shadow's SIDs."""
+        to_shadow = self.sid_map.to_shadow
+        options = {
+            "params": _mapped(call.params, to_shadow),
+            "data": _mapped(call.data, to_shadow),
+            "headers": call.headers,
+            "auth": call.auth,
+            "timeout": call.timeout,
+        }
+        return call.method, to_shadow(call.url), options
+
+    def settle(self, call: _Call, answer: Response) -> None:
+        """Learn SID pairs from the two answers, compare them, count and keep the verdict."""
+        self.count("mirrored")
+        primary_body = parse_body(call.text)
+        shadow_body = parse_body(answer.text or "")
+        self._learn(primary_body, shadow_body)
+        back = _mapped(shadow_body, self.sid_map.to_primary)
+        ours = Normaliser(self._ignore)
+        theirs = Normaliser(self._ignore)
+        found = tuple(
+            field_differences(
+                {"status": call.status, "body": ours.value(primary_body, "body")},
+                {"status": answer.status_code, "body": theirs.value(back, "body")},
+            )
+        )
+        if not found:
+            self.count("matched")
+            return
+        self.count("differed")
+        difference = ShadowDifference(call.method, call.url, found)
+        self.differences.append(difference)
+        _logger.warning("shadow differs: %s", difference.describe())
+        if self._on_difference is not None:
+            self._on_difference(difference)
+
+    def fail(self, call: _Call, error: Exception) -> None:
+        self.count("failed")
+        _logger.warning("shadow call failed: %s %s: %r", call.method, call.url, error)
+
+    def count(self, name: str) -> None:
+        with self._lock:
+            self._counts[name] += 1
+
+    def stats(self) -> ShadowStats:
+        with self._lock:
+            return ShadowStats(**self._counts)
+
+    def _learn(self, primary: Any, shadow: Any, key: str = "") -> None:
+        """Walk both answers together; SIDs (and page links) at the same place are a pair."""
+        if isinstance(primary, dict) and isinstance(shadow, dict):
+            for name in primary.keys() & shadow.keys():
+                self._learn(primary[name], shadow[name], str(name))
+        elif isinstance(primary, list) and isinstance(shadow, list):
+            if len(primary) != len(shadow):
+                return  # lists out of step pair nothing reliably
+            for left, right in zip(primary, shadow, strict=True):
+                self._learn(left, right, key)
+        elif isinstance(primary, str) and isinstance(shadow, str) and primary != shadow:
+            if _WHOLE_SID.match(primary) and _WHOLE_SID.match(shadow):
+                if primary[:2] == shadow[:2]:
+                    self.sid_map.learn(primary, shadow)
+            elif key in _PAGE_LINKS and primary.startswith("https://"):
+                self.sid_map.learn(primary, shadow)
+
+
 class ShadowHttpClient(HttpClient):  # type: ignore[misc]
     """Answers from ``primary``; mirrors each Conversations call to ``shadow`` off the
     caller's path. See the module docstring."""
@@ -150,14 +258,10 @@ class ShadowHttpClient(HttpClient):  # type: ignore[misc]
             raise ValueError("queue_size must be at least 1")
         self.primary = primary
         self.shadow = shadow
-        self.sid_map = sid_map or SidMap()
-        self._ignore = tuple(ignore)
-        self._on_difference = on_difference
-        self._queue: queue.Queue[_Call | object] = queue.Queue(queue_size)
-        self._counts = dict.fromkeys(("mirrored", "matched", "differed", "failed", "dropped"), 0)
+        self._mirror = _Mirror(sid_map, ignore, keep, on_difference)
+        self._queue: queue.Queue[_Call | None] = queue.Queue(queue_size)
         self._pending = 0
         self._idle = threading.Condition()
-        self.differences: deque[ShadowDifference] = deque(maxlen=keep)
         self._worker = threading.Thread(target=self._work, name="shadow-mirror", daemon=True)
         self._worker.start()
 
@@ -184,26 +288,31 @@ class ShadowHttpClient(HttpClient):  # type: ignore[misc]
             timeout=timeout,
             allow_redirects=allow_redirects,
         )
-        host = (urlsplit(url).hostname or "").lower()
-        if host.startswith(_MIRRORED_HOSTS):
-            call = _Call(
-                method, url, params, data, headers, auth, timeout, answer.status_code, answer.text
-            )
+        call = self._mirror.call(method, url, params, data, headers, auth, timeout, answer)
+        if call is not None:
             with self._idle:
                 self._pending += 1
             try:
                 self._queue.put_nowait(call)
             except queue.Full:
-                self._count("dropped")
+                self._mirror.count("dropped")
                 self._done()
         return answer
 
     # -- results -----------------------------------------------------------------------------
 
     @property
+    def sid_map(self) -> SidMap:
+        return self._mirror.sid_map
+
+    @property
+    def differences(self) -> deque[ShadowDifference]:
+        """The latest ``keep`` differences, oldest first."""
+        return self._mirror.differences
+
+    @property
     def stats(self) -> ShadowStats:
-        with self._idle:
-            return ShadowStats(**self._counts)
+        return self._mirror.stats()
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until every queued call has been mirrored; False if ``timeout`` ran out."""
@@ -214,16 +323,12 @@ class ShadowHttpClient(HttpClient):  # type: ignore[misc]
         """Mirror what is queued (up to ``timeout``), then stop the worker."""
         self.drain(timeout)
         try:
-            self._queue.put(_STOP, timeout=timeout)
+            self._queue.put(None, timeout=timeout)
         except queue.Full:
             return
         self._worker.join(timeout)
 
     # -- the worker ----------------------------------------------------------------------------
-
-    def _count(self, name: str) -> None:
-        with self._idle:
-            self._counts[name] += 1
 
     def _done(self) -> None:
         with self._idle:
@@ -231,69 +336,143 @@ class ShadowHttpClient(HttpClient):  # type: ignore[misc]
             self._idle.notify_all()
 
     def _work(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
+        while (call := self._queue.get()) is not None:
             try:
-                if isinstance(item, _Call):
-                    self._mirror(item)
+                method, url, options = self._mirror.shadow_request(call)
+                self._mirror.settle(call, self.shadow.request(method, url, **options))
             except Exception as exc:  # the shadow's trouble is never the caller's
-                self._count("failed")
-                _logger.warning("shadow call failed: %s %s: %r", _method(item), _url(item), exc)
+                self._mirror.fail(call, exc)
             finally:
                 self._done()
 
-    def _mirror(self, call: _Call) -> None:
-        to_shadow = self.sid_map.to_shadow
-        answer = self.shadow.request(
-            call.method,
-            to_shadow(call.url),
-            params=_mapped(call.params, to_shadow),
-            data=_mapped(call.data, to_shadow),
-            headers=call.headers,
-            auth=call.auth,
-            timeout=call.timeout,
-        )
-        self._count("mirrored")
-        primary_body = parse_body(call.text)
-        shadow_body = parse_body(answer.text or "")
-        self._learn(primary_body, shadow_body)
-        back = _mapped(shadow_body, self.sid_map.to_primary)
-        ours = Normaliser(self._ignore)
-        theirs = Normaliser(self._ignore)
-        found = tuple(
-            field_differences(
-                {"status": call.status, "body": ours.value(primary_body, "body")},
-                {"status": answer.status_code, "body": theirs.value(back, "body")},
-            )
-        )
-        if not found:
-            self._count("matched")
-            return
-        self._count("differed")
-        difference = ShadowDifference(call.method, call.url, found)
-        self.differences.append(difference)
-        _logger.warning("shadow differs: %s", difference.describe())
-        if self._on_difference is not None:
-            self._on_difference(difference)
 
-    def _learn(self, primary: Any, shadow: Any, key: str = "") -> None:
-        """Walk both answers together; SIDs (and page links) at the same place are a pair."""
-        if isinstance(primary, dict) and isinstance(shadow, dict):
-            for name in primary.keys() & shadow.keys():
-                self._learn(primary[name], shadow[name], str(name))
-        elif isinstance(primary, list) and isinstance(shadow, list):
-            if len(primary) != len(shadow):
-                return  # lists out of step pair nothing reliably
-            for left, right in zip(primary, shadow, strict=True):
-                self._learn(left, right, key)
-        elif isinstance(primary, str) and isinstance(shadow, str) and primary != shadow:
-            if _WHOLE_SID.match(primary) and _WHOLE_SID.match(shadow):
-                if primary[:2] == shadow[:2]:
-                    self.sid_map.learn(primary, shadow)
-            elif key in _PAGE_LINKS and primary.startswith("https://"):
-                self.sid_map.learn(primary, shadow)
+class AsyncShadowHttpClient(AsyncHttpClient):  # type: ignore[misc]
+    """The async twin of ``ShadowHttpClient``, for twilio's ``*_async`` methods.
+
+    Mirrored calls go on an ``asyncio.Queue`` consumed by one task, started on the first
+    request in the running loop. Answers are compared in a worker thread (a ``SidMap`` with a
+    store writes to it), so ``on_difference`` is called from that thread, as in the sync
+    client.
+    """
+
+    def __init__(
+        self,
+        primary: AsyncHttpClient,
+        shadow: AsyncHttpClient,
+        *,
+        sid_map: SidMap | None = None,
+        ignore: Iterable[str] = (),
+        queue_size: int = 1000,
+        keep: int = 100,
+        on_difference: Callable[[ShadowDifference], None] | None = None,
+    ) -> None:
+        super().__init__(_logger, True, getattr(primary, "timeout", None))
+        if queue_size < 1:
+            raise ValueError("queue_size must be at least 1")
+        self.primary = primary
+        self.shadow = shadow
+        self._mirror = _Mirror(sid_map, ignore, keep, on_difference)
+        self._queue_size = queue_size
+        self._queue: asyncio.Queue[_Call] | None = None
+        self._worker: asyncio.Task[None] | None = None
+
+    # -- the caller's path -----------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        answer: Response = await self.primary.request(
+            method,
+            url,
+            params=params,
+            data=data,
+            headers=headers,
+            auth=auth,
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+        )
+        call = self._mirror.call(method, url, params, data, headers, auth, timeout, answer)
+        if call is not None:
+            try:
+                self._started().put_nowait(call)
+            except asyncio.QueueFull:
+                self._mirror.count("dropped")
+        return answer
+
+    def _started(self) -> asyncio.Queue[_Call]:
+        """The queue, with its worker running in this loop (again, if a loop ended it)."""
+        if self._queue is None or self._worker is None or self._worker.done():
+            self._queue = asyncio.Queue(self._queue_size)
+            self._worker = asyncio.get_running_loop().create_task(
+                self._work(self._queue), name="shadow-mirror"
+            )
+        return self._queue
+
+    # -- results -----------------------------------------------------------------------------
+
+    @property
+    def sid_map(self) -> SidMap:
+        return self._mirror.sid_map
+
+    @property
+    def differences(self) -> deque[ShadowDifference]:
+        """The latest ``keep`` differences, oldest first."""
+        return self._mirror.differences
+
+    @property
+    def stats(self) -> ShadowStats:
+        return self._mirror.stats()
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait until every queued call has been mirrored; False if ``timeout`` ran out."""
+        if self._queue is None:
+            return True
+        try:
+            await asyncio.wait_for(self._queue.join(), timeout)
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    async def close(self, timeout: float | None = 30.0) -> None:
+        """Mirror what is queued (up to ``timeout``), stop the worker, then close both
+        clients (those with an async ``close``, such as ``AsyncTwilioHttpClient``'s session)."""
+        await self.drain(timeout)
+        worker, self._worker, self._queue = self._worker, None, None
+        if worker is not None:
+            worker.cancel()
+            await asyncio.wait({worker})
+        for client in (self.primary, self.shadow):
+            closer = getattr(client, "close", None)
+            if inspect.iscoroutinefunction(closer):
+                await closer()
+
+    async def __aenter__(self) -> AsyncShadowHttpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- the worker ----------------------------------------------------------------------------
+
+    async def _work(self, calls: asyncio.Queue[_Call]) -> None:
+        while True:
+            call = await calls.get()
+            try:
+                method, url, options = self._mirror.shadow_request(call)
+                answer = await self.shadow.request(method, url, **options)
+                await asyncio.to_thread(self._mirror.settle, call, answer)
+            except Exception as exc:  # the shadow's trouble is never the caller's
+                self._mirror.fail(call, exc)
+            finally:
+                calls.task_done()
 
 
 def _mapped(value: Any, change: Callable[[str], str]) -> Any:
@@ -306,12 +485,10 @@ def _mapped(value: Any, change: Callable[[str], str]) -> Any:
     return value
 
 
-def _method(item: object) -> str:
-    return item.method if isinstance(item, _Call) else "?"
-
-
-def _url(item: object) -> str:
-    return item.url if isinstance(item, _Call) else "?"
-
-
-__all__ = ["ShadowDifference", "ShadowHttpClient", "ShadowStats", "SidMap"]
+__all__ = [
+    "AsyncShadowHttpClient",
+    "ShadowDifference",
+    "ShadowHttpClient",
+    "ShadowStats",
+    "SidMap",
+]
