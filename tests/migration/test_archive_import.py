@@ -100,3 +100,37 @@ def test_rerun_imports_nothing_twice_and_dry_run_writes_nothing(
     assert first.imported["messages"] == 6 and first.imported["media"] == 2
     assert second.imported == dict.fromkeys(second.imported, 0)
     assert second.already["conversations"] == 2
+
+
+def test_roles_keep_their_sids_so_imported_role_sids_still_name_a_role(
+    twilio_side: Side, acs_side: Side
+) -> None:
+    twilio = twilio_side.client.conversations.v1
+    moderator = twilio.roles.create(
+        friendly_name="moderator",
+        type="conversation",
+        permission=["sendMessage", "deleteAnyMessage", "removeParticipant"],
+    )
+    (sid,) = seed(twilio_side.client, conversations=1, messages=1)
+    member = twilio.conversations(sid).participants.list()[0]
+    member.update(role_sid=moderator.sid)
+
+    summary = run_import(twilio_side, acs_side)
+    assert summary.ok, summary.to_text()
+    assert summary.imported["roles"] == len(twilio.roles.list())
+
+    acs = acs_side.client.conversations.v1
+    imported = acs.roles(moderator.sid).fetch()
+    assert (imported.friendly_name, imported.type, imported.permissions) == (
+        "moderator",
+        "conversation",
+        ["sendMessage", "deleteAnyMessage", "removeParticipant"],
+    )
+    fetched = acs.conversations(sid).participants(member.sid).fetch()
+    assert fetched.role_sid == moderator.sid
+    # The application keeps assigning the role by the SID it knew on Twilio.
+    other = acs.conversations(sid).participants.list()[1]
+    assert other.update(role_sid=moderator.sid).role_sid == moderator.sid
+
+    again = run_import(twilio_side, acs_side)
+    assert again.imported["roles"] == 0 and again.already["roles"] == summary.imported["roles"]

@@ -12,6 +12,9 @@ Two modes:
   paced to ACS's per-thread limits, several conversations in parallel. The store records the
   original values, so the Twilio faces still show them.
 
+Roles and users come first, with their Twilio SIDs, so the role and user SIDs that imported
+records (and the application's own configuration) hold still name something.
+
 Resumable and idempotent: each conversation has a checkpoint (``import:<CH...>``) holding the
 URL of the next source page; each page is written in one store transaction together with its
 checkpoint, and every write first looks for its SID, so a rerun (after success, or after the
@@ -45,6 +48,7 @@ from twilio_compat.core.messages import (
     SID_KEY,
     sync_cursor,
 )
+from twilio_compat.core.roles import ROLE_TYPES
 from twilio_compat.migration.pacing import ThreadPacer
 from twilio_compat.migration.source import SourceError, SourcePage, TwilioSource
 from twilio_compat.migration.summary import ImportSummary
@@ -186,6 +190,7 @@ class HistoryImport:
         started = time.perf_counter()
         try:
             self._scope = self._target_scope()
+            self._roles()
             self._users()
             if self.options.mode == "replay" and not self.options.dry_run:
                 with ThreadPoolExecutor(self.options.workers) as pool:
@@ -239,6 +244,48 @@ class HistoryImport:
             return
         listed = self.source.pages(self.source.conversations_url())
         yield from _in_listed_order(item for page in listed for item in page.items)
+
+    # -- roles -----------------------------------------------------------------------------
+
+    def _roles(self) -> None:
+        """Roles keep their Twilio SIDs, so the role SIDs of imported users and participants,
+        and those the application keeps in its own configuration, still name a role."""
+        roles = self._store.roles
+        try:
+            items = self.source.roles()
+        except SourceError as exc:
+            self.summary.fail("roles", self.source.service_sid, str(exc))
+            return
+        for item in items:
+            sid = str(item.get("sid"))
+            if roles.get(sid) is not None:
+                self.summary.found("roles")
+                continue
+            kind, name = _text(item.get("type")), _text(item.get("friendly_name"))
+            permissions = item.get("permissions")
+            if not is_sid(sid, "RL") or kind not in ROLE_TYPES or not name:
+                self.summary.skip("role", sid, "not a role this import understands")
+                continue
+            if not isinstance(permissions, list) or not all(
+                isinstance(p, str) for p in permissions
+            ):
+                self.summary.skip("role", sid, "its permissions are not a list of names")
+                continue
+            if not self.options.dry_run:
+                try:
+                    roles.insert(
+                        sid=sid,
+                        scope=self._scope,
+                        friendly_name=name,
+                        type=kind,
+                        permissions=dumps(permissions),
+                        created_at=_date(item.get("date_created")),
+                        updated_at=_date(item.get("date_updated")),
+                    )
+                except Conflict:
+                    self.summary.found("roles")
+                    continue
+            self.summary.add("roles")
 
     # -- users -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from typing import Any
 COUNTED = (
     "conversations",
     "participants",
+    "roles",
     "users",
     "messages",
     "media",
