@@ -26,6 +26,8 @@ class SentLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[str, str] = {}
+        self._settling = threading.Lock()  # one batch at a time; readers wait for it
+        self._writing = False
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -46,20 +48,26 @@ class SentLog:
         self._wake.set()
 
     def __bool__(self) -> bool:
-        return bool(self._items)
+        """Whether a read must settle first: ids are waiting, or a batch is being written."""
+        return bool(self._items) or self._writing
 
     def settle(self) -> None:
-        """Write every waiting id now; on failure they wait for the next try."""
-        with self._lock:
-            items, self._items = self._items, {}
-        if not items or self._write is None:
-            return
-        try:
-            self._write(items)
-        except BaseException:
+        """Write every waiting id now (after any batch already being written); on failure
+        they wait for the next try."""
+        with self._settling:
             with self._lock:
-                self._items = {**items, **self._items}
-            raise
+                items, self._items = self._items, {}
+                self._writing = bool(items)
+            if not items or self._write is None:
+                return
+            try:
+                self._write(items)
+            except BaseException:
+                with self._lock:
+                    self._items = {**items, **self._items}
+                raise
+            finally:
+                self._writing = False
 
     def close(self) -> None:
         """Stop the background writer and write what is left. A store that fails now loses
