@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from acs_adapter import errors as adapter_errors
 from twilio_compat.conversations import parity
 from twilio_compat.conversations.client import SDK_VERSION
-from twilio_compat.core import _context, conversations, media, messages, participants, webhooks
+from twilio_compat.core import conversations, media, messages, participants, service_user, webhooks
 from twilio_compat.core import errors as twilio_errors
 from twilio_compat.rest.operations import OPERATIONS, Operation, Support
 
@@ -242,7 +242,7 @@ def data_mapping() -> str:
         ),
         (
             "the account acting itself",
-            f"a service ACS user (directory identity `{_context.SERVICE_IDENTITY}`)",
+            f"a service ACS user (directory identity `{service_user.SERVICE_IDENTITY}`)",
             "creates every thread and belongs to each; never listed as a participant",
         ),
         (

@@ -9,7 +9,7 @@ from acs_adapter.events import ChatEventPoller, EventBus
 from tests.conversations.conftest import ClientFactory, eventually, make_token
 from twilio_compat.conversations import Client, SigningKeys
 from twilio_compat.core import Core
-from twilio_compat.core._context import SERVICE_IDENTITY
+from twilio_compat.core.service_user import SERVICE_IDENTITY
 
 
 async def test_a_client_fed_by_an_event_bus(

@@ -30,8 +30,8 @@ from acs_adapter.events import ChatEvent, ChatEventPoller, EventBus, EventKind
 from twilio_compat.conversations.conversation import ConversationView, load_view
 from twilio_compat.core import errors as core_errors
 from twilio_compat.core import records
-from twilio_compat.core._context import SERVICE_IDENTITY
 from twilio_compat.core.messages import SID_KEY
+from twilio_compat.core.service_user import SERVICE_IDENTITY
 
 if TYPE_CHECKING:
     from acs_adapter.store.conversations import Conversation as StoredConversation

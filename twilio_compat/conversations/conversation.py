@@ -36,10 +36,10 @@ from twilio_compat.conversations.paginator import Paginator
 from twilio_compat.conversations.participant import Participant
 from twilio_compat.core import errors as core_errors
 from twilio_compat.core import records
-from twilio_compat.core._context import iso, now
 from twilio_compat.core.conversations import ConversationFields
 from twilio_compat.core.messages import MessageFields
 from twilio_compat.core.participants import ParticipantFields
+from twilio_compat.core.stamps import iso, now
 
 if TYPE_CHECKING:
     from twilio_compat.conversations.client import Client

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import threading
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from twilio_compat.core.hooks import WriteHooks
+from twilio_compat.core.service_user import SERVICE_IDENTITY
 from twilio_compat.core.shim_writes import ShimWrites
 from twilio_compat.sids import stable_sid
 
@@ -15,31 +14,6 @@ if TYPE_CHECKING:
     from acs_adapter.adapter import AcsAdapter
     from acs_adapter.chat import UserChat
     from acs_adapter.store import MappingStore
-
-SERVICE_IDENTITY = "urn:twilio-compat:service-user"
-"""The directory identity of the ACS user through which the account itself acts.
-
-It creates every thread and is a member of each, but is never shown as a participant; user
-identities equal to it are refused so it cannot be impersonated.
-"""
-
-
-def now() -> datetime:
-    """Now in UTC, cut to whole milliseconds (what the store keeps)."""
-    moment = datetime.now(timezone.utc)
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
-def iso(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def parse_iso(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
-def dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 class Context:

@@ -10,8 +10,9 @@ import json
 from typing import Any
 
 from twilio_compat.core import errors
-from twilio_compat.core._context import Context, dumps
+from twilio_compat.core._context import Context
 from twilio_compat.core.roles import Roles
+from twilio_compat.core.stamps import dumps
 
 ACCOUNT_KEY = "account"
 ACCOUNT_WEBHOOKS_KEY = "webhooks"

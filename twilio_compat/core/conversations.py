@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from acs_adapter.errors import Conflict, NotFound
 from acs_adapter.store.conversations import Conversation as StoredConversation
 from twilio_compat.core import errors, records
-from twilio_compat.core._context import Context, dumps, iso, now, parse_iso
+from twilio_compat.core._context import Context
 from twilio_compat.core.hooks import API, Action, Origin, amend
+from twilio_compat.core.stamps import dumps, iso, now, parse_iso
 from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, looks_like_conversation_sid, new_sid
 

@@ -29,7 +29,7 @@ from acs_adapter.store.messages import Message as StoredMessage
 from acs_adapter.store.messages import Outgoing, Reservation
 from twilio_compat.core import conversations as conversation_rules
 from twilio_compat.core import errors, records
-from twilio_compat.core._context import Context, iso, now, parse_iso
+from twilio_compat.core._context import Context
 from twilio_compat.core.hooks import (
     Action,
     amend,
@@ -44,6 +44,7 @@ from twilio_compat.core.media import (
     parse_attachments,
 )
 from twilio_compat.core.participants import Participants
+from twilio_compat.core.stamps import iso, now, parse_iso
 from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
 

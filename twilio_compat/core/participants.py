@@ -15,7 +15,7 @@ from acs_adapter.errors import AdapterError, Conflict, NotFound
 from acs_adapter.records import ParticipantRecord
 from acs_adapter.store.participants import Participant as StoredParticipant
 from twilio_compat.core import errors, records
-from twilio_compat.core._context import SERVICE_IDENTITY, Context
+from twilio_compat.core._context import Context
 from twilio_compat.core.conversations import (
     ConversationFields,
     Conversations,
@@ -23,6 +23,7 @@ from twilio_compat.core.conversations import (
     record_activity,
 )
 from twilio_compat.core.hooks import Action
+from twilio_compat.core.service_user import SERVICE_IDENTITY
 from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
 

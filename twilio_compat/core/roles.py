@@ -12,7 +12,8 @@ import json
 from acs_adapter.errors import Conflict
 from acs_adapter.store.roles import Role as StoredRole
 from twilio_compat.core import errors, records
-from twilio_compat.core._context import Context, dumps
+from twilio_compat.core._context import Context
+from twilio_compat.core.stamps import dumps
 from twilio_compat.sids import is_sid, new_sid, stable_sid
 
 ROLE_TYPES = ("conversation", "service")

@@ -12,7 +12,8 @@ import time
 from datetime import datetime
 
 from twilio_compat.core import errors, records
-from twilio_compat.core._context import Context, dumps, iso, now, parse_iso
+from twilio_compat.core._context import Context
+from twilio_compat.core.stamps import dumps, iso, now, parse_iso
 from twilio_compat.sids import is_sid, new_sid
 
 SERVICES_KEY = "services"

@@ -12,9 +12,10 @@ from typing import Any
 
 from acs_adapter.store.webhooks import ConversationWebhook
 from twilio_compat.core import errors
-from twilio_compat.core._context import Context, dumps
+from twilio_compat.core._context import Context
 from twilio_compat.core.participants import Participants
 from twilio_compat.core.records import Webhook
+from twilio_compat.core.stamps import dumps
 from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
 

@@ -37,7 +37,6 @@ from typing import TYPE_CHECKING, Any
 from acs_adapter.errors import AdapterError, Conflict
 from acs_adapter.records import ParticipantRecord
 from twilio_compat.core import records
-from twilio_compat.core._context import dumps, iso, now, parse_iso
 from twilio_compat.core.configuration import ACCOUNT_KEY
 from twilio_compat.core.media import ATTACHMENT_FLAG, ATTACHMENTS, attachments_json
 from twilio_compat.core.messages import (
@@ -49,6 +48,7 @@ from twilio_compat.core.messages import (
     sync_cursor,
 )
 from twilio_compat.core.roles import ROLE_TYPES
+from twilio_compat.core.stamps import dumps, iso, now, parse_iso
 from twilio_compat.migration.pacing import ThreadPacer
 from twilio_compat.migration.source import SourceError, SourcePage, TwilioSource
 from twilio_compat.migration.summary import ImportSummary
