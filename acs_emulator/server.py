@@ -189,6 +189,7 @@ class AcsEmulator:
             lifespan="off",
             log_level="warning",
             access_log=False,
+            server_header=False,
             timeout_keep_alive=75,
             timeout_graceful_shutdown=int(_GRACEFUL_STOP),
         )

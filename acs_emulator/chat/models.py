@@ -4,7 +4,9 @@ Where the service's behaviour is documented, the emulator follows it (acs.md sec
 Where it is not, these are the emulator's answers, chosen to be strict rather than lenient:
 
 - An unknown thread and a deleted thread answer 404 to everyone, participant or not; a live
-  thread answers 403 `Forbidden` to anyone who is not a current participant.
+  thread answers 403 `Forbidden` to anyone who is not a current participant. Deleting a
+  deleted thread again answers 204 and changes nothing for its participants, as the service
+  does (the Azure SDK's recorded e2e tests delete twice); others still get 404.
 - Removed participants get 403 on every operation of the thread, reads included, but the
   thread stays in their thread list (as on the service).
 - Deleted messages are still returned by GET and list, with `deletedOn`; their text is gone
@@ -210,6 +212,8 @@ class ChatBackend:
 
     def delete_thread(self, caller: str, thread_id: str) -> None:
         with self._write() as (conn, events):
+            if self._deleted_for(conn, caller, thread_id):
+                return
             thread, _ = self._open(conn, caller, thread_id)
             now = now_ms()
             conn.execute("UPDATE chat_threads SET deleted_ms = ? WHERE id = ?", (now, thread_id))
@@ -517,6 +521,16 @@ class ChatBackend:
                 self._events.publish(event.event_type, event.subject, event.data)
             except Exception:
                 log.exception("could not publish %s", event.event_type)
+
+    @staticmethod
+    def _deleted_for(conn: sqlite3.Connection, caller: str, thread_id: str) -> bool:
+        """True if the thread is deleted and the caller was a participant when it was."""
+        row = conn.execute(
+            "SELECT deleted_ms FROM chat_threads WHERE id = ?", (thread_id,)
+        ).fetchone()
+        if row is None or row["deleted_ms"] is None:
+            return False
+        return storage.membership(conn, thread_id, caller) is not None
 
     def _open(
         self, conn: sqlite3.Connection, caller: str, thread_id: str

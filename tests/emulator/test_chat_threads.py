@@ -212,7 +212,7 @@ def test_system_messages_after_create(chat: EmulatedChat) -> None:
 
 
 def test_deleted_thread_answers_404_and_leaves_the_list(chat: EmulatedChat) -> None:
-    owner, guest = chat.users(2)
+    owner, guest, outsider = chat.users(3)
     thread_id = chat.new_thread(owner, guest)
 
     chat.client(guest).delete_chat_thread(thread_id)
@@ -222,8 +222,24 @@ def test_deleted_thread_answers_404_and_leaves_the_list(chat: EmulatedChat) -> N
     with pytest.raises(ResourceNotFoundError):
         chat.thread(guest, thread_id).send_message("anyone?")
     with pytest.raises(ResourceNotFoundError):
-        chat.client(owner).delete_chat_thread(thread_id)
+        chat.client(outsider).delete_chat_thread(thread_id)
     assert thread_id not in [t.id for t in chat.client(owner).list_chat_threads()]
+
+
+def test_deleting_a_deleted_thread_again_answers_204(chat: EmulatedChat) -> None:
+    """The Azure SDK's e2e tests, recorded against the service, delete a thread twice and
+    expect 204 both times; later reads still fail."""
+    owner, guest = chat.users(2)
+    thread_id = chat.new_thread(owner, guest)
+    chat.client(owner).delete_chat_thread(thread_id)
+
+    chat.client(owner).delete_chat_thread(thread_id)
+    chat.client(guest).delete_chat_thread(thread_id)
+
+    with pytest.raises(ResourceNotFoundError):
+        chat.thread(owner, thread_id).get_properties()
+    with pytest.raises(ResourceNotFoundError):
+        list(chat.thread(guest, thread_id).list_messages())
 
 
 def test_unknown_thread_answers_404(chat: EmulatedChat) -> None:

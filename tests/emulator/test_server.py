@@ -41,6 +41,14 @@ def test_certificate_names_localhost_and_is_removed_on_stop() -> None:
     assert not bundle.exists()
 
 
+def test_responses_carry_no_server_header(emulator: AcsEmulator) -> None:
+    """ACS does not name its web server; `server: uvicorn` would tell the emulator apart."""
+    context = ssl.create_default_context(cafile=emulator.ca_bundle)
+    with httpx.Client(verify=context) as client:
+        response = client.get(f"{emulator.endpoint}nowhere")
+    assert "server" not in response.headers
+
+
 def test_running_twice_is_refused_and_stop_is_idempotent() -> None:
     emu = AcsEmulator().start()
     try:
