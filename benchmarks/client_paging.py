@@ -38,6 +38,7 @@ DEPTH = 4000
 PAGE = 30
 ROUNDS = 40
 BURST_ROUNDS = 10
+QUICK = {"MESSAGES": 60, "DEPTH": 20, "ROUNDS": 2, "BURST_ROUNDS": 1}
 GOAL = 1.5  # the REST face's goal for the same pages
 NOTES = [
     "Client face pages: median wall time of `await conversation.getMessages(30, anchor)` "
@@ -94,9 +95,10 @@ def ratio_row(name: str, shim: float, direct: float, goal: float | None) -> Row:
 
 
 async def _compare(
-    shim: Callable[[], Awaitable[object]], direct: Callable[[], object], rounds: int = ROUNDS
+    shim: Callable[[], Awaitable[object]], direct: Callable[[], object], rounds: int | None = None
 ) -> tuple[float, float]:
     """Median wall seconds of (shim, direct), interleaved, after one warm-up of each."""
+    rounds = ROUNDS if rounds is None else rounds
     await shim()
     direct()
     shim_walls: list[float] = []

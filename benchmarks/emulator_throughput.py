@@ -15,9 +15,12 @@ from acs_emulator import AcsEmulator
 from benchmarks.report import Row
 
 GOAL_PER_SECOND = 300.0
+MESSAGES = 2000
+QUICK = {"MESSAGES": 20}
 
 
-def run(messages: int = 2000) -> list[Row]:
+def run() -> list[Row]:
+    messages = MESSAGES
     with AcsEmulator() as emu:
         identity = CommunicationIdentityClient.from_connection_string(
             emu.connection_string, connection_verify=emu.ca_bundle

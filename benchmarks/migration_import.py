@@ -37,6 +37,18 @@ from twilio_compat.migration import HistoryImport, ImportOptions, TwilioSource
 from twilio_compat.sids import new_sid
 
 ARCHIVE_GOAL = 5000.0
+ARCHIVE_CONVERSATIONS = 10
+ARCHIVE_MESSAGES = 2000
+BULK_ROWS = 20_000
+REPLAY_CONVERSATIONS = 10
+REPLAY_MESSAGES = 20
+QUICK = {
+    "ARCHIVE_CONVERSATIONS": 2,
+    "ARCHIVE_MESSAGES": 20,
+    "BULK_ROWS": 200,
+    "REPLAY_CONVERSATIONS": 2,
+    "REPLAY_MESSAGES": 3,
+}
 REPLAY_LIMIT = 10  # messages per thread in any 10 s (ACS)
 REPLAY_WINDOW = 10.0
 SERVICE = "IS" + "5" * 32
@@ -65,8 +77,9 @@ class GeneratedTwilio(HttpClient):  # type: ignore[misc]
             return _json({"default_chat_service_sid": SERVICE})
         if path == base:
             return _json({"sid": SERVICE, "friendly_name": "bench", "date_created": _STAMP})
-        if path == f"{base}/Users":
-            return _page("users", [], None)
+        if path in (f"{base}/Users", f"{base}/Roles"):
+            key = path.rsplit("/", 1)[1].lower()
+            return _page(key, [], None)
         if path == f"{base}/Conversations":
             items = [self._conversation(c) for c in range(self.conversations)]
             return _page("conversations", items, None)
@@ -128,7 +141,7 @@ def _page(key: str, items: list[Any], next_url: str | None) -> Response:
 
 
 @contextmanager
-def _target(emulator: AcsEmulator) -> Iterator[Core]:
+def _target(emulator: AcsEmulator) -> Iterator[tuple[AcsAdapter, Core]]:
     with tempfile.TemporaryDirectory(prefix="bench-import-") as folder:
         settings = Settings.load(
             connection_string=emulator.connection_string,
@@ -140,7 +153,7 @@ def _target(emulator: AcsEmulator) -> Iterator[Core]:
         adapter = AcsAdapter.open(settings)
         core = Core(adapter)
         try:
-            yield core
+            yield adapter, core
         finally:
             core.close()
             adapter.close()
@@ -151,18 +164,18 @@ def _source(conversations: int, messages: int) -> TwilioSource:
     return TwilioSource(client)
 
 
-def archive_rows(conversations: int = 10, messages: int = 2000) -> list[Row]:
-    with AcsEmulator() as emulator, _target(emulator) as core:
+def archive_rows(conversations: int, messages: int) -> list[Row]:
+    with AcsEmulator() as emulator, _target(emulator) as (adapter, core):
         options = ImportOptions(keep_service_sid=True)
         summary = HistoryImport(_source(conversations, messages), core, options).run()
         imported = summary.imported["messages"]
         rate = imported / summary.seconds if summary.seconds else 0.0
 
-        store = core.context.store
+        store = adapter.store
         room = store.conversations.insert(sid=new_sid("CH"), scope=SERVICE, archived=True)
         rows = [
             {"sid": new_sid("IM"), "index": i, "body": f"m {i}", "archived": True}
-            for i in range(20_000)
+            for i in range(BULK_ROWS)
         ]
         started = time.perf_counter()
         for start in range(0, len(rows), 100):  # pages of 100, one transaction each
@@ -186,8 +199,8 @@ def archive_rows(conversations: int = 10, messages: int = 2000) -> list[Row]:
     ]
 
 
-def replay_rows(conversations: int = 10, messages: int = 20) -> list[Row]:
-    with AcsEmulator(throttle=True) as emulator, _target(emulator) as core:
+def replay_rows(conversations: int, messages: int) -> list[Row]:
+    with AcsEmulator(throttle=True) as emulator, _target(emulator) as (_, core):
         emulator.reset_counters()
         options = ImportOptions(mode="replay", keep_service_sid=True, workers=conversations)
         summary = HistoryImport(_source(conversations, messages), core, options).run()
@@ -211,7 +224,9 @@ def replay_rows(conversations: int = 10, messages: int = 20) -> list[Row]:
 
 
 def run() -> list[Row]:
-    return archive_rows() + replay_rows()
+    return archive_rows(ARCHIVE_CONVERSATIONS, ARCHIVE_MESSAGES) + replay_rows(
+        REPLAY_CONVERSATIONS, REPLAY_MESSAGES
+    )
 
 
 if __name__ == "__main__":
