@@ -2,9 +2,11 @@
 
 Start it with `with AcsEmulator() as emu:` and point the real Azure SDKs at
 `emu.connection_string` with `connection_verify=emu.ca_bundle`. A fresh local certificate
-authority (trustme) is made at every start; the server certificate names `localhost` and
-`127.0.0.1`. With `state=FILE` every user, token secret, access key and chat record lives in
-that SQLite file, so a restarted emulator (on a port of the caller's choosing) keeps them.
+authority (trustme) is made at every start unless the state keeps one; the server certificate
+names `localhost` and `127.0.0.1`. With `state=FILE` every user, token secret, access key,
+chat record and the CA itself live in that SQLite file, so a restarted emulator (on a port of
+the caller's choosing) keeps them; its CA bundle is then written beside it (`FILE.ca.pem`), at
+a path that stays.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from acs_emulator.throttle import Throttle
 from acs_emulator.tokens import TokenService, setting, store_setting
 
 _START_TIMEOUT = 30.0
+_CA_NAME = "ACS emulator local CA"
 _GRACEFUL_STOP = 5.0
 
 
@@ -212,13 +215,17 @@ class AcsEmulator:
         return setting(self._db, name, default)
 
     def _make_certificates(self) -> tuple[str, str]:
+        """A server certificate from the emulator's CA: a new CA per start, or with a state
+        file the CA kept in it, so a bundle a client trusts stays valid across restarts."""
         self._tempdir = Path(tempfile.mkdtemp(prefix="acs-emulator-"))
-        ca = trustme.CA(organization_name="ACS emulator local CA")
+        ca = self._certificate_authority()
         names = ["localhost", "127.0.0.1"]
         if self.host not in names and self.host not in ("0.0.0.0", "::", ""):  # noqa: S104
             names.append(self.host)
         cert = ca.issue_cert(*names)
         ca_file = self._tempdir / "ca.pem"
+        if self._state is not None:
+            ca_file = Path(f"{self._state}.ca.pem")  # beside the state it belongs to
         ca.cert_pem.write_to_path(str(ca_file))
         cert_file = self._tempdir / "server.pem"
         key_file = self._tempdir / "server.key"
@@ -226,6 +233,18 @@ class AcsEmulator:
         cert_file.write_bytes(b"".join(blob.bytes() for blob in cert.cert_chain_pems))
         self._ca_bundle = str(ca_file)
         return str(cert_file), str(key_file)
+
+    def _certificate_authority(self) -> trustme.CA:
+        if self._state is None:
+            return trustme.CA(organization_name=_CA_NAME)
+        assert self._db is not None
+        cert, key = setting(self._db, "ca_certificate", ""), setting(self._db, "ca_private_key", "")
+        if cert and key:
+            return trustme.CA.from_pem(cert.encode(), key.encode())
+        ca = trustme.CA(organization_name=_CA_NAME)
+        store_setting(self._db, "ca_certificate", ca.cert_pem.bytes().decode())
+        store_setting(self._db, "ca_private_key", ca.private_key_pem.bytes().decode())
+        return ca
 
     def _bind(self) -> socket.socket:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET

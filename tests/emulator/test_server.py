@@ -99,6 +99,23 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         assert texts == ["still here"]
 
 
+def test_kept_state_keeps_the_ca_and_its_bundle_path(tmp_path: Path) -> None:
+    """A client that trusts the bundle of an emulator with state keeps trusting it after a
+    restart: same CA, same file."""
+    state = str(tmp_path / "acs.sqlite3")
+    with AcsEmulator(state=state) as first:
+        bundle = first.ca_bundle
+        pem = Path(bundle).read_text()
+    assert Path(bundle).exists()
+    with AcsEmulator(state=state) as second:
+        assert second.ca_bundle == bundle
+        assert Path(bundle).read_text() == pem
+        with httpx.Client(verify=ssl.create_default_context(cafile=bundle)) as client:
+            assert client.get(f"{second.endpoint}nowhere").status_code == 404
+    with AcsEmulator() as stateless:
+        assert Path(stateless.ca_bundle).read_text() != pem
+
+
 def test_revocation_survives_a_restart(tmp_path: Path) -> None:
     state = str(tmp_path / "acs.sqlite3")
     with AcsEmulator(state=state) as first:
