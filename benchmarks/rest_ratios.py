@@ -34,8 +34,8 @@ from acs_emulator import AcsEmulator
 from benchmarks.report import Row
 from twilio_compat.core.messages import SYNC_OVERLAP
 from twilio_compat.rest import AcsHttpClient, WireHandler
-from twilio_compat.rest._resources import _token as page_token
 from twilio_compat.rest.media import upload_media
+from twilio_compat.rest.resources.paging import token as page_token
 
 ACCOUNT_SID = "AC" + "b" * 32
 DEEP_MESSAGES = 5000

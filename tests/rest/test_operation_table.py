@@ -13,7 +13,14 @@ from dataclasses import dataclass
 import pytest
 from twilio.rest import Client
 
-from twilio_compat.rest.operations import OPERATIONS, Operation, Support
+from twilio_compat.rest.operations import (
+    OPERATIONS,
+    SERVICE_TWINS,
+    Operation,
+    Support,
+    service_scoped,
+)
+from twilio_compat.rest.resources import HANDLERS, handler_for
 
 BASE = "https://conversations.twilio.com/v1"
 
@@ -222,3 +229,23 @@ def test_table_has_every_twilio_operation_once() -> None:
     keys = [(op.method, op.path) for op in OPERATIONS]
     assert len(OPERATIONS) == 103 and len(set(keys)) == 103
     assert all(op.note for op in OPERATIONS if op.support is not Support.WORKS)
+
+
+def test_every_supported_operation_has_one_handler_and_every_handler_a_row() -> None:
+    supported = {
+        (op.resource, op.action) for op in OPERATIONS if op.support is not Support.UNSUPPORTED
+    }
+    assert set(HANDLERS) == supported
+    for op in OPERATIONS:
+        if op.resource in SERVICE_TWINS:
+            assert handler_for(service_scoped(op)) is handler_for(op)
+
+
+def test_service_twins_differ_from_their_account_rows_only_in_scope() -> None:
+    rows = {(op.resource, op.action): op for op in OPERATIONS}
+    for op in OPERATIONS:
+        if op.resource in SERVICE_TWINS:
+            twin = rows[(f"service.{op.resource}", op.action)]
+            assert twin.path == f"/Services/{{chat_service_sid}}{op.path}"
+            assert (twin.method, twin.support, twin.note) == (op.method, op.support, op.note)
+            assert sorted(twin.params) == sorted(op.params)

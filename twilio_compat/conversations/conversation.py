@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from twilio_compat import wire
 from twilio_compat.conversations import _validate
 from twilio_compat.conversations._emitter import EventEmitter
 from twilio_compat.conversations._names import js_names
@@ -39,7 +40,7 @@ from twilio_compat.core import records
 from twilio_compat.core.conversations import ConversationFields
 from twilio_compat.core.messages import MessageFields
 from twilio_compat.core.participants import ParticipantFields
-from twilio_compat.core.stamps import iso, now
+from twilio_compat.core.stamps import now
 
 if TYPE_CHECKING:
     from twilio_compat.conversations.client import Client
@@ -83,27 +84,12 @@ def load_view(session: Session, key: str, *, synced: bool = False) -> Conversati
 
 
 def participant_json(account_sid: str, item: records.Participant) -> dict[str, Any]:
-    """The REST participant resource (snake_case), what the JS SDK's ``add()`` resolves to."""
-    return {
-        "account_sid": account_sid,
-        "chat_service_sid": item.service_sid,
-        "conversation_sid": item.conversation_sid,
-        "sid": item.sid,
-        "identity": item.identity,
-        "attributes": item.attributes,
-        "messaging_binding": None,
-        "role_sid": item.role_sid,
-        "date_created": iso(item.date_created),
-        "date_updated": iso(item.date_updated),
-        "url": (
-            f"https://conversations.twilio.com/v1/Services/{item.service_sid}"
-            f"/Conversations/{item.conversation_sid}/Participants/{item.sid}"
-        ),
-        "last_read_message_index": item.last_read_message_index,
-        "last_read_timestamp": (
-            iso(item.last_read_timestamp) if item.last_read_timestamp else None
-        ),
-    }
+    """The REST participant resource (snake_case), what the JS SDK's ``add()`` resolves to.
+
+    The client SDK talks to a chat service, so this is the service-scoped shape.
+    """
+    scope = wire.Scope(account_sid=account_sid, service_sid=item.service_sid, service_scoped=True)
+    return wire.participant(scope, item)
 
 
 @js_names

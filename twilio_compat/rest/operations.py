@@ -4,11 +4,15 @@ This table is the REST face's contract: the router matches requests against it, 
 validation refuses any parameter it does not list, and a parity table is generated from it.
 Every row is exercised by a test under ``tests/rest``. Wire names and paths are the ones
 twilio-python 9.13.0 sends (relative to ``https://conversations.twilio.com/v1``).
+
+Most account-level resources have a service-scoped twin under ``/Services/{chat_service_sid}``
+that takes the same parameters and works the same way; those twins are derived from the
+account-level rows by ``service_scoped`` rather than written out a second time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 
@@ -40,7 +44,8 @@ class Operation:
 
 W, D, U = Support.WORKS, Support.DIFFERENT, Support.UNSUPPORTED
 
-OPERATIONS: tuple[Operation, ...] = (
+# Account-level rows, and the service-level rows that have no account-level twin.
+_WRITTEN: tuple[Operation, ...] = (
     Operation(
         "address_configuration",
         "create",
@@ -615,408 +620,6 @@ OPERATIONS: tuple[Operation, ...] = (
         W,
     ),
     Operation(
-        "service.conversation",
-        "create",
-        "POST",
-        "/Services/{chat_service_sid}/Conversations",
-        (
-            "FriendlyName",
-            "UniqueName",
-            "Attributes",
-            "MessagingServiceSid",
-            "DateCreated",
-            "DateUpdated",
-            "State",
-            "Timers.Inactive",
-            "Timers.Closed",
-            "Bindings.Email.Address",
-            "Bindings.Email.Name",
-        ),
-        D,
-        "Bindings.Email.* are refused: ACS Chat has no email channel",
-    ),
-    Operation(
-        "service.conversation",
-        "list",
-        "GET",
-        "/Services/{chat_service_sid}/Conversations",
-        ("StartDate", "EndDate", "State"),
-        W,
-    ),
-    Operation(
-        "service.conversation",
-        "update",
-        "POST",
-        "/Services/{chat_service_sid}/Conversations/{sid}",
-        (
-            "FriendlyName",
-            "DateCreated",
-            "DateUpdated",
-            "Attributes",
-            "MessagingServiceSid",
-            "State",
-            "Timers.Inactive",
-            "Timers.Closed",
-            "UniqueName",
-            "Bindings.Email.Address",
-            "Bindings.Email.Name",
-        ),
-        D,
-        "Bindings.Email.* are refused: ACS Chat has no email channel",
-    ),
-    Operation(
-        "service.conversation",
-        "fetch",
-        "GET",
-        "/Services/{chat_service_sid}/Conversations/{sid}",
-        (),
-        W,
-    ),
-    Operation(
-        "service.conversation",
-        "delete",
-        "DELETE",
-        "/Services/{chat_service_sid}/Conversations/{sid}",
-        (),
-        W,
-    ),
-    Operation(
-        "service.conversation.message",
-        "create",
-        "POST",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Messages",
-        (
-            "Author",
-            "Body",
-            "DateCreated",
-            "DateUpdated",
-            "Attributes",
-            "MediaSid",
-            "ContentSid",
-            "ContentVariables",
-            "Subject",
-        ),
-        D,
-        "ContentSid, ContentVariables and Subject are refused: no ACS equivalent",
-    ),
-    Operation(
-        "service.conversation.message",
-        "list",
-        "GET",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Messages",
-        ("Order",),
-        W,
-    ),
-    Operation(
-        "service.conversation.message",
-        "update",
-        "POST",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Messages/{sid}",
-        ("Author", "Body", "DateCreated", "DateUpdated", "Attributes", "Subject"),
-        D,
-        "Subject is refused: no ACS equivalent",
-    ),
-    Operation(
-        "service.conversation.message",
-        "fetch",
-        "GET",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Messages/{sid}",
-        (),
-        W,
-    ),
-    Operation(
-        "service.conversation.message",
-        "delete",
-        "DELETE",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Messages/{sid}",
-        (),
-        W,
-    ),
-    Operation(
-        "service.conversation.message.delivery_receipt",
-        "list",
-        "GET",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Messages/{message_sid}/Receipts",
-        (),
-        D,
-        "ACS Chat has no delivery receipts: the list is always empty and fetch answers 20404",
-    ),
-    Operation(
-        "service.conversation.message.delivery_receipt",
-        "fetch",
-        "GET",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Messages/{message_sid}/Receipts/{sid}",
-        (),
-        D,
-        "ACS Chat has no delivery receipts: the list is always empty and fetch answers 20404",
-    ),
-    Operation(
-        "service.conversation.participant",
-        "create",
-        "POST",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Participants",
-        (
-            "Identity",
-            "MessagingBinding.Address",
-            "MessagingBinding.ProxyAddress",
-            "DateCreated",
-            "DateUpdated",
-            "Attributes",
-            "MessagingBinding.ProjectedAddress",
-            "RoleSid",
-        ),
-        D,
-        "MessagingBinding.* are refused: ACS Chat has chat participants only",
-    ),
-    Operation(
-        "service.conversation.participant",
-        "list",
-        "GET",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Participants",
-        (),
-        W,
-    ),
-    Operation(
-        "service.conversation.participant",
-        "update",
-        "POST",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Participants/{sid}",
-        (
-            "DateCreated",
-            "DateUpdated",
-            "Identity",
-            "Attributes",
-            "RoleSid",
-            "MessagingBinding.ProxyAddress",
-            "MessagingBinding.ProjectedAddress",
-            "LastReadMessageIndex",
-            "LastReadTimestamp",
-        ),
-        D,
-        "MessagingBinding.* are refused: ACS Chat has chat participants only",
-    ),
-    Operation(
-        "service.conversation.participant",
-        "fetch",
-        "GET",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Participants/{sid}",
-        (),
-        W,
-    ),
-    Operation(
-        "service.conversation.participant",
-        "delete",
-        "DELETE",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Participants/{sid}",
-        (),
-        W,
-    ),
-    Operation(
-        "service.conversation.webhook",
-        "create",
-        "POST",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Webhooks",
-        (
-            "Target",
-            "Configuration.Url",
-            "Configuration.Method",
-            "Configuration.Filters",
-            "Configuration.Triggers",
-            "Configuration.FlowSid",
-            "Configuration.ReplayAfter",
-        ),
-        D,
-        "stored and listed as on Twilio; Studio targets (FlowSid) are refused",
-    ),
-    Operation(
-        "service.conversation.webhook",
-        "list",
-        "GET",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Webhooks",
-        (),
-        D,
-        "stored and listed as on Twilio; Studio targets (FlowSid) are refused",
-    ),
-    Operation(
-        "service.conversation.webhook",
-        "update",
-        "POST",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Webhooks/{sid}",
-        (
-            "Configuration.Url",
-            "Configuration.Method",
-            "Configuration.Filters",
-            "Configuration.Triggers",
-            "Configuration.FlowSid",
-        ),
-        D,
-        "stored and listed as on Twilio; Studio targets (FlowSid) are refused",
-    ),
-    Operation(
-        "service.conversation.webhook",
-        "fetch",
-        "GET",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Webhooks/{sid}",
-        (),
-        D,
-        "stored and listed as on Twilio; Studio targets (FlowSid) are refused",
-    ),
-    Operation(
-        "service.conversation.webhook",
-        "delete",
-        "DELETE",
-        "/Services/{chat_service_sid}/Conversations/{conversation_sid}/Webhooks/{sid}",
-        (),
-        D,
-        "stored and listed as on Twilio; Studio targets (FlowSid) are refused",
-    ),
-    Operation(
-        "service.conversation_with_participants",
-        "create",
-        "POST",
-        "/Services/{chat_service_sid}/ConversationWithParticipants",
-        (
-            "FriendlyName",
-            "UniqueName",
-            "DateCreated",
-            "DateUpdated",
-            "MessagingServiceSid",
-            "Attributes",
-            "State",
-            "Timers.Inactive",
-            "Timers.Closed",
-            "Bindings.Email.Address",
-            "Bindings.Email.Name",
-            "Participant",
-        ),
-        D,
-        "Bindings.Email.* are refused: ACS Chat has no email channel",
-    ),
-    Operation(
-        "service.participant_conversation",
-        "list",
-        "GET",
-        "/Services/{chat_service_sid}/ParticipantConversations",
-        ("Identity", "Address"),
-        W,
-    ),
-    Operation(
-        "service.role",
-        "create",
-        "POST",
-        "/Services/{chat_service_sid}/Roles",
-        ("FriendlyName", "Type", "Permission"),
-        D,
-        "stored; ACS Chat does not enforce role permissions",
-    ),
-    Operation(
-        "service.role",
-        "list",
-        "GET",
-        "/Services/{chat_service_sid}/Roles",
-        (),
-        D,
-        "stored; ACS Chat does not enforce role permissions",
-    ),
-    Operation(
-        "service.role",
-        "update",
-        "POST",
-        "/Services/{chat_service_sid}/Roles/{sid}",
-        ("Permission",),
-        D,
-        "stored; ACS Chat does not enforce role permissions",
-    ),
-    Operation(
-        "service.role",
-        "fetch",
-        "GET",
-        "/Services/{chat_service_sid}/Roles/{sid}",
-        (),
-        D,
-        "stored; ACS Chat does not enforce role permissions",
-    ),
-    Operation(
-        "service.role",
-        "delete",
-        "DELETE",
-        "/Services/{chat_service_sid}/Roles/{sid}",
-        (),
-        D,
-        "stored; ACS Chat does not enforce role permissions",
-    ),
-    Operation(
-        "service.user",
-        "create",
-        "POST",
-        "/Services/{chat_service_sid}/Users",
-        ("Identity", "FriendlyName", "Attributes", "RoleSid"),
-        D,
-        "is_online and is_notifiable are null: ACS Chat has no presence or push",
-    ),
-    Operation(
-        "service.user",
-        "list",
-        "GET",
-        "/Services/{chat_service_sid}/Users",
-        (),
-        D,
-        "is_online and is_notifiable are null: ACS Chat has no presence or push",
-    ),
-    Operation(
-        "service.user",
-        "update",
-        "POST",
-        "/Services/{chat_service_sid}/Users/{sid}",
-        ("FriendlyName", "Attributes", "RoleSid"),
-        D,
-        "is_online and is_notifiable are null: ACS Chat has no presence or push",
-    ),
-    Operation(
-        "service.user",
-        "fetch",
-        "GET",
-        "/Services/{chat_service_sid}/Users/{sid}",
-        (),
-        D,
-        "is_online and is_notifiable are null: ACS Chat has no presence or push",
-    ),
-    Operation(
-        "service.user", "delete", "DELETE", "/Services/{chat_service_sid}/Users/{sid}", (), W
-    ),
-    Operation(
-        "service.user.user_conversation",
-        "list",
-        "GET",
-        "/Services/{chat_service_sid}/Users/{user_sid}/Conversations",
-        (),
-        W,
-    ),
-    Operation(
-        "service.user.user_conversation",
-        "update",
-        "POST",
-        "/Services/{chat_service_sid}/Users/{user_sid}/Conversations/{conversation_sid}",
-        ("NotificationLevel", "LastReadTimestamp", "LastReadMessageIndex"),
-        W,
-    ),
-    Operation(
-        "service.user.user_conversation",
-        "fetch",
-        "GET",
-        "/Services/{chat_service_sid}/Users/{user_sid}/Conversations/{conversation_sid}",
-        (),
-        W,
-    ),
-    Operation(
-        "service.user.user_conversation",
-        "delete",
-        "DELETE",
-        "/Services/{chat_service_sid}/Users/{user_sid}/Conversations/{conversation_sid}",
-        (),
-        W,
-    ),
-    Operation(
         "user",
         "create",
         "POST",
@@ -1078,6 +681,73 @@ OPERATIONS: tuple[Operation, ...] = (
         (),
         W,
     ),
+)
+
+
+SERVICE_PREFIX = "/Services/{chat_service_sid}"
+
+# Account-level resources that also answer under ``SERVICE_PREFIX``, as ``service.<resource>``.
+SERVICE_TWINS = frozenset(
+    {
+        "conversation",
+        "conversation.message",
+        "conversation.message.delivery_receipt",
+        "conversation.participant",
+        "conversation.webhook",
+        "conversation_with_participants",
+        "participant_conversation",
+        "role",
+        "user",
+        "user.user_conversation",
+    }
+)
+
+# The only twins whose parameters twilio-python lists in another order than the account row.
+_TWIN_PARAMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("service.conversation", "create"): (
+        "FriendlyName",
+        "UniqueName",
+        "Attributes",
+        "MessagingServiceSid",
+        "DateCreated",
+        "DateUpdated",
+        "State",
+        "Timers.Inactive",
+        "Timers.Closed",
+        "Bindings.Email.Address",
+        "Bindings.Email.Name",
+    ),
+    ("service.conversation.participant", "update"): (
+        "DateCreated",
+        "DateUpdated",
+        "Identity",
+        "Attributes",
+        "RoleSid",
+        "MessagingBinding.ProxyAddress",
+        "MessagingBinding.ProjectedAddress",
+        "LastReadMessageIndex",
+        "LastReadTimestamp",
+    ),
+}
+
+
+def service_scoped(operation: Operation) -> Operation:
+    """The ``/Services/{chat_service_sid}`` twin of an account-level operation."""
+    resource = f"service.{operation.resource}"
+    return replace(
+        operation,
+        resource=resource,
+        path=SERVICE_PREFIX + operation.path,
+        params=_TWIN_PARAMS.get((resource, operation.action), operation.params),
+    )
+
+
+# Ordered by resource (stable, so each resource keeps its create, list, update, fetch, delete).
+OPERATIONS: tuple[Operation, ...] = tuple(
+    sorted(
+        (*_WRITTEN, *(service_scoped(op) for op in _WRITTEN if op.resource in SERVICE_TWINS)),
+        key=lambda op: op.resource,
+    )
 )
 
 

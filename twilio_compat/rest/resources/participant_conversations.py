@@ -1,0 +1,32 @@
+"""``/ParticipantConversations``: the conversations an identity takes part in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from twilio_compat import wire
+from twilio_compat.rest.resources import paging
+from twilio_compat.rest.resources.limits import IDENTITY_MAX
+
+if TYPE_CHECKING:
+    from twilio_compat.core import Core
+    from twilio_compat.rest.handler import Call, Result
+    from twilio_compat.rest.resources.handler_types import Key, ResourceHandler
+
+
+def list_(core: Core, call: Call) -> Result:
+    form = call.form
+    form.reject(("Address",), "Looking up participants by SMS/WhatsApp address")
+    identity = form.required("Identity", max_length=IDENTITY_MAX)
+    return paging.offset_list(
+        call,
+        "conversations",
+        lambda offset, limit: core.users.conversations_of(
+            call.service, identity, offset=offset, limit=limit
+        ),
+        lambda item: wire.participant_conversation(call.scope, item),
+        [("Identity", identity)],
+    )
+
+
+HANDLERS: dict[Key, ResourceHandler] = {("participant_conversation", "list"): list_}
