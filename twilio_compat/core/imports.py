@@ -52,6 +52,8 @@ def is_importing(store: MappingStore, conversation_sid: str) -> bool:
 
 @dataclass(frozen=True)
 class ImportedRole:
+    """A Twilio role as the store keeps it, under its Twilio SID."""
+
     sid: str
     scope: str
     friendly_name: str
@@ -63,6 +65,8 @@ class ImportedRole:
 
 @dataclass(frozen=True)
 class ImportedUser:
+    """A Twilio user as the store keeps it, under its Twilio SID."""
+
     sid: str
     scope: str
     identity: str
@@ -75,6 +79,8 @@ class ImportedUser:
 
 @dataclass(frozen=True)
 class ImportedConversation:
+    """A Twilio conversation as the store keeps it, under its Twilio SID."""
+
     sid: str
     scope: str
     unique_name: str | None = None
@@ -90,6 +96,8 @@ class ImportedConversation:
 
 @dataclass(frozen=True)
 class ImportedParticipant:
+    """A Twilio chat participant as the store keeps it, under its Twilio SID."""
+
     sid: str
     conversation_sid: str
     identity: str
@@ -130,6 +138,7 @@ class ImportedMedia:
 
 
 def _values(record: object) -> dict[str, Any]:
+    """An ``Imported...`` record as keyword arguments: its fields are the store's columns."""
     return {field.name: getattr(record, field.name) for field in fields(record)}  # type: ignore[arg-type]
 
 

@@ -92,11 +92,6 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _attributes(value: object) -> str:
-    """Twilio's attributes string as sent; anything unparsable becomes ``{}``."""
-    return json_or_empty(value)
-
-
 def _timers(item: Json) -> str | None:
     timers = item.get("timers") or {}
     return encode_timers(
@@ -284,7 +279,7 @@ class HistoryImport:
                     scope=self._scope,
                     identity=identity,
                     friendly_name=_text(item.get("friendly_name")),
-                    attributes=_attributes(item.get("attributes")),
+                    attributes=json_or_empty(item.get("attributes")),
                     role_sid=_text(item.get("role_sid")),
                     created_at=_date(item.get("date_created")),
                     updated_at=_date(item.get("date_updated")),
@@ -344,7 +339,7 @@ class HistoryImport:
             scope=self._scope,
             unique_name=unique_name,
             friendly_name=_text(item.get("friendly_name")),
-            attributes=_attributes(item.get("attributes")),
+            attributes=json_or_empty(item.get("attributes")),
             state=_text(item.get("state")) or "active",
             timers=_timers(item),
             messaging_service_sid=_text(item.get("messaging_service_sid")),
@@ -403,7 +398,7 @@ class HistoryImport:
                         conversation_sid=row.sid,
                         identity=identity,
                         acs_user_id=acs_user,
-                        attributes=_attributes(item.get("attributes")),
+                        attributes=json_or_empty(item.get("attributes")),
                         role_sid=_text(item.get("role_sid")),
                         last_read_index=_index(item.get("last_read_message_index")),
                         last_read_at=_date(item.get("last_read_timestamp")),
@@ -619,7 +614,7 @@ def _message(item: Json, sid: str, index: int, media: list[records.Media]) -> Im
         created_at=created,
         updated_at=_date(item.get("date_updated")) or created,
         body=_text(item.get("body")),
-        attributes=_attributes(item.get("attributes")),
+        attributes=json_or_empty(item.get("attributes")),
         media=encode_attachments(media) if media else None,
     )
 
