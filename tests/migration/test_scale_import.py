@@ -31,7 +31,7 @@ from tests.migration.test_kill_and_resume import (
     run_until,
 )
 from twilio_compat.core import records
-from twilio_compat.core.media import attachments_json
+from twilio_compat.core.codec import encode_attachments
 from twilio_compat.sids import new_sid
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def seed_at_scale(side: Side) -> list[str]:
                         "message_sid": str(item["sid"]),
                     }
                 )
-                item.update(body=None, media=attachments_json([media]))
+                item.update(body=None, media=encode_attachments([media]))
             items.append(item)
         with store.transaction() as tx:
             tx.messages.insert_many(room.sid, items)

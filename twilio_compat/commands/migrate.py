@@ -113,8 +113,10 @@ def command(
     try:
         core = Core(adapter)
         try:
-            source = TwilioSource(client, service_sid=service)
-            with ImportProgress(enabled=progress) as shown:
+            with (
+                TwilioSource(client, service_sid=service) as source,
+                ImportProgress(enabled=progress) as shown,
+            ):
                 summary = HistoryImport(source, core, options, progress=shown).run()
         finally:
             core.close()

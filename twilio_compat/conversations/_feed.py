@@ -30,7 +30,7 @@ from acs_adapter.events import ChatEvent, ChatEventPoller, EventBus, EventKind
 from twilio_compat.conversations.conversation import ConversationView, load_view
 from twilio_compat.core import errors as core_errors
 from twilio_compat.core import records
-from twilio_compat.core.messages import SID_KEY
+from twilio_compat.core.codec import MessageMetadata
 from twilio_compat.core.service_user import SERVICE_IDENTITY
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ class EventFeed:
 
     def _message(self, row: StoredConversation, event: ChatEvent) -> records.Message | None:
         core = self._session.core
-        sid = event.metadata.get(SID_KEY)
+        sid = MessageMetadata.decode(event.metadata).sid
         synced = False
         if not sid and event.message_id:
             core.messages.sync(row)

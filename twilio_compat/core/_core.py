@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from twilio_compat.core._context import Context
 from twilio_compat.core.configuration import Configuration
 from twilio_compat.core.conversations import Conversations
+from twilio_compat.core.imports import Imports
 from twilio_compat.core.media import MediaLibrary
 from twilio_compat.core.messages import Messages
 from twilio_compat.core.participants import Participants
@@ -33,6 +34,7 @@ class Core:
         self.roles = Roles(self.context)
         self.configuration = Configuration(self.context, self.roles)
         self.webhooks = ConversationWebhooks(self.context, self.participants)
+        self.imports = Imports(self.context)
 
     def close(self) -> None:
         """Stop what the core started itself (the local media server); the adapter stays open."""

@@ -19,8 +19,9 @@ from acs_adapter.errors import (
     Unavailable,
 )
 from acs_adapter.events import ChatEvent, ChatEventPoller, EventBus, EventKind
-from acs_adapter.records import MessageRecord, ParticipantRecord
+from acs_adapter.records import InvalidParticipant, MessageRecord, ParticipantRecord
 from acs_adapter.secret import Secret
+from acs_adapter.store import MappingStore
 
 __all__ = [
     "AdapterError",
@@ -32,6 +33,8 @@ __all__ = [
     "EventKind",
     "Forbidden",
     "InvalidInput",
+    "InvalidParticipant",
+    "MappingStore",
     "MessageRecord",
     "NotFound",
     "ParticipantRecord",

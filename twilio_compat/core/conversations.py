@@ -7,7 +7,6 @@ SID, because ACS needs a topic) while Twilio's own value is what callers see.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -16,8 +15,9 @@ from acs_adapter.errors import Conflict, NotFound
 from acs_adapter.store.conversations import Conversation as StoredConversation
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context
+from twilio_compat.core.codec import decode_timers, encode_timers
 from twilio_compat.core.hooks import API, Action, Origin, amend
-from twilio_compat.core.stamps import dumps, iso, now, parse_iso
+from twilio_compat.core.stamps import now
 from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, looks_like_conversation_sid, new_sid
 
@@ -80,16 +80,17 @@ def unique_name_taken(unique_name: str) -> errors.TwilioApiError:
 def _timers_document(fields: ConversationFields, start: datetime) -> str | None:
     if fields.timers_inactive is None and fields.timers_closed is None:
         return None
-    out: dict[str, str] = {}
+    inactive = closed = None
     if fields.timers_inactive is not None:
-        inactive = parse_duration("Timers.Inactive", fields.timers_inactive, MIN_INACTIVE)
-        out["inactive"] = fields.timers_inactive
-        out["date_inactive"] = iso(start + inactive)
+        inactive = start + parse_duration("Timers.Inactive", fields.timers_inactive, MIN_INACTIVE)
     if fields.timers_closed is not None:
-        closed = parse_duration("Timers.Closed", fields.timers_closed, MIN_CLOSED)
-        out["closed"] = fields.timers_closed
-        out["date_closed"] = iso(start + closed)
-    return dumps(out)
+        closed = start + parse_duration("Timers.Closed", fields.timers_closed, MIN_CLOSED)
+    return encode_timers(
+        inactive=fields.timers_inactive,
+        closed=fields.timers_closed,
+        date_inactive=inactive,
+        date_closed=closed,
+    )
 
 
 def conversation_closed(sid: str) -> errors.TwilioApiError:
@@ -171,10 +172,8 @@ def record_activity(context: Context, row: StoredConversation) -> None:
     if to_record(row).state == "inactive":
         changes["state"] = "active"
     if row.timers:
-        doc = json.loads(row.timers)
-        restarted = ConversationFields(
-            timers_inactive=doc.get("inactive"), timers_closed=doc.get("closed")
-        )
+        kept = decode_timers(row.timers)
+        restarted = ConversationFields(timers_inactive=kept.inactive, timers_closed=kept.closed)
         changes["timers"] = _timers_document(restarted, now())
     updated_at = None if "state" in changes else row.updated_at
     updated = context.store.conversations.update(
@@ -188,16 +187,9 @@ def record_activity(context: Context, row: StoredConversation) -> None:
 
 def to_record(row: StoredConversation, at: datetime | None = None) -> records.Conversation:
     """The Twilio view of a stored conversation; expired timers move its state on read."""
-    timers = records.Timers()
+    timers = decode_timers(row.timers)
     state = row.state
     if row.timers:
-        doc = json.loads(row.timers)
-        timers = records.Timers(
-            inactive=doc.get("inactive"),
-            closed=doc.get("closed"),
-            date_inactive=parse_iso(doc["date_inactive"]) if "date_inactive" in doc else None,
-            date_closed=parse_iso(doc["date_closed"]) if "date_closed" in doc else None,
-        )
         moment = at or now()
         if timers.date_closed is not None and moment >= timers.date_closed:
             state = "closed"

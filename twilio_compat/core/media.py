@@ -8,18 +8,25 @@ apps can read too. Temporary URLs expire after Twilio's five minutes.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterable
 
 from acs_adapter.errors import NotFound
 from acs_adapter.store.media import MediaItem
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context
+from twilio_compat.core.codec import ATTACHMENT_FLAG, ATTACHMENTS
 from twilio_compat.sids import is_sid, new_sid
 
 TEMPORARY_URL_SECONDS = 300
-ATTACHMENT_FLAG = "hasAttachment"
-ATTACHMENTS = "attachments"
+
+__all__ = [
+    "ATTACHMENTS",
+    "ATTACHMENT_FLAG",
+    "TEMPORARY_URL_SECONDS",
+    "MediaLibrary",
+    "to_record",
+]
+"""The attachment metadata keys are `twilio_compat.core.codec`'s, importable from here too."""
 
 
 def to_record(item: MediaItem) -> records.Media:
@@ -32,47 +39,6 @@ def to_record(item: MediaItem) -> records.Media:
         date_created=item.created_at,
         message_sid=item.message_sid,
     )
-
-
-def attachments_json(items: Iterable[records.Media]) -> str:
-    """The metadata list ACS-native apps read: camelCase, as ACS metadata conventions go."""
-    return json.dumps(
-        [
-            {
-                "sid": m.sid,
-                "contentType": m.content_type,
-                "filename": m.filename,
-                "size": m.size,
-            }
-            for m in items
-        ],
-        separators=(",", ":"),
-    )
-
-
-def parse_attachments(text: str | None, service_sid: str) -> tuple[records.Media, ...]:
-    """Media summaries from the metadata list (or the store's cached copy of it)."""
-    if not text:
-        return ()
-    try:
-        items = json.loads(text)
-    except ValueError:
-        return ()
-    out = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict) or not isinstance(item.get("sid"), str):
-            continue
-        out.append(
-            records.Media(
-                sid=item["sid"],
-                service_sid=service_sid,
-                content_type=str(item.get("contentType") or "application/octet-stream"),
-                filename=item.get("filename") if isinstance(item.get("filename"), str) else None,
-                size=int(item.get("size") or 0),
-                date_created=None,
-            )
-        )
-    return tuple(out)
 
 
 class MediaLibrary:

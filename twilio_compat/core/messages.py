@@ -17,7 +17,6 @@ index; deleted messages and failed sends leave a gap, as on Twilio.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import threading
 from dataclasses import dataclass, replace
@@ -30,19 +29,23 @@ from acs_adapter.store.messages import Outgoing, Reservation
 from twilio_compat.core import conversations as conversation_rules
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context
+from twilio_compat.core.codec import (
+    ATTRIBUTES_KEY,
+    AUTHOR_KEY,
+    INDEX_KEY,
+    NO_BODY_KEY,
+    SID_KEY,
+    MessageMetadata,
+    decode_attachments,
+    encode_attachments,
+)
 from twilio_compat.core.hooks import (
     Action,
     amend,
     current_origin,
     origin_metadata,
 )
-from twilio_compat.core.media import (
-    ATTACHMENT_FLAG,
-    ATTACHMENTS,
-    MediaLibrary,
-    attachments_json,
-    parse_attachments,
-)
+from twilio_compat.core.media import MediaLibrary
 from twilio_compat.core.participants import Participants
 from twilio_compat.core.stamps import iso, now, parse_iso
 from twilio_compat.core.text import check_unicode_fields
@@ -53,12 +56,17 @@ if TYPE_CHECKING:
     from acs_adapter.records import MessageRecord
     from acs_adapter.store.conversations import Conversation as StoredConversation
 
-# Metadata keys the shim writes on ACS messages.
-SID_KEY = "twilioSid"
-INDEX_KEY = "twilioIndex"
-ATTRIBUTES_KEY = "twilioAttributes"
-AUTHOR_KEY = "twilioAuthor"
-NO_BODY_KEY = "twilioNoBody"
+__all__ = [
+    "ATTRIBUTES_KEY",
+    "AUTHOR_KEY",
+    "INDEX_KEY",
+    "NO_BODY_KEY",
+    "SID_KEY",
+    "MessageFields",
+    "Messages",
+    "sync_cursor",
+]
+"""The metadata keys are the codec's, importable from here as well."""
 
 DEFAULT_AUTHOR = "system"
 SYNC_PAGE_SIZE = 200
@@ -212,7 +220,7 @@ class Messages:
                 author=row.author,
                 body=row.body,
                 attributes=row.attributes or "{}",
-                media=parse_attachments(row.media, conversation.scope),
+                media=decode_attachments(row.media, conversation.scope),
                 participant_sid=known.get(row.author or "") or None,
                 date_created=row.created_at,
                 date_updated=row.updated_at,
@@ -304,23 +312,19 @@ class Messages:
             if row is not None:
                 store.delete(row.sid)
             return False
-        metadata = dict(message.metadata)
-        sid = metadata.get(SID_KEY)
-        index_text = metadata.get(INDEX_KEY, "")
-        known = sid is not None and is_sid(sid, "IM") and index_text.isdigit()
-        if row is None and known and sid:
+        carried = MessageMetadata.decode(message.metadata)
+        sid = carried.twilio_sid
+        if row is None and sid is not None:
             # Sent through the shim, perhaps by another process that has not recorded its id.
             row = store.confirm(sid, conversation.sid, message.id)
-        body = None if metadata.get(NO_BODY_KEY) == "true" else _storable(message.content)
-        attributes = metadata.get(ATTRIBUTES_KEY, "{}")
-        media = metadata.get(ATTACHMENTS) if metadata.get(ATTACHMENT_FLAG) == "true" else None
-        if media is not None and _json_or_empty(media) != media:
-            media = None  # not the attachment list the shim writes: nothing to show
+        body = None if carried.no_body else _storable(message.content)
+        attributes = carried.attributes or "{}"
+        media = carried.attachments
         if row is not None:
             # ACS times have whole seconds, so compare what changed rather than when.
-            author = metadata.get(AUTHOR_KEY, row.author)
+            author = row.author if carried.author is None else carried.author
             cached = (row.body, row.attributes or "{}", row.media, row.author)
-            fresh = (body, _json_or_empty(attributes), media, author)
+            fresh = (body, attributes, media, author)
             if message.edited_on is not None and cached != fresh:
                 store.update(
                     row.sid,
@@ -331,18 +335,18 @@ class Messages:
                     updated_at=max(message.edited_on, row.updated_at),
                 )
             return False
-        author = _storable(metadata.get(AUTHOR_KEY) or self._author_of(message))
+        author = _storable(carried.author or self._author_of(message))
         try:
             store.insert(
-                sid=sid if known and sid else new_sid("IM"),
+                sid=sid or new_sid("IM"),
                 conversation_sid=conversation.sid,
-                index=int(index_text) if known else None,
+                index=carried.index if sid else None,
                 acs_message_id=message.id,
                 author=author,
                 created_at=message.created_on,
                 updated_at=message.edited_on or message.created_on,
                 body=body,
-                attributes=_json_or_empty(attributes),
+                attributes=attributes,
                 media=media,
             )
         except Conflict:
@@ -410,23 +414,23 @@ class Messages:
                 author=author,
                 body=fields.body or None,
                 attributes=fields.attributes or "{}",
-                media=attachments_json(media) if media else None,
+                media=encode_attachments(media) if media else None,
             )
             reserved = store.messages.reserve(conversation.sid, author, message=outgoing)
         index, member = reserved.index, reserved.author
         sender = member.acs_user_id if member and member.acs_user_id else None
         sid = outgoing.sid
-        metadata = {SID_KEY: sid, INDEX_KEY: str(index), **origin_metadata(current_origin())}
-        if fields.attributes is not None:
-            metadata[ATTRIBUTES_KEY] = fields.attributes
-        if sender is None:
-            metadata[AUTHOR_KEY] = author
-        if media:
-            metadata[ATTACHMENT_FLAG] = "true"
-            metadata[ATTACHMENTS] = attachments_json(media)
         content = fields.body or ""
+        carried = MessageMetadata(
+            sid=sid,
+            index=index,
+            author=None if sender else author,
+            attributes=fields.attributes,
+            attachments=outgoing.media,
+            no_body=not content,
+        )
+        metadata = {**carried.encode(), **origin_metadata(current_origin())}
         if not content:
-            metadata[NO_BODY_KEY] = "true"
             content = ", ".join(m.filename or m.sid for m in media)
         chat = self._context.chat_as(sender) if sender else self._context.service_chat()
         try:
@@ -502,11 +506,7 @@ class Messages:
             ),
             fields,
         )
-        metadata: dict[str, str] = {}
-        if fields.attributes is not None:
-            metadata[ATTRIBUTES_KEY] = fields.attributes
-        if fields.author is not None:
-            metadata[AUTHOR_KEY] = fields.author
+        metadata = MessageMetadata(attributes=fields.attributes, author=fields.author).encode()
         content = fields.body if fields.body else None
         if row.acs_message_id and conversation.thread_id and (content or metadata):
             chat = self._sender_chat(conversation, row)
@@ -579,14 +579,6 @@ def _activity(message: MessageRecord) -> datetime:
         if dated <= precise < dated + timedelta(seconds=1):
             return precise
     return dated
-
-
-def _json_or_empty(text: str) -> str:
-    try:
-        json.loads(text)
-    except (ValueError, RecursionError):
-        return "{}"
-    return text
 
 
 def _storable(text: str | None) -> str | None:

@@ -9,8 +9,9 @@
 - ``compare`` (``twilio-acs compare``): run a scenario on two backends, report the differences.
 """
 
+from twilio_compat.core.imports import is_importing
 from twilio_compat.migration.compare import CompareError, Comparison, Normaliser, compare
-from twilio_compat.migration.history import HistoryImport, ImportOptions, is_importing
+from twilio_compat.migration.history import HistoryImport, ImportOptions
 from twilio_compat.migration.pacing import ThreadPacer, Window
 from twilio_compat.migration.routing import (
     MigrationRoutingHttpClient,

@@ -26,7 +26,6 @@ crash, so none is sent twice. While a conversation's checkpoint says it is still
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,18 +33,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from acs_adapter.errors import AdapterError, Conflict
-from acs_adapter.records import ParticipantRecord
 from twilio_compat.core import records
-from twilio_compat.core.configuration import ACCOUNT_KEY
-from twilio_compat.core.media import ATTACHMENT_FLAG, ATTACHMENTS, attachments_json
-from twilio_compat.core.messages import (
-    ATTRIBUTES_KEY,
-    AUTHOR_KEY,
-    INDEX_KEY,
-    NO_BODY_KEY,
-    SID_KEY,
-    sync_cursor,
+from twilio_compat.core.adapter_types import AdapterError, Conflict
+from twilio_compat.core.codec import (
+    MessageMetadata,
+    encode_attachments,
+    encode_timers,
+    json_or_empty,
+)
+from twilio_compat.core.imports import (
+    ImportedConversation,
+    ImportedMedia,
+    ImportedMessage,
+    ImportedParticipant,
+    ImportedRole,
+    ImportedUser,
+    ImportWrites,
 )
 from twilio_compat.core.roles import ROLE_TYPES
 from twilio_compat.core.stamps import dumps, iso, now, parse_iso
@@ -55,28 +58,11 @@ from twilio_compat.migration.summary import ImportSummary
 from twilio_compat.sids import is_sid
 
 if TYPE_CHECKING:
-    from acs_adapter.store import MappingStore
-    from acs_adapter.store.conversations import Conversation as StoredConversation
     from twilio_compat.core import Core
 
 Json = dict[str, Any]
 Progress = Callable[[str, int], None]
 MODES = ("archive", "replay")
-DATE_KEY = "twilioDateCreated"
-"""Replay metadata key with the original creation time (ACS stamps its own)."""
-MAX_MEMBERS_PER_CALL = 200
-MEDIA_KEY_PREFIX = "twilio-"
-
-
-def checkpoint_name(conversation_sid: str) -> str:
-    """The checkpoint of one conversation's import."""
-    return f"import:{conversation_sid}"
-
-
-def is_importing(store: MappingStore, conversation_sid: str) -> bool:
-    """True while an import of this conversation has started and not finished."""
-    found = store.checkpoints.get(checkpoint_name(conversation_sid))
-    return found is not None and not json.loads(found.state).get("done", False)
 
 
 @dataclass(frozen=True)
@@ -106,21 +92,12 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _attributes(value: object) -> str:
-    """Twilio's attributes string as sent; anything unparsable becomes ``{}``."""
-    if not isinstance(value, str) or not value:
-        return "{}"
-    try:
-        json.loads(value)
-    except ValueError:
-        return "{}"
-    return value
-
-
 def _timers(item: Json) -> str | None:
     timers = item.get("timers") or {}
-    kept = {k: timers[k] for k in ("date_inactive", "date_closed") if timers.get(k)}
-    return dumps({k: iso(parse_iso(v)) for k, v in kept.items()}) if kept else None
+    return encode_timers(
+        date_inactive=_date(timers.get("date_inactive")),
+        date_closed=_date(timers.get("date_closed")),
+    )
 
 
 def _in_listed_order(items: Iterable[Json]) -> Iterable[Json]:
@@ -179,7 +156,7 @@ class HistoryImport:
         self.source = source
         self.core = core
         self.summary = ImportSummary(self.options.mode, self.options.dry_run)
-        self._store = core.context.store
+        self._imports = core.imports
         self._progress = progress or (lambda kind, count: None)
         self._pacer = self.options.pacer or ThreadPacer()
         self._scope = ""
@@ -225,11 +202,8 @@ class HistoryImport:
             _date(info.get("date_created")) or now(),
             _date(info.get("date_updated")) or now(),
         )
-        configured = self._store.configuration.get(ACCOUNT_KEY)
-        has_default = configured is not None and bool(
-            json.loads(configured.document).get("default_chat_service_sid")
-        )
-        default_empty = self._store.conversations.count(services.resolve(None)) == 0
+        has_default = self._imports.default_service_configured()
+        default_empty = self._imports.conversation_count(services.resolve(None)) == 0
         if not has_default and default_empty and self.source.is_default_service():
             self.core.configuration.update_account({"default_chat_service_sid": sid})
         return sid
@@ -250,7 +224,7 @@ class HistoryImport:
     def _roles(self) -> None:
         """Roles keep their Twilio SIDs, so the role SIDs of imported users and participants,
         and those the application keeps in its own configuration, still name a role."""
-        roles = self._store.roles
+        imports = self._imports
         try:
             items = self.source.roles()
         except SourceError as exc:
@@ -258,7 +232,7 @@ class HistoryImport:
             return
         for item in items:
             sid = str(item.get("sid"))
-            if roles.get(sid) is not None:
+            if imports.role_exists(sid):
                 self.summary.found("roles")
                 continue
             kind, name = _text(item.get("type")), _text(item.get("friendly_name"))
@@ -271,76 +245,65 @@ class HistoryImport:
             ):
                 self.summary.skip("role", sid, "its permissions are not a list of names")
                 continue
-            if not self.options.dry_run:
-                try:
-                    roles.insert(
-                        sid=sid,
-                        scope=self._scope,
-                        friendly_name=name,
-                        type=kind,
-                        permissions=dumps(permissions),
-                        created_at=_date(item.get("date_created")),
-                        updated_at=_date(item.get("date_updated")),
-                    )
-                except Conflict:
-                    self.summary.found("roles")
-                    continue
+            role = ImportedRole(
+                sid=sid,
+                scope=self._scope,
+                friendly_name=name,
+                type=kind,
+                permissions=dumps(permissions),
+                created_at=_date(item.get("date_created")),
+                updated_at=_date(item.get("date_updated")),
+            )
+            if not self.options.dry_run and not imports.add_role(role):
+                self.summary.found("roles")
+                continue
             self.summary.add("roles")
 
     # -- users -----------------------------------------------------------------------------
 
     def _users(self) -> None:
-        users = self._store.users
+        imports = self._imports
         for page in self.source.pages(self.source.users_url()):
             for item in page.items:
                 sid, identity = str(item.get("sid")), _text(item.get("identity"))
-                if users.get(sid) is not None:
+                if imports.user_exists(sid):
                     self.summary.found("users")
                     continue
-                other = users.get_by_identity(self._scope, identity) if identity else None
+                other = imports.user_sid(self._scope, identity) if identity else None
                 if not identity or other is not None:
-                    reason = f"identity already has user {other.sid}" if other else "no identity"
+                    reason = f"identity already has user {other}" if other else "no identity"
                     self.summary.skip("user", sid, reason)
                     continue
-                if not self.options.dry_run:
-                    try:
-                        users.insert(
-                            sid=sid,
-                            scope=self._scope,
-                            identity=identity,
-                            friendly_name=_text(item.get("friendly_name")),
-                            attributes=_attributes(item.get("attributes")),
-                            role_sid=_text(item.get("role_sid")),
-                            created_at=_date(item.get("date_created")),
-                            updated_at=_date(item.get("date_updated")),
-                        )
-                    except Conflict:
-                        self.summary.found("users")
-                        continue
+                user = ImportedUser(
+                    sid=sid,
+                    scope=self._scope,
+                    identity=identity,
+                    friendly_name=_text(item.get("friendly_name")),
+                    attributes=json_or_empty(item.get("attributes")),
+                    role_sid=_text(item.get("role_sid")),
+                    created_at=_date(item.get("date_created")),
+                    updated_at=_date(item.get("date_updated")),
+                )
+                if not self.options.dry_run and not imports.add_user(user):
+                    self.summary.found("users")
+                    continue
                 self.summary.add("users")
 
     # -- one conversation ------------------------------------------------------------------
-
-    def _state(self, sid: str) -> Json | None:
-        found = self._store.checkpoints.get(checkpoint_name(sid))
-        return None if found is None else dict(json.loads(found.state))
-
-    def _save(self, sid: str, state: Json) -> None:
-        self._store.checkpoints.put(checkpoint_name(sid), dumps(state))
 
     def _conversation(self, item: Json) -> None:
         sid = str(item.get("sid"))
         if not is_sid(sid, "CH"):
             self.summary.fail("conversation", sid, "not a conversation SID")
             return
-        state = self._state(sid)
+        state = self._imports.checkpoint(sid)
         if state is not None and state.get("mode", "archive") != self.options.mode:
             self.summary.skip("conversation", sid, f"already imported in {state.get('mode')} mode")
             return
         if state is not None and state.get("done"):
             self.summary.found("conversations")
             return
-        row = self._store.conversations.get(sid)
+        row = self._imports.conversation(sid)
         if row is not None and state is None:
             self.summary.skip("conversation", sid, "already exists in ACS (not by an import)")
             return
@@ -349,7 +312,7 @@ class HistoryImport:
             return
         if row is None or state is None:
             row = self._create_record(item, sid)
-            state = self._state(sid)
+            state = self._imports.checkpoint(sid)
             if row is None or state is None:
                 return
         else:
@@ -360,36 +323,32 @@ class HistoryImport:
         else:
             self._replay_messages(row, state)
         state.update(done=True, next=None)
-        self._save(sid, state)
+        self._imports.save_checkpoint(sid, state)
         if self.options.mode == "replay":
-            # Everything in the thread is recorded: the first live read need not list it again.
-            self._store.cursors.put(sync_cursor(sid), iso(now()))
+            self._imports.mark_synced(sid)
 
-    def _create_record(self, item: Json, sid: str) -> StoredConversation | None:
+    def _create_record(self, item: Json, sid: str) -> records.Conversation | None:
         unique_name = _text(item.get("unique_name"))
-        store = self._store
-        if unique_name and store.conversations.get_by_unique_name(self._scope, unique_name):
+        if unique_name and self._imports.unique_name_taken(self._scope, unique_name):
             self.summary.fail("conversation", sid, f"unique name {unique_name!r} is taken in ACS")
             return None
         created = _date(item.get("date_created"))
         state = {"mode": self.options.mode, "done": False, "since": iso(now())}
+        conversation = ImportedConversation(
+            sid=sid,
+            scope=self._scope,
+            unique_name=unique_name,
+            friendly_name=_text(item.get("friendly_name")),
+            attributes=json_or_empty(item.get("attributes")),
+            state=_text(item.get("state")) or "active",
+            timers=_timers(item),
+            messaging_service_sid=_text(item.get("messaging_service_sid")),
+            created_at=created,
+            updated_at=_date(item.get("date_updated")) or created,
+            archived=self.options.mode == "archive",
+        )
         try:
-            with store.transaction() as tx:
-                # The checkpoint comes first: routing never sees a half-imported conversation.
-                tx.checkpoints.put(checkpoint_name(sid), dumps(state))
-                row = tx.conversations.insert(
-                    sid=sid,
-                    scope=self._scope,
-                    unique_name=unique_name,
-                    friendly_name=_text(item.get("friendly_name")),
-                    attributes=_attributes(item.get("attributes")),
-                    state=_text(item.get("state")) or "active",
-                    timers=_timers(item),
-                    messaging_service_sid=_text(item.get("messaging_service_sid")),
-                    created_at=created,
-                    updated_at=_date(item.get("date_updated")) or created,
-                    archived=self.options.mode == "archive",
-                )
+            row = self._imports.start_conversation(conversation, state)
         except Conflict as exc:
             self.summary.fail("conversation", sid, str(exc))
             return None
@@ -399,7 +358,6 @@ class HistoryImport:
     def _members(self, sid: str) -> list[tuple[Json, str]]:
         """Chat participants with their ACS users; others are skipped (ACS Chat has none)."""
         members = []
-        directory = self.core.context.adapter.directory
         for participant in _in_listed_order(self.source.participants(sid)):
             identity = _text(participant.get("identity"))
             if not identity:
@@ -410,64 +368,53 @@ class HistoryImport:
                     f"{binding} participants have no ACS Chat equivalent",
                 )
                 continue
-            members.append((participant, directory.acs_user_for(identity)))
+            members.append((participant, self._imports.acs_user_for(identity)))
         return members
 
     def _ensure_thread(
-        self, row: StoredConversation, members: list[tuple[Json, str]]
-    ) -> StoredConversation:
-        chat = self.core.context.service_chat()
-        records_ = [ParticipantRecord(acs, str(p["identity"])) for p, acs in members]
-        if row.thread_id is None:
-            topic = row.friendly_name or row.unique_name or row.sid
-            created = chat.create_thread(
-                topic, records_[:MAX_MEMBERS_PER_CALL], idempotency_key=row.sid
-            )
-            for refused in created.invalid_participants:
-                self.summary.fail("participant", refused.user_id, refused.message or "refused")
-            row = self._store.conversations.update(
-                row.sid, thread_id=created.thread.id, updated_at=row.updated_at
-            )
-        thread_id = row.thread_id or ""
-        for start in range(MAX_MEMBERS_PER_CALL, len(records_), MAX_MEMBERS_PER_CALL):
-            batch = records_[start : start + MAX_MEMBERS_PER_CALL]
-            for refused in chat.add_participants(thread_id, batch):
-                self.summary.fail("participant", refused.user_id, refused.message or "refused")
+        self, row: records.Conversation, members: list[tuple[Json, str]]
+    ) -> records.Conversation:
+        pairs = [(acs_user, str(p["identity"])) for p, acs_user in members]
+        row, refused = self._imports.open_thread(row, pairs)
+        for member in refused:
+            self.summary.fail("participant", member.user_id, member.message or "refused")
         self._participants(row, members)
         return row
 
-    def _participants(self, row: StoredConversation, members: list[tuple[Json, str]]) -> None:
-        with self._store.transaction() as tx:
+    def _participants(self, row: records.Conversation, members: list[tuple[Json, str]]) -> None:
+        with self._imports.transaction() as tx:
             for item, acs_user in members:
                 sid = str(item.get("sid"))
-                if tx.participants.get(sid) is not None:
+                if tx.participant_exists(sid):
                     self.summary.found("participants")
                     continue
                 identity = str(item["identity"])
-                if tx.participants.get_by_identity(row.sid, identity) is not None:
+                if tx.has_member(row.sid, identity):
                     self.summary.skip("participant", sid, f"{identity!r} is already a member")
                     continue
-                tx.participants.insert(
-                    sid=sid,
-                    conversation_sid=row.sid,
-                    identity=identity,
-                    acs_user_id=acs_user,
-                    attributes=_attributes(item.get("attributes")),
-                    role_sid=_text(item.get("role_sid")),
-                    last_read_index=_index(item.get("last_read_message_index")),
-                    last_read_at=_date(item.get("last_read_timestamp")),
-                    created_at=_date(item.get("date_created")),
-                    updated_at=_date(item.get("date_updated")),
+                tx.add_participant(
+                    ImportedParticipant(
+                        sid=sid,
+                        conversation_sid=row.sid,
+                        identity=identity,
+                        acs_user_id=acs_user,
+                        attributes=json_or_empty(item.get("attributes")),
+                        role_sid=_text(item.get("role_sid")),
+                        last_read_index=_index(item.get("last_read_message_index")),
+                        last_read_at=_date(item.get("last_read_timestamp")),
+                        created_at=_date(item.get("date_created")),
+                        updated_at=_date(item.get("date_updated")),
+                    )
                 )
                 self.summary.add("participants")
 
     # -- archive mode ------------------------------------------------------------------------
 
-    def _pages(self, row: StoredConversation, state: Json) -> Iterable[SourcePage]:
+    def _pages(self, row: records.Conversation, state: Json) -> Iterable[SourcePage]:
         start = state.get("next") or self.source.messages_url(row.sid)
         return self.source.pages(str(start))
 
-    def _archive_messages(self, row: StoredConversation, state: Json) -> None:
+    def _archive_messages(self, row: records.Conversation, state: Json) -> None:
         for page in self._pages(row, state):
             stored_media = self._fetch_media(page.items)
             state["next"] = page.next_url or page.url
@@ -477,29 +424,28 @@ class HistoryImport:
     def _fetch_media(self, items: list[Json]) -> dict[str, tuple[str, int]]:
         """Media bytes not yet in the media store, fetched before the page's transaction."""
         out: dict[str, tuple[str, int]] = {}
-        media_store = self.core.context.adapter.media
+        imports = self._imports
         for item in items:
             for media in _media_records(item, self._scope):
-                if self._store.media.get(media.sid) is not None:
+                if imports.media_exists(media.sid):
                     continue
-                key = MEDIA_KEY_PREFIX + media.sid
                 try:
-                    data = self.source.media_bytes(media.sid)
-                    try:
-                        stored = media_store.put(
-                            data, content_type=media.content_type, filename=media.filename, key=key
+                    with self.source.open_media(
+                        media.sid, max_bytes=imports.media_max_bytes
+                    ) as data:
+                        out[media.sid] = imports.put_media(
+                            media.sid,
+                            data,
+                            content_type=media.content_type,
+                            filename=media.filename,
                         )
-                    except Conflict:  # stored by a run that stopped before its transaction
-                        stored = media_store.info(key)
                 except (SourceError, AdapterError) as exc:
                     self.summary.fail("media", media.sid, str(exc))
-                    continue
-                out[media.sid] = (stored.key, stored.size)
         return out
 
     def _archive_page(
         self,
-        row: StoredConversation,
+        row: records.Conversation,
         items: list[Json],
         stored_media: dict[str, tuple[str, int]],
         state: Json,
@@ -512,11 +458,11 @@ class HistoryImport:
         sids = {str(item.get("sid")) for item in items}
         indices = [i for i in (_index(item.get("index")) for item in items) if i is not None]
         seen: set[str] = set()
-        batch: list[dict[str, Any]] = []
+        batch: list[ImportedMessage] = []
         accepted: list[tuple[str, list[records.Media]]] = []
-        with self._store.transaction() as tx:
-            owners = tx.messages.conversations_of(s for s in sids if is_sid(s, "IM"))
-            taken = tx.messages.taken_indices(row.sid, indices)
+        with self._imports.transaction() as tx:
+            owners = tx.message_owners([s for s in sids if is_sid(s, "IM")])
+            taken = tx.taken_indices(row.sid, indices)
             for item in items:
                 sid, index = str(item.get("sid")), _index(item.get("index"))
                 if sid in seen:
@@ -532,41 +478,28 @@ class HistoryImport:
                         self.summary.skip("message", sid, reason or "no index")
                         continue
                     taken.add(index)
-                    created = _date(item.get("date_created"))
-                    batch.append(
-                        {
-                            "sid": sid,
-                            "index": index,
-                            "author": _text(item.get("author")),
-                            "created_at": created,
-                            "updated_at": _date(item.get("date_updated")) or created,
-                            "archived": True,
-                            "body": _text(item.get("body")),
-                            "attributes": _attributes(item.get("attributes")),
-                            "media": attachments_json(media) if media else None,
-                        }
-                    )
+                    batch.append(_message(item, sid, index, media))
                 seen.add(sid)
                 accepted.append((sid, media))
-            written = tx.messages.insert_many(row.sid, batch)
+            written = tx.add_archived(row.sid, batch)
             self.summary.add("messages", written)
             for sid, media in accepted:
                 self._media_rows(tx, sid, media, stored_media)
-            tx.checkpoints.put(checkpoint_name(row.sid), dumps(state))
+            tx.save_checkpoint(row.sid, state)
         return written
 
     def _media_rows(
         self,
-        tx: Any,
+        tx: ImportWrites,
         message_sid: str,
         media: list[records.Media],
         stored_media: dict[str, tuple[str, int]],
     ) -> None:
         for item in media:
-            if item.sid not in stored_media or tx.media.get(item.sid) is not None:
+            if item.sid not in stored_media:
                 continue
             key, size = stored_media[item.sid]
-            tx.media.insert(
+            recorded = ImportedMedia(
                 sid=item.sid,
                 scope=self._scope,
                 content_type=item.content_type,
@@ -575,19 +508,13 @@ class HistoryImport:
                 filename=item.filename,
                 message_sid=message_sid,
             )
-            self.summary.add("media")
+            if tx.add_media(recorded):
+                self.summary.add("media")
 
     # -- replay mode -------------------------------------------------------------------------
 
-    def _replay_messages(self, row: StoredConversation, state: Json) -> None:
-        thread_id = row.thread_id or ""
-        service = self.core.context.service_chat()
-        since = _date(state.get("since"))
-        already_sent = {
-            message.metadata[SID_KEY]: message.id
-            for message in service.list_messages(thread_id, page_size=200, start_time=since)
-            if SID_KEY in message.metadata and message.deleted_on is None
-        }
+    def _replay_messages(self, row: records.Conversation, state: Json) -> None:
+        already_sent = self._imports.sent_in_thread(row.thread_id, _date(state.get("since")))
         for page in self._pages(row, state):
             stored_media = self._fetch_media(page.items)
             written = 0
@@ -595,75 +522,53 @@ class HistoryImport:
                 if self._replay_one(row, item, already_sent, stored_media):
                     written += 1
             state["next"] = page.next_url or page.url
-            self._save(row.sid, state)
+            self._imports.save_checkpoint(row.sid, state)
             self._progress("messages", written)
 
     def _replay_one(
         self,
-        row: StoredConversation,
+        row: records.Conversation,
         item: Json,
         already_sent: dict[str, str],
         stored_media: dict[str, tuple[str, int]],
     ) -> bool:
-        store = self._store
+        imports = self._imports
         sid, index = str(item.get("sid")), _index(item.get("index"))
-        existing = store.messages.get(sid) if is_sid(sid, "IM") else None
-        if existing is not None:
+        if is_sid(sid, "IM") and imports.message_exists(sid):
             self.summary.found("messages")
             return False
         if not is_sid(sid, "IM") or index is None:
             self.summary.skip("message", sid, "not a message SID or no index")
             return False
-        if store.messages.get_by_index(row.sid, index) is not None:
+        if imports.index_taken(row.sid, index):
             self.summary.skip("message", sid, f"index {index} is taken in ACS by another message")
             return False
-        author = _text(item.get("author"))
-        body = _text(item.get("body"))
-        attributes = _attributes(item.get("attributes"))
         media = _media_records(item, self._scope)
-        created = _date(item.get("date_created"))
+        message = _message(item, sid, index, media)
         acs_id = already_sent.get(sid)
         if acs_id is None:
-            content = body or ", ".join(m.filename or m.sid for m in media)
+            content = message.body or ", ".join(m.filename or m.sid for m in media)
             if not content:
                 self.summary.skip("message", sid, "neither a body nor media")
                 return False
-            metadata = {SID_KEY: sid, INDEX_KEY: str(index), ATTRIBUTES_KEY: attributes}
-            if created is not None:
-                metadata[DATE_KEY] = iso(created)
-            if not body:
-                metadata[NO_BODY_KEY] = "true"
-            if media:
-                metadata[ATTACHMENT_FLAG] = "true"
-                metadata[ATTACHMENTS] = attachments_json(media)
-            member = store.participants.get_by_identity(row.sid, author) if author else None
-            if member is None or not member.acs_user_id:
-                metadata[AUTHOR_KEY] = author or ""
-                chat = self.core.context.service_chat()
-            else:
-                chat = self.core.context.chat_as(member.acs_user_id)
-            with self._pacer.slot(row.thread_id or ""):
-                acs_id = chat.send_message(
-                    row.thread_id or "",
-                    content,
-                    sender_display_name=author,
-                    metadata=metadata,
-                    idempotency_key=sid,
+            author = message.author
+            sender = imports.member_acs_user(row.sid, author) if author else None
+            carried = MessageMetadata(
+                sid=sid,
+                index=index,
+                author=None if sender else author or "",
+                attributes=message.attributes,
+                attachments=message.media,
+                no_body=not message.body,
+                date_created=message.created_at,
+            )
+            with self._pacer.slot(row.thread_id):
+                acs_id = imports.send(
+                    row.thread_id, content, carried, sender=sender, display_name=author
                 )
-        with store.transaction() as tx:
+        with imports.transaction() as tx:
             try:
-                tx.messages.insert(
-                    sid=sid,
-                    conversation_sid=row.sid,
-                    index=index,
-                    acs_message_id=acs_id,
-                    author=author,
-                    created_at=created,
-                    updated_at=_date(item.get("date_updated")) or created,
-                    body=body,
-                    attributes=attributes,
-                    media=attachments_json(media) if media else None,
-                )
+                tx.add_sent(row.sid, message, acs_id)
             except Conflict:
                 self.summary.found("messages")
                 return False
@@ -673,30 +578,45 @@ class HistoryImport:
 
     # -- dry run -------------------------------------------------------------------------------
 
-    def _dry_run(self, sid: str, row: StoredConversation | None) -> None:
+    def _dry_run(self, sid: str, row: records.Conversation | None) -> None:
         if row is None:
             self.summary.add("conversations")
         else:
             self.summary.found("conversations")
-        store = self._store
+        imports = self._imports
         for participant in self.source.participants(sid):
             if not _text(participant.get("identity")):
                 self.summary.skip("participant", str(participant.get("sid")), "not a chat member")
-            elif store.participants.get(str(participant.get("sid"))) is None:
+            elif not imports.participant_exists(str(participant.get("sid"))):
                 self.summary.add("participants")
             else:
                 self.summary.found("participants")
         for page in self.source.pages(self.source.messages_url(sid)):
             for item in page.items:
                 message_sid = str(item.get("sid"))
-                if is_sid(message_sid, "IM") and store.messages.get(message_sid):
+                if is_sid(message_sid, "IM") and imports.message_exists(message_sid):
                     self.summary.found("messages")
                 else:
                     self.summary.add("messages")
                 for media in _media_records(item, self._scope):
-                    if store.media.get(media.sid) is None:
+                    if not imports.media_exists(media.sid):
                         self.summary.add("media")
             self._progress("messages", len(page.items))
+
+
+def _message(item: Json, sid: str, index: int, media: list[records.Media]) -> ImportedMessage:
+    """A source message as the store keeps it."""
+    created = _date(item.get("date_created"))
+    return ImportedMessage(
+        sid=sid,
+        index=index,
+        author=_text(item.get("author")),
+        created_at=created,
+        updated_at=_date(item.get("date_updated")) or created,
+        body=_text(item.get("body")),
+        attributes=json_or_empty(item.get("attributes")),
+        media=encode_attachments(media) if media else None,
+    )
 
 
 def _index(value: object) -> int | None:

@@ -35,10 +35,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
-from acs_adapter.errors import AdapterError, Conflict
 from twilio_compat.core import errors
+from twilio_compat.core.adapter_types import AdapterError, Conflict
+from twilio_compat.core.imports import ImportedMedia, ImportedUser
 from twilio_compat.migration import _merge
-from twilio_compat.migration.history import is_importing
+from twilio_compat.migration.download import DownloadFailed, download, new_client
 
 if TYPE_CHECKING:
     from twilio_compat.core import Core
@@ -52,6 +53,7 @@ _CREATE = re.compile(_PREFIX + r"/(?:Conversations|ConversationWithParticipants)
 _MERGED_LISTS = re.compile(
     _PREFIX + r"/(?:Conversations|ParticipantConversations|Users/[^/]+/Conversations)$"
 )
+_MEDIA_URL = "https://mcs.us1.twilio.com/v1"
 _USERS = re.compile(_PREFIX + r"/Users(?:/(?P<key>[^/]+))?$")
 _MESSAGES = re.compile(_PREFIX + r"/Conversations/[^/]+/Messages$")
 
@@ -127,6 +129,11 @@ class MigrationRoutingHttpClient(HttpClient):  # type: ignore[misc]
         self.policy = policy
         self._on_acs: set[str] = set()
         self._auth: tuple[str, str] | None = None
+        self._http = new_client()
+
+    def close(self) -> None:
+        """Release the HTTP client media is brought over with (the backends stay open)."""
+        self._http.close()
 
     @property
     def core(self) -> Core:
@@ -143,8 +150,8 @@ class MigrationRoutingHttpClient(HttpClient):  # type: ignore[misc]
             scope = core.services.resolve(service_sid)
         except errors.TwilioApiError:
             return False
-        found = core.context.store.conversations.find(scope, key)
-        if found is None or is_importing(core.context.store, found.sid):
+        found = core.imports.find_conversation(scope, key)
+        if found is None or core.imports.is_importing(found.sid):
             return False
         self._on_acs.update(filter(None, (found.sid, found.unique_name)))
         return True
@@ -183,7 +190,9 @@ class MigrationRoutingHttpClient(HttpClient):  # type: ignore[misc]
         if found:
             on_acs = self.owner_is_acs(found["key"], found["service"])
             if on_acs and method == "POST" and _MESSAGES.match(path):
-                self._bring_media(data, found["service"])
+                refused = self._bring_media(data, found["service"])
+                if refused is not None:
+                    return _error_response(refused)
             return self._send(self.acs if on_acs else self.twilio, method, url, call)
         created = _CREATE.match(path)
         if created and method == "POST":
@@ -227,13 +236,13 @@ class MigrationRoutingHttpClient(HttpClient):  # type: ignore[misc]
                 url, {"twilio": fetch_from(self.twilio), "acs": fetch_from(self.acs)}
             )
         except _merge.InvalidToken:
-            error = errors.invalid("Parameter 'PageToken' is not a valid page token")
-            return Response(400, json.dumps(error.as_body()), {})
+            return _error_response(
+                errors.invalid("Parameter 'PageToken' is not a valid page token")
+            )
         except _BackendFailed as failed:
             return failed.response
         if body is None:
-            error = errors.not_found(urlsplit(url).path)
-            return Response(404, json.dumps(error.as_body()), {})
+            return _error_response(errors.not_found(urlsplit(url).path))
         return Response(200, json.dumps(body), {"Content-Type": "application/json"})
 
     # -- keeping the sides in step ---------------------------------------------------------
@@ -242,80 +251,114 @@ class MigrationRoutingHttpClient(HttpClient):  # type: ignore[misc]
         self, method: str, service_sid: str | None, key: str | None, response: Response
     ) -> None:
         """Twilio's user write, repeated in the ACS store under the same SID (best effort)."""
-        store = self.core.context.store
+        imports = self.core.imports
         try:
             scope = self.core.services.resolve(service_sid)
             if method == "DELETE":
                 if key:
-                    found = store.users.get(key) or store.users.get_by_identity(scope, key)
-                    if found is not None:
-                        store.users.delete(found.sid)
+                    imports.forget_user(scope, key)
                 return
             body = json.loads(response.text)
-            values = {
-                "friendly_name": body.get("friendly_name"),
-                "attributes": body.get("attributes") or "{}",
-                "role_sid": body.get("role_sid"),
-            }
-            if store.users.get(body["sid"]) is None:
-                other = store.users.get_by_identity(scope, body["identity"])
-                if other is not None:
-                    store.users.delete(other.sid)  # created on ACS first: Twilio's SID wins
-                store.users.insert(
-                    sid=body["sid"], scope=scope, identity=body["identity"], **values
+            imports.mirror_user(
+                ImportedUser(
+                    sid=body["sid"],
+                    scope=scope,
+                    identity=body["identity"],
+                    friendly_name=body.get("friendly_name"),
+                    attributes=body.get("attributes") or "{}",
+                    role_sid=body.get("role_sid"),
                 )
-            else:
-                store.users.update(body["sid"], **values)
+            )
         except (AdapterError, errors.TwilioApiError, ValueError, KeyError) as exc:
             _logger.warning("could not mirror a user write to ACS: %s", exc)
 
-    def _bring_media(self, data: dict[str, object] | None, service_sid: str | None) -> None:
-        """Copy media uploaded to Twilio into ACS (same ME SID) before ACS sends the message."""
+    def _bring_media(
+        self, data: dict[str, object] | None, service_sid: str | None
+    ) -> errors.TwilioApiError | None:
+        """Copy media uploaded to Twilio into ACS (same ME SID) before ACS sends the message;
+        the error to answer with when one cannot be copied (nothing is sent then)."""
         wanted = (data or {}).get("MediaSid")
         sids = wanted if isinstance(wanted, list) else [wanted] if wanted else []
-        store = self.core.context.store
         for sid in (str(s) for s in sids):
-            if store.media.get(sid) is not None:
+            if self.core.imports.media_exists(sid):
                 continue
             try:
                 self._copy_media(sid, service_sid)
-            except (AdapterError, errors.TwilioApiError, ValueError, KeyError) as exc:
-                _logger.warning("could not bring media %s over from Twilio: %s", sid, exc)
+            except errors.TwilioApiError as refused:
+                _logger.warning("could not bring media %s over from Twilio: %s", sid, refused)
+                return refused
+        return None
 
     def _copy_media(self, sid: str, service_sid: str | None) -> None:
-        import httpx
-
-        service = service_sid or self._twilio_default_service()
-        answer = self.twilio.request(
-            "GET", f"https://mcs.us1.twilio.com/v1/Services/{service}/Media/{sid}", auth=self._auth
-        )
-        resource = json.loads(answer.text)
-        direct = resource["links"]["content_direct_temporary"]
-        content = httpx.get(direct, follow_redirects=True, timeout=60.0).content
-        core = self.core
-        stored = core.context.adapter.media.put(
-            content,
-            content_type=resource["content_type"],
-            filename=resource.get("filename"),
-            key=f"twilio-{sid}",
-        )
+        """Raises the Twilio error that says why the media could not be copied."""
+        imports = self.core.imports
+        service = service_sid or self._twilio_default_service(sid)
+        path = f"/Services/{service}/Media/{sid}"
+        direct, content_type, filename = self._twilio_media(sid, path)
         try:
-            core.context.store.media.insert(
-                sid=sid,
-                scope=core.services.resolve(service_sid),
-                content_type=stored.content_type,
-                size=stored.size,
-                storage_key=stored.key,
-                filename=stored.filename,
+            with download(self._http, direct, max_bytes=imports.media_max_bytes) as content:
+                key, size = imports.put_media(
+                    sid, content, content_type=content_type, filename=filename
+                )
+            imports.add_media(
+                ImportedMedia(
+                    sid=sid,
+                    scope=self.core.services.resolve(service_sid),
+                    content_type=content_type,
+                    size=size,
+                    storage_key=key,
+                    filename=filename,
+                )
             )
+        except DownloadFailed as failed:
+            raise _not_copied(sid, failed.reason, failed.status) from None
         except Conflict:
-            return
+            return  # recorded meanwhile by another request
+        except AdapterError as exc:
+            raise errors.from_adapter(exc, path) from None
 
-    def _twilio_default_service(self) -> str:
+    def _twilio_media(self, sid: str, path: str) -> tuple[str, str, str | None]:
+        """The download link, content type and file name of a media item on Twilio."""
+        answer = self.twilio.request("GET", f"{_MEDIA_URL}{path}", auth=self._auth)
+        if answer.status_code == 404:
+            raise errors.invalid(f"Media {sid} was not found")
+        if not 200 <= answer.status_code < 300:
+            raise _not_copied(sid, f"Twilio answered HTTP {answer.status_code}", answer.status_code)
+        try:
+            resource = json.loads(answer.text)
+            direct, content_type = (
+                resource["links"]["content_direct_temporary"],
+                resource["content_type"],
+            )
+            filename = resource.get("filename")
+        except (ValueError, KeyError, TypeError, AttributeError):
+            direct = content_type = filename = None
+        if not (isinstance(direct, str) and direct and isinstance(content_type, str)):
+            raise _not_copied(sid, "Twilio's media resource has no download link", 400)
+        return direct, content_type, filename if isinstance(filename, str) else None
+
+    def _twilio_default_service(self, media_sid: str) -> str:
         answer = self.twilio.request(
             "GET", "https://conversations.twilio.com/v1/Configuration", auth=self._auth
         )
-        return str(json.loads(answer.text)["default_chat_service_sid"])
+        try:
+            return str(json.loads(answer.text)["default_chat_service_sid"])
+        except (ValueError, KeyError, TypeError):
+            reason = f"Twilio's configuration answered HTTP {answer.status_code}"
+            raise _not_copied(media_sid, reason, answer.status_code) from None
+
+
+def _not_copied(sid: str, reason: str, status: int | None) -> errors.TwilioApiError:
+    """Twilio's answer to a message whose media could not be brought over: 503 (retry) when
+    Twilio or its media host failed or could not be reached, else 400 (MediaSid refused)."""
+    message = f"Media {sid} could not be copied from Twilio: {reason}"
+    if status is None or status >= 500 or status == 429:
+        return errors.TwilioApiError(503, errors.UNAVAILABLE, message)
+    return errors.invalid(message)
+
+
+def _error_response(error: errors.TwilioApiError) -> Response:
+    return Response(error.status, json.dumps(error.as_body()), {})
 
 
 class _BackendFailed(Exception):

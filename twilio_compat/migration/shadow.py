@@ -42,7 +42,7 @@ from twilio_compat.migration.compare import FieldDifference, Normaliser, field_d
 from twilio_compat.migration.transcript import parse_body
 
 if TYPE_CHECKING:
-    from acs_adapter.store import MappingStore
+    from twilio_compat.core.adapter_types import MappingStore
 
 _logger = logging.getLogger("twilio_compat.migration.shadow")
 _SID = re.compile(r"\b[A-Z]{2}[0-9a-fA-F]{32}\b")

@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import IO, Any
 from urllib.parse import urlencode
 
-import httpx
+from twilio_compat.migration.download import (
+    TWILIO_MEDIA_LIMIT,
+    DownloadFailed,
+    download,
+    new_client,
+    shown,
+)
 
 BASE_URL = "https://conversations.twilio.com/v1"
 MEDIA_URL = "https://mcs.us1.twilio.com/v1"
@@ -46,11 +54,30 @@ class SourcePage:
 
 
 class TwilioSource:
-    """Twilio's Conversations resources of one Conversation Service, as raw JSON."""
+    """Twilio's Conversations resources of one Conversation Service, as raw JSON.
+
+    Media bytes come from the temporary URLs Twilio hands out, through one HTTP client the
+    source keeps until `close` (or the end of a ``with`` block).
+    """
 
     def __init__(self, client: Any, *, service_sid: str | None = None) -> None:
         self.client = client
         self._service_sid = service_sid
+        self._http = new_client()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> TwilioSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -132,13 +159,20 @@ class TwilioSource:
             for item in page.items
         ]
 
-    def media_bytes(self, media_sid: str) -> bytes:
-        """The bytes of one media item: its resource names a short-lived direct URL."""
+    @contextmanager
+    def open_media(
+        self, media_sid: str, *, max_bytes: int = TWILIO_MEDIA_LIMIT
+    ) -> Iterator[IO[bytes]]:
+        """The bytes of one media item, streamed from the short-lived URL its resource names
+        into a file; larger than ``max_bytes``, or not served, it is a ``SourceError``."""
         resource = self.get_json(f"{MEDIA_URL}/Services/{self.service_sid}/Media/{media_sid}")
         direct = (resource.get("links") or {}).get("content_direct_temporary")
-        if not direct:
+        if not isinstance(direct, str) or not direct:
             raise SourceError(media_sid, 404, None, "media has no downloadable content")
-        answer = httpx.get(direct, follow_redirects=True, timeout=60.0)
-        if answer.status_code != 200:
-            raise SourceError(direct, answer.status_code, None, "media download failed")
-        return answer.content
+        try:
+            with download(self._http, direct, max_bytes=max_bytes) as data:
+                yield data
+        except DownloadFailed as failed:
+            raise SourceError(
+                shown(direct), failed.status or 502, None, f"media download failed: {failed.reason}"
+            ) from None

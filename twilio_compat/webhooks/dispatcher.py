@@ -41,10 +41,9 @@ from typing import TYPE_CHECKING, Any
 from acs_adapter.events import ChatEvent, EventBus, EventKind
 from acs_adapter.secret import Secret
 from twilio_compat.core import errors, records
+from twilio_compat.core.codec import MessageMetadata, decode_attachments
 from twilio_compat.core.conversations import to_record as conversation_record
 from twilio_compat.core.hooks import SDK, Action, Origin, WriteHooks, rejected, write_origin
-from twilio_compat.core.media import parse_attachments
-from twilio_compat.core.messages import SID_KEY
 from twilio_compat.webhooks import fields as form
 from twilio_compat.webhooks.sender import Webhook, WebhookSender, call_pre_event
 
@@ -250,7 +249,10 @@ class TwilioWebhooks(WriteHooks):
         shim_user = self._core.context.service_user
         shim_writes = self._core.context.shim_writes
         service = conversation.scope
-        if event.kind is EventKind.MESSAGE_RECEIVED and SID_KEY not in event.metadata:
+        if (
+            event.kind is EventKind.MESSAGE_RECEIVED
+            and MessageMetadata.decode(event.metadata).sid is None
+        ):
             record = self._message(conversation, event)
             if record is not None:
                 self._post("onMessageAdded", service, record, origin)
@@ -271,7 +273,7 @@ class TwilioWebhooks(WriteHooks):
                         author=row.author,
                         body=row.body,
                         attributes=row.attributes or "{}",
-                        media=parse_attachments(row.media, service),
+                        media=decode_attachments(row.media, service),
                         participant_sid=None,
                         date_created=row.created_at,
                         date_updated=row.updated_at,
