@@ -23,9 +23,10 @@ from twilio_compat.rest._forms import PAGING, Form
 from twilio_compat.rest._multipart import file_part, is_multipart
 from twilio_compat.rest._wire import WireRequest, WireResponse
 from twilio_compat.rest.operations import Operation, Support
+from twilio_compat.runtime import Runtime
 
 if TYPE_CHECKING:
-    from twilio_compat.runtime import AcsAdapter, Runtime
+    from twilio_compat.runtime import AcsAdapter
     from twilio_compat.settings import AdapterSettings, Settings
 
 _log = logging.getLogger("twilio_compat.rest")
@@ -78,8 +79,6 @@ class WireHandler:
     ) -> WireHandler:
         """A handler over its own runtime: a core on ``adapter`` if given (it stays open when
         the handler closes), else on an adapter opened from ``settings``."""
-        from twilio_compat.runtime import Runtime
-
         if adapter is not None:
             runtime = Runtime.over(adapter, account_sid=account_sid)
         else:
