@@ -15,7 +15,7 @@ from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
 from urllib3.util.retry import Retry
 
-CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+from acs_adapter.config import requests_ca_bundle
 
 
 def endpoint_session(endpoint: str, max_connections: int) -> requests.Session:
@@ -36,7 +36,4 @@ def verify_setting(ca_bundle: str | os.PathLike[str] | None) -> str | bool:
     environment names for `requests`, else the system defaults."""
     if ca_bundle is not None:
         return os.fspath(ca_bundle)
-    for name in CA_BUNDLE_VARIABLES:
-        if os.environ.get(name):
-            return os.environ[name]
-    return True
+    return requests_ca_bundle() or True

@@ -26,6 +26,9 @@ CONNECTION_STRING_ENV = "ACS_CONNECTION_STRING"
 CA_BUNDLE_ENV = "ACS_CA_BUNDLE"
 STORE_ENV = "TWILIO_COMPAT_STORE"
 MEDIA_ENV = "TWILIO_COMPAT_MEDIA"
+EVENTGRID_SECRET_ENV = "ACS_EVENTGRID_SECRET"  # noqa: S105 (a setting name)
+REQUESTS_CA_BUNDLE_ENVS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+"""What `requests` itself reads for a CA bundle, in its order of preference."""
 
 EMBEDDED = "embedded"
 DEFAULT_STORE_URL = "sqlite:///twilio_compat.sqlite3"
@@ -116,7 +119,7 @@ class Settings:
         environ: Mapping[str, str] | None = None,
     ) -> Settings:
         """Resolve each setting from the argument, else the environment, else the default."""
-        env = os.environ if environ is None else environ
+        env = _environment(environ)
 
         raw_connection = _pick(connection_string, env, CONNECTION_STRING_ENV)
         if raw_connection is None:
@@ -157,6 +160,29 @@ class Settings:
     def store_display(self) -> str:
         """The store URL with any password masked, for logs and status output."""
         return make_url(self.store_url.reveal()).render_as_string(hide_password=True)
+
+
+def _environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
+
+
+def configured_store_url(environ: Mapping[str, str] | None = None) -> str:
+    """`TWILIO_COMPAT_STORE` from the environment, else the default file beside the process."""
+    return _environment(environ).get(STORE_ENV) or DEFAULT_STORE_URL
+
+
+def eventgrid_secret(environ: Mapping[str, str] | None = None) -> str | None:
+    """`ACS_EVENTGRID_SECRET` from the environment, or None when it is unset."""
+    return _environment(environ).get(EVENTGRID_SECRET_ENV)
+
+
+def requests_ca_bundle(environ: Mapping[str, str] | None = None) -> str | None:
+    """The CA bundle the environment names for `requests`, or None for the system defaults."""
+    env = _environment(environ)
+    for name in REQUESTS_CA_BUNDLE_ENVS:
+        if env.get(name):
+            return env[name]
+    return None
 
 
 def _pick(

@@ -36,3 +36,17 @@ def test_demo_runs_the_quickstart_and_leaves_no_files(tmp_path: Path) -> None:
     assert '{"importance": "high"}' in out
     assert list(workdir.iterdir()) == []
     assert list(scratch.iterdir()) == []  # the temporary store, media and emulator are gone
+
+
+def test_demo_setup_passes_settings_and_leaves_the_environment_alone(tmp_path: Path) -> None:
+    from twilio_compat.demo import DEMO_ACCOUNT_SID, demo_setup
+
+    before = dict(os.environ)
+    store = f"sqlite:///{tmp_path / 'mine.sqlite3'}"
+    with demo_setup({"TWILIO_COMPAT_STORE": store}) as setup:
+        assert dict(os.environ) == before
+        assert setup.settings.acs.embedded and setup.where == "the embedded ACS emulator"
+        assert setup.settings.acs.store_url.reveal() == store and not setup.temporary_store
+        assert setup.settings.account.account_sid == DEMO_ACCOUNT_SID
+        assert setup.settings.account.auth_token is not None
+    assert dict(os.environ) == before

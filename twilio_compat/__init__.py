@@ -20,8 +20,9 @@ def install() -> None:
 
     Clients built after this call (however ``Client`` was imported) route Conversations and
     media requests to the shim and every other Twilio product to their usual http_client.
-    ACS settings come from the environment, as for ``twilio_compat.rest.Client``. Calling it
-    twice is harmless.
+    ACS settings come from the process-wide runtime (``twilio_compat.runtime``; the environment
+    unless ``open_shared_runtime(settings)`` came first), as for ``twilio_compat.rest.Client``.
+    Calling it twice is harmless.
     """
     global _original_init
     import wrapt

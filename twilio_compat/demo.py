@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,16 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from twilio_compat.settings import (
+    ACCOUNT_SID_ENV,
+    AUTH_TOKEN_ENV,
+    CONNECTION_STRING_ENV,
+    EMBEDDED,
+    STORE_ENV,
+    Settings,
+    configured,
+)
+
 DEMO_ACCOUNT_SID = "AC" + "0" * 31 + "1"
 
 
@@ -29,6 +38,8 @@ DEMO_ACCOUNT_SID = "AC" + "0" * 31 + "1"
 class DemoSetup:
     """What the demo runs on, once the unconfigured settings are filled in."""
 
+    settings: Settings
+    """The shim's settings: the environment's, with the demo's stand-ins where it is silent."""
     where: str
     """Which ACS the quickstart runs on, in words."""
     temporary_store: bool
@@ -36,38 +47,43 @@ class DemoSetup:
 
 
 @contextlib.contextmanager
-def demo_environment() -> Iterator[DemoSetup]:
-    """Fill in what is not configured (embedded ACS, temporary store) and say where ACS is."""
+def demo_setup(environ: Mapping[str, str] | None = None) -> Iterator[DemoSetup]:
+    """Fill in what is not configured (embedded ACS, temporary store), open the shim's shared
+    runtime on that, and close it before the temporary folder goes."""
+    from twilio_compat.rest.client import close_shared_handler
+    from twilio_compat.runtime import open_shared_runtime
+
+    given = configured(environ)
+
+    def unless_given(name: str, stand_in: str) -> str | None:
+        return None if name in given else stand_in
+
     with tempfile.TemporaryDirectory(prefix="twilio-acs-demo-") as folder:
-        defaults = {
-            "ACS_CONNECTION_STRING": "embedded",
-            "TWILIO_COMPAT_STORE": f"sqlite:///{Path(folder) / 'demo.sqlite3'}",
-            "TWILIO_ACCOUNT_SID": DEMO_ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),  # the shim's own; never sent to Twilio
-        }
-        added = [name for name in defaults if not os.environ.get(name, "").strip()]
-        for name in added:
-            os.environ[name] = defaults[name]
-        embedded = os.environ["ACS_CONNECTION_STRING"].strip().lower() == "embedded"
+        settings = Settings.load(
+            environ,
+            connection_string=unless_given(CONNECTION_STRING_ENV, EMBEDDED),
+            store_url=unless_given(STORE_ENV, f"sqlite:///{Path(folder) / 'demo.sqlite3'}"),
+            account_sid=unless_given(ACCOUNT_SID_ENV, DEMO_ACCOUNT_SID),
+            # The shim's own token; never sent to Twilio.
+            auth_token=unless_given(AUTH_TOKEN_ENV, secrets.token_hex(16)),
+        )
+        open_shared_runtime(settings)
         try:
             yield DemoSetup(
-                where="the embedded ACS emulator" if embedded else "Azure Communication Services",
-                temporary_store="TWILIO_COMPAT_STORE" in added,
+                settings=settings,
+                where="the embedded ACS emulator"
+                if settings.acs.embedded
+                else "Azure Communication Services",
+                temporary_store=STORE_ENV not in given,
             )
         finally:
-            from twilio_compat.rest.client import close_shared_handler
-
             close_shared_handler()  # closes the adapter (and emulator) before the folder goes
-            for name in added:
-                del os.environ[name]
 
 
-def quickstart() -> tuple[Any, list[Any], list[Any]]:
+def quickstart(account_sid: str, auth_token: str) -> tuple[Any, list[Any], list[Any]]:
     """Twilio's Conversations quickstart; the only change is the import line."""
     from twilio_compat.rest import Client  # was: from twilio.rest import Client
 
-    account_sid = os.environ["TWILIO_ACCOUNT_SID"]
-    auth_token = os.environ["TWILIO_AUTH_TOKEN"]
     client = Client(account_sid, auth_token)
 
     conversation = client.conversations.v1.conversations.create(
@@ -127,7 +143,7 @@ def transcript(conversation: Any, participants: list[Any], messages: list[Any]) 
 
 def main() -> int:
     console = Console()
-    with demo_environment() as setup:
+    with demo_setup() as setup:
         console.print(
             Panel(
                 "A Twilio Conversations REST quickstart, unchanged but for\n"
@@ -137,7 +153,11 @@ def main() -> int:
                 title="twilio-acs-compat demo",
             )
         )
-        conversation, participants, messages = quickstart()
+        account = setup.settings.account
+        assert account.account_sid is not None and account.auth_token is not None
+        conversation, participants, messages = quickstart(
+            account.account_sid, account.auth_token.reveal()
+        )
         console.print(transcript(conversation, participants, messages))
         if setup.temporary_store:
             conversation.delete()  # its record goes with the temporary store: no orphan thread

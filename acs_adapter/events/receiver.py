@@ -19,7 +19,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -32,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from acs_adapter.config import EVENTGRID_SECRET_ENV, eventgrid_secret
 from acs_adapter.errors import ConfigurationError
 from acs_adapter.events._times import parse_time
 from acs_adapter.events.bus import EventBus
@@ -40,7 +40,7 @@ from acs_adapter.secret import Secret
 
 logger = logging.getLogger("acs_adapter.events")
 
-SECRET_ENV = "ACS_EVENTGRID_SECRET"  # noqa: S105 (a setting name)
+SECRET_ENV = EVENTGRID_SECRET_ENV
 SECRET_QUERY = "secret"  # noqa: S105 (a parameter name)
 SECRET_HEADER = "x-event-secret"  # noqa: S105 (a header name)
 VALIDATION_EVENT = "Microsoft.EventGrid.SubscriptionValidationEvent"
@@ -189,8 +189,7 @@ def eventgrid_receiver(
     environ: Mapping[str, str] | None = None,
 ) -> EventGridReceiver:
     """The receiver `twilio-acs serve` mounts; secret: the argument, else ACS_EVENTGRID_SECRET."""
-    env = os.environ if environ is None else environ
-    value = secret if secret is not None else env.get(SECRET_ENV)
+    value = secret if secret is not None else eventgrid_secret(environ)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ConfigurationError(
             f"{SECRET_ENV} is not set: choose a random secret of at least "

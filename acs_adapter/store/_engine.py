@@ -9,7 +9,6 @@ psycopg 3. A bad URL raises `ConfigurationError` naming the setting, never the p
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from pathlib import Path
@@ -19,10 +18,10 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
+from acs_adapter.config import STORE_ENV as SETTING
+from acs_adapter.config import configured_store_url
 from acs_adapter.errors import ConfigurationError
 
-SETTING = "TWILIO_COMPAT_STORE"
-DEFAULT_URL = "sqlite:///twilio_compat.sqlite3"
 BUSY_TIMEOUT_MS = 30_000
 
 _EXAMPLES = "e.g. sqlite:///path/to/store.sqlite3 or postgresql+psycopg://user:***@host/dbname"
@@ -32,7 +31,7 @@ def resolve_url(url: str | None) -> str:
     """The explicit URL, else the environment's, else the default file beside the process."""
     if url is not None:
         return url
-    return os.environ.get(SETTING) or DEFAULT_URL
+    return configured_store_url()
 
 
 def create_store_engine(url: str) -> Engine:

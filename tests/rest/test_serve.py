@@ -156,3 +156,38 @@ def test_serve_without_credentials_says_what_to_set(emulator: AcsEmulator, tmp_p
     assert result.returncode == 2
     assert "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_checks_the_credentials_of_the_settings_it_is_given(
+    emulator: AcsEmulator, tmp_path: Path
+) -> None:
+    from twilio_compat.rest.asgi import serve
+    from twilio_compat.settings import Settings
+
+    settings = Settings.load(
+        {},
+        connection_string=emulator.connection_string,
+        ca_bundle=emulator.ca_bundle,
+        store_url=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+    )
+    with pytest.raises(ValueError, match="TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"):
+        serve(settings=settings, port=0, environ={"TWILIO_AUTH_TOKEN": "ignored: settings win"})
+    assert not (tmp_path / "store.sqlite3").exists()  # refused before opening anything
+
+
+def test_serve_refuses_a_malformed_setting_at_start_up(
+    emulator: AcsEmulator, tmp_path: Path
+) -> None:
+    env = _environment(
+        emulator,
+        tmp_path,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_COMPAT_POLL_INTERVAL="soon",
+    )
+    result = subprocess.run(
+        [CLI, "serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert "TWILIO_COMPAT_POLL_INTERVAL must be a number of seconds" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -85,12 +85,11 @@ def command(
     ] = None,
 ) -> None:
     """Import Twilio conversations, participants, users and messages (with media) into ACS."""
-    from acs_adapter.adapter import AcsAdapter
-    from acs_adapter.config import Settings
-    from acs_adapter.errors import AdapterError
-    from twilio_compat.core import Core
+    from twilio_compat.core.adapter_types import AdapterError
     from twilio_compat.migration import HistoryImport, ImportOptions, SourceError, TwilioSource
     from twilio_compat.migration.progress import ImportProgress
+    from twilio_compat.runtime import Runtime
+    from twilio_compat.settings import Settings
 
     if mode not in ("archive", "replay"):
         raise typer.BadParameter("must be archive or replay", param_hint="--mode")
@@ -99,8 +98,8 @@ def command(
         settings = Settings.load(
             connection_string=connection_string, ca_bundle=ca_bundle, store_url=store, media=media
         )
-        adapter = AcsAdapter.open(settings)
-    except AdapterError as exc:
+        runtime = Runtime.open(settings)
+    except (AdapterError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     options = ImportOptions(
@@ -111,20 +110,16 @@ def command(
         workers=workers,
     )
     try:
-        core = Core(adapter)
-        try:
-            with (
-                TwilioSource(client, service_sid=service) as source,
-                ImportProgress(enabled=progress) as shown,
-            ):
-                summary = HistoryImport(source, core, options, progress=shown).run()
-        finally:
-            core.close()
+        with (
+            TwilioSource(client, service_sid=service) as source,
+            ImportProgress(enabled=progress) as shown,
+        ):
+            summary = HistoryImport(source, runtime.core, options, progress=shown).run()
     except (SourceError, AdapterError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     finally:
-        adapter.close()
+        runtime.close()
     typer.echo(summary.to_text())
     if summary_json is not None:
         summary_json.write_text(summary.to_json() + "\n", encoding="utf-8")

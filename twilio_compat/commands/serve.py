@@ -1,8 +1,9 @@
 """`twilio-acs serve`: the REST face over HTTP, for Twilio SDKs in any language.
 
+Everything comes from the shim's settings (`twilio_compat.settings`), loaded once at start-up.
 Clients authenticate with HTTP Basic credentials equal to ``TWILIO_ACCOUNT_SID`` and
-``TWILIO_AUTH_TOKEN``; ACS comes from the adapter's settings (``ACS_CONNECTION_STRING`` and
-friends, ``embedded`` for a local emulator). Webhooks configured the Twilio way are posted,
+``TWILIO_AUTH_TOKEN``; ACS comes from ``ACS_CONNECTION_STRING`` and friends (``embedded`` for
+a local emulator). Webhooks configured the Twilio way are posted,
 signed with ``TWILIO_AUTH_TOKEN``; ACS events arrive through the Event Grid receiver at
 ``/eventgrid?secret=...`` when ``ACS_EVENTGRID_SECRET`` is set, else by polling every
 ``TWILIO_COMPAT_POLL_INTERVAL`` seconds (default 2).
@@ -34,14 +35,16 @@ def command(
     ] = None,
 ) -> None:
     """Serve Twilio Conversations v1 (and media uploads) from ACS over HTTP."""
-    from acs_adapter.errors import ConfigurationError
+    from twilio_compat.core.adapter_types import ConfigurationError
     from twilio_compat.rest.asgi import serve
+    from twilio_compat.settings import Settings
 
     def announce(url: str) -> None:
         typer.echo(f"Twilio Conversations API on ACS listening on {url}")
 
     try:
         serve(
+            settings=Settings.load(),
             host=host,
             port=port,
             public_url=public_url,

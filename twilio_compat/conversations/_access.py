@@ -13,7 +13,6 @@ any claim breaks the signature.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,11 +22,12 @@ import jwt as pyjwt
 
 from acs_adapter.secret import Secret
 from twilio_compat.conversations.errors import EXPIRED_TOKEN, INVALID_TOKEN, AccessTokenError
-
-API_KEY_ENV = "TWILIO_API_KEY"
-API_SECRET_ENV = "TWILIO_API_SECRET"  # noqa: S105 (a variable name)
-AUTH_TOKEN_ENV = "TWILIO_AUTH_TOKEN"  # noqa: S105 (a variable name)
-ACCOUNT_SID_ENV = "TWILIO_ACCOUNT_SID"
+from twilio_compat.settings import (
+    API_KEY_ENV,
+    API_SECRET_ENV,
+    AUTH_TOKEN_ENV,
+    TwilioAccount,
+)
 
 
 @dataclass(frozen=True)
@@ -63,16 +63,23 @@ class SigningKeys:
         account_sid: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> SigningKeys:
-        """Explicit arguments first, then the environment."""
-        env = os.environ if environ is None else environ
-        key = api_key or env.get(API_KEY_ENV) or None
-        secret = _secret(api_secret) or _secret(env.get(API_SECRET_ENV))
+        """Explicit arguments first, then the environment (`TwilioAccount.load`)."""
+        account = TwilioAccount.load(
+            environ,
+            api_key=api_key,
+            api_secret=api_secret,
+            auth_token=auth_token,
+            account_sid=account_sid,
+        )
+        return cls.of(account)
+
+    @classmethod
+    def of(cls, account: TwilioAccount) -> SigningKeys:
+        """The keys a loaded account trusts: its API key pair, if both are set, and its token."""
         keys: dict[str, Secret] = {}
-        if key and secret:
-            keys[key] = secret
-        token = _secret(auth_token) or _secret(env.get(AUTH_TOKEN_ENV))
-        account = account_sid or env.get(ACCOUNT_SID_ENV) or None
-        return cls(keys=keys, auth_token=token, account_sid=account)
+        if account.api_key and account.api_secret:
+            keys[account.api_key] = account.api_secret
+        return cls(keys=keys, auth_token=account.auth_token, account_sid=account.account_sid)
 
     def verify(self, token: object, *, now: float | None = None) -> VerifiedToken:
         """The token's claims if its signature and lifetime check out, else AccessTokenError."""
@@ -137,9 +144,3 @@ class SigningKeys:
         if isinstance(nbf, int | float) and nbf > moment + 60:
             raise _invalid("Invalid Access Token: not valid yet")
         return claims
-
-
-def _secret(value: str | Secret | None) -> Secret | None:
-    if isinstance(value, Secret):
-        return value if value.reveal() else None
-    return Secret(value) if value else None

@@ -7,9 +7,7 @@ loop stays free; the core's and the adapter's errors come back as ``Conversation
 from __future__ import annotations
 
 import asyncio
-import atexit
 import json
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,6 +16,7 @@ from twilio_compat.conversations.errors import FORBIDDEN, ConversationsError
 from twilio_compat.core import Core
 from twilio_compat.core import errors as core_errors
 from twilio_compat.core.hooks import Origin, write_origin
+from twilio_compat.runtime import shared_runtime
 
 if TYPE_CHECKING:
     from acs_adapter.chat import UserChat
@@ -25,30 +24,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_shared: Core | None = None
-_shared_lock = threading.Lock()
-
 
 def shared_core() -> Core:
-    """The process-wide core over the adapter the environment configures, opened once."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            from acs_adapter.adapter import AcsAdapter
-
-            adapter = AcsAdapter.open()
-            _shared = Core(adapter)
-            atexit.register(_close_shared, adapter)
-        return _shared
-
-
-def _close_shared(adapter: Any) -> None:
-    global _shared
-    with _shared_lock:
-        if _shared is not None:
-            _shared.close()
-            _shared = None
-    adapter.close()
+    """The core of the process-wide runtime (`twilio_compat.runtime.shared_runtime`)."""
+    return shared_runtime().core
 
 
 def translate(error: Exception) -> ConversationsError:

@@ -27,10 +27,9 @@ import difflib
 import importlib
 import importlib.util
 import json
-import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -325,17 +324,17 @@ class Backend:
             self._close = None
 
 
-def open_backend(spec: str, *, scratch: Path, environ: dict[str, str] | None = None) -> Backend:
+def open_backend(spec: str, *, scratch: Path, environ: Mapping[str, str] | None = None) -> Backend:
     """``twilio``, ``acs``, a transcript file (``*.json``) or ``module:function`` -> a backend.
 
     ``acs`` uses the usual ACS settings; without ``ACS_CONNECTION_STRING`` it runs an embedded
-    emulator with a throwaway store and media folder under ``scratch``.
+    emulator with a throwaway store and media folder under ``scratch``. Settings come from
+    ``environ`` (default: the process environment).
     """
-    env = dict(os.environ if environ is None else environ)
     if spec == "twilio":
-        return _twilio_backend(env)
+        return _twilio_backend(environ)
     if spec == "acs":
-        return _acs_backend(env, scratch)
+        return _acs_backend(environ, scratch)
     if spec.endswith(".json") or Path(spec).is_file():
         try:
             recorded = Transcript.load(spec)
@@ -349,12 +348,13 @@ def open_backend(spec: str, *, scratch: Path, environ: dict[str, str] | None = N
     )
 
 
-def _twilio_backend(env: dict[str, str]) -> Backend:
+def _twilio_backend(environ: Mapping[str, str] | None) -> Backend:
     from twilio.base.exceptions import TwilioException
     from twilio.rest import Client
 
     try:
-        client = Client(environment=env)
+        # twilio reads its own variables (credentials, region, edge) from this mapping.
+        client = Client(environment=None if environ is None else dict(environ))
     except TwilioException as exc:
         raise CompareError(
             f"twilio backend: {exc} (set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)"
@@ -362,30 +362,38 @@ def _twilio_backend(env: dict[str, str]) -> Backend:
     return Backend("twilio", client=client)
 
 
-def _acs_backend(env: dict[str, str], scratch: Path) -> Backend:
+def _acs_backend(environ: Mapping[str, str] | None, scratch: Path) -> Backend:
     from twilio.rest import Client
 
-    from acs_adapter.config import CONNECTION_STRING_ENV, EMBEDDED, Settings
-    from acs_adapter.errors import AdapterError
+    from twilio_compat.core.adapter_types import AdapterError
     from twilio_compat.rest import AcsHttpClient
+    from twilio_compat.settings import (
+        CONNECTION_STRING_ENV,
+        EMBEDDED,
+        AdapterSettings,
+        Settings,
+        configured,
+    )
 
-    embedded = not env.get(CONNECTION_STRING_ENV, "").strip()
+    embedded = CONNECTION_STRING_ENV not in configured(environ)
     try:
         if embedded:
             scratch.mkdir(parents=True, exist_ok=True)
-            settings = Settings.load(
+            throwaway = AdapterSettings.load(
                 connection_string=EMBEDDED,
                 store_url=f"sqlite:///{scratch / 'store.sqlite3'}",
                 media=(scratch / "media").as_uri(),
                 environ={},
             )
+            settings = Settings.load(environ, acs=throwaway)
         else:
-            settings = Settings.load(environ=env)
-    except AdapterError as exc:
+            settings = Settings.load(environ)
+    except (AdapterError, ValueError) as exc:
         raise CompareError(f"acs backend: {exc}") from None
-    account = env.get("TWILIO_ACCOUNT_SID") or PLACEHOLDER_ACCOUNT_SID
+    account = settings.account.account_sid or PLACEHOLDER_ACCOUNT_SID
+    token = settings.account.auth_token
     http = AcsHttpClient(settings, account_sid=account)
-    client = Client(account, env.get("TWILIO_AUTH_TOKEN") or "unused", http_client=http)
+    client = Client(account, token.reveal() if token else "unused", http_client=http)
     return Backend("acs (embedded)" if embedded else "acs", client=client, _close=http.close)
 
 

@@ -12,13 +12,11 @@ import binascii
 import contextlib
 import hmac
 import json
-import os
 import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from types import FrameType
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -31,10 +29,9 @@ from twilio_compat.core import errors
 from twilio_compat.rest._render import BASE_URL
 from twilio_compat.rest._wire import WireRequest, multi
 from twilio_compat.rest.handler import WireHandler
+from twilio_compat.runtime import Runtime
+from twilio_compat.settings import Settings
 from twilio_compat.webhooks.service import EventServices, start_event_services
-
-if TYPE_CHECKING:
-    from acs_adapter.config import Settings
 
 _METHODS = ["GET", "POST", "DELETE"]
 GRACEFUL_SHUTDOWN_SECONDS = 10
@@ -143,10 +140,11 @@ def serve(
 ) -> None:
     """Serve the REST face with uvicorn until interrupted (SIGINT or SIGTERM).
 
-    Credentials are ``TWILIO_ACCOUNT_SID`` and ``TWILIO_AUTH_TOKEN``; ACS settings come from
-    the adapter's configuration (``settings``, else the environment). The socket is bound and
-    listening before ``on_ready`` gets the URL it answers on (with the real port when ``port``
-    is 0), so whoever waits for that line can connect at once.
+    Everything comes from ``settings`` (default: ``Settings.load(environ)``): clients
+    authenticate with its account SID and auth token (``TWILIO_ACCOUNT_SID``,
+    ``TWILIO_AUTH_TOKEN``), ACS is its adapter settings. The socket is bound and listening
+    before ``on_ready`` gets the URL it answers on (with the real port when ``port`` is 0), so
+    whoever waits for that line can connect at once.
 
     Beside the REST face it runs the Twilio webhooks and their event source
     (`twilio_compat.webhooks.service`): the Event Grid receiver at ``/eventgrid`` when
@@ -154,21 +152,23 @@ def serve(
     """
     import uvicorn
 
-    env = os.environ if environ is None else environ
-    account_sid = env.get("TWILIO_ACCOUNT_SID", "")
-    auth_token = env.get("TWILIO_AUTH_TOKEN", "")
-    if not account_sid or not auth_token:
+    if settings is None:
+        settings = Settings.load(environ)
+    account_sid = settings.account.account_sid
+    auth_token = settings.account.auth_token
+    if not account_sid or auth_token is None:
         raise ValueError(
             "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: clients authenticate with them"
         )
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise ValueError("give both an SSL certificate file and its key file, or neither")
-    handler = WireHandler.open(settings=settings, account_sid=account_sid)
+    runtime = Runtime.open(settings, account_sid=account_sid)
+    handler = WireHandler(runtime.core)
     events: EventServices | None = None
     try:
-        events = start_event_services(handler.core, environ=env)
+        events = start_event_services(runtime.core, settings.account, settings.events)
         rest = create_app(
-            handler, account_sid=account_sid, auth_token=auth_token, public_url=public_url
+            handler, account_sid=account_sid, auth_token=auth_token.reveal(), public_url=public_url
         )
         receiver = [Route(EVENTGRID_PATH, events.receiver)] if events.receiver else []
         app = Starlette(routes=[*receiver, Mount("/", app=rest)])
@@ -190,7 +190,7 @@ def serve(
     finally:
         if events is not None:
             events.close()
-        handler.close()
+        runtime.close()
 
 
 class _Stopped(Exception):

@@ -1,15 +1,15 @@
 """``Client``: ``twilio.rest.Client`` answered by ACS, so only the import line changes.
 
 It takes exactly the arguments of twilio's ``Client`` (falling back, as twilio does, to
-``TWILIO_ACCOUNT_SID`` / ``TWILIO_AUTH_TOKEN``) and reads the ACS settings from the adapter's
-configuration (``ACS_CONNECTION_STRING`` and friends). Conversations requests are answered
-from ACS; other Twilio products still go to Twilio through the usual (or given) http_client.
-Clients share one wire handler per process, so creating many clients opens one adapter.
+``TWILIO_ACCOUNT_SID`` / ``TWILIO_AUTH_TOKEN``); ACS comes from the shim's settings
+(``ACS_CONNECTION_STRING`` and friends, see ``twilio_compat.settings``). Conversations
+requests are answered from ACS; other Twilio products still go to Twilio through the usual
+(or given) http_client. Clients share one wire handler over the process-wide runtime, so
+creating many clients opens one adapter.
 """
 
 from __future__ import annotations
 
-import atexit
 import threading
 from collections.abc import MutableMapping
 from typing import Any
@@ -18,31 +18,34 @@ from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client as TwilioClient
 
+from twilio_compat.core.offload import Offload
 from twilio_compat.rest.handler import WireHandler
 from twilio_compat.rest.http_client import AcsHttpClient, AsyncAcsHttpClient
 from twilio_compat.rest.routing import AsyncRoutingHttpClient, RoutingHttpClient
+from twilio_compat.runtime import close_shared_runtime, shared_runtime
 
 _shared: WireHandler | None = None
 _shared_lock = threading.Lock()
+_shared_offload = Offload("twilio-acs-shared-http")
+"""One worker pool for every shared async client, however many ``Client``s are built."""
 
 
 def shared_handler() -> WireHandler:
-    """The process-wide handler over the adapter configured by the environment."""
+    """The handler over the process-wide runtime (`twilio_compat.runtime.shared_runtime`)."""
     global _shared
+    core = shared_runtime().core
     with _shared_lock:
-        if _shared is None:
-            _shared = WireHandler.open()
-            atexit.register(close_shared_handler)
+        if _shared is None or _shared.core is not core:
+            _shared = WireHandler(core)
         return _shared
 
 
 def close_shared_handler() -> None:
-    """Close the process-wide handler (and its adapter), if one was opened."""
+    """Close the process-wide runtime (its core and adapter), if one was opened."""
     global _shared
     with _shared_lock:
-        if _shared is not None:
-            _shared.close()
-            _shared = None
+        _shared = None
+    close_shared_runtime()
 
 
 class SharedAcsHttpClient(AcsHttpClient):
@@ -55,6 +58,9 @@ class SharedAcsHttpClient(AcsHttpClient):
 
 class SharedAsyncAcsHttpClient(AsyncAcsHttpClient):
     """``AsyncAcsHttpClient`` over the process-wide handler, opened on the first request."""
+
+    def __init__(self) -> None:
+        super().__init__(offload=_shared_offload)
 
     @property
     def handler(self) -> WireHandler:

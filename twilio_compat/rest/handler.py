@@ -14,8 +14,8 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
-from acs_adapter.errors import AdapterError
 from twilio_compat.core import Core, errors
+from twilio_compat.core.adapter_types import AdapterError
 from twilio_compat.core.hooks import Origin, write_origin
 from twilio_compat.rest import _render as render
 from twilio_compat.rest import _resources, _routing
@@ -23,10 +23,11 @@ from twilio_compat.rest._forms import PAGING, Form
 from twilio_compat.rest._multipart import file_part, is_multipart
 from twilio_compat.rest._wire import WireRequest, WireResponse
 from twilio_compat.rest.operations import Operation, Support
+from twilio_compat.runtime import Runtime
 
 if TYPE_CHECKING:
-    from acs_adapter.adapter import AcsAdapter
-    from acs_adapter.config import Settings
+    from twilio_compat.runtime import AcsAdapter
+    from twilio_compat.settings import AdapterSettings, Settings
 
 _log = logging.getLogger("twilio_compat.rest")
 _MEDIA_PATH = re.compile(r"^/Services/[^/]+/Media(/[^/]+)?$")
@@ -63,38 +64,33 @@ Handler = Callable[[Call], Result]
 class WireHandler:
     """Twilio Conversations v1 over the core; thread-safe, one per process is enough."""
 
-    def __init__(self, core: Core, *, owns_adapter: AcsAdapter | None = None) -> None:
+    def __init__(self, core: Core, *, runtime: Runtime | None = None) -> None:
         self.core = core
-        self._owned_adapter = owns_adapter
+        self._runtime = runtime
         self._handlers: dict[tuple[str, str], Handler] = _resources.handlers(core)
 
     @classmethod
     def open(
         cls,
         *,
-        settings: Settings | None = None,
+        settings: Settings | AdapterSettings | None = None,
         adapter: AcsAdapter | None = None,
         account_sid: str | None = None,
     ) -> WireHandler:
-        """Open the adapter (unless one is given) and the core on top of it."""
-        from acs_adapter.adapter import AcsAdapter
-
-        owned = None
-        if adapter is None:
-            adapter = owned = AcsAdapter.open(settings)
-        try:
-            core = Core(adapter, account_sid=account_sid)
-        except BaseException:
-            if owned is not None:
-                owned.close()
-            raise
-        return cls(core, owns_adapter=owned)
+        """A handler over its own runtime: a core on ``adapter`` if given (it stays open when
+        the handler closes), else on an adapter opened from ``settings``."""
+        if adapter is not None:
+            runtime = Runtime.over(adapter, account_sid=account_sid)
+        else:
+            runtime = Runtime.open(settings, account_sid=account_sid)
+        return cls(runtime.core, runtime=runtime)
 
     def close(self) -> None:
-        self.core.close()
-        if self._owned_adapter is not None:
-            self._owned_adapter.close()
-            self._owned_adapter = None
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
+        else:
+            self.core.close()
 
     # -- the one entry point ------------------------------------------------------------
 

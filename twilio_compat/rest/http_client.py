@@ -4,37 +4,40 @@
 ``ConversationInstance``/``MessageInstance`` objects and raises its real
 ``TwilioRestException`` from the Twilio-format bodies the shim returns.
 
-Sync and async share one synchronous wire handler: ``AsyncAcsHttpClient`` runs it in a worker
-thread with ``asyncio.to_thread``, so both faces of twilio-python see identical behaviour and
-the event loop never blocks on ACS or the store.
+Sync and async share one synchronous wire handler: ``AsyncAcsHttpClient`` runs it on its own
+bounded worker pool (an ``Offload``), so both faces of twilio-python see identical behaviour
+and the event loop never blocks on ACS or the store.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import threading
 from typing import TYPE_CHECKING
 
 from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response
 
-from twilio_compat.rest._wire import from_twilio_call
+from twilio_compat.core.offload import Offload
+from twilio_compat.rest._wire import WireRequest, from_twilio_call
+from twilio_compat.rest.handler import WireHandler
 
 if TYPE_CHECKING:
-    from acs_adapter.adapter import AcsAdapter
-    from acs_adapter.config import Settings
-    from twilio_compat.rest.handler import WireHandler
+    from twilio_compat.rest._wire import WireResponse
+    from twilio_compat.runtime import AcsAdapter
+    from twilio_compat.settings import AdapterSettings, Settings
 
 _logger = logging.getLogger("twilio_compat.http_client")
 
 
 class _HandlerOwner:
-    """Opens the adapter and the wire handler on first use, closes them if it opened them."""
+    """Opens the adapter and the wire handler on first use (once, however many requests race
+    for it), closes them if it opened them."""
 
     def __init__(
         self,
-        settings: Settings | None,
+        settings: Settings | AdapterSettings | None,
         adapter: AcsAdapter | None,
         handler: WireHandler | None,
         account_sid: str | None,
@@ -44,22 +47,27 @@ class _HandlerOwner:
         self._handler = handler
         self._account_sid = account_sid
         self._owned: WireHandler | None = None
+        self._lock = threading.Lock()
 
     def get(self) -> WireHandler:
-        if self._handler is None:
-            from twilio_compat.rest.handler import WireHandler
-
-            self._owned = WireHandler.open(
-                settings=self._settings, adapter=self._adapter, account_sid=self._account_sid
-            )
-            self._handler = self._owned
-        return self._handler
+        handler = self._handler
+        if handler is not None:
+            return handler
+        with self._lock:
+            if self._handler is None:
+                self._owned = WireHandler.open(
+                    settings=self._settings, adapter=self._adapter, account_sid=self._account_sid
+                )
+                self._handler = self._owned
+            return self._handler
 
     def close(self) -> None:
-        if self._owned is not None:
-            self._owned.close()
-            self._owned = None
-            self._handler = None
+        with self._lock:
+            owned, self._owned = self._owned, None
+            if owned is not None:
+                self._handler = None
+        if owned is not None:
+            owned.close()
 
 
 def _to_twilio(response_status: int, text: str, headers: dict[str, str]) -> Response:
@@ -69,13 +77,14 @@ def _to_twilio(response_status: int, text: str, headers: dict[str, str]) -> Resp
 class AcsHttpClient(HttpClient):  # type: ignore[misc]
     """A twilio ``HttpClient`` that answers Conversations requests from ACS.
 
-    Give it ``settings`` (or nothing: the adapter reads the environment), an already open
-    ``adapter`` to share, or a ``handler`` to share one wire handler between clients.
+    Give it ``settings`` (``twilio_compat.settings.Settings`` or the adapter's own; nothing:
+    ``Settings.load()`` from the environment), an already open ``adapter`` to share, or a
+    ``handler`` to share one wire handler between clients.
     """
 
     def __init__(
         self,
-        settings: Settings | None = None,
+        settings: Settings | AdapterSettings | None = None,
         *,
         adapter: AcsAdapter | None = None,
         handler: WireHandler | None = None,
@@ -121,20 +130,27 @@ class AcsHttpClient(HttpClient):  # type: ignore[misc]
 
 
 class AsyncAcsHttpClient(AsyncHttpClient):  # type: ignore[misc]
-    """The async twin: makes every ``*_async`` method of twilio-python run on ACS."""
+    """The async twin: makes every ``*_async`` method of twilio-python run on ACS.
+
+    The handler runs on ``offload`` (default: a bounded pool of this client's own), never on
+    the event loop or its default executor.
+    """
 
     def __init__(
         self,
-        settings: Settings | None = None,
+        settings: Settings | AdapterSettings | None = None,
         *,
         adapter: AcsAdapter | None = None,
         handler: WireHandler | None = None,
         account_sid: str | None = None,
         timeout: float | None = None,
         logger: logging.Logger = _logger,
+        offload: Offload | None = None,
     ) -> None:
         super().__init__(logger, True, timeout)
         self._owner = _HandlerOwner(settings, adapter, handler, account_sid)
+        self._owns_offload = offload is None
+        self._offload = offload or Offload("twilio-acs-http")
 
     @property
     def handler(self) -> WireHandler:
@@ -155,13 +171,18 @@ class AsyncAcsHttpClient(AsyncHttpClient):  # type: ignore[misc]
             method=method, url=url, params=params, data=data, headers=headers, auth=auth
         )
         wire = from_twilio_call(method, url, params, data, headers, auth)
-        handler = await asyncio.to_thread(getattr, self, "handler")
-        answer = await asyncio.to_thread(handler.handle, wire)
+        answer = await self._offload.run(self._handle, wire)
         self._test_only_last_response = _to_twilio(answer.status, answer.text, answer.headers)
         return self._test_only_last_response
 
+    def _handle(self, wire: WireRequest) -> WireResponse:
+        return self.handler.handle(wire)
+
     async def close(self) -> None:
-        await asyncio.to_thread(self._owner.close)
+        """Close the adapter if this client opened it, then this client's own worker pool."""
+        await self._offload.run(self._owner.close)
+        if self._owns_offload:
+            self._offload.close()
 
     async def __aenter__(self) -> AsyncAcsHttpClient:
         return self

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import re
 import threading
@@ -44,6 +43,8 @@ from twilio_compat.core import errors, records
 from twilio_compat.core.codec import MessageMetadata, decode_attachments
 from twilio_compat.core.conversations import to_record as conversation_record
 from twilio_compat.core.hooks import SDK, Action, Origin, WriteHooks, rejected, write_origin
+from twilio_compat.settings import AUTH_TOKEN_ENV as AUTH_TOKEN_ENV
+from twilio_compat.settings import TwilioAccount
 from twilio_compat.webhooks import fields as form
 from twilio_compat.webhooks.sender import Webhook, WebhookSender, call_pre_event
 
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("twilio_compat.webhooks")
 
-AUTH_TOKEN_ENV = "TWILIO_AUTH_TOKEN"  # noqa: S105 (a setting name)
 MAX_CONVERSATION_WEBHOOKS = 5
 _CHANGEABLE = {
     "body": "body",
@@ -85,11 +85,14 @@ class TwilioWebhooks(WriteHooks):
         cls, core: Core, *, environ: Mapping[str, str] | None = None
     ) -> TwilioWebhooks:
         """Signed with `TWILIO_AUTH_TOKEN`, as Twilio signs with the account's auth token."""
-        env = os.environ if environ is None else environ
-        token = env.get(AUTH_TOKEN_ENV, "")
-        if not token:
+        return cls.for_account(core, TwilioAccount.load(environ))
+
+    @classmethod
+    def for_account(cls, core: Core, account: TwilioAccount) -> TwilioWebhooks:
+        """Signed with the loaded account's auth token, which must be set."""
+        if account.auth_token is None:
             raise errors.invalid(f"{AUTH_TOKEN_ENV} is not set: webhooks cannot be signed")
-        return cls(core, token)
+        return cls(core, account.auth_token)
 
     def install(self) -> TwilioWebhooks:
         """Make the core call these hooks around every write."""

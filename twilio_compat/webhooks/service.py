@@ -9,22 +9,13 @@ shim created.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from acs_adapter.events import (
-    SECRET_ENV,
-    ChatEventPoller,
-    EventBus,
-    EventGridReceiver,
-    eventgrid_receiver,
-)
+from acs_adapter.events import ChatEventPoller, EventBus, EventGridReceiver, eventgrid_receiver
 from twilio_compat.core import Core
+from twilio_compat.settings import EventSource, TwilioAccount
 from twilio_compat.webhooks.dispatcher import TwilioWebhooks
-
-POLL_INTERVAL_ENV = "TWILIO_COMPAT_POLL_INTERVAL"
-DEFAULT_POLL_INTERVAL = 2.0
 
 
 @dataclass
@@ -42,35 +33,32 @@ class EventServices:
         self.webhooks.close()
 
 
-def start_event_services(core: Core, *, environ: Mapping[str, str] | None = None) -> EventServices:
-    """Install the webhooks on `core` and start the event source the environment asks for."""
-    env = os.environ if environ is None else environ
-    webhooks = TwilioWebhooks.from_environment(core, environ=env).install()
+def start_event_services(
+    core: Core,
+    account: TwilioAccount | None = None,
+    events: EventSource | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> EventServices:
+    """Install the webhooks on `core` (signed with `account`'s auth token) and start the event
+    source `events` asks for; what is not given is loaded from `environ` (default: the
+    process environment)."""
+    account = account or TwilioAccount.load(environ)
+    events = events or EventSource.load(environ)
+    webhooks = TwilioWebhooks.for_account(core, account).install()
     bus = EventBus()
     webhooks.listen(bus)
-    if env.get(SECRET_ENV, "").strip():
-        return EventServices(webhooks, bus, eventgrid_receiver(bus, environ=env), None)
-    interval = _interval(env.get(POLL_INTERVAL_ENV))
+    if events.eventgrid_secret is not None:
+        receiver = eventgrid_receiver(bus, secret=events.eventgrid_secret)
+        return EventServices(webhooks, bus, receiver, None)
     context = core.context
     poller = ChatEventPoller(
         context.adapter.chat,
         context.adapter.store.cursors,
         bus,
         context.service_user,
-        interval=interval,
+        interval=events.poll_interval,
         consumer="twilio-acs-serve",
     )
     poller.start()
     return EventServices(webhooks, bus, None, poller)
-
-
-def _interval(value: str | None) -> float:
-    if value is None or not value.strip():
-        return DEFAULT_POLL_INTERVAL
-    try:
-        interval = float(value)
-    except ValueError:
-        raise ValueError(f"{POLL_INTERVAL_ENV} must be a number of seconds") from None
-    if interval <= 0:
-        raise ValueError(f"{POLL_INTERVAL_ENV} must be positive")
-    return interval

@@ -1,0 +1,122 @@
+"""The shim's one settings object: explicit arguments win, secrets stay hidden, docs match."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from acs_adapter.secret import Secret
+from twilio_compat.runtime import Runtime
+from twilio_compat.settings import (
+    DEFAULT_POLL_INTERVAL,
+    SETTINGS,
+    EventSource,
+    Settings,
+    TwilioAccount,
+    configured,
+    markdown_table,
+)
+
+if TYPE_CHECKING:
+    from acs_emulator import AcsEmulator
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+KEY = "c2VjcmV0LWtleS1ieXRlcw=="
+CONNECTION = f"endpoint=https://acs.example.com/;accesskey={KEY}"
+
+ENVIRONMENT = {
+    "ACS_CONNECTION_STRING": CONNECTION,
+    "TWILIO_COMPAT_STORE": "sqlite:///from-env.sqlite3",
+    "TWILIO_ACCOUNT_SID": "AC" + "e" * 32,
+    "TWILIO_AUTH_TOKEN": "token-from-env",
+    "TWILIO_API_KEY": "SK" + "e" * 32,
+    "TWILIO_API_SECRET": "api-secret-from-env",
+    "ACS_EVENTGRID_SECRET": "eventgrid-secret-from-env",
+    "TWILIO_COMPAT_POLL_INTERVAL": "0.5",
+}
+
+
+def test_the_readme_table_is_the_settings_table() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Configuration\n", 1)[1]
+    table = "\n".join(re.findall(r"^\|.*\|$", section.split("\n\n## ", 1)[0], re.MULTILINE))
+    assert table == markdown_table(), "regenerate README's table from twilio_compat.settings"
+
+
+def test_every_documented_variable_is_read() -> None:
+    documented = {name for setting in SETTINGS for name in setting.names}
+    env = {**ENVIRONMENT, "TWILIO_COMPAT_MEDIA": "file:///srv/media"}
+    assert set(env) | {"ACS_CA_BUNDLE"} == documented
+    assert configured(env) == frozenset(env)
+    assert configured({"ACS_CONNECTION_STRING": "  ", "UNRELATED": "x"}) == frozenset()
+
+
+def test_the_environment_fills_every_part() -> None:
+    settings = Settings.load(ENVIRONMENT)
+    assert settings.acs.connection is not None
+    assert settings.acs.connection.endpoint == "https://acs.example.com"
+    assert settings.acs.store_url.reveal() == "sqlite:///from-env.sqlite3"
+    account = settings.account
+    assert account.account_sid == "AC" + "e" * 32
+    assert account.auth_token == Secret("token-from-env")
+    assert (account.api_key, account.api_secret) == ("SK" + "e" * 32, Secret("api-secret-from-env"))
+    assert settings.events == EventSource(Secret("eventgrid-secret-from-env"), 0.5)
+
+
+def test_explicit_arguments_win() -> None:
+    settings = Settings.load(
+        ENVIRONMENT,
+        connection_string="embedded",
+        store_url="sqlite:///given.sqlite3",
+        account_sid="AC" + "1" * 32,
+        auth_token=Secret("given-token"),
+        eventgrid_secret="given-eventgrid-secret",
+        poll_interval=7,
+    )
+    assert settings.acs.embedded and settings.acs.store_url.reveal() == "sqlite:///given.sqlite3"
+    assert settings.account.account_sid == "AC" + "1" * 32
+    assert settings.account.auth_token == Secret("given-token")
+    assert settings.events == EventSource(Secret("given-eventgrid-secret"), 7.0)
+
+
+def test_unset_and_blank_values_take_the_defaults() -> None:
+    settings = Settings.load(
+        {"ACS_CONNECTION_STRING": "embedded", "ACS_EVENTGRID_SECRET": "  "},
+        store_url="sqlite:///x.sqlite3",
+    )
+    assert settings.account == TwilioAccount()
+    assert settings.events == EventSource(None, DEFAULT_POLL_INTERVAL)
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1"])
+def test_a_bad_poll_interval_names_the_setting(value: str) -> None:
+    with pytest.raises(ValueError, match="TWILIO_COMPAT_POLL_INTERVAL"):
+        Settings.load({**ENVIRONMENT, "TWILIO_COMPAT_POLL_INTERVAL": value})
+
+
+def test_secrets_never_show_in_the_repr() -> None:
+    shown = repr(Settings.load(ENVIRONMENT))
+    for secret in (KEY, "token-from-env", "api-secret-from-env", "eventgrid-secret-from-env"):
+        assert secret not in shown
+
+
+def test_the_runtime_opens_the_adapter_and_core_once_and_closes_both(
+    emulator: AcsEmulator, tmp_path: Path
+) -> None:
+    settings = Settings.load(
+        {},
+        connection_string=emulator.connection_string,
+        ca_bundle=emulator.ca_bundle,
+        store_url=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        media=(tmp_path / "media").as_uri(),
+    )
+    with Runtime.open(settings, account_sid="AC" + "3" * 32) as runtime:
+        assert runtime.settings is settings
+        assert runtime.core.account_sid == "AC" + "3" * 32
+        assert runtime.core.context.adapter is runtime.adapter
+        over = Runtime.over(runtime.adapter)
+        over.close()  # a runtime over someone else's adapter leaves it open
+        assert runtime.core.services.resolve(None).startswith("IS")

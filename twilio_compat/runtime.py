@@ -1,0 +1,118 @@
+"""`Runtime`: the shim's composition root, where settings become an open adapter and one core.
+
+Every face (the REST handler and its http_clients, `twilio-acs serve`, the client SDK port,
+the migration commands) gets its core from here, so the adapter is opened in one place and
+closed by whoever opened it. `shared_runtime()` is the process-wide one that
+`twilio_compat.rest.Client`, `twilio_compat.install()` and the client face share.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from types import TracebackType
+
+from acs_adapter.adapter import AcsAdapter
+from twilio_compat.core import Core
+from twilio_compat.settings import AdapterSettings, Settings
+
+
+class Runtime:
+    """The settings, the adapter they open and the core over it; `close()` ends what it opened."""
+
+    def __init__(
+        self, settings: Settings, adapter: AcsAdapter, core: Core, *, owns_adapter: bool
+    ) -> None:
+        self.settings = settings
+        self.adapter = adapter
+        self.core = core
+        self._owns_adapter = owns_adapter
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | AdapterSettings | None = None,
+        *,
+        account_sid: str | None = None,
+    ) -> Runtime:
+        """Open the adapter `settings` describe (default: `Settings.load()`) and a core on it.
+
+        `account_sid` is the account the core answers as; without it the core derives a
+        stable one from the ACS endpoint.
+        """
+        if settings is None:
+            settings = Settings.load()
+        elif isinstance(settings, AdapterSettings):
+            settings = Settings(acs=settings)
+        adapter = AcsAdapter.open(settings.acs)
+        try:
+            core = Core(adapter, account_sid=account_sid)
+        except BaseException:
+            adapter.close()
+            raise
+        return cls(settings, adapter, core, owns_adapter=True)
+
+    @classmethod
+    def over(cls, adapter: AcsAdapter, *, account_sid: str | None = None) -> Runtime:
+        """A core over an adapter someone else opened (and will close)."""
+        core = Core(adapter, account_sid=account_sid)
+        return cls(Settings(acs=adapter.settings), adapter, core, owns_adapter=False)
+
+    def close(self) -> None:
+        """Close the core, and the adapter if this runtime opened it."""
+        self.core.close()
+        if self._owns_adapter:
+            self._owns_adapter = False
+            self.adapter.close()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+_shared: Runtime | None = None
+_shared_lock = threading.Lock()
+_close_registered = False
+
+
+def shared_runtime() -> Runtime:
+    """The process-wide runtime, opened from `Settings.load()` on first use."""
+    return _shared_or_open(None)
+
+
+def open_shared_runtime(settings: Settings) -> Runtime:
+    """Open the process-wide runtime with explicit `settings` (for a program that configures
+    the shim in code); an error if one is already open."""
+    return _shared_or_open(settings, fresh=True)
+
+
+def close_shared_runtime() -> None:
+    """Close the process-wide runtime (its core and adapter), if one is open."""
+    global _shared
+    with _shared_lock:
+        runtime, _shared = _shared, None
+    if runtime is not None:
+        runtime.close()
+
+
+def _shared_or_open(settings: Settings | None, *, fresh: bool = False) -> Runtime:
+    global _shared, _close_registered
+    with _shared_lock:
+        if fresh and _shared is not None:
+            raise RuntimeError("the shared runtime is already open; close it first")
+        if _shared is None:
+            _shared = Runtime.open(settings)
+            if not _close_registered:
+                atexit.register(close_shared_runtime)
+                _close_registered = True
+        return _shared
+
+
+__all__ = ["AcsAdapter", "Runtime", "close_shared_runtime", "open_shared_runtime", "shared_runtime"]

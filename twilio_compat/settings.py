@@ -1,0 +1,243 @@
+"""The shim's settings, in one place: explicit arguments first, then the environment, then defaults.
+
+`Settings.load()` reads the environment once; every part of the shim takes the values it
+needs from the loaded object and never reads the environment itself. The ACS side is the
+adapter's own `acs_adapter.Settings`, composed here with what only the shim uses (the Twilio
+account it answers as, the event source of `twilio-acs serve`). `SETTINGS` documents every
+variable; the README's configuration table is `markdown_table()`, and a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from acs_adapter.config import (
+    CA_BUNDLE_ENV,
+    CONNECTION_STRING_ENV,
+    EMBEDDED,
+    EVENTGRID_SECRET_ENV,
+    MEDIA_ENV,
+    STORE_ENV,
+)
+from acs_adapter.config import Settings as AdapterSettings
+from acs_adapter.secret import Secret
+
+ACCOUNT_SID_ENV = "TWILIO_ACCOUNT_SID"
+AUTH_TOKEN_ENV = "TWILIO_AUTH_TOKEN"  # noqa: S105 (a setting name)
+API_KEY_ENV = "TWILIO_API_KEY"
+API_SECRET_ENV = "TWILIO_API_SECRET"  # noqa: S105 (a setting name)
+POLL_INTERVAL_ENV = "TWILIO_COMPAT_POLL_INTERVAL"
+DEFAULT_POLL_INTERVAL = 2.0
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented row: the environment variables, what they mean, what applies if unset."""
+
+    names: tuple[str, ...]
+    meaning: str
+    default: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        (CONNECTION_STRING_ENV,),
+        "`endpoint=https://<resource>.communication.azure.com/;accesskey=<key>`, "
+        "or `embedded` for an in-process emulator",
+        "none",
+    ),
+    Setting((CA_BUNDLE_ENV,), "PEM of a CA to trust (the emulator's)", "system trust"),
+    Setting(
+        (STORE_ENV,),
+        "SQLAlchemy URL of the mapping store (SQLite or PostgreSQL)",
+        "`sqlite:///twilio_compat.sqlite3`",
+    ),
+    Setting(
+        (MEDIA_ENV,),
+        "`file:///dir`, an Azure Blob connection string, or a container URL",
+        "a folder beside the store",
+    ),
+    Setting((ACCOUNT_SID_ENV, AUTH_TOKEN_ENV), "as in twilio-python", "as in twilio-python"),
+    Setting((EVENTGRID_SECRET_ENV,), "shared secret in the Event Grid subscription URL", "none"),
+    Setting(
+        (POLL_INTERVAL_ENV,),
+        "seconds between polls when `twilio-acs serve` has no Event Grid secret",
+        f"`{DEFAULT_POLL_INTERVAL:g}`",
+    ),
+    Setting(
+        (API_KEY_ENV, API_SECRET_ENV),
+        "signing key the client face accepts for `AccessToken`s (else `TWILIO_AUTH_TOKEN`)",
+        "none",
+    ),
+)
+"""Every environment variable the shim and its adapter read, as the README documents them."""
+
+
+def markdown_table() -> str:
+    """The README's configuration table, rendered from `SETTINGS`."""
+    lines = ["| setting | meaning | default |", "|---|---|---|"]
+    for setting in SETTINGS:
+        names = ", ".join(f"`{name}`" for name in setting.names)
+        lines.append(f"| {names} | {setting.meaning} | {setting.default} |")
+    return "\n".join(lines)
+
+
+def configured(environ: Mapping[str, str] | None = None) -> frozenset[str]:
+    """The documented variables the environment sets to something other than blanks."""
+    env = _environment(environ)
+    names = (name for setting in SETTINGS for name in setting.names)
+    return frozenset(name for name in names if env.get(name, "").strip())
+
+
+@dataclass(frozen=True)
+class TwilioAccount:
+    """The Twilio account the shim answers as: what clients authenticate and sign tokens with."""
+
+    account_sid: str | None = None
+    auth_token: Secret | None = None
+    api_key: str | None = None
+    api_secret: Secret | None = None
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        account_sid: str | None = None,
+        auth_token: str | Secret | None = None,
+        api_key: str | None = None,
+        api_secret: str | Secret | None = None,
+    ) -> TwilioAccount:
+        """Each value from its (non-empty) argument, else the environment, else None."""
+        env = _environment(environ)
+        return cls(
+            account_sid=account_sid or env.get(ACCOUNT_SID_ENV) or None,
+            auth_token=_secret(auth_token) or _secret(env.get(AUTH_TOKEN_ENV)),
+            api_key=api_key or env.get(API_KEY_ENV) or None,
+            api_secret=_secret(api_secret) or _secret(env.get(API_SECRET_ENV)),
+        )
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """Where `twilio-acs serve` learns of ACS changes: Event Grid when a secret is set, else
+    a poller every `poll_interval` seconds."""
+
+    eventgrid_secret: Secret | None = None
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        eventgrid_secret: str | Secret | None = None,
+        poll_interval: float | str | None = None,
+    ) -> EventSource:
+        """The argument, else the environment; a poll interval must be a positive number."""
+        env = _environment(environ)
+        secret = eventgrid_secret if eventgrid_secret is not None else env.get(EVENTGRID_SECRET_ENV)
+        interval = poll_interval if poll_interval is not None else env.get(POLL_INTERVAL_ENV)
+        return cls(eventgrid_secret=_blank_is_none(secret), poll_interval=_interval(interval))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the shim needs to run; build it once with `Settings.load()`."""
+
+    acs: AdapterSettings
+    account: TwilioAccount = field(default_factory=TwilioAccount)
+    events: EventSource = field(default_factory=EventSource)
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        acs: AdapterSettings | None = None,
+        connection_string: str | Secret | None = None,
+        ca_bundle: str | os.PathLike[str] | None = None,
+        store_url: str | Secret | None = None,
+        media: str | Secret | None = None,
+        account_sid: str | None = None,
+        auth_token: str | Secret | None = None,
+        api_key: str | None = None,
+        api_secret: str | Secret | None = None,
+        eventgrid_secret: str | Secret | None = None,
+        poll_interval: float | str | None = None,
+    ) -> Settings:
+        """Resolve every setting: explicit arguments (or ready `acs` settings) win over
+        `environ` (default: the process environment); errors name the setting at fault."""
+        env = _environment(environ)
+        if acs is None:
+            acs = AdapterSettings.load(
+                connection_string=connection_string,
+                ca_bundle=ca_bundle,
+                store_url=store_url,
+                media=media,
+                environ=env,
+            )
+        account = TwilioAccount.load(
+            env,
+            account_sid=account_sid,
+            auth_token=auth_token,
+            api_key=api_key,
+            api_secret=api_secret,
+        )
+        events = EventSource.load(
+            env, eventgrid_secret=eventgrid_secret, poll_interval=poll_interval
+        )
+        return cls(acs=acs, account=account, events=events)
+
+
+def _environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
+
+
+def _secret(value: str | Secret | None) -> Secret | None:
+    if isinstance(value, Secret):
+        return value if value.reveal() else None
+    return Secret(value) if value else None
+
+
+def _blank_is_none(value: str | Secret | None) -> Secret | None:
+    text = value.reveal() if isinstance(value, Secret) else value
+    return Secret(text) if text is not None and text.strip() else None
+
+
+def _interval(value: float | str | None) -> float:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_POLL_INTERVAL
+    try:
+        interval = float(value)
+    except ValueError:
+        raise ValueError(f"{POLL_INTERVAL_ENV} must be a number of seconds") from None
+    if interval <= 0:
+        raise ValueError(f"{POLL_INTERVAL_ENV} must be positive")
+    return interval
+
+
+__all__ = [
+    "ACCOUNT_SID_ENV",
+    "API_KEY_ENV",
+    "API_SECRET_ENV",
+    "AUTH_TOKEN_ENV",
+    "CA_BUNDLE_ENV",
+    "CONNECTION_STRING_ENV",
+    "DEFAULT_POLL_INTERVAL",
+    "EMBEDDED",
+    "EVENTGRID_SECRET_ENV",
+    "MEDIA_ENV",
+    "POLL_INTERVAL_ENV",
+    "SETTINGS",
+    "STORE_ENV",
+    "AdapterSettings",
+    "EventSource",
+    "Setting",
+    "Settings",
+    "TwilioAccount",
+    "configured",
+    "markdown_table",
+]
