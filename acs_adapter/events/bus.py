@@ -5,9 +5,14 @@ order as long as each source publishes a thread's events in order (both sources 
 already passed on are remembered (a bounded window), so redeliveries and the second of two
 sources are dropped. A subscriber that raises is logged and does not stop the others.
 
+Callbacks run outside the lock that guards the subscriber list and the remembered ids, so a
+callback (or a thread it waits for) may subscribe, unsubscribe or ask `seen` without
+deadlocking; only other publishers wait for it, which is what keeps the order.
+
 Plain callbacks run in the publishing thread and should be quick (hand slow work to a queue).
 A callback that returns an awaitable (an `async def`) subscribed from inside an event loop has
-its awaitables run on that loop one after another, so it too sees events in order.
+its awaitables run on that loop one after another, so it too sees events in order; once that
+loop is closed its deliveries are dropped (the publisher never runs a subscriber's coroutine).
 """
 
 from __future__ import annotations
@@ -48,7 +53,11 @@ class EventBus:
         self._limit = remembered_ids
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._subscriptions: list[_Subscription] = []
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
+        """Guards the subscriber list and the remembered ids; never held during a callback."""
+        self._publishing = threading.RLock()
+        """Serialises publishers so deliveries keep publish order (re-entrant: a callback may
+        publish)."""
 
     def subscribe(self, callback: Callback, *, thread_id: str | None = None) -> Callable[[], None]:
         """Call `callback` with each new event (of `thread_id` only, if given).
@@ -74,16 +83,21 @@ class EventBus:
 
     def publish(self, event: ChatEvent) -> bool:
         """Pass `event` to the subscribers unless its id was seen; True if it was new."""
-        with self._lock:
-            if event.id in self._seen:
-                self._seen.move_to_end(event.id)
-                return False
-            self._seen[event.id] = None
-            if len(self._seen) > self._limit:
-                self._seen.popitem(last=False)
-            for subscription in list(self._subscriptions):
-                if subscription.thread_id in (None, event.thread_id):
-                    self._deliver(subscription, event)
+        with self._publishing:
+            with self._lock:
+                if event.id in self._seen:
+                    self._seen.move_to_end(event.id)
+                    return False
+                self._seen[event.id] = None
+                if len(self._seen) > self._limit:
+                    self._seen.popitem(last=False)
+                targets = [
+                    subscription
+                    for subscription in self._subscriptions
+                    if subscription.thread_id in (None, event.thread_id)
+                ]
+            for subscription in targets:
+                self._deliver(subscription, event)
         return True
 
     def seen(self, event_id: str) -> bool:
@@ -104,13 +118,18 @@ class EventBus:
         self, subscription: _Subscription, result: Awaitable[Any], event: ChatEvent
     ) -> None:
         loop = subscription.loop
-        if loop is None or loop.is_closed():
+        if loop is None:
             try:
                 asyncio.run(_await(result))
             except Exception:
                 logger.exception("chat event subscriber failed on %s", event.id)
             return
-        loop.call_soon_threadsafe(self._enqueue, subscription, result)
+        try:
+            loop.call_soon_threadsafe(self._enqueue, subscription, result)
+        except RuntimeError:  # the subscriber's loop is closed: nobody is left to run it
+            logger.debug("dropping %s for a subscriber whose event loop is closed", event.id)
+            if inspect.iscoroutine(result):
+                result.close()
 
     def _enqueue(self, subscription: _Subscription, result: Awaitable[Any]) -> None:
         """On the subscriber's loop: queue the awaitable behind the earlier ones."""

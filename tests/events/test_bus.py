@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -89,6 +91,38 @@ def test_async_subscribers_run_on_their_loop_in_order() -> None:
         return seen
 
     assert asyncio.run(scenario()) == ["e1", "e2", "e3"]
+
+
+def test_callbacks_run_outside_the_lock_so_they_may_wait_for_other_subscribers() -> None:
+    bus = EventBus()
+    finished: list[bool] = []
+
+    def waits_for_a_new_subscriber(event: ChatEvent) -> None:
+        helper = threading.Thread(target=lambda: bus.subscribe(lambda e: None))
+        helper.start()
+        helper.join(timeout=2)
+        finished.append(not helper.is_alive() and not bus.seen("never-published"))
+
+    bus.subscribe(waits_for_a_new_subscriber)
+    bus.publish(_event(1))
+    assert finished == [True]
+
+
+def test_deliveries_to_a_closed_loop_are_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    bus = EventBus()
+    ran: list[str] = []
+
+    async def handler(event: ChatEvent) -> None:
+        ran.append(event.id)
+
+    async def subscribe() -> None:
+        bus.subscribe(handler)
+
+    asyncio.run(subscribe())  # the subscriber's loop is closed from here on
+    with caplog.at_level(logging.DEBUG, logger="acs_adapter.events"):
+        assert bus.publish(_event(1)) is True
+    assert ran == []
+    assert "event loop is closed" in caplog.text
 
 
 def test_rejects_bad_arguments() -> None:

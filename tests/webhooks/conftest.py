@@ -38,6 +38,8 @@ class Hit:
     url: str
     params: dict[str, str]
     signature: str
+    peer: str = ""
+    """The sender's address and port: one per connection."""
 
     @property
     def event_type(self) -> str:
@@ -63,13 +65,17 @@ class WebhookServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as customers' servers do
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length).decode() if length else ""
                 parts = urlsplit(self.path)
                 url = f"http://127.0.0.1:{server.port}{self.path}"
                 params = dict(parse_qsl(body if self.command == "POST" else parts.query))
-                hit = Hit(self.command, url, params, self.headers.get("X-Twilio-Signature", ""))
+                signed = self.headers.get("X-Twilio-Signature", "")
+                peer = "{}:{}".format(*self.client_address)
+                hit = Hit(self.command, url, params, signed, peer)
                 status, payload = server.answer(hit)
                 with server._lock:
                     server.hits.append(hit)

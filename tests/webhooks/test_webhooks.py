@@ -340,3 +340,40 @@ def test_edits_and_deletions_made_through_another_shim_process_are_not_posted_ag
         "edited in ACS",
     )
     assert updated.params["Source"] == "SDK"
+
+
+def test_pre_events_share_the_senders_connections(webhook_server: WebhookServer) -> None:
+    sender = WebhookSender("token")
+    try:
+        for n in range(3):
+            hook = Webhook(webhook_server.url, "POST", {"EventType": "onMessageAdd", "n": str(n)})
+            assert sender.call_pre_event(hook).status == 200
+    finally:
+        sender.close()
+    assert len(webhook_server.hits) == 3
+    assert len({hit.peer for hit in webhook_server.hits}) == 1
+
+
+def test_a_send_racing_close_does_not_keep_wait_idle_waiting() -> None:
+    sender = WebhookSender("token")
+    hook = Webhook("http://127.0.0.1:9/hook", "POST", {"EventType": "onMessageAdded"})
+    failures: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            sender.send(hook)
+        except BaseException as error:  # pragma: no cover - what the race used to raise
+            failures.append(error)
+
+    # Hold the sender's bookkeeping lock so `send` stops inside it while `close` runs.
+    with sender._idle:
+        sending = threading.Thread(target=send)
+        sending.start()
+        sending.join(0.2)
+        closing = threading.Thread(target=sender.close)
+        closing.start()
+        closing.join(0.2)
+    sending.join(10)
+    closing.join(10)
+    assert failures == []
+    assert sender.wait_idle(timeout=2)

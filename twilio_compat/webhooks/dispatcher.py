@@ -46,7 +46,7 @@ from twilio_compat.core.hooks import SDK, Action, Origin, WriteHooks, rejected, 
 from twilio_compat.settings import AUTH_TOKEN_ENV as AUTH_TOKEN_ENV
 from twilio_compat.settings import TwilioAccount
 from twilio_compat.webhooks import fields as form
-from twilio_compat.webhooks.sender import Webhook, WebhookSender, call_pre_event
+from twilio_compat.webhooks.sender import Webhook, WebhookSender
 
 if TYPE_CHECKING:
     from acs_adapter.store.conversations import Conversation as StoredConversation
@@ -141,7 +141,7 @@ class TwilioWebhooks(WriteHooks):
             params.setdefault("ChatServiceSid", action.service_sid)
         changes: dict[str, str] = {}
         for url, method in targets:
-            answer = call_pre_event(Webhook(url, method, params), self._token)
+            answer = self.sender.call_pre_event(Webhook(url, method, params))
             if answer.status is None:
                 continue  # unreachable or too slow: Twilio goes ahead unmodified
             if not 200 <= answer.status < 300:

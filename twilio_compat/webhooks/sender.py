@@ -6,8 +6,9 @@ stay in order) and never the others or the write that caused them. Failures (con
 errors, timeouts, non-2xx answers) are retried with exponential backoff up to `max_attempts`,
 then dropped and logged.
 
-Pre-event webhooks are called inline by `call_pre_event`, because the write waits for the
-answer; Twilio's 5-second timeout applies.
+Pre-event webhooks are called inline by `WebhookSender.call_pre_event`, because the write waits
+for the answer; Twilio's 5-second timeout applies. They share one connection pool per sender,
+so a write does not open a new connection to a receiver it called a moment ago.
 """
 
 from __future__ import annotations
@@ -64,12 +65,22 @@ class PreEventAnswer:
     body: Any = None
 
 
-def call_pre_event(hook: Webhook, auth_token: str, *, timeout: float = TIMEOUT) -> PreEventAnswer:
-    """Call a pre-event webhook and wait for its answer."""
+def call_pre_event(
+    hook: Webhook,
+    auth_token: str,
+    *,
+    timeout: float = TIMEOUT,
+    client: httpx.Client | None = None,
+) -> PreEventAnswer:
+    """Call a pre-event webhook and wait for its answer, on `client` if given (else a
+    one-off connection; `WebhookSender.call_pre_event` reuses the sender's)."""
     method, url, headers, body = _request(hook, auth_token)
     try:
-        with httpx.Client(timeout=timeout) as client:
-            response = client.request(method, url, headers=headers, content=body)
+        if client is not None:
+            response = client.request(method, url, headers=headers, content=body, timeout=timeout)
+        else:
+            with httpx.Client(timeout=timeout) as one_off:
+                response = one_off.request(method, url, headers=headers, content=body)
     except httpx.HTTPError as error:
         logger.warning("pre-event webhook %s unreachable: %s", hook.url, error)
         return PreEventAnswer(None)
@@ -114,16 +125,21 @@ class WebhookSender:
         self._closed = False
         self._loop = asyncio.new_event_loop()
         self._client: httpx.AsyncClient | None = None
+        self._pre_events = httpx.Client(timeout=TIMEOUT)
         self._thread = threading.Thread(target=self._run, name="twilio-webhooks", daemon=True)
         self._thread.start()
 
     def send(self, hook: Webhook) -> None:
         """Queue `hook`; returns at once."""
-        if self._closed:
-            return
-        with self._idle:
+        with self._idle:  # one step with `close`: a queued webhook is counted until handled
+            if self._closed:
+                return
             self._pending += 1
-        self._loop.call_soon_threadsafe(self._enqueue, _Pending(hook))
+            self._loop.call_soon_threadsafe(self._enqueue, _Pending(hook))
+
+    def call_pre_event(self, hook: Webhook) -> PreEventAnswer:
+        """Call a pre-event webhook on this sender's connections and wait for its answer."""
+        return call_pre_event(hook, self._auth_token, client=self._pre_events)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every queued webhook was delivered or dropped; False on timeout."""
@@ -137,12 +153,17 @@ class WebhookSender:
         return True
 
     def close(self) -> None:
-        """Stop; webhooks still queued are abandoned."""
-        if self._closed:
-            return
-        self._closed = True
-        self._loop.call_soon_threadsafe(self._loop.stop)
+        """Stop; webhooks still queued are abandoned (and no longer keep `wait_idle` waiting)."""
+        with self._idle:
+            if self._closed:
+                return
+            self._closed = True
+            self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        self._pre_events.close()
+        with self._idle:
+            self._pending = 0
+            self._idle.notify_all()
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -200,7 +221,7 @@ class WebhookSender:
         with self._idle:
             self.delivered += delivered
             self.dropped += dropped
-            self._pending -= delivered + dropped
+            self._pending = max(0, self._pending - delivered - dropped)
             self._idle.notify_all()
 
     def __repr__(self) -> str:
