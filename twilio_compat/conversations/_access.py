@@ -20,8 +20,8 @@ from typing import Any
 
 import jwt as pyjwt
 
-from acs_adapter.secret import Secret
 from twilio_compat.conversations.errors import EXPIRED_TOKEN, INVALID_TOKEN, AccessTokenError
+from twilio_compat.core.adapter_types import Secret
 from twilio_compat.settings import (
     API_KEY_ENV,
     API_SECRET_ENV,

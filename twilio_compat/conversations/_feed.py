@@ -1,6 +1,6 @@
 """The client's event feed: neutral ACS chat events in, the JS SDK's events out.
 
-Events come from an ``acs_adapter.events.EventBus``: the one the client was given (fed by an
+Events come from an ``EventBus``: the one the client was given (fed by an
 Event Grid receiver), else one shared by the clients of a process over the same core, into
 which each client's poller publishes what its own ACS user can see. The bus drops an event
 that two pollers both saw. Each event is looked up in the core (in a worker thread) and then
@@ -25,20 +25,26 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from acs_adapter.errors import AdapterError
-from acs_adapter.events import ChatEvent, ChatEventPoller, EventBus, EventKind
+from twilio_compat.conversations._session import OFFLOAD
 from twilio_compat.conversations.conversation import ConversationView, load_view
 from twilio_compat.core import errors as core_errors
 from twilio_compat.core import records
+from twilio_compat.core.adapter_types import (
+    AdapterError,
+    ChatEvent,
+    ChatEventPoller,
+    EventBus,
+    EventKind,
+)
 from twilio_compat.core.codec import MessageMetadata
 from twilio_compat.core.service_user import SERVICE_IDENTITY
 
 if TYPE_CHECKING:
-    from acs_adapter.store.conversations import Conversation as StoredConversation
     from twilio_compat.conversations._session import Session
     from twilio_compat.conversations.client import Client
     from twilio_compat.conversations.conversation import Conversation
     from twilio_compat.core import Core
+    from twilio_compat.core.adapter_types import StoredConversation
 
 _log = logging.getLogger("twilio_compat.conversations")
 
@@ -82,11 +88,8 @@ class EventFeed:
         self._session = session
         self._bus = bus if bus is not None else shared_bus(session.core)
         self._poller: ChatEventPoller | None = None
-        adapter = session.core.context.adapter
         if poll_interval > 0:
-            self._poller = ChatEventPoller(
-                adapter.chat,
-                adapter.store.cursors,
+            self._poller = session.core.events.poller(
                 self._bus,
                 session.acs_user,
                 interval=poll_interval,
@@ -123,10 +126,9 @@ class EventFeed:
         poller = self._poller
         if poller is not None:
             self._poller = None
-            await asyncio.to_thread(poller.stop)
-            cursors = self._session.core.context.store.cursors
+            await OFFLOAD.run(poller.stop)
             with contextlib.suppress(AdapterError):
-                await asyncio.to_thread(cursors.delete, poller.cursor_name)
+                await OFFLOAD.run(self._session.core.events.forget_cursor, poller)
 
     def typed(self, conversation: Conversation) -> None:
         """Publish this user's typing for the other clients on the bus."""
@@ -170,7 +172,7 @@ class EventFeed:
         if event.kind is EventKind.MESSAGE_RECEIVED and announced in self._announced:
             return
         try:
-            changes = await asyncio.to_thread(self._read, event)
+            changes = await OFFLOAD.run(self._read, event)
         except (core_errors.TwilioApiError, AdapterError) as error:
             _log.debug("ignoring %s: %s", event.id, error)
             return
@@ -180,20 +182,20 @@ class EventFeed:
     def _read(self, event: ChatEvent) -> list[Change]:
         """In a worker thread: what the event changed, as this client's user sees it."""
         session = self._session
-        store = session.core.context.store
+        core = session.core
         if event.kind is EventKind.THREAD_DELETED:
             return [Change("deleted", identity=event.thread_id)]
-        row = store.conversations.get_by_thread_id(event.thread_id)
+        row = core.conversations.by_thread_id(event.thread_id)
         if row is None and event.kind is EventKind.PARTICIPANT_ADDED:
             # A new conversation: the core records it just after ACS creates the thread.
-            row = self._settle(lambda: store.conversations.get_by_thread_id(event.thread_id))
+            row = self._settle(lambda: core.conversations.by_thread_id(event.thread_id))
         if row is None or row.scope != session.service_sid:
             return []
         if event.kind is EventKind.PARTICIPANT_ADDED:
             return [self._added(row, member) for member in event.participant_ids]
         if event.kind is EventKind.PARTICIPANT_REMOVED:
             return [self._removed(row, member) for member in event.participant_ids]
-        if store.participants.get_by_identity(row.sid, session.identity) is None:
+        if not self._member(row):
             return []
         if event.kind in (EventKind.MESSAGE_RECEIVED, EventKind.MESSAGE_EDITED):
             # Read the message first: that syncs the conversation once, and the view reuses it.
@@ -214,36 +216,40 @@ class EventFeed:
         return []
 
     def _message(self, row: StoredConversation, event: ChatEvent) -> records.Message | None:
-        core = self._session.core
+        messages = self._session.core.messages
         sid = MessageMetadata.decode(event.metadata).sid
-        synced = False
         if not sid and event.message_id:
-            core.messages.sync(row)
-            synced = True
-            found = core.context.store.messages.get_by_acs_message_id(row.sid, event.message_id)
-            sid = found.sid if found else None
+            messages.sync(row)
+            return messages.find_by_acs_message_id(row, event.message_id)
         if not sid:
             return None
         try:
-            return core.messages.get(self._session.service_sid, row.sid, sid, sync=not synced)
+            return messages.get(self._session.service_sid, row.sid, sid)
         except core_errors.TwilioApiError:
             return None
 
+    def _member(self, row: StoredConversation) -> bool:
+        """Whether this client's identity is a participant of the conversation."""
+        session = self._session
+        found = session.core.participants.find(session.service_sid, row.sid, session.identity)
+        return found is not None
+
     def _added(self, row: StoredConversation, acs_user: str) -> Change:
         session = self._session
-        store = session.core.context.store
+        core = session.core
         if acs_user == session.acs_user:
             view = self._settle(lambda: _if_member(load_view(session, row.sid)))
             return Change("joined", view) if view is not None else Change("none")
-        if store.participants.get_by_identity(row.sid, session.identity) is None:
+        if not self._member(row):
             return Change("none")
-        identity = session.core.context.adapter.directory.identity_for(acs_user)
+        identity = core.directory.identity_for(acs_user)
         if identity is None or identity == SERVICE_IDENTITY:
             return Change("none")
-        member = self._settle(lambda: store.participants.get_by_acs_user_id(row.sid, acs_user))
-        if member is None:
+        record = self._settle(
+            lambda: core.participants.find_by_acs_user(session.service_sid, row.sid, acs_user)
+        )
+        if record is None:
             return Change("none")
-        record = session.core.participants.get(session.service_sid, row.sid, member.sid)
         return Change("participantJoined", load_view(session, row.sid), participant=record)
 
     def _removed(self, row: StoredConversation, acs_user: str) -> Change:
@@ -251,17 +257,18 @@ class EventFeed:
         view = load_view(session, row.sid)
         if acs_user == session.acs_user:
             return Change("left", view)
-        identity = session.core.context.adapter.directory.identity_for(acs_user)
+        identity = session.core.directory.identity_for(acs_user)
         return Change("participantLeft", view, identity=identity)
 
     def _typist(self, row: StoredConversation, view: ConversationView, event: ChatEvent) -> Change:
         session = self._session
         if not event.actor_id or event.actor_id == session.acs_user:
             return Change("none")
-        member = session.core.context.store.participants.get_by_acs_user_id(row.sid, event.actor_id)
-        if member is None:
+        record = session.core.participants.find_by_acs_user(
+            session.service_sid, row.sid, event.actor_id
+        )
+        if record is None:
             return Change("none")
-        record = session.core.participants.get(session.service_sid, row.sid, member.sid)
         return Change("typing", view, participant=record)
 
     @staticmethod

@@ -2,27 +2,35 @@
 
 The core is synchronous (it does blocking I/O), so calls run in a worker thread and the event
 loop stays free; the core's and the adapter's errors come back as ``ConversationsError``.
+
+The workers are one bounded pool for the whole client face (``OFFLOAD``), not one per client:
+the clients of a process share one core, a pool each would multiply idle threads by the
+number of clients, and the face's pool keeps a burst of client calls off the loop's default
+executor (which other code on the loop may need).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from acs_adapter.errors import AdapterError
 from twilio_compat.conversations.errors import FORBIDDEN, ConversationsError
 from twilio_compat.core import Core
 from twilio_compat.core import errors as core_errors
+from twilio_compat.core.adapter_types import AdapterError
 from twilio_compat.core.hooks import Origin, write_origin
+from twilio_compat.core.offload import Offload
 from twilio_compat.runtime import shared_runtime
 
 if TYPE_CHECKING:
-    from acs_adapter.chat import UserChat
     from twilio_compat.conversations.client import Client
+    from twilio_compat.core.adapter_types import UserChat
 
 T = TypeVar("T")
+
+OFFLOAD = Offload("twilio-conversations")
+"""The worker threads every client of this process runs the core on."""
 
 
 def shared_core() -> Core:
@@ -73,10 +81,10 @@ class Session:
                 return function(*args, **kwargs)
 
         try:
-            return await asyncio.to_thread(as_this_client)
+            return await OFFLOAD.run(as_this_client)
         except (core_errors.TwilioApiError, AdapterError) as error:
             raise translate(error) from None
 
     def chat(self) -> UserChat:
         """ACS chat as this client's own user: ACS itself decides what it may see."""
-        return self.core.context.chat_as(self.acs_user)
+        return self.core.directory.chat_as(self.acs_user)

@@ -11,8 +11,8 @@ Options (a dict and/or keyword arguments; JS names or snake_case). The JS SDK's
 - ``core``: the ``twilio_compat.core.Core`` to act through (default: one per process over the
   adapter the environment configures), e.g. the REST face's, so both faces share data;
 - ``signingKeys``: a ``SigningKeys`` (default: ``SigningKeys.load()`` from the environment);
-- ``eventBus``: an ``acs_adapter.events.EventBus`` fed by an Event Grid receiver; the client
-  then does not poll unless ``pollInterval`` is also given;
+- ``eventBus``: an ``EventBus`` (from ``twilio_compat.core.adapter_types``) fed by an Event
+  Grid receiver; the client then does not poll unless ``pollInterval`` is also given;
 - ``pollInterval``: seconds between polls of ACS as the client's own user (default 2.0;
   ``0`` turns polling off). Polling cannot see typing: typing events reach clients that
   share an event bus (clients of one process share one by default) or an Event Grid feed
@@ -30,12 +30,11 @@ from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from acs_adapter.errors import AdapterError, Forbidden, NotFound
 from twilio_compat.conversations import _validate
 from twilio_compat.conversations._access import SigningKeys, VerifiedToken
 from twilio_compat.conversations._emitter import EventEmitter
 from twilio_compat.conversations._names import js_names
-from twilio_compat.conversations._session import Session, shared_core, translate
+from twilio_compat.conversations._session import OFFLOAD, Session, shared_core, translate
 from twilio_compat.conversations.conversation import Conversation, ConversationView, load_view
 from twilio_compat.conversations.errors import (
     PUSH,
@@ -50,6 +49,7 @@ from twilio_compat.conversations.paginator import Paginator, local_pages
 from twilio_compat.conversations.user import User
 from twilio_compat.core import Core, records
 from twilio_compat.core import errors as core_errors
+from twilio_compat.core.adapter_types import AdapterError, Forbidden, NotFound
 from twilio_compat.core.conversations import ConversationFields
 from twilio_compat.core.users import UserFields
 
@@ -209,10 +209,10 @@ class Client(EventEmitter):
         self._set_connection_state("connecting")
         try:
             verified = (self._keys or SigningKeys.load()).verify(self._token)
-            core = self._core or await asyncio.to_thread(shared_core)
+            core = self._core or await OFFLOAD.run(shared_core)
             self._core = core
             assert core is not None
-            session = await asyncio.to_thread(self._open_session, core, verified)
+            session = await OFFLOAD.run(self._open_session, core, verified)
         except ConversationsError as error:
             self._fail(error)
             return
@@ -221,7 +221,7 @@ class Client(EventEmitter):
             return
         self._verified = verified
         self._session = session
-        self._user = User(session, await asyncio.to_thread(self._own_user, session))
+        self._user = User(session, await OFFLOAD.run(self._own_user, session))
         self._users[session.identity] = self._user
         self._schedule_token_timers()
         await self._start_feed()
@@ -232,7 +232,7 @@ class Client(EventEmitter):
     def _open_session(self, core: Core, verified: VerifiedToken) -> Session:
         service_sid = core.services.resolve(verified.service_sid)
         session = Session(self, core, verified.identity, service_sid)
-        session.acs_user = core.context.adapter.directory.acs_user_for(verified.identity)
+        session.acs_user = core.directory.acs_user_for(verified.identity)
         # Act once as the user, so a refused ACS token fails initialization, not a later call.
         next(iter(session.chat().list_threads(page_size=1)), None)
         return session
@@ -422,12 +422,11 @@ class Client(EventEmitter):
         session = await self._ready()
 
         def load() -> list[ConversationView]:
-            store = session.core.context.store
             views = []
             for thread in session.chat().list_threads():
                 if thread.deleted_on is not None:
                     continue
-                row = store.conversations.get_by_thread_id(thread.id)
+                row = session.core.conversations.by_thread_id(thread.id)
                 if row is None or row.scope != session.service_sid:
                     continue
                 view = load_view(session, row.sid)
@@ -569,13 +568,12 @@ class Client(EventEmitter):
 
         def load() -> dict[str, str]:
             core = session.core
-            store = core.context.store
             urls: dict[str, str] = {}
             for sid in sids:
                 item = core.media.get(session.service_sid, sid)
-                message = store.messages.get(item.message_sid) if item.message_sid else None
-                member = message and store.participants.get_by_identity(
-                    message.conversation_sid, session.identity
+                conversation_sid = core.messages.conversation_sid_of(item.message_sid or "")
+                member = conversation_sid and core.participants.find(
+                    session.service_sid, conversation_sid, session.identity
                 )
                 if not member:
                     raise core_errors.ResourceNotFound(f"/Media/{sid}")

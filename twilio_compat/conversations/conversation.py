@@ -67,19 +67,11 @@ def load_view(session: Session, key: str, *, synced: bool = False) -> Conversati
     """
     core = session.core
     record = core.conversations.get(session.service_sid, key)
-    store = core.context.store
-    member = store.participants.get_by_identity(record.sid, session.identity)
-    me = core.participants.get(session.service_sid, record.sid, member.sid) if member else None
-    setting = store.user_conversations.get(session.identity, record.sid)
-    last = store.messages.last(record.sid)
-    last_message = None
-    if last is not None:
-        last_message = core.messages.get(session.service_sid, record.sid, last.sid, sync=not synced)
     return ConversationView(
         record=record,
-        me=me,
-        notification_level=setting.notification_level if setting else "default",
-        last_message=last_message,
+        me=core.participants.find(session.service_sid, record.sid, session.identity),
+        notification_level=core.users.notification_level(session.identity, record.sid),
+        last_message=core.messages.newest(session.service_sid, record.sid, sync=not synced),
     )
 
 
@@ -398,14 +390,14 @@ class Conversation(EventEmitter):
         if not items:
             return
         indices = [item.index for item in items]
-        rows = self._session.core.context.store.messages.list(
+        found = self._session.core.messages.acs_message_ids(
             self.sid, from_index=min(indices), to_index=max(indices), limit=len(items)
         )
-        self._acs_ids.update({row.acs_message_id: row.sid for row in rows if row.acs_message_id})
+        self._acs_ids.update(found)
 
     def _count(self, *, from_index: int | None = None, to_index: int | None = None) -> int:
-        store = self._session.core.context.store.messages
-        return store.count(self.sid, from_index=from_index, to_index=to_index)
+        messages = self._session.core.messages
+        return messages.count_between(self.sid, from_index=from_index, to_index=to_index)
 
     async def getMessagesCount(self) -> int:
         session = self._session
@@ -497,9 +489,7 @@ class Conversation(EventEmitter):
         session = self._session
 
         def newest() -> int | None:
-            stored = session.core.messages.conversation(session.service_sid, self.sid)
-            session.core.messages.sync(stored)
-            last = session.core.context.store.messages.last(self.sid)
+            last = session.core.messages.newest(session.service_sid, self.sid)
             return last.index if last else None
 
         index = await session.run(newest)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from twilio_compat.core._context import Context
 from twilio_compat.core.configuration import Configuration
 from twilio_compat.core.conversations import Conversations
+from twilio_compat.core.directory import Directory
+from twilio_compat.core.events import Events
 from twilio_compat.core.imports import Imports
 from twilio_compat.core.media import MediaLibrary
 from twilio_compat.core.messages import Messages
@@ -35,6 +37,8 @@ class Core:
         self.configuration = Configuration(self.context, self.roles)
         self.webhooks = ConversationWebhooks(self.context, self.participants)
         self.imports = Imports(self.context)
+        self.directory = Directory(self.context)
+        self.events = Events(self.context)
 
     def close(self) -> None:
         """Stop what the core started itself (the local media server); the adapter stays open."""

@@ -1,12 +1,14 @@
 """The adapter's neutral types that the faces, webhooks and migration may name.
 
 Faces reach Twilio state only through the core; what they still need to *name* from the
-Azure side (the adapter's error classes, chat events and their bus, secrets, records) is
+Azure side (the adapter's error classes, chat events and their bus, secrets, records, the
+stored conversation the core hands event consumers, a user's chat) is
 re-exported here, so no face imports `acs_adapter` itself and the core stays the one door.
 """
 
 from __future__ import annotations
 
+from acs_adapter.chat import UserChat
 from acs_adapter.errors import (
     AdapterError,
     ConfigurationError,
@@ -18,10 +20,17 @@ from acs_adapter.errors import (
     Unauthorized,
     Unavailable,
 )
-from acs_adapter.events import ChatEvent, ChatEventPoller, EventBus, EventKind
+from acs_adapter.events import (
+    ChatEvent,
+    ChatEventPoller,
+    EventBus,
+    EventGridReceiver,
+    EventKind,
+)
 from acs_adapter.records import InvalidParticipant, MessageRecord, ParticipantRecord
 from acs_adapter.secret import Secret
 from acs_adapter.store import MappingStore
+from acs_adapter.store.conversations import Conversation as StoredConversation
 
 __all__ = [
     "AdapterError",
@@ -30,6 +39,7 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "EventBus",
+    "EventGridReceiver",
     "EventKind",
     "Forbidden",
     "InvalidInput",
@@ -39,7 +49,9 @@ __all__ = [
     "NotFound",
     "ParticipantRecord",
     "Secret",
+    "StoredConversation",
     "Throttled",
     "Unauthorized",
     "Unavailable",
+    "UserChat",
 ]

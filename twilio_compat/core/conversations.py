@@ -231,6 +231,15 @@ class Conversations:
     def get(self, service_sid: str, sid_or_unique_name: str) -> records.Conversation:
         return to_record(self.stored(service_sid, sid_or_unique_name))
 
+    def by_thread_id(self, thread_id: str) -> StoredConversation | None:
+        """The conversation mapped to an ACS thread (any service), or None if none is."""
+        return self._context.store.conversations.get_by_thread_id(thread_id)
+
+    def messaging_service_sid(self, conversation_sid: str) -> str | None:
+        """The Messaging Service a conversation is bound to, if any."""
+        found = self._context.store.conversations.get(conversation_sid)
+        return found.messaging_service_sid if found is not None else None
+
     def create(
         self,
         service_sid: str,

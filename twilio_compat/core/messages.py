@@ -566,6 +566,46 @@ class Messages:
             return self._context.chat_as(message.sender_id)
         return self._context.service_chat()
 
+    # -- lookups for the client face and event consumers ------------------------------------
+
+    def newest(
+        self, service_sid: str, conversation_key: str, *, sync: bool = True
+    ) -> records.Message | None:
+        """The message with the highest index; ``sync=False`` when the caller just synced."""
+        conversation = self.conversation(service_sid, conversation_key)
+        if sync:
+            self.sync(conversation)
+        row = self._context.store.messages.last(conversation.sid)
+        return self._records(conversation, [row])[0] if row is not None else None
+
+    def count_between(
+        self, conversation_sid: str, *, from_index: int | None = None, to_index: int | None = None
+    ) -> int:
+        """Cached messages with an index in [`from_index`, `to_index`] (None: unbounded)."""
+        store = self._context.store.messages
+        return store.count(conversation_sid, from_index=from_index, to_index=to_index)
+
+    def acs_message_ids(
+        self, conversation_sid: str, *, from_index: int, to_index: int, limit: int
+    ) -> dict[str, str]:
+        """ACS message id -> SID of the cached messages in an index range (one query)."""
+        rows = self._context.store.messages.list(
+            conversation_sid, from_index=from_index, to_index=to_index, limit=limit
+        )
+        return {row.acs_message_id: row.sid for row in rows if row.acs_message_id}
+
+    def find_by_acs_message_id(
+        self, conversation: StoredConversation, acs_message_id: str
+    ) -> records.Message | None:
+        """The cached message for an ACS message id (sync first to see the newest)."""
+        row = self._context.store.messages.get_by_acs_message_id(conversation.sid, acs_message_id)
+        return self._records(conversation, [row])[0] if row is not None else None
+
+    def conversation_sid_of(self, message_sid: str) -> str | None:
+        """The conversation a message (by SID) belongs to, or None if there is no such message."""
+        row = self._context.store.messages.get(message_sid) if is_sid(message_sid, "IM") else None
+        return row.conversation_sid if row is not None else None
+
 
 def _activity(message: MessageRecord) -> datetime:
     """The ACS time of a message's latest change (what ``start_time`` filters on).

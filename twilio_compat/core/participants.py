@@ -107,6 +107,20 @@ class Participants:
         conversation = self.conversation(service_sid, conversation_key)
         return to_record(self._stored(conversation, key), service_sid)
 
+    def find(
+        self, service_sid: str, conversation_sid: str, identity: str
+    ) -> records.Participant | None:
+        """The participant with `identity` in a conversation (by SID), or None."""
+        row = self._context.store.participants.get_by_identity(conversation_sid, identity)
+        return to_record(row, service_sid) if row is not None else None
+
+    def find_by_acs_user(
+        self, service_sid: str, conversation_sid: str, acs_user: str
+    ) -> records.Participant | None:
+        """The participant an ACS thread member is, or None (not a participant, or not yet)."""
+        row = self._context.store.participants.get_by_acs_user_id(conversation_sid, acs_user)
+        return to_record(row, service_sid) if row is not None else None
+
     def create(
         self, service_sid: str, conversation_key: str, fields: ParticipantFields
     ) -> records.Participant:

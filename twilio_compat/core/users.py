@@ -191,14 +191,18 @@ class Users:
         if member.last_read_index is not None:
             self._messages.sync(conversation)
             unread = self._messages.count_after(conversation, member.last_read_index)
-        setting = store.user_conversations.get(identity, conversation_sid)
         return records.UserConversation(
             user=to_record(user) if user else None,
             conversation=conversation_record(conversation),
             participant=participant_record(member, service_sid),
             unread_messages_count=unread,
-            notification_level=setting.notification_level if setting else "default",
+            notification_level=self.notification_level(identity, conversation_sid),
         )
+
+    def notification_level(self, identity: str, conversation_sid: str) -> str:
+        """``default`` or ``muted``: how `identity` set a conversation's notifications."""
+        setting = self._context.store.user_conversations.get(identity, conversation_sid)
+        return setting.notification_level if setting else "default"
 
     def _check_role(self, service_sid: str, role_sid: str | None) -> None:
         if role_sid is None:

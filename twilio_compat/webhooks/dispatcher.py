@@ -37,10 +37,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from acs_adapter.events import ChatEvent, EventBus, EventKind
-from acs_adapter.secret import Secret
 from twilio_compat.core import errors, records
-from twilio_compat.core.codec import MessageMetadata, decode_attachments
+from twilio_compat.core.adapter_types import ChatEvent, EventBus, EventKind, Secret
+from twilio_compat.core.codec import MessageMetadata
 from twilio_compat.core.conversations import to_record as conversation_record
 from twilio_compat.core.hooks import SDK, Action, Origin, WriteHooks, rejected, write_origin
 from twilio_compat.settings import AUTH_TOKEN_ENV as AUTH_TOKEN_ENV
@@ -49,8 +48,8 @@ from twilio_compat.webhooks import fields as form
 from twilio_compat.webhooks.sender import Webhook, WebhookSender
 
 if TYPE_CHECKING:
-    from acs_adapter.store.conversations import Conversation as StoredConversation
     from twilio_compat.core import Core
+    from twilio_compat.core.adapter_types import StoredConversation
 
 logger = logging.getLogger("twilio_compat.webhooks")
 
@@ -96,7 +95,7 @@ class TwilioWebhooks(WriteHooks):
 
     def install(self) -> TwilioWebhooks:
         """Make the core call these hooks around every write."""
-        self._core.context.hooks = self
+        self._core.events.install_hooks(self)
         return self
 
     def listen(self, bus: EventBus) -> Callable[[], None]:
@@ -121,8 +120,7 @@ class TwilioWebhooks(WriteHooks):
         if self._worker is not None:
             self._events.put(None)
         self.sender.close()
-        if self._core.context.hooks is self:
-            self._core.context.hooks = WriteHooks()
+        self._core.events.remove_hooks(self)
 
     # -- hooks the core calls ---------------------------------------------------------
 
@@ -171,9 +169,9 @@ class TwilioWebhooks(WriteHooks):
         params = self._common(event_type, origin)
         params.update(form.of_record(record, event_type))
         if isinstance(record, records.Message):
-            stored = self._core.context.store.conversations.get(record.conversation_sid)
-            if stored is not None and stored.messaging_service_sid:
-                params["MessagingServiceSid"] = stored.messaging_service_sid
+            messaging = self._core.conversations.messaging_service_sid(record.conversation_sid)
+            if messaging:
+                params["MessagingServiceSid"] = messaging
         for url, method in targets:
             self.sender.send(Webhook(url, method, params))
 
@@ -201,17 +199,16 @@ class TwilioWebhooks(WriteHooks):
             if url and wanted and document.get("target", "webhook") == "webhook":
                 found.append((str(url), str(document.get("method") or "POST")))
         if not pre and conversation_sid:
-            rows = self._core.context.store.webhooks.list(
+            scoped = self._core.events.conversation_webhooks(
                 conversation_sid, limit=MAX_CONVERSATION_WEBHOOKS
             )
-            for row in rows:
-                config: dict[str, Any] = dict(json.loads(row.config))
+            for target, config in scoped:
                 url = config.get("url")
                 if not url:
                     continue
-                by_filter = row.target == "webhook" and event_type in (config.get("filters") or ())
+                by_filter = target == "webhook" and event_type in (config.get("filters") or ())
                 by_trigger = (
-                    row.target == "trigger"
+                    target == "trigger"
                     and event_type == "onMessageAdded"
                     and _triggered(body, config.get("triggers") or ())
                 )
@@ -237,8 +234,7 @@ class TwilioWebhooks(WriteHooks):
     def _on_event(self, event: ChatEvent) -> None:
         if event.recipient_id is not None:
             return  # the thread-level copy is enough
-        store = self._core.context.store
-        conversation = store.conversations.get_by_thread_id(event.thread_id)
+        conversation = self._core.conversations.by_thread_id(event.thread_id)
         if conversation is None:
             return  # a thread the shim does not map to a conversation
         origin = Origin(SDK, self._identity(event.actor_id), True)
@@ -248,9 +244,7 @@ class TwilioWebhooks(WriteHooks):
             self._post_for(event, conversation, origin)
 
     def _post_for(self, event: ChatEvent, conversation: StoredConversation, origin: Origin) -> None:
-        store = self._core.context.store
-        shim_user = self._core.context.service_user
-        shim_writes = self._core.context.shim_writes
+        events = self._core.events
         service = conversation.scope
         if (
             event.kind is EventKind.MESSAGE_RECEIVED
@@ -260,29 +254,18 @@ class TwilioWebhooks(WriteHooks):
             if record is not None:
                 self._post("onMessageAdded", service, record, origin)
         elif event.kind is EventKind.MESSAGE_EDITED:
-            if not shim_writes.made_by_shim(event.thread_id, event.message_id or "", "edited"):
+            if not events.made_by_shim(event.thread_id, event.message_id or "", "edited"):
                 record = self._message(conversation, event)
                 if record is not None:
                     self._post("onMessageUpdated", service, record, origin)
         elif event.kind is EventKind.MESSAGE_DELETED:
-            if not shim_writes.made_by_shim(event.thread_id, event.message_id or "", "deleted"):
-                row = store.messages.get_by_acs_message_id(conversation.sid, event.message_id or "")
-                if row is not None:
-                    record = records.Message(
-                        sid=row.sid,
-                        conversation_sid=row.conversation_sid,
-                        service_sid=service,
-                        index=row.index,
-                        author=row.author,
-                        body=row.body,
-                        attributes=row.attributes or "{}",
-                        media=decode_attachments(row.media, service),
-                        participant_sid=None,
-                        date_created=row.created_at,
-                        date_updated=row.updated_at,
-                    )
-                    self._post("onMessageRemoved", service, record, origin)
-        elif event.actor_id == shim_user:
+            if not events.made_by_shim(event.thread_id, event.message_id or "", "deleted"):
+                removed = self._core.messages.find_by_acs_message_id(
+                    conversation, event.message_id or ""
+                )
+                if removed is not None:
+                    self._post("onMessageRemoved", service, removed, origin)
+        elif event.actor_id == self._core.directory.service_user:
             return  # the core posted its own conversation and participant changes
         elif event.kind in (EventKind.PARTICIPANT_ADDED, EventKind.PARTICIPANT_REMOVED):
             for user in event.participant_ids:
@@ -298,31 +281,25 @@ class TwilioWebhooks(WriteHooks):
         """The message as Twilio sees it, once the core's cache has absorbed it."""
         messages = self._core.messages
         messages.sync(conversation)
-        row = self._core.context.store.messages.get_by_acs_message_id(
-            conversation.sid, event.message_id or ""
-        )
-        if row is None:
-            return None
-        return messages.get(conversation.scope, conversation.sid, row.sid)
+        return messages.find_by_acs_message_id(conversation, event.message_id or "")
 
     def _post_participant(
         self, conversation: StoredConversation, event: ChatEvent, user: str, origin: Origin
     ) -> None:
-        if user == self._core.context.service_user:
+        if user == self._core.directory.service_user:
             return
-        store = self._core.context.store
-        row = store.participants.get_by_acs_user_id(conversation.sid, user)
+        known = self._core.participants.find_by_acs_user(conversation.scope, conversation.sid, user)
         record = records.Participant(
-            sid=row.sid if row else "",
+            sid=known.sid if known else "",
             conversation_sid=conversation.sid,
             service_sid=conversation.scope,
-            identity=row.identity if row else (self._identity(user) or user),
-            attributes=row.attributes if row else "{}",
-            role_sid=row.role_sid if row else None,
+            identity=known.identity if known else (self._identity(user) or user),
+            attributes=known.attributes if known else "{}",
+            role_sid=known.role_sid if known else None,
             last_read_message_index=None,
             last_read_timestamp=None,
-            date_created=row.created_at if row else event.time,
-            date_updated=row.updated_at if row else event.time,
+            date_created=known.date_created if known else event.time,
+            date_updated=known.date_updated if known else event.time,
         )
         added = event.kind is EventKind.PARTICIPANT_ADDED
         name = "onParticipantAdded" if added else "onParticipantRemoved"
@@ -331,7 +308,7 @@ class TwilioWebhooks(WriteHooks):
     def _identity(self, acs_user: str | None) -> str | None:
         if not acs_user:
             return None
-        return self._core.context.adapter.directory.identity_for(acs_user) or acs_user
+        return self._core.directory.identity_for(acs_user) or acs_user
 
     def __repr__(self) -> str:
         return "TwilioWebhooks(auth_token=***)"

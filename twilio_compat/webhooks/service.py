@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from acs_adapter.events import ChatEventPoller, EventBus, EventGridReceiver, eventgrid_receiver
 from twilio_compat.core import Core
+from twilio_compat.core.adapter_types import ChatEventPoller, EventBus, EventGridReceiver
 from twilio_compat.settings import EventSource, TwilioAccount
 from twilio_compat.webhooks.dispatcher import TwilioWebhooks
 
@@ -49,14 +49,11 @@ def start_event_services(
     bus = EventBus()
     webhooks.listen(bus)
     if events.eventgrid_secret is not None:
-        receiver = eventgrid_receiver(bus, secret=events.eventgrid_secret)
+        receiver = core.events.eventgrid_receiver(bus, events.eventgrid_secret)
         return EventServices(webhooks, bus, receiver, None)
-    context = core.context
-    poller = ChatEventPoller(
-        context.adapter.chat,
-        context.adapter.store.cursors,
+    poller = core.events.poller(
         bus,
-        context.service_user,
+        core.directory.service_user,
         interval=events.poll_interval,
         consumer="twilio-acs-serve",
     )
