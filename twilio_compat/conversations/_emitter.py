@@ -108,3 +108,12 @@ class EventEmitter:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             _log.error("an event listener failed", exc_info=task.exception())
+
+    # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
+    add_listener = addListener
+    remove_listener = removeListener
+    remove_all_listeners = removeAllListeners
+    listener_count = listenerCount
+    on_with_replay = onWithReplay
+    add_listener_with_replay = addListenerWithReplay
+    once_with_replay = onceWithReplay

@@ -1,9 +1,10 @@
 """One implementation, two names: the JS SDK's camelCase and PEP 8's snake_case.
 
-``@js_names`` gives every camelCase method or property of a class a snake_case alias bound to
-the very same object, so ``conversation.getMessages`` and ``conversation.get_messages`` are
-one function and can never drift apart. Methods with camelCase parameters accept them under
-either spelling too (``getMessages(pageSize=10)`` or ``get_messages(page_size=10)``).
+Each class declares its snake_case aliases in its own body (``get_messages = getMessages``), so
+type checkers and IDEs see them; ``@js_names`` refuses a class whose public camelCase member has
+no alias, so the two spellings are one object and can never drift apart. Methods with
+camelCase parameters accept them under either spelling too (``getMessages(pageSize=10)`` or
+``get_messages(page_size=10)``; type checkers know only the JS spelling of parameters).
 """
 
 from __future__ import annotations
@@ -47,14 +48,20 @@ def _keywords_both_ways(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def js_names(cls: C) -> C:
-    """Add a snake_case alias for each public camelCase attribute defined on ``cls``."""
+    """Check ``cls`` declares a snake_case alias of each public camelCase attribute, and let its
+    methods take snake_case keywords (an alias stays the very object of its JS name)."""
+    wrappers: dict[int, Any] = {}
     for name, value in list(vars(cls).items()):
-        if name.startswith("_"):
+        if name.startswith("_") or not inspect.isfunction(value):
             continue
-        if inspect.isfunction(value):
-            value = _keywords_both_ways(value)
-            setattr(cls, name, value)
-        alias = snake_case(name)
-        if alias != name and alias not in vars(cls):
-            setattr(cls, alias, value)
+        if id(value) not in wrappers:
+            wrappers[id(value)] = _keywords_both_ways(value)
+        setattr(cls, name, wrappers[id(value)])
+    missing = [
+        f"{snake_case(name)} = {name}"
+        for name in vars(cls)
+        if not name.startswith("_") and snake_case(name) not in vars(cls)
+    ]
+    if missing:
+        raise TypeError(f"{cls.__name__} lacks its snake_case aliases: {'; '.join(missing)}")
     return cls

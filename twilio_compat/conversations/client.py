@@ -634,3 +634,47 @@ class Client(EventEmitter):
     def __repr__(self) -> str:
         identity = self._session.identity if self._session else None
         return f"Client(identity={identity!r}, connectionState={self._connection_state!r})"
+
+    # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
+    conversation_added = conversationAdded
+    conversation_joined = conversationJoined
+    conversation_left = conversationLeft
+    conversation_removed = conversationRemoved
+    conversation_updated = conversationUpdated
+    participant_joined = participantJoined
+    participant_left = participantLeft
+    participant_updated = participantUpdated
+    message_added = messageAdded
+    message_removed = messageRemoved
+    message_updated = messageUpdated
+    token_about_to_expire = tokenAboutToExpire
+    token_expired = tokenExpired
+    typing_ended = typingEnded
+    typing_started = typingStarted
+    push_notification = pushNotification
+    user_subscribed = userSubscribed
+    user_unsubscribed = userUnsubscribed
+    user_updated = userUpdated
+    state_changed = stateChanged
+    init_failed = initFailed
+    connection_state_changed = connectionStateChanged
+    connection_error = connectionError
+    connection_state = connectionState
+    reachability_enabled = reachabilityEnabled
+    update_token = updateToken
+    get_conversation_by_sid = getConversationBySid
+    peek_conversation_by_sid = peekConversationBySid
+    get_conversation_by_unique_name = getConversationByUniqueName
+    get_subscribed_conversations = getSubscribedConversations
+    create_conversation = createConversation
+    get_user = getUser
+    get_subscribed_users = getSubscribedUsers
+    get_temporary_content_urls_for_media = getTemporaryContentUrlsForMedia
+    get_temporary_content_urls_for_media_sids = getTemporaryContentUrlsForMediaSids
+    set_push_registration_id = setPushRegistrationId
+    unset_push_registration_id = unsetPushRegistrationId
+    remove_push_registrations = removePushRegistrations
+    handle_push_notification = handlePushNotification
+    parse_push_notification = parsePushNotification
+    populate_init_registrations = populateInitRegistrations
+    get_content_templates = getContentTemplates

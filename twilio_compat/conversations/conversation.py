@@ -722,3 +722,42 @@ class Conversation(EventEmitter):
 
     def __repr__(self) -> str:
         return f"Conversation(sid={self.sid!r}, friendlyName={self.friendlyName!r})"
+
+    # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
+    participant_joined = participantJoined
+    participant_left = participantLeft
+    participant_updated = participantUpdated
+    message_added = messageAdded
+    message_removed = messageRemoved
+    message_updated = messageUpdated
+    typing_ended = typingEnded
+    typing_started = typingStarted
+    unique_name = uniqueName
+    friendly_name = friendlyName
+    created_by = createdBy
+    date_created = dateCreated
+    date_updated = dateUpdated
+    last_read_message_index = lastReadMessageIndex
+    last_message = lastMessage
+    notification_level = notificationLevel
+    add_non_chat_participant = addNonChatParticipant
+    remove_participant = removeParticipant
+    get_participants = getParticipants
+    get_participants_count = getParticipantsCount
+    get_participant_by_sid = getParticipantBySid
+    get_participant_by_identity = getParticipantByIdentity
+    get_messages = getMessages
+    get_messages_count = getMessagesCount
+    send_message = sendMessage
+    prepare_message = prepareMessage
+    update_last_read_message_index = updateLastReadMessageIndex
+    advance_last_read_message_index = advanceLastReadMessageIndex
+    set_all_messages_read = setAllMessagesRead
+    set_all_messages_unread = setAllMessagesUnread
+    get_unread_messages_count = getUnreadMessagesCount
+    get_attributes = getAttributes
+    update_attributes = updateAttributes
+    update_friendly_name = updateFriendlyName
+    update_unique_name = updateUniqueName
+    set_user_notification_level = setUserNotificationLevel
+    get_message_recipients = getMessageRecipients

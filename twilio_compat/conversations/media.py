@@ -46,3 +46,7 @@ class Media:
 
     def __repr__(self) -> str:
         return f"Media(sid={self.sid!r}, contentType={self.contentType!r}, size={self.size})"
+
+    # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
+    content_type = contentType
+    get_content_temporary_url = getContentTemporaryUrl

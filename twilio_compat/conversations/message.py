@@ -275,6 +275,30 @@ class Message(EventEmitter):
     def __repr__(self) -> str:
         return f"Message(sid={self.sid!r}, index={self.index}, author={self.author!r})"
 
+    # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
+    content_sid = contentSid
+    date_created = dateCreated
+    date_updated = dateUpdated
+    last_updated_by = lastUpdatedBy
+    attached_media = attachedMedia
+    participant_sid = participantSid
+    aggregated_delivery_receipt = aggregatedDeliveryReceipt
+    get_media_by_category = getMediaByCategory
+    get_media_by_categories = getMediaByCategories
+    attach_temporary_urls_for = attachTemporaryUrlsFor
+    get_temporary_content_urls_for_media = getTemporaryContentUrlsForMedia
+    get_temporary_content_urls_for_media_sids = getTemporaryContentUrlsForMediaSids
+    get_temporary_content_urls_for_attached_media = getTemporaryContentUrlsForAttachedMedia
+    get_participant = getParticipant
+    update_body = updateBody
+    update_attributes = updateAttributes
+    get_email_body = getEmailBody
+    get_email_history = getEmailHistory
+    get_detailed_delivery_receipts = getDetailedDeliveryReceipts
+    get_content_data = getContentData
+    get_channel_metadata = getChannelMetadata
+    get_message_recipients = getMessageRecipients
+
 
 @dataclass(frozen=True)
 class ChannelMetadata:
@@ -413,6 +437,12 @@ class UnsentMessage:
         uploads = [upload for _, upload in self.mediaContent]
         return await self._conversation._send(self.text, attributes, uploads)
 
+    # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
+    media_content = mediaContent
+    email_options = emailOptions
+    content_sid = contentSid
+    content_variables = contentVariables
+
 
 @js_names
 class MessageBuilder:
@@ -472,3 +502,13 @@ class MessageBuilder:
         contentVariables: list[Any] | None = None,
     ) -> MessageBuilder:
         raise _templates("MessageBuilder.setContentTemplate")
+
+    # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
+    set_body = setBody
+    set_attributes = setAttributes
+    add_media = addMedia
+    build_and_send = buildAndSend
+    set_subject = setSubject
+    set_email_body = setEmailBody
+    set_email_history = setEmailHistory
+    set_content_template = setContentTemplate

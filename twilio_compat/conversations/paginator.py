@@ -57,6 +57,12 @@ class Paginator(Generic[T]):
             f"hasNextPage={self.hasNextPage})"
         )
 
+    # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
+    has_next_page = hasNextPage
+    has_prev_page = hasPrevPage
+    next_page = nextPage
+    prev_page = prevPage
+
 
 def local_pages(items: list[T], page_size: int, start: int = 0) -> Paginator[T]:
     """Pages over a list already in memory."""

@@ -132,3 +132,15 @@ class Participant(EventEmitter):
 
     def __repr__(self) -> str:
         return f"Participant(sid={self.sid!r}, identity={self.identity!r})"
+
+    # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
+    typing_started = typingStarted
+    typing_ended = typingEnded
+    date_created = dateCreated
+    date_updated = dateUpdated
+    is_typing = isTyping
+    last_read_message_index = lastReadMessageIndex
+    last_read_timestamp = lastReadTimestamp
+    role_sid = roleSid
+    get_user = getUser
+    update_attributes = updateAttributes

@@ -96,3 +96,13 @@ class User(EventEmitter):
 
     def __repr__(self) -> str:
         return f"User(identity={self.identity!r})"
+
+    # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
+    user_subscribed = userSubscribed
+    user_unsubscribed = userUnsubscribed
+    friendly_name = friendlyName
+    is_online = isOnline
+    is_notifiable = isNotifiable
+    is_subscribed = isSubscribed
+    update_attributes = updateAttributes
+    update_friendly_name = updateFriendlyName

@@ -1,0 +1,58 @@
+"""Type checkers see the snake_case aliases, with the types of their JS names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+from twilio_compat.conversations._names import js_names
+
+SNIPPET = """
+from twilio_compat.conversations import Client, Conversation
+
+
+async def newest(client: Client, sid: str) -> int | None:
+    conversation: Conversation = await client.get_conversation_by_sid(sid)
+    name: str | None = conversation.friendly_name
+    count: int = await conversation.get_messages_count()
+    page = await conversation.get_messages(pageSize=count)
+    print(name, client.connection_state)
+    return page.items[-1].index if page.has_next_page or page.items else None
+
+
+def misspelled(conversation: Conversation) -> object:
+    return conversation.get_mesages  # the one error expected
+"""
+
+
+def test_mypy_accepts_snake_case_aliases(tmp_path: Path) -> None:
+    snippet = tmp_path / "uses_aliases.py"
+    snippet.write_text(SNIPPET)
+    stdout, stderr, status = api.run(
+        [
+            str(snippet),
+            "--strict",
+            "--python-version",
+            "3.10",
+            "--follow-imports",
+            "silent",
+            "--no-error-summary",
+            "--cache-dir",
+            str(tmp_path / "mypy-cache"),
+        ]
+    )
+    errors = [line for line in stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1, stdout + stderr
+    assert ":15: error:" in errors[0] and "get_mesages" in errors[0], stdout
+    assert status == 1
+
+
+def test_a_class_without_its_aliases_is_refused() -> None:
+    with pytest.raises(TypeError, match="get_things = getThings"):
+
+        @js_names
+        class Things:
+            def getThings(self) -> list[str]:
+                return []
