@@ -33,6 +33,7 @@ from typing import Any
 from twilio_compat.conversations import _validate
 from twilio_compat.conversations._access import SigningKeys, VerifiedToken
 from twilio_compat.conversations._emitter import EventEmitter
+from twilio_compat.conversations._event_names import ConversationEventNames
 from twilio_compat.conversations._names import js_names
 from twilio_compat.conversations._session import OFFLOAD, Session, shared_core, translate
 from twilio_compat.conversations.conversation import Conversation, ConversationView, load_view
@@ -96,7 +97,7 @@ def _push(feature: str) -> NotSupportedError:
 
 
 @js_names
-class Client(EventEmitter):
+class Client(EventEmitter, ConversationEventNames):
     """A Conversations client acting as the identity of its access token."""
 
     version = SDK_VERSION
@@ -106,16 +107,8 @@ class Client(EventEmitter):
     conversationLeft = "conversationLeft"
     conversationRemoved = "conversationRemoved"
     conversationUpdated = "conversationUpdated"
-    participantJoined = "participantJoined"
-    participantLeft = "participantLeft"
-    participantUpdated = "participantUpdated"
-    messageAdded = "messageAdded"
-    messageRemoved = "messageRemoved"
-    messageUpdated = "messageUpdated"
     tokenAboutToExpire = "tokenAboutToExpire"
     tokenExpired = "tokenExpired"
-    typingEnded = "typingEnded"
-    typingStarted = "typingStarted"
     pushNotification = "pushNotification"
     userSubscribed = "userSubscribed"
     userUnsubscribed = "userUnsubscribed"
@@ -641,16 +634,8 @@ class Client(EventEmitter):
     conversation_left = conversationLeft
     conversation_removed = conversationRemoved
     conversation_updated = conversationUpdated
-    participant_joined = participantJoined
-    participant_left = participantLeft
-    participant_updated = participantUpdated
-    message_added = messageAdded
-    message_removed = messageRemoved
-    message_updated = messageUpdated
     token_about_to_expire = tokenAboutToExpire
     token_expired = tokenExpired
-    typing_ended = typingEnded
-    typing_started = typingStarted
     push_notification = pushNotification
     user_subscribed = userSubscribed
     user_unsubscribed = userUnsubscribed

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from twilio_compat import wire
 from twilio_compat.conversations import _validate
 from twilio_compat.conversations._emitter import EventEmitter
+from twilio_compat.conversations._event_names import ConversationEventNames
 from twilio_compat.conversations._names import js_names
 from twilio_compat.conversations._session import Session, parse_json
 from twilio_compat.conversations.errors import (
@@ -85,17 +86,9 @@ def participant_json(account_sid: str, item: records.Participant) -> dict[str, A
 
 
 @js_names
-class Conversation(EventEmitter):
+class Conversation(EventEmitter, ConversationEventNames):
     """A conversation as the JS SDK shows it to the logged-in user."""
 
-    participantJoined = "participantJoined"
-    participantLeft = "participantLeft"
-    participantUpdated = "participantUpdated"
-    messageAdded = "messageAdded"
-    messageRemoved = "messageRemoved"
-    messageUpdated = "messageUpdated"
-    typingEnded = "typingEnded"
-    typingStarted = "typingStarted"
     updated = "updated"
     removed = "removed"
 
@@ -724,14 +717,6 @@ class Conversation(EventEmitter):
         return f"Conversation(sid={self.sid!r}, friendlyName={self.friendlyName!r})"
 
     # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
-    participant_joined = participantJoined
-    participant_left = participantLeft
-    participant_updated = participantUpdated
-    message_added = messageAdded
-    message_removed = messageRemoved
-    message_updated = messageUpdated
-    typing_ended = typingEnded
-    typing_started = typingStarted
     unique_name = uniqueName
     friendly_name = friendlyName
     created_by = createdBy
