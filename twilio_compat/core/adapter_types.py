@@ -1,9 +1,9 @@
 """The adapter's neutral types that the faces, webhooks and migration may name.
 
 Faces reach Twilio state only through the core; what they still need to *name* from the
-Azure side (the adapter's error classes, chat events and their bus, secrets, records, the
-stored conversation the core hands event consumers, a user's chat) is
-re-exported here, so no face imports `acs_adapter` itself and the core stays the one door.
+Azure side (the adapter's error classes, chat events, their bus and sources, secrets, records,
+the stored conversation the core hands event consumers, a user's chat) is re-exported here,
+so no face imports `acs_adapter` itself and the core stays the one door.
 """
 
 from __future__ import annotations

@@ -1,0 +1,43 @@
+"""The client face and the webhooks reach Twilio state only through the core's methods."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import twilio_compat
+
+PACKAGES = ("conversations", "webhooks")
+OPENS_THE_ADAPTER = {"shared_core"}
+"""Functions that open the process-wide adapter themselves (composition, not a reach-around)."""
+
+
+def _sources() -> list[Path]:
+    root = Path(twilio_compat.__file__).parent
+    return sorted(path for package in PACKAGES for path in (root / package).glob("*.py"))
+
+
+def _reach_arounds(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    allowed: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.name in OPENS_THE_ADAPTER:
+            allowed.update(id(inner) for inner in ast.walk(node))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "context":
+            found.append(f"{path.name}:{node.lineno} .context")
+        module = None
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+        elif isinstance(node, ast.Import):
+            module = " ".join(alias.name for alias in node.names)
+        if module and "acs_adapter" in module and id(node) not in allowed:
+            found.append(f"{path.name}:{node.lineno} imports {module}")
+    return found
+
+
+def test_faces_and_webhooks_use_only_the_core() -> None:
+    sources = _sources()
+    assert len(sources) > 10
+    assert [problem for path in sources for problem in _reach_arounds(path)] == []
