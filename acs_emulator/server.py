@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -34,6 +34,7 @@ from acs_emulator.app import build_app
 from acs_emulator.auth import BearerVerifier, HmacVerifier, decode_access_key
 from acs_emulator.chat import ChatBackend
 from acs_emulator.chat import routes as chat_routes
+from acs_emulator.chat.timestamps import now_ms
 from acs_emulator.db import Database
 from acs_emulator.eventgrid import (
     VALIDATION_PATH,
@@ -92,7 +93,10 @@ class AcsEmulator:
         throttle: bool = False,
         faults: FaultPlan | None = None,
         eventgrid_ca: str | None = None,
+        chat_clock: Callable[[], int] = now_ms,
     ) -> None:
+        """`chat_clock` gives the epoch milliseconds chat stamps threads and messages with;
+        tests pass one they can move forward instead of sleeping."""
         if access_key is not None:
             decode_access_key(access_key)
         if resource_id is not None:
@@ -111,6 +115,7 @@ class AcsEmulator:
         self._webhooks = list(eventgrid_webhooks)
         self._eventgrid_ca = eventgrid_ca
         self._faults = FaultInjector(faults)
+        self._chat_clock = chat_clock
         self._throttle = Throttle() if throttle else None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -174,7 +179,9 @@ class AcsEmulator:
             unguarded = validation_routes(self._delivery)
         else:
             self._events = NullSink()
-        self.chat = ChatBackend(db, self._events, self.identity, resource_id=self._resource_id)
+        self.chat = ChatBackend(
+            db, self._events, self.identity, resource_id=self._resource_id, clock=self._chat_clock
+        )
         self._guard = Guard(
             hmac=HmacVerifier(decode_access_key(self._access_key)),
             bearer=BearerVerifier(self.tokens, self.identity),

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.fixtures.clock import SteppedClock
+
 if TYPE_CHECKING:
     from acs_emulator import AcsEmulator
 
@@ -32,3 +34,9 @@ def emulator() -> Iterator[AcsEmulator]:
 
     with AcsEmulator() as emu:
         yield emu
+
+
+@pytest.fixture(scope="module")
+def chat_clock() -> SteppedClock:
+    """A chat clock for a module's own emulator; its tests step it instead of sleeping."""
+    return SteppedClock()

@@ -34,7 +34,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -79,9 +79,16 @@ class ChatBackend:
     """Threads, participants, messages and read receipts of one ACS resource."""
 
     def __init__(
-        self, db: Database, events: EventSink, users: UserDirectory, *, resource_id: str
+        self,
+        db: Database,
+        events: EventSink,
+        users: UserDirectory,
+        *,
+        resource_id: str,
+        clock: Callable[[], int] = now_ms,
     ) -> None:
         self.resource_id = resource_id
+        self._clock = clock
         self._db = db
         self._events = events
         self._users = users
@@ -122,7 +129,7 @@ class ChatBackend:
                     members[participant.raw_id] = participant
                 else:
                     invalid.append(participant.raw_id)
-            now = now_ms()
+            now = self._clock()
             thread = Thread(id=new_thread_id(), topic=topic, created_by=caller, created_ms=now)
             conn.execute(
                 "INSERT INTO chat_threads (id, topic, created_by, created_ms, last_activity_ms)"
@@ -195,7 +202,7 @@ class ChatBackend:
     def update_topic(self, caller: str, thread_id: str, topic: str) -> None:
         with self._write() as (conn, events):
             thread, _ = self._open(conn, caller, thread_id)
-            now = now_ms()
+            now = self._clock()
             conn.execute("UPDATE chat_threads SET topic = ? WHERE id = ?", (topic, thread_id))
             storage.append_message(
                 conn, thread_id, TOPIC_UPDATED, now, topic=topic, initiator=caller
@@ -215,7 +222,7 @@ class ChatBackend:
             if self._deleted_for(conn, caller, thread_id):
                 return
             thread, _ = self._open(conn, caller, thread_id)
-            now = now_ms()
+            now = self._clock()
             conn.execute("UPDATE chat_threads SET deleted_ms = ? WHERE id = ?", (now, thread_id))
             events.extend(
                 notifications.thread_deleted_events(
@@ -239,7 +246,7 @@ class ChatBackend:
                 conn,
                 thread_id,
                 message.type,
-                now_ms(),
+                self._clock(),
                 body=message.body,
                 sender=caller,
                 sender_display_name=message.sender_display_name,
@@ -308,7 +315,7 @@ class ChatBackend:
                 raise not_found("The chat message was deleted.")
             if edit.is_empty:
                 return
-            at = max(now_ms(), row["version"] + 1)
+            at = max(self._clock(), row["version"] + 1)
             metadata = _patched(storage.metadata_of(row), edit)
             conn.execute(
                 "UPDATE chat_messages SET body = ?, metadata = ?, version = ?, edited_ms = ?,"
@@ -343,7 +350,7 @@ class ChatBackend:
                 raise forbidden()
             if row["deleted_ms"] is not None:
                 return
-            at = max(now_ms(), row["version"] + 1)
+            at = max(self._clock(), row["version"] + 1)
             conn.execute(
                 "UPDATE chat_messages SET body = '', metadata = NULL, version = ?,"
                 " deleted_ms = ?, changed_ms = ? WHERE thread_id = ? AND id = ?",
@@ -409,7 +416,7 @@ class ChatBackend:
                     target="participants",
                 )
             if joining:
-                now = now_ms()
+                now = self._clock()
                 added = tuple(joining.values())
                 storage.admit(conn, thread_id, added)
                 storage.append_message(
@@ -437,7 +444,7 @@ class ChatBackend:
             if removed is None:
                 raise not_found("The participant is not a member of the chat thread.")
             recipients = storage.member_ids(conn, thread_id)
-            now = now_ms()
+            now = self._clock()
             conn.execute(
                 "UPDATE chat_participants SET removed_ms = ? WHERE thread_id = ? AND raw_id = ?",
                 (now, thread_id, raw_id),
@@ -470,7 +477,7 @@ class ChatBackend:
                 " ON CONFLICT (thread_id, raw_id) DO UPDATE"
                 " SET message_id = excluded.message_id, read_ms = excluded.read_ms"
                 " WHERE excluded.message_id > chat_read_receipts.message_id",
-                (thread_id, caller, row["id"], now_ms()),
+                (thread_id, caller, row["id"], self._clock()),
             )
 
     def list_read_receipts(
@@ -501,7 +508,7 @@ class ChatBackend:
             if len(members) > MAX_PARTICIPANTS_FOR_RECEIPTS_AND_TYPING:
                 return
             self._publish(
-                [notifications.typing_event(thread_id, caller, display_name, at_ms=now_ms())]
+                [notifications.typing_event(thread_id, caller, display_name, at_ms=self._clock())]
             )
 
     # Internals

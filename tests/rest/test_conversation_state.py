@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,6 +11,15 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
+from acs_emulator import AcsEmulator
+from tests.fixtures.clock import SteppedClock
+
+
+@pytest.fixture(scope="module")
+def emulator(chat_clock: SteppedClock) -> Iterator[AcsEmulator]:
+    """This module's own emulator, stamping chat with a clock its tests can step forward."""
+    with AcsEmulator(chat_clock=chat_clock.ms) as emu:
+        yield emu
 
 
 def _ago(**delta: float) -> datetime:
@@ -102,7 +111,7 @@ def test_an_inactive_conversation_set_by_hand_accepts_participants(
 
 
 def test_a_message_from_a_native_acs_client_wakes_an_inactive_conversation(
-    adapter: AcsAdapter, client: Client, unique: str
+    adapter: AcsAdapter, client: Client, unique: str, chat_clock: SteppedClock
 ) -> None:
     conversations = client.conversations.v1.conversations
     created = conversations.create(unique_name=f"native-wake-{unique}")
@@ -112,12 +121,11 @@ def test_a_message_from_a_native_acs_client_wakes_an_inactive_conversation(
     assert stored is not None and stored.thread_id
     native = adapter.chat.as_user(adapter.directory.acs_user_for("dee"))
     native.send_message(stored.thread_id, "said while active")
-    time.sleep(1.1)  # ACS times have whole seconds: keep the change apart from the messages
     assert chat.update(state="inactive").state == "inactive"
     # Reading brings in the older message; it predates the change and wakes nothing.
     assert [m.body for m in chat.messages.list()] == ["said while active"]
     assert chat.fetch().state == "inactive"
-    time.sleep(1.1)
+    chat_clock.step(1.1)  # ACS times have whole seconds: keep the change apart from the messages
     native.send_message(stored.thread_id, "said while inactive")
     assert [m.body for m in chat.messages.list()][-1] == "said while inactive"
     assert chat.fetch().state == "active"

@@ -20,6 +20,7 @@ from acs_adapter.adapter import AcsAdapter
 from acs_adapter.config import Settings
 from acs_adapter.events import EventBus, EventGridReceiver
 from tests.events.conftest import SECRET, serve_asgi
+from tests.fixtures.clock import SteppedClock
 from twilio_compat.rest import AcsHttpClient, WireHandler
 from twilio_compat.webhooks import TwilioWebhooks, WebhookSender
 
@@ -123,12 +124,14 @@ def event_bus() -> EventBus:
 
 
 @pytest.fixture(scope="module")
-def pushing_emulator(event_bus: EventBus) -> Iterator[AcsEmulator]:
+def pushing_emulator(event_bus: EventBus, chat_clock: SteppedClock) -> Iterator[AcsEmulator]:
     from acs_emulator import AcsEmulator
 
     with (
         serve_asgi(EventGridReceiver(event_bus, SECRET)) as url,
-        AcsEmulator(eventgrid_webhooks=[f"{url}/?secret={SECRET}"]) as emu,
+        AcsEmulator(
+            eventgrid_webhooks=[f"{url}/?secret={SECRET}"], chat_clock=chat_clock.ms
+        ) as emu,
     ):
         yield emu
 

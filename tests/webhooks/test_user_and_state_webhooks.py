@@ -4,7 +4,6 @@ API, timers and reactivating messages, and onDeliveryUpdated, which ACS cannot r
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
@@ -13,6 +12,7 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from tests.fixtures.clock import SteppedClock
 from tests.webhooks.conftest import ACCOUNT_SID, Hit, WebhookServer
 from twilio_compat.rest import WireHandler
 from twilio_compat.webhooks import TwilioWebhooks
@@ -246,6 +246,7 @@ def test_a_native_acs_message_reactivating_a_conversation_posts_the_state_change
     pushing_emulator: AcsEmulator,
     webhooks: TwilioWebhooks,
     webhook_server: WebhookServer,
+    chat_clock: SteppedClock,
 ) -> None:
     _configure(
         client,
@@ -255,9 +256,8 @@ def test_a_native_acs_message_reactivating_a_conversation_posts_the_state_change
     identity = _identity()
     conversation = client.conversations.v1.conversations.create(friendly_name="Dozing")
     conversation.participants.create(identity=identity)
-    time.sleep(1.1)  # ACS times have whole seconds: the message must come after the change
     conversation.update(state="inactive", **LOUD)
-    time.sleep(1.1)
+    chat_clock.step(1.1)  # ACS times have whole seconds: the message must come after the change
     adapter = handler.core.context.adapter
     stored = adapter.store.conversations.get(conversation.sid)
     assert stored is not None and stored.thread_id
