@@ -18,8 +18,9 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from itertools import chain
 from types import TracebackType
 from typing import Any, BinaryIO
@@ -70,6 +71,7 @@ class AzureBlobMediaStore:
 
     Most callers use `from_connection_string` or `from_container_url`. `client_options` are
     passed to the Azure SDK client as they are (for example `retry_total`, `connection_timeout`).
+    `clock` (epoch seconds) dates the expiry of SAS URLs.
     """
 
     def __init__(
@@ -79,8 +81,10 @@ class AzureBlobMediaStore:
         account_key: str | None = None,
         create_container: bool = False,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._container = container
+        self._clock = clock
         self._account_key = account_key
         self._create_container = create_container
         self._container_ready = not create_container
@@ -94,6 +98,7 @@ class AzureBlobMediaStore:
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         ca_bundle: str | None = None,
+        clock: Callable[[], float] = time.time,
         **client_options: Any,
     ) -> AzureBlobMediaStore:
         """`DefaultEndpointsProtocol=..;AccountName=..;AccountKey=..[;BlobEndpoint=..]`.
@@ -132,6 +137,7 @@ class AzureBlobMediaStore:
             account_key=account_key if isinstance(account_key, str) else None,
             create_container=True,
             max_bytes=max_bytes,
+            clock=clock,
         )
 
     @classmethod
@@ -297,7 +303,7 @@ class AzureBlobMediaStore:
             key,
             account_key=self._account_key,
             permission=BlobSasPermissions(read=True),
-            expiry=datetime.now(timezone.utc) + timedelta(seconds=ttl),
+            expiry=datetime.fromtimestamp(self._clock() + ttl, timezone.utc),
         )
         return f"{self._blob(key).url}?{sas}"
 

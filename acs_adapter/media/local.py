@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
@@ -63,6 +63,7 @@ class LocalMediaStore:
     URLs already handed out keep working). `base_url` is where `media_asgi_app(store)` is
     reachable from the outside (URLs look like `<base_url>/media/<key>?expires=..&signature=..`);
     without it, call `serve()` to run the app on a loopback port for this process.
+    `clock` (epoch seconds) dates and checks those URLs' expiry.
     """
 
     def __init__(
@@ -72,8 +73,10 @@ class LocalMediaStore:
         secret: bytes,
         base_url: str | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._signer = UrlSigner(secret)
+        self._clock = clock
         self._max_bytes = check_max_bytes(max_bytes)
         self._base_url = _check_base_url(base_url)
         self._root = Path(root).absolute()
@@ -202,7 +205,7 @@ class LocalMediaStore:
                 "temporary URLs of the local media store need a base URL: pass base_url "
                 "(public_base_url) or start LocalMediaStore.serve()"
             )
-        expires = int(time.time()) + ttl
+        expires = int(self._clock()) + ttl
         signature = self._signer.sign(key, expires)
         return f"{base}/media/{key}?expires={expires}&signature={signature}"
 
@@ -231,7 +234,7 @@ class LocalMediaStore:
 
     def check_access(self, key: str, *, expires: str | None, signature: str | None) -> None:
         """Raise `Forbidden` unless `expires` and `signature` belong to a live URL for `key`."""
-        if not self._signer.is_valid(key, expires, signature):
+        if not self._signer.is_valid(key, expires, signature, now=self._clock()):
             raise Forbidden("this media link is invalid or has expired", code="InvalidSignature")
 
     # -- files ------------------------------------------------------------------------------
