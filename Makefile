@@ -11,7 +11,7 @@ OLDEST_VENV := .venv-twilio-oldest
 OLDEST_PY := $(OLDEST_VENV)/bin/python
 OLDEST_STAMP := $(OLDEST_VENV)/.installed-$(TWILIO_OLDEST)
 
-.PHONY: demo test lint bench setup tools clean
+.PHONY: demo test test-fast lint bench setup tools clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ demo: $(STAMP)
 test: $(STAMP) $(AZURITE) $(OLDEST_STAMP)
 	PATH="$(CURDIR)/$(TOOLS)/node_modules/.bin:$$PATH" $(PY) -m pytest
 	$(OLDEST_PY) -m pytest -q -p no:cacheprovider tests/rest
+
+# Everything but the soak and slow tests (see the markers in pyproject.toml), for quick checks.
+test-fast: $(STAMP) $(AZURITE)
+	PATH="$(CURDIR)/$(TOOLS)/node_modules/.bin:$$PATH" $(PY) -m pytest -m "not soak and not slow"
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

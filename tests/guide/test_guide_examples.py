@@ -194,6 +194,7 @@ def test_compare_scenario_records_once_and_compares(tmp_path: Path) -> None:
     assert (tmp_path / "report" / "report.html").is_file()
 
 
+@pytest.mark.slow
 def test_examples_rerun_on_the_same_store(tmp_path: Path) -> None:
     """Users run examples twice; the second run must not trip over the first one's data."""
     for name in (

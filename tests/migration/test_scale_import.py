@@ -98,6 +98,7 @@ def seed_at_scale(side: Side) -> list[str]:
     return sids
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_fifty_conversations_twenty_thousand_messages_killed_twice_then_complete(
     twilio_side: Side,

@@ -159,6 +159,7 @@ async def _all_messages(conversation: Conversation) -> list[Message]:
     return found
 
 
+@pytest.mark.soak
 async def test_client_face_sends_under_twenty_percent_faults_arrive_exactly_once(
     faulty_emulator: AcsEmulator, core: Core, clients: dict[str, Client]
 ) -> None:

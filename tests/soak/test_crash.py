@@ -62,6 +62,7 @@ def _read_until(process: subprocess.Popen[str], sent: int) -> list[Line]:
     return lines
 
 
+@pytest.mark.slow
 def test_kill_9_mid_writes_leaves_store_and_acs_in_agreement(
     emulator: AcsEmulator, handler: WireHandler, store_url: str, tmp_path: Path
 ) -> None:

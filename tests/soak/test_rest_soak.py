@@ -128,6 +128,7 @@ def _send_all(handler: WireHandler, items: list[Sent], failures: list[str]) -> N
             failures.append(f"{item.author} #{item.number}: {exc.status} {exc.code} {exc.msg}")
 
 
+@pytest.mark.soak
 def test_two_thousand_messages_under_twenty_percent_faults_arrive_exactly_once(
     faulty_emulator: AcsEmulator, handler: WireHandler
 ) -> None:
