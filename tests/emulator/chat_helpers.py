@@ -1,8 +1,8 @@
 """Users and real SDK clients for the chat tests, all talking HTTPS to the emulator.
 
-Every client built here reports each HTTP response it receives to `RECORDED` (through the SDK's
-own `raw_response_hook`), so `test_conformance.py` can check every body the chat tests saw
-against the spec.
+An `EmulatedChat(emulator, record=True)` keeps every HTTP response its clients receive in its
+`recorded` list (through the SDK's own `raw_response_hook`), so `test_conformance.py` can check
+the bodies it provoked against the spec.
 """
 
 from __future__ import annotations
@@ -44,23 +44,6 @@ class RecordedResponse:
     body: bytes
 
 
-RECORDED: list[RecordedResponse] = []
-
-
-def record_response(response: PipelineResponse[Any, Any]) -> None:
-    """`raw_response_hook` for every chat client: keeps what came over the wire."""
-    http = response.http_response
-    RECORDED.append(
-        RecordedResponse(
-            method=response.http_request.method,
-            path=urlsplit(response.http_request.url).path,
-            status=http.status_code,
-            content_type=http.headers.get("Content-Type", ""),
-            body=http.body() or b"",
-        )
-    )
-
-
 @dataclass(frozen=True)
 class ChatUser:
     identifier: CommunicationUserIdentifier
@@ -75,16 +58,34 @@ class ChatUser:
 
 
 class EmulatedChat:
-    """The emulator's chat service as an SDK user sees it: makes users and SDK clients."""
+    """The emulator's chat service as an SDK user sees it: makes users and SDK clients.
 
-    def __init__(self, emulator: AcsEmulator) -> None:
+    With `record=True`, every response those clients receive is kept in `recorded`, in order.
+    """
+
+    def __init__(self, emulator: AcsEmulator, *, record: bool = False) -> None:
         self.emulator = emulator
+        self.recorded: list[RecordedResponse] = []
+        self._hooks: dict[str, Any] = {"raw_response_hook": self._record} if record else {}
         self.endpoint = emulator.endpoint
         self.ca_bundle = emulator.ca_bundle
         self._identity = CommunicationIdentityClient.from_connection_string(
             emulator.connection_string, connection_verify=emulator.ca_bundle
         )
         self._open: list[Any] = []
+
+    def _record(self, response: PipelineResponse[Any, Any]) -> None:
+        """`raw_response_hook` of every client made here: keeps what came over the wire."""
+        http = response.http_response
+        self.recorded.append(
+            RecordedResponse(
+                method=response.http_request.method,
+                path=urlsplit(response.http_request.url).path,
+                status=http.status_code,
+                content_type=http.headers.get("Content-Type", ""),
+                body=http.body() or b"",
+            )
+        )
 
     def close(self) -> None:
         """Close every sync client made here, so no idle connection outlives the tests."""
@@ -109,14 +110,14 @@ class EmulatedChat:
             self.endpoint,
             CommunicationTokenCredential(user.token),
             connection_verify=self.ca_bundle,
-            raw_response_hook=record_response,
+            **self._hooks,
         )
         self._open.append(client)
         return client
 
     def thread(self, user: ChatUser, thread_id: str) -> ChatThreadClient:
         client = self.client(user).get_chat_thread_client(
-            thread_id, connection_verify=self.ca_bundle, raw_response_hook=record_response
+            thread_id, connection_verify=self.ca_bundle, **self._hooks
         )
         self._open.append(client)
         return client
@@ -126,12 +127,12 @@ class EmulatedChat:
             self.endpoint,
             AsyncCommunicationTokenCredential(user.token),
             connection_verify=self.ca_bundle,
-            raw_response_hook=record_response,
+            **self._hooks,
         )
 
     def async_thread(self, user: ChatUser, thread_id: str) -> AsyncChatThreadClient:
         return self.async_client(user).get_chat_thread_client(
-            thread_id, connection_verify=self.ca_bundle, raw_response_hook=record_response
+            thread_id, connection_verify=self.ca_bundle, **self._hooks
         )
 
     def new_thread(self, owner: ChatUser, *members: ChatUser, topic: str = "topic") -> str:

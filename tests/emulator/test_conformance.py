@@ -1,11 +1,12 @@
 """The emulator's chat answers against the 2024-03-07 spec and the real service's recordings.
 
-Every response a chat test received through `chat_helpers` (this module's own tour of every
-operation, plus whatever the other chat test modules recorded earlier in the session) must
-validate against the spec's schema for its operation and status: success bodies against the
-operation's response schema, error bodies against `CommunicationErrorResponse`, bodiless answers
-empty. Schemas are applied strictly: a property the spec does not define fails validation.
-Then the shapes (key sets and value formats) of the real service's recordings are reproduced.
+This module provokes its own samples: a tour drives the real SDKs through every operation, its
+success answers in their different shapes (paged, edited, deleted, with and without optional
+fields) and the refusals clients meet (400, 403, 404). Every response must validate against the
+spec's schema for its operation and status: success bodies against the operation's response
+schema, error bodies against `CommunicationErrorResponse`, bodiless answers empty. Schemas are
+applied strictly: a property the spec does not define fails validation. Then the shapes (key
+sets and value formats) of the real service's recordings are reproduced.
 """
 
 from __future__ import annotations
@@ -13,20 +14,20 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.communication.chat import ChatParticipant
+from azure.communication.chat import ChatParticipant, CommunicationUserIdentifier
 from azure.core.exceptions import HttpResponseError
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from acs_emulator import AcsEmulator
-from tests.emulator.chat_helpers import RECORDED, EmulatedChat, RecordedResponse
+from tests.emulator.chat_helpers import EmulatedChat, RecordedResponse
 
 SPEC_BASE = "https://specs.invalid/acs/"
 CHAT_SPEC = "Chat/stable/2024-03-07/communicationserviceschat.json"
@@ -118,15 +119,53 @@ def spec(shared_reference: Path) -> ChatSpec:
 
 @pytest.fixture(scope="module")
 def chat(emulator: AcsEmulator) -> Iterator[EmulatedChat]:
-    chat = EmulatedChat(emulator)
+    chat = EmulatedChat(emulator, record=True)
     yield chat
     chat.close()
 
 
+ANSWERS_TOURED = {
+    "Chat_CreateChatThread": {201, 400},
+    "Chat_ListChatThreads": {200},
+    "Chat_DeleteChatThread": {204, 403, 404},
+    "ChatThread_GetChatThreadProperties": {200, 403, 404},
+    "ChatThread_UpdateChatThreadProperties": {204, 403},
+    "ChatThread_SendChatMessage": {201, 400, 403, 404},
+    "ChatThread_ListChatMessages": {200, 403, 404},
+    "ChatThread_GetChatMessage": {200, 404},
+    "ChatThread_UpdateChatMessage": {204, 400, 403, 404},
+    "ChatThread_DeleteChatMessage": {204, 403, 404},
+    "ChatThread_AddChatParticipants": {201, 400},
+    "ChatThread_ListChatParticipants": {200, 403},
+    "ChatThread_RemoveChatParticipant": {204, 404},
+    "ChatThread_SendTypingNotification": {200, 403},
+    "ChatThread_SendChatReadReceipt": {200, 404},
+    "ChatThread_ListChatReadReceipts": {200},
+}
+"""Each operation's answers the tour provokes (and so checks against the spec)."""
+
+
+def _refused(status: int, call: Callable[[], object]) -> None:
+    with pytest.raises(HttpResponseError) as refused:
+        call()
+    assert refused.value.status_code == status
+
+
+def _crowd(chat: EmulatedChat) -> list[ChatParticipant]:
+    """201 well-formed participants: one more than a create or an add may carry."""
+    resource = chat.emulator.resource_id
+    return [
+        ChatParticipant(identifier=CommunicationUserIdentifier(f"8:acs:{resource}_{n:036d}"))
+        for n in range(201)
+    ]
+
+
 def _tour_every_operation(chat: EmulatedChat) -> None:
-    """Each of the 16 operations at least once, with paging, plus typical error answers."""
-    owner, guest, outsider = chat.users(3)
+    """Each of the 16 operations, with paging, optional fields present and absent, and the
+    refusals of bad input (400), of non-participants (403) and of what does not exist (404)."""
+    owner, guest, outsider, loner = chat.users(4)
     client = chat.client(owner)
+    list(chat.client(loner).list_chat_threads())  # no threads: an empty page
     created = client.create_chat_thread(
         "tour",
         thread_participants=[
@@ -136,46 +175,77 @@ def _tour_every_operation(chat: EmulatedChat) -> None:
     )
     thread_id = created.chat_thread.id
     client.create_chat_thread("second")
-    list(client.list_chat_threads(results_per_page=1))
     thread = chat.thread(owner, thread_id)
+    as_guest = chat.thread(guest, thread_id)
+    as_outsider = chat.thread(outsider, thread_id)
     thread.get_properties()
     thread.update_topic("tour 2")
-    sent = thread.send_message("hello", metadata={"k": "v"}, sender_display_name="Owner")
-    thread.send_message("<p>hi</p>", chat_message_type="html")
+    list(thread.list_read_receipts())  # none yet: an empty page
+    sent = thread.send_message("hello", metadata={"k": "v", "n": "1"}, sender_display_name="Owner")
+    html = thread.send_message("<p>hi</p>", chat_message_type="html")
     thread.get_message(sent.id)
-    thread.update_message(sent.id, content="hello!")
+    thread.get_message(html.id)  # sent without a display name
+    thread.update_message(sent.id, content="hello!", metadata={"n": "2"})
+    thread.get_message(sent.id)  # edited
     list(thread.list_messages(results_per_page=2))
+    list(client.list_chat_threads(results_per_page=1))  # threads with messages
     thread.add_participants([ChatParticipant(identifier=outsider.identifier)])
     thread.add_participants([ChatParticipant(identifier=chat.unknown_user())])
     thread.remove_participant(outsider.identifier)
     list(thread.list_participants(results_per_page=1))
     thread.send_typing_notification(sender_display_name="Owner")
     thread.send_read_receipt(sent.id)
-    chat.thread(guest, thread_id).send_read_receipt(sent.id)
+    as_guest.send_read_receipt(sent.id)
     list(thread.list_read_receipts(results_per_page=1))
-    thread.delete_message(sent.id)
-    thread.get_message(sent.id)
-    for failing in (
-        lambda: chat.thread(outsider, thread_id).get_properties(),
-        lambda: thread.get_message("1"),
-        lambda: thread.send_message("x" * (28 * 1024 + 1)),
-    ):
-        with pytest.raises(HttpResponseError):
-            failing()
+    thread.delete_message(html.id)
+    thread.get_message(html.id)
+    list(thread.list_messages())  # the deleted message, listed without its text
+
+    too_long = "x" * (28 * 1024 + 1)
+    _refused(400, lambda: client.create_chat_thread("crowd", thread_participants=_crowd(chat)))
+    _refused(400, lambda: thread.add_participants(_crowd(chat)))
+    _refused(400, lambda: thread.send_message(too_long))
+    _refused(400, lambda: thread.update_message(sent.id, content=too_long))
+    _refused(403, lambda: as_guest.update_message(sent.id, content="mine now"))
+    _refused(403, lambda: as_guest.delete_message(sent.id))
+    _refused(404, lambda: thread.get_message("1"))
+    _refused(404, lambda: thread.delete_message("1"))
+    _refused(404, lambda: thread.update_message(html.id, content="back"))
+    _refused(404, lambda: thread.send_read_receipt("1"))
+    _refused(404, lambda: thread.remove_participant(outsider.identifier))
+    # The outsider was removed: shut out of everything in the thread.
+    _refused(403, as_outsider.get_properties)
+    _refused(403, lambda: as_outsider.update_topic("mine"))
+    _refused(403, lambda: as_outsider.send_message("hi"))
+    _refused(403, lambda: list(as_outsider.list_messages()))
+    _refused(403, lambda: list(as_outsider.list_participants()))
+    _refused(403, lambda: as_outsider.send_typing_notification())
+    _refused(403, lambda: chat.client(outsider).delete_chat_thread(thread_id))
+
     client.delete_chat_thread(thread_id)
+    client.delete_chat_thread(thread_id)  # again, by a participant: 204, as on the service
+    _refused(404, thread.get_properties)
+    _refused(404, lambda: thread.send_message("anyone?"))
+    _refused(404, lambda: list(thread.list_messages()))
+    _refused(404, lambda: chat.client(loner).delete_chat_thread(thread_id))
 
 
 def test_every_chat_response_matches_the_spec(chat: EmulatedChat, spec: ChatSpec) -> None:
     _tour_every_operation(chat)
+    recorded = chat.recorded
 
     problems = {
-        f"{r.method} {r.path} -> {r.status}": found for r in RECORDED if (found := spec.problems(r))
+        f"{r.method} {r.path} -> {r.status}": found for r in recorded if (found := spec.problems(r))
     }
 
     assert problems == {}
-    covered = {spec.operation(r.method, r.path).operation_id for r in RECORDED}
+    covered = {spec.operation(r.method, r.path).operation_id for r in recorded}
     assert covered == {o.operation_id for o in spec.operations}
-    assert {r.status for r in RECORDED} >= {200, 201, 204, 400, 403, 404}
+    assert {r.status for r in recorded} >= {200, 201, 204, 400, 403, 404}
+    answers: dict[str, set[int]] = {}
+    for r in recorded:
+        answers.setdefault(spec.operation(r.method, r.path).operation_id, set()).add(r.status)
+    assert answers == ANSWERS_TOURED
 
 
 # Shapes of the real service's recordings
@@ -227,8 +297,8 @@ def _same_shape(ours: Any, theirs: Any) -> bool:
     return bool(ours == theirs)
 
 
-def _last_json() -> Any:
-    return json.loads(RECORDED[-1].body)
+def _last_json(chat: EmulatedChat) -> Any:
+    return json.loads(chat.recorded[-1].body)
 
 
 def _python_recording(reference: Path, name: str) -> list[Any]:
@@ -247,12 +317,12 @@ def test_create_send_get_shapes_match_the_python_recording(
     chat.client(owner).create_chat_thread(
         "test topic", thread_participants=[guest.as_participant("name")]
     )
-    created = _last_json()
+    created = _last_json(chat)
     thread = chat.thread(owner, created["chatThread"]["id"])
     thread.send_message("hello world", sender_display_name="sender name")
-    sent = _last_json()
+    sent = _last_json(chat)
     thread.get_message(sent["id"])
-    got = _last_json()
+    got = _last_json(chat)
 
     assert _same_shape(_shape(created), _shape(created_rec))
     assert _same_shape(_shape(sent), _shape(sent_rec))
@@ -271,7 +341,7 @@ def test_fresh_thread_list_item_matches_the_python_recording(
     client.create_chat_thread("test topic1", thread_participants=[])
     list(client.list_chat_threads())
 
-    assert _same_shape(_shape(_last_json()), _shape(listed_rec))
+    assert _same_shape(_shape(_last_json(chat)), _shape(listed_rec))
 
 
 def test_system_and_text_messages_match_the_js_recording(
@@ -290,7 +360,7 @@ def test_system_and_text_messages_match_the_js_recording(
     thread.update_topic("new topic")
     thread.send_message("content")
     list(thread.list_messages())
-    listed = _last_json()
+    listed = _last_json(chat)
 
     assert _same_shape(_shape(listed), _shape(listed_rec))
     assert [(m["type"], m["sequenceId"]) for m in listed["value"]] == [
