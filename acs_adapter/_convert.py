@@ -1,7 +1,4 @@
-"""Azure SDK chat models to the adapter's records, and records to SDK arguments.
-
-Shared by the sync and async gateways: both SDK flavours return the same model classes.
-"""
+"""Azure SDK chat models to the adapter's records, and records to SDK arguments."""
 
 from __future__ import annotations
 

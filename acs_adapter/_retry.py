@@ -1,4 +1,4 @@
-"""Retry decisions shared by the sync and async gateways.
+"""Retry decisions of the chat gateway and the identity client.
 
 Ordinary calls retry inside azure-core's pipeline (`RetryPolicy`), which already honours
 `Retry-After`; this module bounds it in time and in tries. Sends with an idempotency key turn
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from azure.core.exceptions import AzureError, HttpResponseError
-from azure.core.pipeline.policies import AsyncRetryPolicy, RetryPolicy
+from azure.core.pipeline.policies import RetryPolicy
 
 from acs_adapter._errors_map import adapter_error, retry_after_seconds
 from acs_adapter._lru import LruCache
@@ -66,7 +66,7 @@ def _with_deadline(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def _wait_fits(
-    policy: RetryPolicy[Any, Any] | AsyncRetryPolicy[Any, Any],
+    policy: RetryPolicy[Any, Any],
     settings: dict[str, Any],
     response: Any,
 ) -> bool:
@@ -86,30 +86,16 @@ class BoundedRetryPolicy(RetryPolicy[Any, Any]):
         return super().is_retry(settings, response) and _wait_fits(self, settings, response)
 
 
-class AsyncBoundedRetryPolicy(AsyncRetryPolicy[Any, Any]):
-    """The async twin of `BoundedRetryPolicy`."""
-
-    def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
-        return _with_deadline(super().configure_retries(options))
-
-    def is_retry(self, settings: dict[str, Any], response: Any) -> bool:
-        return super().is_retry(settings, response) and _wait_fits(self, settings, response)
-
-
 def retry_policy(settings: RetrySettings) -> BoundedRetryPolicy:
     return BoundedRetryPolicy(**settings.policy_kwargs())
-
-
-def async_retry_policy(settings: RetrySettings) -> AsyncBoundedRetryPolicy:
-    return AsyncBoundedRetryPolicy(**settings.policy_kwargs())
 
 
 def outcome_unknown(error: BaseException) -> bool:
     """True when a failed send may nevertheless have been stored by ACS.
 
-    Any failure without an HTTP answer counts, not only `ServiceResponseError`: the aiohttp
-    transport reports a connection dropped after the request was sent as `ServiceRequestError`,
-    so the exception type cannot prove the request never arrived. A 5xx may also follow a write.
+    Any failure without an HTTP answer counts, not only `ServiceResponseError`: transports differ
+    in how they report a connection dropped after the request was sent, so the exception type
+    cannot prove the request never arrived. A 5xx may also follow a write.
     """
     if isinstance(error, HttpResponseError) and error.status_code is not None:
         return error.status_code >= 500
@@ -123,7 +109,7 @@ def _retryable(error: BaseException) -> bool:
 
 
 class IdempotentSend:
-    """The retry plan of one send carrying an idempotency key (no I/O; the twins do that).
+    """The retry plan of one send carrying an idempotency key (no I/O; the gateway does that).
 
     After an ambiguous failure the message may exist, so the next step is to look for it by its
     key among messages created since just before the first attempt; only if it is absent is the

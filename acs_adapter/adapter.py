@@ -2,8 +2,8 @@
 
 It owns, and closes in reverse order: the embedded emulator (when configured), the mapping
 store, the media store (with a loopback server when local files have no public base URL), one
-identity client, the identity directory, the token cache and the sync chat gateway. Async
-code gets its own gateway per event loop from `async_chat()`.
+identity client, the identity directory, the token cache and the chat gateway. The gateway is
+blocking and thread-safe; async faces run it in worker threads rather than keep an async copy.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from azure.core.credentials import AzureKeyCredential
 from azure.core.pipeline.transport import RequestsTransport
 
 from acs_adapter._retry import retry_policy
-from acs_adapter.aio.chat import AsyncChatGateway
 from acs_adapter.chat import ChatGateway
 from acs_adapter.config import AcsConnection, Settings
 from acs_adapter.errors import ConfigurationError
@@ -132,16 +131,6 @@ class AcsAdapter:
                 resources=resources.pop_all(),
             )
         raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
-
-    def async_chat(self) -> AsyncChatGateway:
-        """A new async chat gateway sharing this adapter's tokens.
-
-        It holds an aiohttp session, which belongs to one event loop: make it, use it and
-        `await` its `close()` in the same loop.
-        """
-        return AsyncChatGateway(
-            self.endpoint, self.tokens, ca_bundle=self.ca_bundle, retry=self.settings.retry
-        )
 
     def close(self) -> None:
         """Close the chat gateway, identity client, media and store, then the embedded emulator."""

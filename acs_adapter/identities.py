@@ -22,7 +22,7 @@ from azure.communication.chat import CommunicationTokenCredential
 from azure.communication.identity import CommunicationUserIdentifier
 from azure.core.credentials import AccessToken
 
-from acs_adapter._auth import AsyncUserTokenCredential, UserTokenCredential
+from acs_adapter._auth import UserTokenCredential
 from acs_adapter._errors_map import translated
 from acs_adapter._retry import RETRY_ANY_METHOD
 from acs_adapter._validate import text_id
@@ -120,8 +120,8 @@ class TokenCache:
     """Chat tokens per ACS user, issued once and reused until near expiry or rejection.
 
     `refresh_margin` is how long before expiry a token counts as stale (the SDK's proactive
-    refresh window is 10 minutes). The cache is thread-safe; the async gateway reads it too, so
-    sync and async code of one process share tokens.
+    refresh window is 10 minutes). The cache is thread-safe, so every thread of one process shares
+    its tokens.
     """
 
     def __init__(
@@ -174,10 +174,6 @@ class TokenCache:
     def credential(self, acs_user_id: str) -> UserTokenCredential:
         """An azure-core credential for sync chat clients acting as this user."""
         return UserTokenCredential(self, text_id(acs_user_id, "acs_user_id"))
-
-    def async_credential(self, acs_user_id: str) -> AsyncUserTokenCredential:
-        """An azure-core credential for async chat clients acting as this user."""
-        return AsyncUserTokenCredential(self, text_id(acs_user_id, "acs_user_id"))
 
     def _issue(self, acs_user_id: str) -> AccessToken:
         with translated():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import socket
 import threading
@@ -60,13 +59,12 @@ def test_open_gives_every_part_wired_together(emulator: AcsEmulator, tmp_path: P
         thread_id = chat.create_thread("Composed", [bob]).thread.id
         chat.send_message(thread_id, "from sync")
 
-        async def from_async() -> list[str]:
-            async with adapter.async_chat() as async_chat:
-                bobs = async_chat.as_user(bob)
-                await bobs.send_message(thread_id, "from async")
-                return [m.content or "" async for m in bobs.list_messages(thread_id)]
-
-        assert asyncio.run(from_async())[:2] == ["from async", "from sync"]
+        bobs = adapter.chat.as_user(bob)
+        bobs.send_message(thread_id, "from bob")
+        assert [m.content or "" for m in bobs.list_messages(thread_id)][:2] == [
+            "from bob",
+            "from sync",
+        ]
 
 
 def test_embedded_configuration_starts_and_stops_an_emulator(tmp_path: Path) -> None:
