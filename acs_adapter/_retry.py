@@ -1,9 +1,11 @@
 """Retry decisions of the chat gateway and the identity client.
 
 Ordinary calls retry inside azure-core's pipeline (`RetryPolicy`), which already honours
-`Retry-After`; this module bounds it in time and in tries. Sends with an idempotency key turn
-pipeline retries off and use `IdempotentSend` instead, because a blind resend after an
-ambiguous failure would duplicate the message: ACS has no idempotency key for messages.
+`Retry-After`; this module bounds it in time and in tries. azure-core also resends a POST after
+a 5xx, which for a message send may follow the write: ACS has no idempotency key for messages,
+so a blind resend would duplicate the message. Sends with an idempotency key therefore turn
+pipeline retries off and use `IdempotentSend` instead, and sends without one pass
+`SEND_AT_MOST_ONCE`, which keeps only the retries of answers that prove nothing was written.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ LOOKUP_CLOCK_SKEW = timedelta(minutes=5)
 RETRY_ANY_METHOD = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH"})
 """Per-call `retry_on_methods` for requests that are safe to repeat after a lost response even
 though they are POSTs (issuing a token again only yields another valid token)."""
+
+_RESEND_AFTER_SERVER_ERROR = "acs_adapter_resend_after_server_error"
+SEND_AT_MOST_ONCE: dict[str, Any] = {_RESEND_AFTER_SERVER_ERROR: False}
+"""Per-call options for a write that must not be repeated once it may have been carried out:
+no resend after a 5xx (the write may be stored) nor after a lost answer (azure-core already
+leaves POSTs alone then); 408, 429 and connection failures before sending are still retried."""
 
 
 @dataclass(frozen=True)
@@ -77,12 +85,17 @@ def _wait_fits(
 
 class BoundedRetryPolicy(RetryPolicy[Any, Any]):
     """azure-core's retry policy, but it stops when the next wait would end past the deadline,
-    returning the last answer (a 429 becomes `Throttled` with its `Retry-After`)."""
+    returning the last answer (a 429 becomes `Throttled` with its `Retry-After`). A call made
+    with `SEND_AT_MOST_ONCE` is not resent after a 5xx."""
 
     def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
-        return _with_deadline(super().configure_retries(options))
+        settings = _with_deadline(super().configure_retries(options))
+        settings[_RESEND_AFTER_SERVER_ERROR] = options.pop(_RESEND_AFTER_SERVER_ERROR, True)
+        return settings
 
     def is_retry(self, settings: dict[str, Any], response: Any) -> bool:
+        if response.http_response.status_code >= 500 and not settings[_RESEND_AFTER_SERVER_ERROR]:
+            return False
         return super().is_retry(settings, response) and _wait_fits(self, settings, response)
 
 

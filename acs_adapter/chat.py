@@ -23,7 +23,7 @@ from acs_adapter._auth import RenewTokenOn401Policy
 from acs_adapter._errors_map import translated
 from acs_adapter._http import endpoint_session, verify_setting
 from acs_adapter._lru import LruCache
-from acs_adapter._retry import IdempotentSend, RetrySettings, retry_policy
+from acs_adapter._retry import SEND_AT_MOST_ONCE, IdempotentSend, RetrySettings, retry_policy
 from acs_adapter.errors import InvalidInput
 from acs_adapter.identities import TokenCache
 from acs_adapter.records import (
@@ -215,7 +215,8 @@ class UserChat:
 
         With an `idempotency_key`, a send whose outcome is unknown (dropped connection, timeout,
         5xx) is first looked up by that key before it is repeated, so the thread never holds
-        two messages for one key.
+        two messages for one key. Without one, such a send is never repeated: it raises
+        `Unavailable` although the message may be stored, so the thread holds at most one.
         """
         client = self._thread(thread_id)
         options: dict[str, Any] = {
@@ -230,7 +231,7 @@ class UserChat:
         options["metadata"] = _validate.stored_metadata(user_metadata, key)
         if key is None:
             with translated():
-                return str(client.send_message(content, **options).id)
+                return str(client.send_message(content, **options, **SEND_AT_MOST_ONCE).id)
 
         plan = IdempotentSend(
             self._gateway.retry, unsettled=self._unsettled, mark=(client.thread_id, key)

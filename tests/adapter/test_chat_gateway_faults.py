@@ -212,6 +212,37 @@ def test_without_a_key_a_lost_answer_is_unavailable_though_stored(
     assert _texts(chat, thread_id) == ["maybe"]
 
 
+def test_without_a_key_a_5xx_after_the_write_is_not_resent(
+    faulty: AcsEmulator,
+    gateway_with: Callable[[RetrySettings], ChatGateway],
+    new_user: Callable[[], str],
+) -> None:
+    chat = gateway_with(FAST).as_user(new_user())
+    thread_id = _thread(chat)
+    faulty.set_faults(FaultPlan({SEND: Fault(fail_after_write=1.0, retry_after=0, limit=1)}))
+    faulty.reset_counters()
+    with pytest.raises(Unavailable):
+        chat.send_message(thread_id, "stored, answered 503")
+    faulty.clear_faults()
+    assert faulty.counters[SEND] == 1
+    assert _texts(chat, thread_id) == ["stored, answered 503"]
+
+
+def test_without_a_key_a_refusal_that_proves_no_write_is_still_retried(
+    faulty: AcsEmulator,
+    gateway_with: Callable[[RetrySettings], ChatGateway],
+    new_user: Callable[[], str],
+) -> None:
+    chat = gateway_with(FAST).as_user(new_user())
+    thread_id = _thread(chat)
+    faulty.set_faults(FaultPlan({SEND: Fault(throttled=1.0, retry_after=0, limit=2)}))
+    faulty.reset_counters()
+    chat.send_message(thread_id, "after two 429s")
+    faulty.clear_faults()
+    assert faulty.counters[SEND] == 3
+    assert _texts(chat, thread_id) == ["after two 429s"]
+
+
 def test_a_failing_lookup_is_retried_before_any_resend(
     faulty: AcsEmulator,
     gateway_with: Callable[[RetrySettings], ChatGateway],
