@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from acs_emulator import AcsEmulator
 
 _MEDIA_KEY_LABEL = b"twilio-acs-compat/media-url-signing/v1"
+_EMULATOR_EXTRA_MODULES = frozenset({"acs_emulator", "trustme", "jwt"})
+"""The emulator and the modules its `[emulator]` extra installs: missing, they mean the extra is."""
 
 
 def media_signing_key(connection: AcsConnection) -> bytes:
@@ -147,9 +149,12 @@ class AcsAdapter:
 
 
 def _start_embedded(settings: Settings, resources: ExitStack) -> AcsEmulator:
+    """Start the emulator `embedded` asks for; the only place acs_adapter imports it."""
     try:
         from acs_emulator import AcsEmulator
-    except ImportError:
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").partition(".")[0] not in _EMULATOR_EXTRA_MODULES:
+            raise
         raise ConfigurationError(
             "ACS_CONNECTION_STRING=embedded needs the emulator extra: "
             "pip install 'twilio-acs-compat[emulator]'"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -124,6 +126,43 @@ def test_open_without_a_connection_string_says_what_is_missing(
     monkeypatch.delenv("ACS_CONNECTION_STRING", raising=False)
     with pytest.raises(ConfigurationError, match="ACS_CONNECTION_STRING"):
         AcsAdapter.open()
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize("missing", ["trustme", "acs_emulator"])
+def test_embedded_without_the_emulator_extra_names_the_extra(missing: str, tmp_path: Path) -> None:
+    result = _run_python(
+        "import sys\n"
+        f"sys.modules[{missing!r}] = None\n"
+        "from acs_adapter import AcsAdapter, ConfigurationError, Settings\n"
+        f"settings = Settings.load(connection_string='embedded', environ={{}},\n"
+        f"    store_url='sqlite:///{tmp_path.as_posix()}/store.sqlite3')\n"
+        "try:\n"
+        "    AcsAdapter.open(settings)\n"
+        "except ConfigurationError as error:\n"
+        "    print(error)\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "ACS_CONNECTION_STRING=embedded needs the emulator extra: "
+        "pip install 'twilio-acs-compat[emulator]'"
+    )
+
+
+def test_no_adapter_module_imports_the_emulator() -> None:
+    result = _run_python(
+        "import importlib, pkgutil, sys, acs_adapter\n"
+        "for module in pkgutil.walk_packages(acs_adapter.__path__, 'acs_adapter.'):\n"
+        "    importlib.import_module(module.name)\n"
+        "print(sorted(name for name in sys.modules if name.startswith('acs_emulator')))\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_a_part_failing_to_open_closes_those_already_open(tmp_path: Path) -> None:
