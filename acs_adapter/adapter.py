@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from azure.communication.identity import CommunicationIdentityClient
 from azure.core.credentials import AzureKeyCredential
@@ -56,7 +56,7 @@ class AcsAdapter:
         ca_bundle: Path | None,
         store: MappingStore,
         media: MediaStore,
-        identity_client: Any,
+        identity_client: CommunicationIdentityClient,
         tokens: TokenCache,
         directory: IdentityDirectory,
         chat: ChatGateway,

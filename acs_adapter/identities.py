@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from azure.communication.chat import CommunicationTokenCredential
-from azure.communication.identity import CommunicationUserIdentifier
+from azure.communication.identity import CommunicationIdentityClient, CommunicationUserIdentifier
 from azure.core.credentials import AccessToken
 
 from acs_adapter._auth import UserTokenCredential
@@ -73,7 +73,7 @@ def check_identity(identity: object) -> str:
 class IdentityDirectory:
     """Maps external identities to ACS users, creating each user once."""
 
-    def __init__(self, store: MappingStore, identity_client: Any) -> None:
+    def __init__(self, store: MappingStore, identity_client: CommunicationIdentityClient) -> None:
         self._store = store
         self._client = identity_client
         self._locks = _StripedLocks()
@@ -126,7 +126,7 @@ class TokenCache:
 
     def __init__(
         self,
-        identity_client: Any,
+        identity_client: CommunicationIdentityClient,
         *,
         scopes: Sequence[str] = ("chat",),
         refresh_margin: float = 600.0,
@@ -184,6 +184,7 @@ class TokenCache:
             )
         # The identity SDK returns `expires_on` as the raw service string; read the expiry the
         # way the chat SDK does, from the token's own `exp` claim.
+        # (`get_token` there has no annotations, hence `Any`.)
         reader: Any = CommunicationTokenCredential(issued.token)
         token: AccessToken = reader.get_token()
         lifetime = token.expires_on - self._clock()
