@@ -68,6 +68,14 @@ def _thread(chat: UserChat) -> str:
     return chat.create_thread("Faults").thread.id
 
 
+def _sending_with(fault: Fault, faulty: AcsEmulator, chat: UserChat) -> tuple[UserChat, str]:
+    """A new thread of `chat`, with `fault` set on sends and the counters reset."""
+    thread_id = _thread(chat)
+    faulty.set_faults(FaultPlan({SEND: fault}))
+    faulty.reset_counters()
+    return chat, thread_id
+
+
 def _texts(chat: UserChat, thread_id: str) -> list[str]:
     return [m.content or "" for m in chat.list_messages(thread_id) if not m.is_system]
 
@@ -185,10 +193,7 @@ def test_keyed_send_under_faults_stores_exactly_one_message(
     fault: Fault,
     sends: int,
 ) -> None:
-    chat = gateway_with(FAST).as_user(new_user())
-    thread_id = _thread(chat)
-    faulty.set_faults(FaultPlan({SEND: fault}))
-    faulty.reset_counters()
+    chat, thread_id = _sending_with(fault, faulty, gateway_with(FAST).as_user(new_user()))
 
     message_id = chat.send_message(thread_id, "exactly once", idempotency_key="key-1")
 
@@ -212,35 +217,28 @@ def test_without_a_key_a_lost_answer_is_unavailable_though_stored(
     assert _texts(chat, thread_id) == ["maybe"]
 
 
-def test_without_a_key_a_5xx_after_the_write_is_not_resent(
+@pytest.mark.parametrize(
+    ("fault", "sends"),
+    [
+        (Fault(fail_after_write=1.0, retry_after=0, limit=1), 1),  # stored, then a 503: not resent
+        (Fault(throttled=1.0, retry_after=0, limit=2), 3),  # refused twice (nothing stored), sent
+    ],
+)
+def test_without_a_key_a_send_is_resent_only_when_nothing_was_stored(
     faulty: AcsEmulator,
     gateway_with: Callable[[RetrySettings], ChatGateway],
     new_user: Callable[[], str],
+    fault: Fault,
+    sends: int,
 ) -> None:
-    chat = gateway_with(FAST).as_user(new_user())
-    thread_id = _thread(chat)
-    faulty.set_faults(FaultPlan({SEND: Fault(fail_after_write=1.0, retry_after=0, limit=1)}))
-    faulty.reset_counters()
-    with pytest.raises(Unavailable):
-        chat.send_message(thread_id, "stored, answered 503")
+    chat, thread_id = _sending_with(fault, faulty, gateway_with(FAST).as_user(new_user()))
+    try:
+        chat.send_message(thread_id, "at most once")
+    except Unavailable:
+        assert fault.fail_after_write  # the caller learns the outcome is unknown
     faulty.clear_faults()
-    assert faulty.counters[SEND] == 1
-    assert _texts(chat, thread_id) == ["stored, answered 503"]
-
-
-def test_without_a_key_a_refusal_that_proves_no_write_is_still_retried(
-    faulty: AcsEmulator,
-    gateway_with: Callable[[RetrySettings], ChatGateway],
-    new_user: Callable[[], str],
-) -> None:
-    chat = gateway_with(FAST).as_user(new_user())
-    thread_id = _thread(chat)
-    faulty.set_faults(FaultPlan({SEND: Fault(throttled=1.0, retry_after=0, limit=2)}))
-    faulty.reset_counters()
-    chat.send_message(thread_id, "after two 429s")
-    faulty.clear_faults()
-    assert faulty.counters[SEND] == 3
-    assert _texts(chat, thread_id) == ["after two 429s"]
+    assert faulty.counters[SEND] == sends
+    assert _texts(chat, thread_id) == ["at most once"]
 
 
 def test_a_failing_lookup_is_retried_before_any_resend(

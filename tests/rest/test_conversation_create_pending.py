@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -45,6 +46,19 @@ def _crashed_create(adapter: AcsAdapter, chat: UserChat, unique_name: str) -> tu
     sid = new_sid("CH")
     adapter.store.conversations.insert(sid=sid, scope=SCOPE, unique_name=unique_name, pending=True)
     return sid, chat.create_thread(unique_name, idempotency_key=sid).thread.id
+
+
+@contextmanager
+def _deletes_failing(
+    faulty: AcsEmulator, caplog: pytest.LogCaptureFixture
+) -> Iterator[list[logging.LogRecord]]:
+    """ACS refuses thread deletes inside; yields the warnings logged there (filled at exit)."""
+    warnings: list[logging.LogRecord] = []
+    faulty.set_faults(FaultPlan({DELETE: Fault(unavailable=1.0, retry_after=0)}))
+    with caplog.at_level(logging.WARNING, logger="twilio_compat"):
+        yield warnings
+    faulty.clear_faults()
+    warnings.extend(r for r in caplog.records if r.name.startswith("twilio_compat"))
 
 
 def _pending(adapter: AcsAdapter) -> set[str]:
@@ -103,11 +117,8 @@ def test_what_recovery_cannot_remove_is_logged_and_left_for_later(
     unique: str,
 ) -> None:
     sid, thread_id = _crashed_create(adapter, service_chat, f"stuck-{unique}")
-    faulty.set_faults(FaultPlan({DELETE: Fault(unavailable=1.0, retry_after=0)}))
-    with caplog.at_level(logging.WARNING, logger="twilio_compat"):
+    with _deletes_failing(faulty, caplog) as warnings:
         assert conversations.recover_pending(timedelta(0)) == 0
-    faulty.clear_faults()
-    warnings = [r for r in caplog.records if r.name.startswith("twilio_compat")]
     assert [r.levelno for r in warnings] == [logging.WARNING]
     assert sid in warnings[0].getMessage()
     assert sid in _pending(adapter)
@@ -125,8 +136,7 @@ def test_a_thread_that_cannot_be_undone_is_logged(
     unique: str,
 ) -> None:
     thread_id = service_chat.create_thread(f"undo-{unique}").thread.id
-    faulty.set_faults(FaultPlan({DELETE: Fault(unavailable=1.0, retry_after=0)}))
-    with caplog.at_level(logging.WARNING, logger="twilio_compat"):
+    with _deletes_failing(faulty, caplog) as warnings:
         conversations._forget_thread(thread_id)
-    faulty.clear_faults()
-    assert any(thread_id in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert [r.levelno for r in warnings] == [logging.WARNING]
+    assert thread_id in warnings[0].getMessage()
