@@ -108,6 +108,15 @@ def test_an_abandoned_create_is_removed_with_its_thread(
         service_chat.get_thread(thread_id)
 
 
+def test_an_abandoned_create_whose_thread_is_gone_is_removed(
+    adapter: AcsAdapter, conversations: Conversations, service_chat: UserChat, unique: str
+) -> None:
+    sid, thread_id = _crashed_create(adapter, service_chat, f"gone-{unique}")
+    service_chat.delete_thread(thread_id)
+    assert conversations.recover_pending(timedelta(0)) == 1
+    assert sid not in _pending(adapter)
+
+
 def test_what_recovery_cannot_remove_is_logged_and_left_for_later(
     adapter: AcsAdapter,
     conversations: Conversations,

@@ -325,7 +325,7 @@ class Conversations:
                 thread = self._context.service_chat().create_thread(
                     row.friendly_name or row.unique_name or row.sid, idempotency_key=row.sid
                 )
-                self._context.service_chat().delete_thread(thread.thread.id)
+                self._forget_thread(thread.thread.id, quiet=False)
             except Exception as error:
                 _log.warning(
                     "could not remove the thread of unfinished conversation create %s (%s); "
