@@ -1,14 +1,13 @@
 """The Azure side of twilio-acs-compat: everything that talks to Azure, nothing that knows Twilio.
 
 Start with `AcsAdapter.open()` (settings from arguments, then the environment). Its parts are
-usable alone too: `ChatGateway` / `AsyncChatGateway` for chat as a given ACS user,
-`IdentityDirectory` and `TokenCache` for users and tokens. Results are the records below and
-failures the errors of `acs_adapter.errors`, never Azure SDK types.
+usable alone too: `ChatGateway` for chat as a given ACS user (async code runs it in worker
+threads), `IdentityDirectory` and `TokenCache` for users and tokens. Results are the records
+below and failures the errors of `acs_adapter.errors`, never Azure SDK types.
 """
 
 from acs_adapter._retry import RetrySettings
 from acs_adapter.adapter import AcsAdapter
-from acs_adapter.aio.chat import AsyncChatGateway, AsyncUserChat
 from acs_adapter.chat import ChatGateway, UserChat
 from acs_adapter.config import AcsConnection, Settings
 from acs_adapter.errors import (
@@ -38,8 +37,6 @@ __all__ = [
     "AcsAdapter",
     "AcsConnection",
     "AdapterError",
-    "AsyncChatGateway",
-    "AsyncUserChat",
     "ChatGateway",
     "ConfigurationError",
     "Conflict",

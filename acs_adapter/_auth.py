@@ -9,12 +9,11 @@ and so picks up the renewed one on the resend.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Protocol
 
 from azure.core.credentials import AccessToken
 from azure.core.pipeline import PipelineRequest, PipelineResponse
-from azure.core.pipeline.policies import AsyncHTTPPolicy, HTTPPolicy
+from azure.core.pipeline.policies import HTTPPolicy
 
 _BEARER = "bearer "
 
@@ -23,8 +22,6 @@ class TokenSource(Protocol):
     """What the credentials need from the token cache."""
 
     def token_for(self, acs_user_id: str) -> AccessToken: ...
-
-    def fresh_token(self, acs_user_id: str) -> AccessToken | None: ...
 
     def renew(self, acs_user_id: str, rejected: str | None) -> AccessToken: ...
 
@@ -41,26 +38,6 @@ class UserTokenCredential:
 
     def __repr__(self) -> str:
         return f"UserTokenCredential({self.acs_user_id!r})"
-
-
-class AsyncUserTokenCredential:
-    """The async twin: cached tokens are returned at once; issuing one runs off the loop."""
-
-    def __init__(self, source: TokenSource, acs_user_id: str) -> None:
-        self._source = source
-        self.acs_user_id = acs_user_id
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        cached = self._source.fresh_token(self.acs_user_id)
-        if cached is not None:
-            return cached
-        return await asyncio.to_thread(self._source.token_for, self.acs_user_id)
-
-    async def close(self) -> None:
-        return None
-
-    def __repr__(self) -> str:
-        return f"AsyncUserTokenCredential({self.acs_user_id!r})"
 
 
 def _sent_token(request: PipelineRequest[Any]) -> str | None:
@@ -82,19 +59,3 @@ class RenewTokenOn401Policy(HTTPPolicy[Any, Any]):
             return response
         self._source.renew(self._user, _sent_token(request))
         return self.next.send(request)
-
-
-class AsyncRenewTokenOn401Policy(AsyncHTTPPolicy[Any, Any]):
-    """The async twin of `RenewTokenOn401Policy`."""
-
-    def __init__(self, source: TokenSource, acs_user_id: str) -> None:
-        super().__init__()
-        self._source = source
-        self._user = acs_user_id
-
-    async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
-        response = await self.next.send(request)
-        if response.http_response.status_code != 401:
-            return response
-        await asyncio.to_thread(self._source.renew, self._user, _sent_token(request))
-        return await self.next.send(request)

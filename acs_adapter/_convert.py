@@ -1,7 +1,4 @@
-"""Azure SDK chat models to the adapter's records, and records to SDK arguments.
-
-Shared by the sync and async gateways: both SDK flavours return the same model classes.
-"""
+"""Azure SDK chat models to the adapter's records, and records to SDK arguments."""
 
 from __future__ import annotations
 
@@ -9,7 +6,16 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from azure.communication.chat import ChatParticipant, CommunicationUserIdentifier
+from azure.communication.chat import (
+    ChatError,
+    ChatMessage,
+    ChatMessageReadReceipt,
+    ChatParticipant,
+    ChatThreadItem,
+    ChatThreadProperties,
+    CommunicationIdentifier,
+    CommunicationUserIdentifier,
+)
 
 from acs_adapter._validate import IDEMPOTENCY_METADATA_KEY, visible_metadata
 from acs_adapter.records import (
@@ -22,7 +28,7 @@ from acs_adapter.records import (
 )
 
 
-def raw_id(identifier: Any) -> str | None:
+def raw_id(identifier: CommunicationIdentifier | None) -> str | None:
     """The ACS raw id (`8:acs:…`) of an SDK identifier, whatever its kind."""
     if identifier is None:
         return None
@@ -46,7 +52,7 @@ def _enum_text(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def participant(model: Any) -> ParticipantRecord:
+def participant(model: ChatParticipant) -> ParticipantRecord:
     return ParticipantRecord(
         user_id=raw_id(model.identifier) or "",
         display_name=model.display_name,
@@ -54,7 +60,7 @@ def participant(model: Any) -> ParticipantRecord:
     )
 
 
-def to_sdk_participants(records: Iterable[ParticipantRecord]) -> list[Any]:
+def to_sdk_participants(records: Iterable[ParticipantRecord]) -> list[ChatParticipant]:
     return [
         ChatParticipant(
             identifier=CommunicationUserIdentifier(record.user_id),
@@ -65,7 +71,9 @@ def to_sdk_participants(records: Iterable[ParticipantRecord]) -> list[Any]:
     ]
 
 
-def invalid_participants(errors: Iterable[Any] | None) -> tuple[InvalidParticipant, ...]:
+def invalid_participants(
+    errors: Iterable[tuple[ChatParticipant, ChatError]] | None,
+) -> tuple[InvalidParticipant, ...]:
     """The SDK reports refusals as `(ChatParticipant, ChatError)` pairs."""
     return tuple(
         InvalidParticipant(
@@ -77,7 +85,7 @@ def invalid_participants(errors: Iterable[Any] | None) -> tuple[InvalidParticipa
     )
 
 
-def thread(model: Any) -> ThreadRecord:
+def thread(model: ChatThreadProperties) -> ThreadRecord:
     return ThreadRecord(
         id=model.id,
         topic=model.topic or "",
@@ -86,7 +94,7 @@ def thread(model: Any) -> ThreadRecord:
     )
 
 
-def thread_summary(model: Any) -> ThreadSummary:
+def thread_summary(model: ChatThreadItem) -> ThreadSummary:
     return ThreadSummary(
         id=model.id,
         topic=model.topic or "",
@@ -95,7 +103,7 @@ def thread_summary(model: Any) -> ThreadSummary:
     )
 
 
-def message(model: Any) -> MessageRecord:
+def message(model: ChatMessage) -> MessageRecord:
     content = model.content
     return MessageRecord(
         id=model.id,
@@ -115,7 +123,7 @@ def message(model: Any) -> MessageRecord:
     )
 
 
-def read_receipt(model: Any) -> ReadReceiptRecord:
+def read_receipt(model: ChatMessageReadReceipt) -> ReadReceiptRecord:
     return ReadReceiptRecord(
         sender_id=raw_id(model.sender) or "",
         message_id=model.chat_message_id,
@@ -123,7 +131,7 @@ def read_receipt(model: Any) -> ReadReceiptRecord:
     )
 
 
-def carries_key(model: Any, key: str, sender_id: str) -> bool:
+def carries_key(model: ChatMessage, key: str, sender_id: str) -> bool:
     """Whether an SDK message is the one an idempotent send with `key` stored."""
     stored = (model.metadata or {}).get(IDEMPOTENCY_METADATA_KEY)
     return stored == key and raw_id(model.sender) == sender_id

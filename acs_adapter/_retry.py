@@ -1,9 +1,11 @@
-"""Retry decisions shared by the sync and async gateways.
+"""Retry decisions of the chat gateway and the identity client.
 
 Ordinary calls retry inside azure-core's pipeline (`RetryPolicy`), which already honours
-`Retry-After`; this module bounds it in time and in tries. Sends with an idempotency key turn
-pipeline retries off and use `IdempotentSend` instead, because a blind resend after an
-ambiguous failure would duplicate the message: ACS has no idempotency key for messages.
+`Retry-After`; this module bounds it in time and in tries. azure-core also resends a POST after
+a 5xx, which for a message send may follow the write: ACS has no idempotency key for messages,
+so a blind resend would duplicate the message. Sends with an idempotency key therefore turn
+pipeline retries off and use `IdempotentSend` instead, and sends without one pass
+`SEND_AT_MOST_ONCE`, which keeps only the retries of answers that prove nothing was written.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from azure.core.exceptions import AzureError, HttpResponseError
-from azure.core.pipeline.policies import AsyncRetryPolicy, RetryPolicy
+from azure.core.pipeline.policies import RetryPolicy
 
 from acs_adapter._errors_map import adapter_error, retry_after_seconds
 from acs_adapter._lru import LruCache
@@ -27,6 +29,12 @@ LOOKUP_CLOCK_SKEW = timedelta(minutes=5)
 RETRY_ANY_METHOD = frozenset({"HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE", "POST", "PATCH"})
 """Per-call `retry_on_methods` for requests that are safe to repeat after a lost response even
 though they are POSTs (issuing a token again only yields another valid token)."""
+
+_RESEND_AFTER_SERVER_ERROR = "acs_adapter_resend_after_server_error"
+SEND_AT_MOST_ONCE: dict[str, Any] = {_RESEND_AFTER_SERVER_ERROR: False}
+"""Per-call options for a write that must not be repeated once it may have been carried out:
+no resend after a 5xx (the write may be stored) nor after a lost answer (azure-core already
+leaves POSTs alone then); 408, 429 and connection failures before sending are still retried."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ def _with_deadline(settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def _wait_fits(
-    policy: RetryPolicy[Any, Any] | AsyncRetryPolicy[Any, Any],
+    policy: RetryPolicy[Any, Any],
     settings: dict[str, Any],
     response: Any,
 ) -> bool:
@@ -77,22 +85,17 @@ def _wait_fits(
 
 class BoundedRetryPolicy(RetryPolicy[Any, Any]):
     """azure-core's retry policy, but it stops when the next wait would end past the deadline,
-    returning the last answer (a 429 becomes `Throttled` with its `Retry-After`)."""
+    returning the last answer (a 429 becomes `Throttled` with its `Retry-After`). A call made
+    with `SEND_AT_MOST_ONCE` is not resent after a 5xx."""
 
     def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
-        return _with_deadline(super().configure_retries(options))
+        settings = _with_deadline(super().configure_retries(options))
+        settings[_RESEND_AFTER_SERVER_ERROR] = options.pop(_RESEND_AFTER_SERVER_ERROR, True)
+        return settings
 
     def is_retry(self, settings: dict[str, Any], response: Any) -> bool:
-        return super().is_retry(settings, response) and _wait_fits(self, settings, response)
-
-
-class AsyncBoundedRetryPolicy(AsyncRetryPolicy[Any, Any]):
-    """The async twin of `BoundedRetryPolicy`."""
-
-    def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
-        return _with_deadline(super().configure_retries(options))
-
-    def is_retry(self, settings: dict[str, Any], response: Any) -> bool:
+        if response.http_response.status_code >= 500 and not settings[_RESEND_AFTER_SERVER_ERROR]:
+            return False
         return super().is_retry(settings, response) and _wait_fits(self, settings, response)
 
 
@@ -100,16 +103,12 @@ def retry_policy(settings: RetrySettings) -> BoundedRetryPolicy:
     return BoundedRetryPolicy(**settings.policy_kwargs())
 
 
-def async_retry_policy(settings: RetrySettings) -> AsyncBoundedRetryPolicy:
-    return AsyncBoundedRetryPolicy(**settings.policy_kwargs())
-
-
 def outcome_unknown(error: BaseException) -> bool:
     """True when a failed send may nevertheless have been stored by ACS.
 
-    Any failure without an HTTP answer counts, not only `ServiceResponseError`: the aiohttp
-    transport reports a connection dropped after the request was sent as `ServiceRequestError`,
-    so the exception type cannot prove the request never arrived. A 5xx may also follow a write.
+    Any failure without an HTTP answer counts, not only `ServiceResponseError`: transports differ
+    in how they report a connection dropped after the request was sent, so the exception type
+    cannot prove the request never arrived. A 5xx may also follow a write.
     """
     if isinstance(error, HttpResponseError) and error.status_code is not None:
         return error.status_code >= 500
@@ -123,7 +122,7 @@ def _retryable(error: BaseException) -> bool:
 
 
 class IdempotentSend:
-    """The retry plan of one send carrying an idempotency key (no I/O; the twins do that).
+    """The retry plan of one send carrying an idempotency key (no I/O; the gateway does that).
 
     After an ambiguous failure the message may exist, so the next step is to look for it by its
     key among messages created since just before the first attempt; only if it is absent is the

@@ -1,4 +1,4 @@
-"""Argument checks shared by the sync and async gateways.
+"""Argument checks of the chat gateway.
 
 They run before any network call so bad input gets an `InvalidInput` naming the argument,
 instead of a `ValueError` from deep inside the SDK or a round trip to ACS.

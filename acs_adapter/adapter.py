@@ -2,8 +2,8 @@
 
 It owns, and closes in reverse order: the embedded emulator (when configured), the mapping
 store, the media store (with a loopback server when local files have no public base URL), one
-identity client, the identity directory, the token cache and the sync chat gateway. Async
-code gets its own gateway per event loop from `async_chat()`.
+identity client, the identity directory, the token cache and the chat gateway. The gateway is
+blocking and thread-safe; async faces run it in worker threads rather than keep an async copy.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ import hashlib
 import hmac
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from azure.communication.identity import CommunicationIdentityClient
 from azure.core.credentials import AzureKeyCredential
 from azure.core.pipeline.transport import RequestsTransport
 
 from acs_adapter._retry import retry_policy
-from acs_adapter.aio.chat import AsyncChatGateway
 from acs_adapter.chat import ChatGateway
 from acs_adapter.config import AcsConnection, Settings
 from acs_adapter.errors import ConfigurationError
@@ -32,6 +31,8 @@ if TYPE_CHECKING:
     from acs_emulator import AcsEmulator
 
 _MEDIA_KEY_LABEL = b"twilio-acs-compat/media-url-signing/v1"
+_EMULATOR_EXTRA_MODULES = frozenset({"acs_emulator", "trustme", "jwt"})
+"""The emulator and the modules its `[emulator]` extra installs: missing, they mean the extra is."""
 
 
 def media_signing_key(connection: AcsConnection) -> bytes:
@@ -55,7 +56,7 @@ class AcsAdapter:
         ca_bundle: Path | None,
         store: MappingStore,
         media: MediaStore,
-        identity_client: Any,
+        identity_client: CommunicationIdentityClient,
         tokens: TokenCache,
         directory: IdentityDirectory,
         chat: ChatGateway,
@@ -133,16 +134,6 @@ class AcsAdapter:
             )
         raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
 
-    def async_chat(self) -> AsyncChatGateway:
-        """A new async chat gateway sharing this adapter's tokens.
-
-        It holds an aiohttp session, which belongs to one event loop: make it, use it and
-        `await` its `close()` in the same loop.
-        """
-        return AsyncChatGateway(
-            self.endpoint, self.tokens, ca_bundle=self.ca_bundle, retry=self.settings.retry
-        )
-
     def close(self) -> None:
         """Close the chat gateway, identity client, media and store, then the embedded emulator."""
         self._resources.close()
@@ -158,9 +149,12 @@ class AcsAdapter:
 
 
 def _start_embedded(settings: Settings, resources: ExitStack) -> AcsEmulator:
+    """Start the emulator `embedded` asks for; the only place acs_adapter imports it."""
     try:
         from acs_emulator import AcsEmulator
-    except ImportError:
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").partition(".")[0] not in _EMULATOR_EXTRA_MODULES:
+            raise
         raise ConfigurationError(
             "ACS_CONNECTION_STRING=embedded needs the emulator extra: "
             "pip install 'twilio-acs-compat[emulator]'"

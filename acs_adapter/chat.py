@@ -12,18 +12,23 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from azure.communication.chat import ChatClient, CommunicationUserIdentifier
+from azure.communication.chat import (
+    ChatClient,
+    ChatThreadClient,
+    CommunicationTokenCredential,
+    CommunicationUserIdentifier,
+)
 from azure.core.exceptions import AzureError
 from azure.core.pipeline.transport import RequestsTransport
 
 from acs_adapter import _convert, _validate
-from acs_adapter._auth import RenewTokenOn401Policy
+from acs_adapter._auth import RenewTokenOn401Policy, UserTokenCredential
 from acs_adapter._errors_map import translated
 from acs_adapter._http import endpoint_session, verify_setting
 from acs_adapter._lru import LruCache
-from acs_adapter._retry import IdempotentSend, RetrySettings, retry_policy
+from acs_adapter._retry import SEND_AT_MOST_ONCE, IdempotentSend, RetrySettings, retry_policy
 from acs_adapter.errors import InvalidInput
 from acs_adapter.identities import TokenCache
 from acs_adapter.records import (
@@ -36,6 +41,7 @@ from acs_adapter.records import (
     ThreadSummary,
 )
 
+T = TypeVar("T")
 R = TypeVar("R")
 
 DEFAULT_PAGE_SIZE = 100
@@ -43,17 +49,17 @@ LOOKUP_PAGE_SIZE = 200
 MAX_USERS = 10_000
 MAX_THREADS_PER_USER = 512
 MAX_UNSETTLED_SENDS = 1024
-_END = object()
 
 
-def _iterate(pages: Iterable[Any], convert: Callable[[Any], R]) -> Iterator[R]:
+def _iterate(pages: Iterable[T], convert: Callable[[T], R]) -> Iterator[R]:
     """Convert SDK items lazily, translating errors raised while fetching a page."""
     items = iter(pages)
     while True:
         with translated():
-            item = next(items, _END)
-        if item is _END:
-            return
+            try:
+                item = next(items)
+            except StopIteration:
+                return
         yield convert(item)
 
 
@@ -88,7 +94,7 @@ class ChatGateway:
         user = _validate.text_id(acs_user_id, "acs_user_id")
         return self._users.get_or_create(user, lambda: UserChat(self, user))
 
-    def credential(self, acs_user_id: str) -> Any:
+    def credential(self, acs_user_id: str) -> UserTokenCredential:
         """The azure-core credential chat clients use to act as the user."""
         return self._tokens.credential(acs_user_id)
 
@@ -129,20 +135,23 @@ class UserChat:
     def __init__(self, gateway: ChatGateway, acs_user_id: str) -> None:
         self.user_id = acs_user_id
         self._gateway = gateway
-        self._client: Any = ChatClient(
-            gateway.endpoint,
-            gateway.credential(acs_user_id),
-            **gateway.client_options(acs_user_id),
+        # ChatClient is annotated for CommunicationTokenCredential, yet it only calls
+        # `get_token`, which the cache-backed credential provides.
+        credential = cast(CommunicationTokenCredential, gateway.credential(acs_user_id))
+        self._client = ChatClient(
+            gateway.endpoint, credential, **gateway.client_options(acs_user_id)
         )
-        self._threads: LruCache[str, Any] = LruCache(MAX_THREADS_PER_USER)
+        self._threads: LruCache[str, ChatThreadClient] = LruCache(MAX_THREADS_PER_USER)
         # (thread id, idempotency key) of sends that gave up not knowing if they succeeded
         self._unsettled: LruCache[tuple[str, str], datetime] = LruCache(MAX_UNSETTLED_SENDS)
 
-    def _thread(self, thread_id: str) -> Any:
+    def _thread(self, thread_id: str) -> ChatThreadClient:
         thread_id = _validate.text_id(thread_id, "thread_id")
         return self._threads.get_or_create(
             thread_id,
-            lambda: self._client.get_chat_thread_client(
+            # The SDK's type comment on this method (and on create_chat_thread) reads as a
+            # second `self: str` parameter; the call itself is as documented.
+            lambda: self._client.get_chat_thread_client(  # type: ignore[misc]
                 thread_id, **self._gateway.client_options(self.user_id)
             ),
         )
@@ -162,7 +171,7 @@ class UserChat:
         members = _validate.participants(participants)
         key = _validate.idempotency_key(idempotency_key)
         with translated():
-            result = self._client.create_chat_thread(
+            result = self._client.create_chat_thread(  # type: ignore[misc]
                 topic,
                 thread_participants=_convert.to_sdk_participants(members),
                 idempotency_token=key,
@@ -215,7 +224,8 @@ class UserChat:
 
         With an `idempotency_key`, a send whose outcome is unknown (dropped connection, timeout,
         5xx) is first looked up by that key before it is repeated, so the thread never holds
-        two messages for one key.
+        two messages for one key. Without one, such a send is never repeated: it raises
+        `Unavailable` although the message may be stored, so the thread holds at most one.
         """
         client = self._thread(thread_id)
         options: dict[str, Any] = {
@@ -230,7 +240,7 @@ class UserChat:
         options["metadata"] = _validate.stored_metadata(user_metadata, key)
         if key is None:
             with translated():
-                return str(client.send_message(content, **options).id)
+                return str(client.send_message(content, **options, **SEND_AT_MOST_ONCE).id)
 
         plan = IdempotentSend(
             self._gateway.retry, unsettled=self._unsettled, mark=(client.thread_id, key)
@@ -249,7 +259,7 @@ class UserChat:
             except AzureError as error:
                 time.sleep(plan.failed(error))
 
-    def _find_sent(self, client: Any, key: str, since: datetime) -> str | None:
+    def _find_sent(self, client: ChatThreadClient, key: str, since: datetime) -> str | None:
         for item in client.list_messages(results_per_page=LOOKUP_PAGE_SIZE, start_time=since):
             if _convert.carries_key(item, key, self.user_id):
                 return str(item.id)

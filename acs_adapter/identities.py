@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from azure.communication.chat import CommunicationTokenCredential
-from azure.communication.identity import CommunicationUserIdentifier
+from azure.communication.identity import CommunicationIdentityClient, CommunicationUserIdentifier
 from azure.core.credentials import AccessToken
 
-from acs_adapter._auth import AsyncUserTokenCredential, UserTokenCredential
+from acs_adapter._auth import UserTokenCredential
 from acs_adapter._errors_map import translated
 from acs_adapter._retry import RETRY_ANY_METHOD
 from acs_adapter._validate import text_id
@@ -73,7 +73,7 @@ def check_identity(identity: object) -> str:
 class IdentityDirectory:
     """Maps external identities to ACS users, creating each user once."""
 
-    def __init__(self, store: MappingStore, identity_client: Any) -> None:
+    def __init__(self, store: MappingStore, identity_client: CommunicationIdentityClient) -> None:
         self._store = store
         self._client = identity_client
         self._locks = _StripedLocks()
@@ -120,13 +120,13 @@ class TokenCache:
     """Chat tokens per ACS user, issued once and reused until near expiry or rejection.
 
     `refresh_margin` is how long before expiry a token counts as stale (the SDK's proactive
-    refresh window is 10 minutes). The cache is thread-safe; the async gateway reads it too, so
-    sync and async code of one process share tokens.
+    refresh window is 10 minutes). The cache is thread-safe, so every thread of one process shares
+    its tokens.
     """
 
     def __init__(
         self,
-        identity_client: Any,
+        identity_client: CommunicationIdentityClient,
         *,
         scopes: Sequence[str] = ("chat",),
         refresh_margin: float = 600.0,
@@ -175,10 +175,6 @@ class TokenCache:
         """An azure-core credential for sync chat clients acting as this user."""
         return UserTokenCredential(self, text_id(acs_user_id, "acs_user_id"))
 
-    def async_credential(self, acs_user_id: str) -> AsyncUserTokenCredential:
-        """An azure-core credential for async chat clients acting as this user."""
-        return AsyncUserTokenCredential(self, text_id(acs_user_id, "acs_user_id"))
-
     def _issue(self, acs_user_id: str) -> AccessToken:
         with translated():
             issued = self._client.get_token(
@@ -188,6 +184,7 @@ class TokenCache:
             )
         # The identity SDK returns `expires_on` as the raw service string; read the expiry the
         # way the chat SDK does, from the token's own `exp` claim.
+        # (`get_token` there has no annotations, hence `Any`.)
         reader: Any = CommunicationTokenCredential(issued.token)
         token: AccessToken = reader.get_token()
         lifetime = token.expires_on - self._clock()

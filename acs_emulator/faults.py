@@ -2,7 +2,8 @@
 
 A `FaultPlan` maps operationIds (or `"*"` for every operation without its own rule) to a
 `Fault`: the share of requests answered 503, answered 429 with `Retry-After`, delayed, dropped
-without any response, or carried out and committed with the response lost on the way. Draws come
+without any response, carried out and committed with the response lost on the way, or carried
+out and committed yet answered 503 (as a failing gateway in front of the service does). Draws come
 from one seeded random generator, so the same plan and the same request sequence fail the same
 way every run; `limit` caps how many times a rule fires, so "fail the next request only" is
 `Fault(unavailable=1.0, limit=1)`.
@@ -33,21 +34,23 @@ class FaultKind(enum.Enum):
     THROTTLED = "throttled"
     DROP = "drop"
     LOSE_RESPONSE = "lose_response"
+    FAIL_AFTER_WRITE = "fail_after_write"
 
 
 @dataclass(frozen=True)
 class Fault:
     """How often one operation fails, and how. Rates are shares of requests, 0.0 to 1.0.
 
-    `unavailable`, `throttled`, `drop` and `lose_response` exclude each other (their sum must
-    not exceed 1); `latency` is drawn on its own and adds `latency_ms` before the request is
-    handled. `retry_after` is the whole seconds sent with 429 and 503 answers.
+    `unavailable`, `throttled`, `drop`, `lose_response` and `fail_after_write` exclude each
+    other (their sum must not exceed 1); `latency` is drawn on its own and adds `latency_ms`
+    before the request is handled. `retry_after` is the whole seconds sent with 429 and 503 answers.
     """
 
     unavailable: float = 0.0
     throttled: float = 0.0
     drop: float = 0.0
     lose_response: float = 0.0
+    fail_after_write: float = 0.0
     latency: float = 0.0
     latency_ms: int = 0
     retry_after: int = 1
@@ -59,13 +62,15 @@ class Fault:
             "throttled": self.throttled,
             "drop": self.drop,
             "lose_response": self.lose_response,
+            "fail_after_write": self.fail_after_write,
             "latency": self.latency,
         }
         for name, rate in rates.items():
             if not 0.0 <= rate <= 1.0:
                 raise ValueError(f"Fault.{name} must be between 0 and 1, got {rate!r}")
-        if self.unavailable + self.throttled + self.drop + self.lose_response > 1.0 + 1e-9:
-            raise ValueError("Fault rates unavailable + throttled + drop + lose_response exceed 1")
+        kinds = (self.unavailable, self.throttled, self.drop, self.lose_response)
+        if sum(kinds) + self.fail_after_write > 1.0 + 1e-9:
+            raise ValueError("Fault rates of the exclusive kinds (all but latency) exceed 1")
         if self.latency_ms < 0:
             raise ValueError("Fault.latency_ms must not be negative")
         if self.retry_after < 0:
@@ -148,6 +153,7 @@ class FaultInjector:
                 (FaultKind.THROTTLED, fault.throttled),
                 (FaultKind.DROP, fault.drop),
                 (FaultKind.LOSE_RESPONSE, fault.lose_response),
+                (FaultKind.FAIL_AFTER_WRITE, fault.fail_after_write),
             ):
                 if draw < rate:
                     kind = candidate

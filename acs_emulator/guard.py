@@ -156,6 +156,8 @@ class Guard:
             response = await endpoint(request)
             if decision.kind is FaultKind.LOSE_RESPONSE:
                 return DroppedConnection()
+            if decision.kind is FaultKind.FAIL_AFTER_WRITE:
+                raise service_unavailable(decision.retry_after)
         except AcsError as error:
             response = error_response(error)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -13,7 +13,6 @@ from ._base import (
     StoredMedia,
 )
 from ._settings import media_store_from_setting
-from .aio import AsyncMediaStore
 from .azure_blob import DEFAULT_CONTAINER, AzureBlobMediaStore
 from .local import LocalMediaStore
 from .server import MediaServer, media_asgi_app
@@ -23,7 +22,6 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_TTL_SECONDS",
     "SETTING_NAME",
-    "AsyncMediaStore",
     "AzureBlobMediaStore",
     "LocalMediaStore",
     "MediaServer",

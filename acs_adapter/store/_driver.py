@@ -7,6 +7,10 @@ Core and compiled by it, once per dialect; its parameters and result columns sti
 the column types' own bind and result processors; only the execution is the driver's.
 Driver errors come out as SQLAlchemy's exception classes, so the store translates them as
 it does any other.
+
+Reading a compiled statement's parameters uses compiler internals (`positiontup`, `binds`, a
+bind's `effective_value`) that a SQLAlchemy minor release may change, so the project allows only
+the SQLAlchemy versions its store tests run on (lowest and newest: see the Makefile).
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Conversations: the external record kept beside each ACS chat thread."""
+"""Conversations: the external record kept beside each ACS chat thread.
+
+A create writes its row before it makes the thread, marked `pending_since` and hidden from every
+read; the thread's id then completes it (`complete_pending`), and a failed create removes it
+(`discard_pending`). Rows left pending by a create that never finished are found by `stale_pending`.
+"""
 
 from __future__ import annotations
 
@@ -35,18 +40,24 @@ class Conversation:
     updated_at: datetime
     next_index: int
     archived: bool
+    pending_since: datetime | None = None
 
 
 def _conversation(row: Row[Any]) -> Conversation:
     return Conversation(**row._mapping)
 
 
+SHOWN = conversations.c.pending_since.is_(None)
+"""Reads see only conversations whose thread exists (not those still being created)."""
+
 # Every request looks its conversation up: these are built once (see `Repository._first`).
 _BY_SID_IN_SCOPE = select(conversations).where(
-    conversations.c.sid == bindparam("key"), conversations.c.scope == bindparam("scope")
+    conversations.c.sid == bindparam("key"), conversations.c.scope == bindparam("scope"), SHOWN
 )
 _BY_UNIQUE_NAME = select(conversations).where(
-    conversations.c.scope == bindparam("scope"), conversations.c.unique_name == bindparam("key")
+    conversations.c.scope == bindparam("scope"),
+    conversations.c.unique_name == bindparam("key"),
+    SHOWN,
 )
 
 
@@ -84,8 +95,13 @@ class ConversationRepository(Repository):
         created_at: datetime | None = None,
         updated_at: datetime | None = None,
         archived: bool = False,
+        pending: bool = False,
     ) -> Conversation:
-        """Add a conversation; a taken SID, thread id or unique name raises `Conflict`."""
+        """Add a conversation; a taken SID, thread id or unique name raises `Conflict`.
+
+        A `pending` one is hidden from reads (its unique name is taken all the same) until
+        `complete_pending` gives it its thread.
+        """
         created = check.timestamp("created_at", created_at) if created_at else utc_now()
         values: dict[str, object] = {
             "sid": check.sid("sid", sid),
@@ -93,6 +109,7 @@ class ConversationRepository(Repository):
             "created_at": created,
             "updated_at": check.timestamp("updated_at", updated_at) if updated_at else created,
             "next_index": 0,
+            "pending_since": utc_now() if check.flag("pending", pending) else None,
             **checked(
                 {
                     "thread_id": thread_id,
@@ -113,9 +130,48 @@ class ConversationRepository(Repository):
             row = conn.execute(select(conversations).where(conversations.c.sid == sid)).one()
         return _conversation(row)
 
+    def complete_pending(self, sid: str, thread_id: str) -> Conversation:
+        """Give a pending conversation its ACS thread, which makes it visible.
+
+        `NotFound` when no pending row has this SID (its create was given up meanwhile).
+        """
+        values = {"thread_id": check.text("thread_id", thread_id), "pending_since": None}
+        sid = check.sid("sid", sid)
+        with self._write(values) as conn:
+            conn.execute(
+                update(conversations).where(conversations.c.sid == sid, ~SHOWN).values(values)
+            )
+            row = conn.execute(
+                select(conversations).where(conversations.c.sid == sid, SHOWN)
+            ).first()
+        if row is None or row.thread_id != values["thread_id"]:
+            raise NotFound(f"no pending conversation {sid!r}")
+        return _conversation(row)
+
+    def discard_pending(self, sid: str) -> bool:
+        """Remove a pending conversation whose create failed; True if there was one."""
+        sid = check.sid("sid", sid)
+        with self._write() as conn:
+            statement = delete(conversations).where(conversations.c.sid == sid, ~SHOWN)
+            return conn.execute(statement).rowcount > 0
+
+    def stale_pending(self, before: datetime, *, limit: int = 100) -> list[Conversation]:
+        """Conversations pending since before `before`: creates that crashed or hung."""
+        return [
+            _conversation(row)
+            for row in self._all(
+                select(conversations)
+                .where(conversations.c.pending_since < check.timestamp("before", before))
+                .order_by(conversations.c.pending_since)
+                .limit(check.count("limit", limit, minimum=1))
+            )
+        ]
+
     def get(self, sid: str) -> Conversation | None:
         """The conversation with this SID, if any."""
-        return self._one(select(conversations).where(conversations.c.sid == check.sid("sid", sid)))
+        return self._one(
+            select(conversations).where(conversations.c.sid == check.sid("sid", sid), SHOWN)
+        )
 
     def get_by_unique_name(self, scope: str, unique_name: str) -> Conversation | None:
         """The conversation of `scope` with this unique name, if any."""
@@ -123,6 +179,7 @@ class ConversationRepository(Repository):
             select(conversations).where(
                 conversations.c.scope == check.sid("scope", scope),
                 conversations.c.unique_name == check.text("unique_name", unique_name),
+                SHOWN,
             )
         )
 
@@ -176,8 +233,12 @@ class ConversationRepository(Repository):
             check.timestamp("updated_at", updated_at) if updated_at else utc_now()
         )
         with self._write(values) as conn:
-            conn.execute(update(conversations).where(conversations.c.sid == sid).values(values))
-            row = conn.execute(select(conversations).where(conversations.c.sid == sid)).first()
+            conn.execute(
+                update(conversations).where(conversations.c.sid == sid, SHOWN).values(values)
+            )
+            row = conn.execute(
+                select(conversations).where(conversations.c.sid == sid, SHOWN)
+            ).first()
         if row is None:
             raise NotFound(f"conversation {sid!r} does not exist")
         return _conversation(row)
@@ -233,7 +294,9 @@ class ConversationRepository(Repository):
         created_from: datetime | None,
         created_before: datetime | None,
     ) -> Select[Any]:
-        statement = select(conversations).where(conversations.c.scope == check.sid("scope", scope))
+        statement = select(conversations).where(
+            conversations.c.scope == check.sid("scope", scope), SHOWN
+        )
         if state is not None:
             statement = statement.where(conversations.c.state == check.text("state", state))
         if participant_identity is not None:

@@ -107,6 +107,7 @@ _BUMP_ACTIVE = (
         conversations.c.scope == bindparam("in_scope"),
         conversations.c.state == "active",
         conversations.c.timers.is_(None),
+        conversations.c.pending_since.is_(None),
     )
     .values(next_index=conversations.c.next_index + 1)
     .returning(*conversations.c)

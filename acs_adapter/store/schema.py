@@ -64,8 +64,11 @@ conversations = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("next_index", BigInteger, nullable=False, server_default=text("0")),
     Column("archived", Boolean, nullable=False, server_default=false()),
+    # Set while the row waits for its ACS thread (it is then hidden from every read).
+    Column("pending_since", UtcDateTime),
     UniqueConstraint("scope", "unique_name"),
     Index(None, "scope", "created_at", "sid"),
+    Index(None, "pending_since"),
 )
 
 participants = Table(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -60,13 +61,12 @@ def test_open_gives_every_part_wired_together(emulator: AcsEmulator, tmp_path: P
         thread_id = chat.create_thread("Composed", [bob]).thread.id
         chat.send_message(thread_id, "from sync")
 
-        async def from_async() -> list[str]:
-            async with adapter.async_chat() as async_chat:
-                bobs = async_chat.as_user(bob)
-                await bobs.send_message(thread_id, "from async")
-                return [m.content or "" async for m in bobs.list_messages(thread_id)]
-
-        assert asyncio.run(from_async())[:2] == ["from async", "from sync"]
+        bobs = adapter.chat.as_user(bob)
+        bobs.send_message(thread_id, "from bob")
+        assert [m.content or "" for m in bobs.list_messages(thread_id)][:2] == [
+            "from bob",
+            "from sync",
+        ]
 
 
 def test_embedded_configuration_starts_and_stops_an_emulator(tmp_path: Path) -> None:
@@ -126,6 +126,43 @@ def test_open_without_a_connection_string_says_what_is_missing(
     monkeypatch.delenv("ACS_CONNECTION_STRING", raising=False)
     with pytest.raises(ConfigurationError, match="ACS_CONNECTION_STRING"):
         AcsAdapter.open()
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize("missing", ["trustme", "acs_emulator"])
+def test_embedded_without_the_emulator_extra_names_the_extra(missing: str, tmp_path: Path) -> None:
+    result = _run_python(
+        "import sys\n"
+        f"sys.modules[{missing!r}] = None\n"
+        "from acs_adapter import AcsAdapter, ConfigurationError, Settings\n"
+        f"settings = Settings.load(connection_string='embedded', environ={{}},\n"
+        f"    store_url='sqlite:///{tmp_path.as_posix()}/store.sqlite3')\n"
+        "try:\n"
+        "    AcsAdapter.open(settings)\n"
+        "except ConfigurationError as error:\n"
+        "    print(error)\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "ACS_CONNECTION_STRING=embedded needs the emulator extra: "
+        "pip install 'twilio-acs-compat[emulator]'"
+    )
+
+
+def test_no_adapter_module_imports_the_emulator() -> None:
+    result = _run_python(
+        "import importlib, pkgutil, sys, acs_adapter\n"
+        "for module in pkgutil.walk_packages(acs_adapter.__path__, 'acs_adapter.'):\n"
+        "    importlib.import_module(module.name)\n"
+        "print(sorted(name for name in sys.modules if name.startswith('acs_emulator')))\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def test_a_part_failing_to_open_closes_those_already_open(tmp_path: Path) -> None:

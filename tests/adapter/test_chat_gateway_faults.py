@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -11,7 +11,6 @@ from azure.communication.identity import CommunicationIdentityClient
 from azure.core.pipeline.transport import RequestsTransport
 
 from acs_adapter import (
-    AsyncChatGateway,
     ChatGateway,
     Forbidden,
     InvalidInput,
@@ -67,6 +66,14 @@ def new_user(identity_client: Any) -> Callable[[], str]:
 
 def _thread(chat: UserChat) -> str:
     return chat.create_thread("Faults").thread.id
+
+
+def _sending_with(fault: Fault, faulty: AcsEmulator, chat: UserChat) -> tuple[UserChat, str]:
+    """A new thread of `chat`, with `fault` set on sends and the counters reset."""
+    thread_id = _thread(chat)
+    faulty.set_faults(FaultPlan({SEND: fault}))
+    faulty.reset_counters()
+    return chat, thread_id
 
 
 def _texts(chat: UserChat, thread_id: str) -> list[str]:
@@ -186,10 +193,7 @@ def test_keyed_send_under_faults_stores_exactly_one_message(
     fault: Fault,
     sends: int,
 ) -> None:
-    chat = gateway_with(FAST).as_user(new_user())
-    thread_id = _thread(chat)
-    faulty.set_faults(FaultPlan({SEND: fault}))
-    faulty.reset_counters()
+    chat, thread_id = _sending_with(fault, faulty, gateway_with(FAST).as_user(new_user()))
 
     message_id = chat.send_message(thread_id, "exactly once", idempotency_key="key-1")
 
@@ -211,6 +215,30 @@ def test_without_a_key_a_lost_answer_is_unavailable_though_stored(
         chat.send_message(thread_id, "maybe")
     faulty.clear_faults()
     assert _texts(chat, thread_id) == ["maybe"]
+
+
+@pytest.mark.parametrize(
+    ("fault", "sends"),
+    [
+        (Fault(fail_after_write=1.0, retry_after=0, limit=1), 1),  # stored, then a 503: not resent
+        (Fault(throttled=1.0, retry_after=0, limit=2), 3),  # refused twice (nothing stored), sent
+    ],
+)
+def test_without_a_key_a_send_is_resent_only_when_nothing_was_stored(
+    faulty: AcsEmulator,
+    gateway_with: Callable[[RetrySettings], ChatGateway],
+    new_user: Callable[[], str],
+    fault: Fault,
+    sends: int,
+) -> None:
+    chat, thread_id = _sending_with(fault, faulty, gateway_with(FAST).as_user(new_user()))
+    try:
+        chat.send_message(thread_id, "at most once")
+    except Unavailable:
+        assert fault.fail_after_write  # the caller learns the outcome is unknown
+    faulty.clear_faults()
+    assert faulty.counters[SEND] == sends
+    assert _texts(chat, thread_id) == ["at most once"]
 
 
 def test_a_failing_lookup_is_retried_before_any_resend(
@@ -278,75 +306,3 @@ def test_many_keyed_sends_under_random_faults_store_each_once(
     assert faulty.counters[SEND] > 25, "the plan should have caused retries"
     assert sorted(_texts(chat, thread_id)) == sorted(f"n{n}" for n in range(25))
     assert len(set(ids)) == 25
-
-
-# Async twins
-
-
-@pytest.fixture
-async def async_gateway(
-    emulator: AcsEmulator, tokens: TokenCache
-) -> AsyncIterator[AsyncChatGateway]:
-    async with AsyncChatGateway(
-        emulator.endpoint, tokens, ca_bundle=emulator.ca_bundle, retry=FAST
-    ) as gateway:
-        yield gateway
-
-
-async def test_async_errors_are_typed(
-    async_gateway: AsyncChatGateway, new_user: Callable[[], str]
-) -> None:
-    owner, stranger = async_gateway.as_user(new_user()), async_gateway.as_user(new_user())
-    thread_id = (await owner.create_thread("Faults")).thread.id
-    with pytest.raises(Forbidden):
-        await stranger.get_thread(thread_id)
-    with pytest.raises(NotFound):
-        await owner.get_message(thread_id, "123")
-    with pytest.raises(InvalidInput, match="maximum size"):
-        await owner.send_message(thread_id, "x" * 40_000)
-    with pytest.raises(Forbidden):
-        [m async for m in stranger.list_messages(thread_id)]
-
-
-@pytest.mark.parametrize(
-    "fault",
-    [Fault(lose_response=1.0, limit=1), Fault(unavailable=1.0, retry_after=0, limit=2)],
-)
-async def test_async_keyed_send_under_faults_stores_exactly_one_message(
-    faulty: AcsEmulator,
-    async_gateway: AsyncChatGateway,
-    new_user: Callable[[], str],
-    fault: Fault,
-) -> None:
-    chat = async_gateway.as_user(new_user())
-    thread_id = (await chat.create_thread("Faults")).thread.id
-    faulty.set_faults(FaultPlan({SEND: fault}))
-    await chat.send_message(thread_id, "once, async", idempotency_key="akey")
-    faulty.clear_faults()
-    texts = [m.content async for m in chat.list_messages(thread_id) if not m.is_system]
-    assert texts == ["once, async"]
-
-
-async def test_async_persistent_503_is_unavailable(
-    faulty: AcsEmulator, async_gateway: AsyncChatGateway, new_user: Callable[[], str]
-) -> None:
-    chat = async_gateway.as_user(new_user())
-    thread_id = (await chat.create_thread("Faults")).thread.id
-    faulty.set_faults(FaultPlan({GET_THREAD: Fault(unavailable=1.0, retry_after=0)}))
-    faulty.reset_counters()
-    with pytest.raises(Unavailable):
-        await chat.get_thread(thread_id)
-    assert faulty.counters[GET_THREAD] == FAST.total + 1
-
-
-async def test_async_throttling_beyond_the_bound_is_throttled(
-    faulty: AcsEmulator, async_gateway: AsyncChatGateway, new_user: Callable[[], str]
-) -> None:
-    chat = async_gateway.as_user(new_user())
-    thread_id = (await chat.create_thread("Faults")).thread.id
-    faulty.set_faults(FaultPlan({GET_THREAD: Fault(throttled=1.0, retry_after=60)}))
-    faulty.reset_counters()
-    with pytest.raises(Throttled) as throttled:
-        await chat.get_thread(thread_id)
-    assert throttled.value.retry_after == 60
-    assert faulty.counters[GET_THREAD] == 1

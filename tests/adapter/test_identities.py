@@ -274,48 +274,6 @@ def test_concurrent_calls_after_revocation_share_one_new_token(
     assert _count(emulator, ISSUE) == 1
 
 
-async def test_a_revoked_token_is_replaced_for_async_callers_too(
-    emulator: AcsEmulator, directory: IdentityDirectory, identity_client: Any
-) -> None:
-    from acs_adapter import AsyncChatGateway
-
-    tokens = TokenCache(identity_client)
-    user = directory.acs_user_for("revoked-async")
-    async with AsyncChatGateway(emulator.endpoint, tokens, ca_bundle=emulator.ca_bundle) as gateway:
-        chat = gateway.as_user(user)
-        thread_id = (await chat.create_thread("Revoked")).thread.id
-        identity_client.revoke_tokens(CommunicationUserIdentifier(user))
-        emulator.reset_counters()
-        await chat.send_typing(thread_id)
-        await chat.send_message(thread_id, "async, still here")
-
-    assert _count(emulator, ISSUE) == 1
-    assert _count(emulator, "ChatThread_SendTypingNotification") == 2
-
-
-def test_sync_and_async_gateways_share_tokens(
-    emulator: AcsEmulator, directory: IdentityDirectory, identity_client: Any
-) -> None:
-    import asyncio
-
-    from acs_adapter import AsyncChatGateway
-
-    tokens = TokenCache(identity_client)
-    user = directory.acs_user_for("both-worlds")
-    emulator.reset_counters()
-    with ChatGateway(emulator.endpoint, tokens, ca_bundle=emulator.ca_bundle) as gateway:
-        thread_id = gateway.as_user(user).create_thread("Shared").thread.id
-
-    async def use_async() -> str:
-        async with AsyncChatGateway(
-            emulator.endpoint, tokens, ca_bundle=emulator.ca_bundle
-        ) as async_gateway:
-            return (await async_gateway.as_user(user).get_thread(thread_id)).topic
-
-    assert asyncio.run(use_async()) == "Shared"
-    assert _count(emulator, ISSUE) == 1
-
-
 def test_tokens_for_unknown_users_fail_clearly(identity_client: Any) -> None:
     tokens = TokenCache(identity_client)
     with pytest.raises(NotFound):

@@ -6,7 +6,6 @@ server, the blob store's SAS URLs from Azurite.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
 import os
@@ -24,7 +23,6 @@ from azure.storage.blob import ContainerClient
 from acs_adapter.errors import AdapterError, Conflict, InvalidInput, NotFound
 from acs_adapter.media import (
     DEFAULT_MAX_BYTES,
-    AsyncMediaStore,
     AzureBlobMediaStore,
     LocalMediaStore,
     MediaStore,
@@ -423,28 +421,3 @@ def test_no_secret_in_reprs_errors_or_logs(
     everything = "\n".join([*texts, caplog.text])
     for secret in secret_strings(store):
         assert secret not in everything
-
-
-# -- async twin --------------------------------------------------------------------------------
-
-
-def test_async_twin_uses_the_same_store(store: MediaStore) -> None:
-    async def scenario() -> None:
-        async_store = AsyncMediaStore(store)
-        assert async_store.max_bytes == LIMIT
-
-        record = await async_store.put(b"async bytes", content_type="text/plain", filename="a.txt")
-        assert (await async_store.get(record.key))[1] == b"async bytes"
-        info, chunks = await async_store.open(record.key)
-        assert info == await async_store.info(record.key)
-        assert b"".join([chunk async for chunk in chunks]) == b"async bytes"
-
-        async with httpx.AsyncClient() as client:
-            response = await client.get(await async_store.temporary_url(record.key))
-        assert response.content == b"async bytes"
-
-        await async_store.delete(record.key)
-        with pytest.raises(NotFound):
-            await async_store.info(record.key)
-
-    asyncio.run(scenario())

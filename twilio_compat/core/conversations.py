@@ -7,7 +7,9 @@ SID, because ACS needs a topic) while Twilio's own value is what callers see.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -28,6 +30,11 @@ _DURATION = re.compile(
 MIN_INACTIVE = timedelta(minutes=1)
 MIN_CLOSED = timedelta(minutes=10)
 _STATE_SCAN_BATCH = 500
+ABANDONED_AFTER = timedelta(minutes=10)
+"""How long a create may hold its record pending before it counts as abandoned: far beyond
+the bounded time an ACS thread create can take."""
+RECOVERY_INTERVAL = timedelta(minutes=1)
+_log = logging.getLogger("twilio_compat.core.conversations")
 
 
 @dataclass(frozen=True)
@@ -220,6 +227,7 @@ class Conversations:
 
     def __init__(self, context: Context) -> None:
         self._context = context
+        self._next_recovery = 0.0
 
     def stored(self, service_sid: str, key: str) -> StoredConversation:
         """The stored conversation of a service by SID or unique name, else Twilio's 20404."""
@@ -247,8 +255,10 @@ class Conversations:
         *,
         members: tuple[tuple[str, str], ...] = (),
     ) -> records.Conversation:
-        """Create the thread, then the record; undo the thread if the record cannot be kept.
+        """Write the record (pending, hidden), create the thread, then complete the record.
 
+        A failed thread create removes the record; a create that dies in between leaves a
+        pending record, which `recover_pending` later removes with any thread it made.
         ``members`` are ``(acs_user_id, display_name)`` pairs added with the thread in the
         same ACS request (ConversationWithParticipants).
         """
@@ -260,24 +270,14 @@ class Conversations:
         fields = self._before(
             Action("onConversationAdd", service_sid, None, None, vars(fields)), fields
         )
+        self._recover_now_and_then()
         store = self._context.store
-        if fields.unique_name is not None and store.conversations.get_by_unique_name(
-            service_sid, fields.unique_name
-        ):
-            raise unique_name_taken(fields.unique_name)
         sid = new_sid("CH")
         created = fields.date_created or now()
-        topic = fields.friendly_name or fields.unique_name or sid
-        thread = self._context.service_chat().create_thread(
-            topic,
-            [ParticipantRecord(user_id, display_name) for user_id, display_name in members],
-            idempotency_key=sid,
-        )
         try:
-            row = store.conversations.insert(
+            store.conversations.insert(
                 sid=sid,
                 scope=service_sid,
-                thread_id=thread.thread.id,
                 unique_name=fields.unique_name,
                 friendly_name=fields.friendly_name,
                 attributes=fields.attributes or "{}",
@@ -287,15 +287,76 @@ class Conversations:
                 created_by=fields.created_by,
                 created_at=created,
                 updated_at=fields.date_updated or created,
+                pending=True,
             )
-        except BaseException as exc:
-            self._forget_thread(thread.thread.id)
-            if isinstance(exc, Conflict) and fields.unique_name is not None:
+        except Conflict:
+            if fields.unique_name is not None:
                 raise unique_name_taken(fields.unique_name) from None
+            raise
+        try:
+            thread = self._context.service_chat().create_thread(
+                fields.friendly_name or fields.unique_name or sid,
+                [ParticipantRecord(user_id, display_name) for user_id, display_name in members],
+                idempotency_key=sid,
+            )
+        except BaseException:
+            self._discard_pending(sid)
+            raise
+        try:
+            row = store.conversations.complete_pending(sid, thread.thread.id)
+        except BaseException:
+            self._forget_thread(thread.thread.id)
+            self._discard_pending(sid)
             raise
         added = to_record(row)
         self._context.hooks.after(Action("onConversationAdded", service_sid, added.sid, added))
         return added
+
+    def recover_pending(self, older_than: timedelta = ABANDONED_AFTER) -> int:
+        """Remove records of creates pending longer than `older_than`, with any thread they made.
+
+        The thread is found by repeating its create with the same idempotency key (ACS answers
+        with the thread it made then, or makes one now), then deleted. What cannot be removed
+        is logged and left for the next call. Returns how many records were removed.
+        """
+        store = self._context.store
+        removed = 0
+        for row in store.conversations.stale_pending(now() - older_than):
+            try:
+                thread = self._context.service_chat().create_thread(
+                    row.friendly_name or row.unique_name or row.sid, idempotency_key=row.sid
+                )
+                self._forget_thread(thread.thread.id, quiet=False)
+            except Exception as error:
+                _log.warning(
+                    "could not remove the thread of unfinished conversation create %s (%s); "
+                    "trying again later",
+                    row.sid,
+                    type(error).__name__,
+                )
+                continue
+            removed += self._discard_pending(row.sid)
+        return removed
+
+    def _recover_now_and_then(self) -> None:
+        """Run `recover_pending` from creates, at most once per `RECOVERY_INTERVAL`."""
+        due = time.monotonic()
+        if due < self._next_recovery:
+            return
+        self._next_recovery = due + RECOVERY_INTERVAL.total_seconds()
+        self.recover_pending()
+
+    def _discard_pending(self, sid: str) -> bool:
+        try:
+            return self._context.store.conversations.discard_pending(sid)
+        except Exception as error:
+            _log.warning(
+                "could not remove the pending record of conversation %s (%s); "
+                "recover_pending removes it later",
+                sid,
+                type(error).__name__,
+            )
+            return False
 
     def update(
         self, service_sid: str, sid_or_unique_name: str, fields: ConversationFields
@@ -427,10 +488,16 @@ class Conversations:
         return topic if topic != old else None
 
     def _forget_thread(self, thread_id: str, *, quiet: bool = True) -> None:
+        """Delete a thread; a `quiet` failure is logged (the thread is left orphaned)."""
         try:
             self._context.service_chat().delete_thread(thread_id)
         except NotFound:
             return
-        except Exception:
+        except Exception as error:
             if not quiet:
                 raise
+            _log.warning(
+                "could not delete ACS thread %s (%s); it is left without a conversation",
+                thread_id,
+                type(error).__name__,
+            )
