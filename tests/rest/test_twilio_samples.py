@@ -219,6 +219,9 @@ def test_out_of_range_dates_are_refused_and_year_one_renders_as_iso_8601(client:
     assert parsed == datetime(1, 1, 1, tzinfo=timezone.utc)
     fetched = client.conversations.v1.conversations(body["sid"]).fetch()
     assert fetched.date_created == datetime(1, 1, 1, tzinfo=timezone.utc)
+    year_one = datetime(1, 1, 1, 12, 30, tzinfo=timezone.utc)  # twilio-python: "1-01-01T..."
+    created = client.conversations.v1.conversations.create(date_created=year_one)
+    assert created.date_created == year_one
 
 
 # -- refusals and not-found messages ------------------------------------------------------

@@ -6,6 +6,7 @@ it does on Twilio and leaves the store and ACS untouched.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
@@ -136,8 +137,13 @@ def _unicode(name: str, value: str) -> str:
     return value
 
 
+_SHORT_YEAR = re.compile(r"^(\d{1,3})-")
+"""twilio-python writes dates with ``strftime``, which leaves years before 1000 unpadded on
+glibc (``1-01-01T00:00:00Z``); ISO 8601 wants four digits."""
+
+
 def parse_timestamp(name: str, value: str) -> datetime:
-    text = value.strip()
+    text = _SHORT_YEAR.sub(lambda year: year.group(1).zfill(4) + "-", value.strip())
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
