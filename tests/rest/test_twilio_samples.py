@@ -132,6 +132,28 @@ def test_service_configuration_refuses_roles_of_the_wrong_type_or_service(
         assert "Configuration was not found" not in body["message"]
 
 
+def test_participant_and_user_roles_must_be_of_their_type(client: Client, unique: str) -> None:
+    """A participant's RoleSid must name a conversation role and a user's a service role of
+    the service: 400 with 50105 "Invalid role type", 50109 "Conversation role not found" or
+    50100 "Role not found" (twilio.com/docs/api/errors/50105, /50109, /50100)."""
+    roles = {r.friendly_name: r.sid for r in client.conversations.v1.roles.list()}
+    conversation = client.conversations.v1.conversations.create()
+    participants = f"/Conversations/{conversation.sid}/Participants"
+    missing = "RL" + "0" * 32
+    cases = (
+        (participants, {"Identity": f"p-{unique}", "RoleSid": roles["service user"]}, 50105),
+        (participants, {"Identity": f"p-{unique}", "RoleSid": missing}, 50109),
+        ("/Users", {"Identity": f"u-{unique}", "RoleSid": roles["channel admin"]}, 50105),
+        ("/Users", {"Identity": f"u-{unique}", "RoleSid": missing}, 50100),
+    )
+    for path, params, code in cases:
+        assert refused(client, "POST", path, params) == (400, code), params
+    admin = client.conversations.v1.users.create(
+        identity=f"u-{unique}", role_sid=roles["service admin"]
+    )
+    assert admin.role_sid == roles["service admin"]
+
+
 # -- lists ----------------------------------------------------------------------------------
 
 

@@ -198,7 +198,8 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
     ErrorCode(
         ROLE_NOT_FOUND,
         (400,),
-        "a service configuration's DefaultChatServiceRoleSid that is no role of the service",
+        "a user's RoleSid, or a service configuration's DefaultChatServiceRoleSid, that is no "
+        "role of the service",
     ),
     ErrorCode(
         PERMISSION_NOT_FOUND,
@@ -209,13 +210,14 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
     ErrorCode(
         INVALID_ROLE_TYPE,
         (400,),
-        "a service configuration's default role of the wrong type (a service role as the "
-        "conversation role, or the other way round)",
+        "a RoleSid or a service configuration's default role of the wrong type (a service role "
+        "for a participant, a conversation role for a user)",
     ),
     ErrorCode(
         CONVERSATION_ROLE_NOT_FOUND,
         (400,),
-        "a service configuration's default conversation role that is no role of the service",
+        "a participant's RoleSid, or a service configuration's default conversation role, "
+        "that is no role of the service",
     ),
 )
 """Every code above, documented; the migration guide's error table is generated from it."""

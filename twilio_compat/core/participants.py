@@ -320,7 +320,7 @@ class Participants:
             raise errors.invalid("Parameter 'RoleSid' must be a RL SID")
         from twilio_compat.core.roles import Roles
 
-        Roles(self._context).get(service_sid, role_sid)
+        Roles(self._context).check_kind(service_sid, role_sid, "conversation")
 
     def _send_read_receipt(
         self, conversation: StoredConversation, acs_user_id: str, index: int

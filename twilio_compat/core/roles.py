@@ -114,8 +114,8 @@ class Roles:
         return built_in_sid(service_sid, friendly_name)
 
     def check_kind(self, service_sid: str, sid: str, kind: str) -> None:
-        """Refuse ``sid`` as a ``kind`` role (a service configuration's default role) unless
-        it is a role of this service of that type, with Twilio's codes."""
+        """Refuse ``sid`` as a ``kind`` role (a participant's or user's ``RoleSid``, a service
+        configuration's default role) unless it is a role of this service of that type."""
         self._seed(service_sid)
         row = self._context.store.roles.get(sid) if is_sid(sid, "RL") else None
         if row is None or row.scope != service_sid:

@@ -209,4 +209,4 @@ class Users:
             raise errors.invalid("Parameter 'RoleSid' must be a RL SID")
         from twilio_compat.core.roles import Roles
 
-        Roles(self._context).get(service_sid, role_sid)
+        Roles(self._context).check_kind(service_sid, role_sid, "service")
