@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.migration.conftest import Side
 from twilio_compat.core import Core
-from twilio_compat.core.configuration import DEFAULT_ROLES
+from twilio_compat.core.configuration import ROLE_SETTINGS
 from twilio_compat.core.roles import built_in_sid
 from twilio_compat.migration import HistoryImport, ImportOptions, TwilioSource
 from twilio_compat.sids import new_sid
@@ -45,11 +45,11 @@ def test_history_without_roles_gets_the_default_roles_and_nan_is_not_kept(
     acs = acs_side.client.conversations.v1
     user = acs.users(f"old-{unique}").fetch()
     assert user.role_sid == built_in_sid(
-        service_sid, DEFAULT_ROLES["default_chat_service_role_sid"][0]
+        service_sid, ROLE_SETTINGS["default_chat_service_role_sid"][0]
     )
     assert user.attributes == "{}"
     (participant,) = acs.conversations(conversation.sid).participants.list()
     assert participant.role_sid == built_in_sid(
-        service_sid, DEFAULT_ROLES["default_conversation_role_sid"][0]
+        service_sid, ROLE_SETTINGS["default_conversation_role_sid"][0]
     )
     assert participant.attributes == "{}"

@@ -36,7 +36,7 @@ Document = dict[str, Any]
 
 # The service configuration's role settings: the built-in role each names until it is set,
 # and the type of role it must name.
-DEFAULT_ROLES: dict[str, tuple[str, str]] = {
+ROLE_SETTINGS: dict[str, tuple[str, str]] = {
     "default_conversation_creator_role_sid": ("channel admin", "conversation"),
     "default_conversation_role_sid": ("channel user", "conversation"),
     "default_chat_service_role_sid": ("service user", "service"),
@@ -48,11 +48,11 @@ SERVICE_ROLE = "default_chat_service_role_sid"
 
 
 def default_role_sid(configuration: ConfigurationRepository, service_sid: str, name: str) -> str:
-    """The role a service's configuration names under ``name`` (one of ``DEFAULT_ROLES``):
+    """The role a service's configuration names under ``name`` (one of ``ROLE_SETTINGS``):
     what Twilio gives a participant or user created without a ``RoleSid``."""
     found = configuration.get(service_key(service_sid))
     configured = json.loads(found.document).get(name) if found else None
-    return str(configured or built_in_sid(service_sid, DEFAULT_ROLES[name][0]))
+    return str(configured or built_in_sid(service_sid, ROLE_SETTINGS[name][0]))
 
 
 class Configuration:
@@ -113,14 +113,14 @@ class Configuration:
 
     def service(self, service_sid: str) -> Document:
         document: Document = {
-            name: built_in_sid(service_sid, role) for name, (role, _) in DEFAULT_ROLES.items()
+            name: built_in_sid(service_sid, role) for name, (role, _) in ROLE_SETTINGS.items()
         }
         document["reachability_enabled"] = False
         document.update(self._read(service_key(service_sid)))
         return document
 
     def update_service(self, service_sid: str, changes: Document) -> Document:
-        for name, (_, kind) in DEFAULT_ROLES.items():
+        for name, (_, kind) in ROLE_SETTINGS.items():
             if changes.get(name):
                 self._roles.check_kind(service_sid, str(changes[name]), kind)
         if changes.get("reachability_enabled"):

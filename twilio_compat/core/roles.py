@@ -110,9 +110,6 @@ class Roles:
     def __init__(self, context: Context) -> None:
         self._context = context
 
-    def default_sid(self, service_sid: str, friendly_name: str) -> str:
-        return built_in_sid(service_sid, friendly_name)
-
     def check_kind(self, service_sid: str, sid: str, kind: str) -> None:
         """Refuse ``sid`` as a ``kind`` role (a participant's or user's ``RoleSid``, a service
         configuration's default role) unless it is a role of this service of that type."""
@@ -134,7 +131,7 @@ class Roles:
     def _seed(self, service_sid: str) -> None:
         store = self._context.store.roles
         for name, kind, permissions in DEFAULT_ROLES:
-            sid = self.default_sid(service_sid, name)
+            sid = built_in_sid(service_sid, name)
             if store.get(sid) is None:
                 with contextlib.suppress(Conflict):  # another process seeded it first
                     store.insert(
