@@ -306,7 +306,9 @@ def data_mapping() -> str:
         (
             "Role `RL...`",
             "none",
-            "stored and listed; ACS Chat does not enforce Twilio permissions",
+            "stored and listed; permissions are checked against Twilio's permission values "
+            "but ACS Chat does not enforce them; participants and users created without a "
+            "role get the service configuration's default role, as on Twilio",
         ),
         (
             "delivery receipts, SMS/WhatsApp/email bindings, push credentials, content templates",

@@ -34,7 +34,8 @@ EXPECTED: dict[str, list[str]] = {
     "handling_errors.py": [
         r"^duplicate 409 50353$",
         r"^missing 404 20404$",
-        r"^unsupported 400 20001 .*not supported on Azure Communication Services Chat$",
+        r"^unsupported 400 20001 .*not supported on Azure Communication Services Chat because "
+        r".+\.$",
         r"^invalid 400 50304$",
         r"^created \[\]$",
     ],

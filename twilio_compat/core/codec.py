@@ -17,6 +17,7 @@ from datetime import datetime
 
 from twilio_compat.core import records
 from twilio_compat.core.stamps import dumps, iso, parse_iso
+from twilio_compat.core.text import parse_json
 from twilio_compat.sids import is_sid
 
 # Metadata keys the shim writes on ACS messages.
@@ -34,11 +35,11 @@ _TRUE = "true"
 
 
 def json_or_empty(text: object) -> str:
-    """JSON text as given; anything else (not text, empty, unparsable) becomes ``{}``."""
+    """JSON text as given; anything else (not text, empty, unparsable, ``NaN``) becomes ``{}``."""
     if not isinstance(text, str) or not text:
         return "{}"
     try:
-        json.loads(text)
+        parse_json(text)
     except (ValueError, RecursionError):
         return "{}"
     return text

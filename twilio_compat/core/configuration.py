@@ -7,12 +7,15 @@ here for the webhook sender to read (``webhook_settings``), under stable keys.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twilio_compat.core import errors
 from twilio_compat.core._context import Context
-from twilio_compat.core.roles import Roles
+from twilio_compat.core.roles import Roles, built_in_sid
 from twilio_compat.core.stamps import dumps
+
+if TYPE_CHECKING:
+    from acs_adapter.store.configuration import ConfigurationRepository
 
 ACCOUNT_KEY = "account"
 ACCOUNT_WEBHOOKS_KEY = "webhooks"
@@ -30,6 +33,26 @@ def service_webhooks_key(service_sid: str) -> str:
 
 
 Document = dict[str, Any]
+
+# The service configuration's role settings: the built-in role each names until it is set,
+# and the type of role it must name.
+ROLE_SETTINGS: dict[str, tuple[str, str]] = {
+    "default_conversation_creator_role_sid": ("channel admin", "conversation"),
+    "default_conversation_role_sid": ("channel user", "conversation"),
+    "default_chat_service_role_sid": ("service user", "service"),
+}
+CONVERSATION_ROLE = "default_conversation_role_sid"
+"""The role a participant added without a ``RoleSid`` gets."""
+SERVICE_ROLE = "default_chat_service_role_sid"
+"""The role a user created without a ``RoleSid`` gets."""
+
+
+def default_role_sid(configuration: ConfigurationRepository, service_sid: str, name: str) -> str:
+    """The role a service's configuration names under ``name`` (one of ``ROLE_SETTINGS``):
+    what Twilio gives a participant or user created without a ``RoleSid``."""
+    found = configuration.get(service_key(service_sid))
+    configured = json.loads(found.document).get(name) if found else None
+    return str(configured or built_in_sid(service_sid, ROLE_SETTINGS[name][0]))
 
 
 class Configuration:
@@ -90,26 +113,20 @@ class Configuration:
 
     def service(self, service_sid: str) -> Document:
         document: Document = {
-            "default_conversation_creator_role_sid": self._roles.default_sid(
-                service_sid, "channel admin"
-            ),
-            "default_conversation_role_sid": self._roles.default_sid(service_sid, "channel user"),
-            "default_chat_service_role_sid": self._roles.default_sid(service_sid, "service user"),
-            "reachability_enabled": False,
+            name: built_in_sid(service_sid, role) for name, (role, _) in ROLE_SETTINGS.items()
         }
+        document["reachability_enabled"] = False
         document.update(self._read(service_key(service_sid)))
         return document
 
     def update_service(self, service_sid: str, changes: Document) -> Document:
-        for name in (
-            "default_conversation_creator_role_sid",
-            "default_conversation_role_sid",
-            "default_chat_service_role_sid",
-        ):
+        for name, (_, kind) in ROLE_SETTINGS.items():
             if changes.get(name):
-                self._roles.get(service_sid, str(changes[name]))
+                self._roles.check_kind(service_sid, str(changes[name]), kind)
         if changes.get("reachability_enabled"):
-            raise errors.not_supported("Reachability (user online state)")
+            raise errors.not_supported(
+                "Reachability (user online state)", "ACS Chat does not report who is online"
+            )
         self._write(service_key(service_sid), changes)
         return self.service(service_sid)
 

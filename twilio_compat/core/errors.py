@@ -31,6 +31,14 @@ PARTICIPANT_NOT_FOUND = 50432
 PARTICIPANT_EXISTS = 50433
 TOO_MANY_PARTICIPANTS = 50426
 USER_EXISTS = 50201
+ROLE_NOT_FOUND = 50100
+PERMISSION_NOT_FOUND = 50104
+INVALID_ROLE_TYPE = 50105
+CONVERSATION_ROLE_NOT_FOUND = 50109
+
+
+ONLY_CHAT_PARTICIPANTS = "ACS Chat has only chat participants (no SMS, WhatsApp or e-mail)"
+"""Why participants with an address instead of an identity are refused."""
 
 
 class TwilioApiError(Exception):
@@ -59,8 +67,17 @@ class TwilioApiError(Exception):
         return f"TwilioApiError(status={self.status}, code={self.code}, message={self.message!r})"
 
 
-def not_found(path: str) -> TwilioApiError:
-    return TwilioApiError(404, NOT_FOUND, f"The requested resource {path} was not found")
+def _not_found_message(what: str, detail: str = "") -> str:
+    """Twilio's 20404 text; without a path it says what ACS could not find instead of
+    leaving the name empty."""
+    if what:
+        return f"The requested resource {what} was not found"
+    reason = detail.strip().rstrip(".") or "Azure Communication Services does not have it"
+    return f"The requested resource was not found ({reason})"
+
+
+def not_found(path: str, detail: str = "") -> TwilioApiError:
+    return TwilioApiError(404, NOT_FOUND, _not_found_message(path, detail))
 
 
 def invalid(message: str, code: int = UNKNOWN_PARAMETER) -> TwilioApiError:
@@ -68,17 +85,26 @@ def invalid(message: str, code: int = UNKNOWN_PARAMETER) -> TwilioApiError:
     return TwilioApiError(400, code, message)
 
 
-def not_supported(what: str) -> TwilioApiError:
-    """A Twilio feature ACS Chat has no equivalent for: say so, never fake a success."""
-    return TwilioApiError(
-        400, UNKNOWN_PARAMETER, f"{what} is not supported on Azure Communication Services Chat"
-    )
+def not_supported(feature: str, reason: str | None = None) -> TwilioApiError:
+    """A Twilio feature ACS Chat has no equivalent for: say so, never fake a success.
+
+    ``feature`` names what was asked for, ``reason`` says what ACS lacks. A single
+    ``"feature: reason"`` text (how the operation table notes a refused row) is split in two,
+    so every refusal reads as one sentence: "<feature> is not supported on Azure
+    Communication Services Chat because <reason>."
+    """
+    if reason is None and ": " in feature:
+        feature, reason = feature.split(": ", 1)
+    message = f"{feature} is not supported on Azure Communication Services Chat"
+    if reason:
+        message += f" because {reason.rstrip('.')}."
+    return TwilioApiError(400, UNKNOWN_PARAMETER, message)
 
 
 def from_adapter(error: adapter_errors.AdapterError, path: str) -> TwilioApiError:
     """Translate an adapter error into the Twilio error the same situation gives on Twilio."""
     if isinstance(error, adapter_errors.NotFound):
-        return not_found(path)
+        return not_found(path, error.message)
     if isinstance(error, adapter_errors.Throttled):
         return TwilioApiError(429, THROTTLED, "Too Many Requests")
     if isinstance(error, adapter_errors.Unavailable):
@@ -98,7 +124,7 @@ class ResourceNotFound(TwilioApiError):
     """Twilio's 20404; faces replace ``what`` with the path the caller asked for."""
 
     def __init__(self, what: str) -> None:
-        super().__init__(404, NOT_FOUND, f"The requested resource {what} was not found")
+        super().__init__(404, NOT_FOUND, _not_found_message(what))
 
 
 @dataclass(frozen=True)
@@ -144,7 +170,11 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         (400,),
         "conversation Attributes longer than Twilio allows",
     ),
-    ErrorCode(CONVERSATION_ATTRIBUTES_INVALID, (400,), "conversation Attributes that are not JSON"),
+    ErrorCode(
+        CONVERSATION_ATTRIBUTES_INVALID,
+        (400,),
+        "conversation Attributes that are not JSON (NaN and Infinity are not JSON either)",
+    ),
     ErrorCode(UNIQUE_NAME_TAKEN, (409,), "a conversation UniqueName already used in the service"),
     ErrorCode(
         CONVERSATION_CLOSED,
@@ -165,5 +195,29 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         TOO_MANY_PARTICIPANTS, (400,), "ConversationWithParticipants with more than 10 participants"
     ),
     ErrorCode(USER_EXISTS, (409,), "creating a User whose identity already exists"),
+    ErrorCode(
+        ROLE_NOT_FOUND,
+        (400,),
+        "a user's RoleSid, or a service configuration's DefaultChatServiceRoleSid, that is no "
+        "role of the service",
+    ),
+    ErrorCode(
+        PERMISSION_NOT_FOUND,
+        (400,),
+        "a role Permission that is not one of Twilio's permission values, or a service "
+        "permission on a conversation role",
+    ),
+    ErrorCode(
+        INVALID_ROLE_TYPE,
+        (400,),
+        "a RoleSid or a service configuration's default role of the wrong type (a service role "
+        "for a participant, a conversation role for a user)",
+    ),
+    ErrorCode(
+        CONVERSATION_ROLE_NOT_FOUND,
+        (400,),
+        "a participant's RoleSid, or a service configuration's default conversation role, "
+        "that is no role of the service",
+    ),
 )
 """Every code above, documented; the migration guide's error table is generated from it."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
@@ -22,7 +22,12 @@ from acs_adapter.records import InvalidParticipant, ParticipantRecord
 from twilio_compat.core import records
 from twilio_compat.core._context import Context
 from twilio_compat.core.codec import MessageMetadata
-from twilio_compat.core.configuration import ACCOUNT_KEY
+from twilio_compat.core.configuration import (
+    ACCOUNT_KEY,
+    CONVERSATION_ROLE,
+    SERVICE_ROLE,
+    default_role_sid,
+)
 from twilio_compat.core.conversations import to_record
 from twilio_compat.core.messages import sync_cursor
 from twilio_compat.core.stamps import dumps, iso, now
@@ -183,7 +188,10 @@ class ImportWrites:
         return None if found is None else found.sid
 
     def add_user(self, user: ImportedUser) -> bool:
-        """False when the SID or identity was taken meanwhile."""
+        """False when the SID or identity was taken meanwhile. A user without a role gets
+        the service's default service role, as on Twilio."""
+        if user.role_sid is None:
+            user = replace(user, role_sid=self._default_role(user.scope, SERVICE_ROLE))
         try:
             self._repos.users.insert(**_values(user))
         except Conflict:
@@ -222,7 +230,16 @@ class ImportWrites:
         return found.acs_user_id if found is not None and found.acs_user_id else None
 
     def add_participant(self, participant: ImportedParticipant) -> None:
+        """A participant without a role gets the service's default conversation role."""
+        if participant.role_sid is None:
+            found = self._repos.conversations.get(participant.conversation_sid)
+            if found is not None:
+                role_sid = self._default_role(found.scope, CONVERSATION_ROLE)
+                participant = replace(participant, role_sid=role_sid)
         self._repos.participants.insert(**_values(participant))
+
+    def _default_role(self, scope: str, name: str) -> str:
+        return default_role_sid(self._repos.configuration, scope, name)
 
     # -- messages and media ------------------------------------------------------------------
 

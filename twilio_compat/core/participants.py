@@ -16,6 +16,7 @@ from acs_adapter.records import ParticipantRecord
 from acs_adapter.store.participants import Participant as StoredParticipant
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context
+from twilio_compat.core.configuration import CONVERSATION_ROLE, SERVICE_ROLE, default_role_sid
 from twilio_compat.core.conversations import (
     ConversationFields,
     Conversations,
@@ -149,7 +150,7 @@ class Participants:
                 identity=identity,
                 acs_user_id=acs_user,
                 attributes=fields.attributes or "{}",
-                role_sid=fields.role_sid,
+                role_sid=fields.role_sid or self._default_role(service_sid, CONVERSATION_ROLE),
                 created_at=fields.date_created,
                 updated_at=fields.date_updated,
             )
@@ -178,6 +179,7 @@ class Participants:
         directory = self._context.adapter.directory
         members = tuple((directory.acs_user_for(identity), identity) for identity in identities)
         conversation = self._conversations.create(service_sid, fields, members=members)
+        role_sid = self._default_role(service_sid, CONVERSATION_ROLE)
         try:
             with self._context.store.transaction() as tx:
                 for acs_user, identity in members:
@@ -186,6 +188,7 @@ class Participants:
                         conversation_sid=conversation.sid,
                         identity=identity,
                         acs_user_id=acs_user,
+                        role_sid=role_sid,
                     )
         except BaseException:
             self._conversations.delete(service_sid, conversation.sid)
@@ -313,7 +316,16 @@ class Participants:
         users = self._context.store.users
         if users.get_by_identity(service_sid, identity) is None:
             with contextlib.suppress(Conflict):  # created meanwhile by another request
-                users.insert(sid=new_sid("US"), scope=service_sid, identity=identity)
+                users.insert(
+                    sid=new_sid("US"),
+                    scope=service_sid,
+                    identity=identity,
+                    role_sid=self._default_role(service_sid, SERVICE_ROLE),
+                )
+
+    def _default_role(self, service_sid: str, name: str) -> str:
+        """Twilio gives a participant or user created without a role the service's default."""
+        return default_role_sid(self._context.store.configuration, service_sid, name)
 
     def _check_role(self, service_sid: str, role_sid: str | None) -> None:
         if role_sid is None:
@@ -322,7 +334,7 @@ class Participants:
             raise errors.invalid("Parameter 'RoleSid' must be a RL SID")
         from twilio_compat.core.roles import Roles
 
-        Roles(self._context).get(service_sid, role_sid)
+        Roles(self._context).check_kind(service_sid, role_sid, "conversation")
 
     def _send_read_receipt(
         self, conversation: StoredConversation, acs_user_id: str, index: int

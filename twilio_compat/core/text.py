@@ -3,12 +3,14 @@
 A Python caller can pass a ``str`` holding half a surrogate pair; no wire, database or ACS
 request can carry it, so it is refused up front with Twilio's 400 instead of failing halfway
 through a write. NUL characters travel to ACS but no store keeps them, so they are refused
-before the ACS request too.
+before the ACS request too. JSON text (attributes) must be JSON as every reader understands
+it, so Python's ``NaN`` and ``Infinity`` extensions are refused like any other invalid JSON.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from twilio_compat.core import errors
 
@@ -25,6 +27,16 @@ def check_no_nul(name: str, value: str) -> str:
     if "\x00" in value:
         raise errors.invalid(f"Parameter '{name}' must not contain NUL characters")
     return value
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(text: str) -> object:
+    """JSON as RFC 8259 defines it; ValueError (or RecursionError, for nesting deeper than
+    the parser's stack) otherwise, including for ``NaN``, ``Infinity`` and ``-Infinity``."""
+    return json.loads(text, parse_constant=_refuse_constant)
 
 
 def check_unicode_fields(fields: object) -> None:

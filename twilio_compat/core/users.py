@@ -14,6 +14,7 @@ from acs_adapter.errors import Conflict
 from acs_adapter.store.users import User as StoredUser
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context
+from twilio_compat.core.configuration import SERVICE_ROLE, default_role_sid
 from twilio_compat.core.conversations import to_record as conversation_record
 from twilio_compat.core.hooks import Action, amend
 from twilio_compat.core.messages import Messages
@@ -89,7 +90,8 @@ class Users:
                 identity=identity,
                 friendly_name=fields.friendly_name,
                 attributes=fields.attributes or "{}",
-                role_sid=fields.role_sid,
+                role_sid=fields.role_sid
+                or default_role_sid(self._context.store.configuration, service_sid, SERVICE_ROLE),
             )
         except Conflict:
             raise errors.TwilioApiError(
@@ -211,4 +213,4 @@ class Users:
             raise errors.invalid("Parameter 'RoleSid' must be a RL SID")
         from twilio_compat.core.roles import Roles
 
-        Roles(self._context).get(service_sid, role_sid)
+        Roles(self._context).check_kind(service_sid, role_sid, "service")

@@ -85,7 +85,7 @@ class ConversationWebhooks:
     def create(self, service_sid: str, conversation_key: str, fields: WebhookFields) -> Webhook:
         conversation = self._participants.conversation(service_sid, conversation_key)
         if fields.flow_sid is not None or fields.target == "studio":
-            raise errors.not_supported("Studio webhook targets")
+            raise errors.not_supported("A Studio webhook target", "ACS has no Twilio Studio flows")
         if fields.target not in TARGETS:
             raise errors.invalid("Parameter 'Target' must be webhook or trigger")
         configuration = _configuration(fields, {"method": "POST"})
@@ -111,7 +111,7 @@ class ConversationWebhooks:
     ) -> Webhook:
         conversation = self._participants.conversation(service_sid, conversation_key)
         if fields.flow_sid is not None:
-            raise errors.not_supported("Studio webhook targets")
+            raise errors.not_supported("A Studio webhook target", "ACS has no Twilio Studio flows")
         row = self._stored(conversation.sid, sid)
         configuration = _configuration(fields, dict(json.loads(row.config)))
         updated = self._context.store.webhooks.update(row.sid, config=dumps(configuration))

@@ -6,11 +6,12 @@ it does on Twilio and leaves the store and ACS untouched.
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
 from twilio_compat.core import errors
+from twilio_compat.core.text import parse_json
 
 PAGING = ("PageSize", "Page", "PageToken")
 
@@ -67,7 +68,7 @@ class Form:
                 f"Parameter '{name}' is larger than {max_bytes // 1024}KB", too_long_code
             )
         try:
-            json.loads(value)
+            parse_json(value)
         except (ValueError, RecursionError):
             # RecursionError: nesting deeper than the parser's stack (about 1,000 levels).
             raise errors.invalid(f"Parameter '{name}' is not valid JSON", invalid_code) from None
@@ -111,19 +112,20 @@ class Form:
             return None
         return parse_timestamp(name, value)
 
-    def reject(self, names: Iterable[str], what: str) -> None:
+    def reject(self, names: Iterable[str], feature: str, reason: str) -> None:
         """Refuse Twilio parameters that have no ACS equivalent (never ignore them silently)."""
         for name in names:
             if name in self._values:
-                raise errors.not_supported(f"{what} ('{name}')")
+                raise errors.not_supported(f"{feature} ('{name}')", reason)
 
     def page_size(self, *, default: int = 50, maximum: int = 50) -> int:
+        """``PageSize``, served as at most ``maximum``: twilio-python and twilio-node send
+        ``PageSize=limit`` for ``list(limit=...)``, and Twilio answers a larger size with a
+        page of its maximum size. Only a size below 1 or not an integer is refused."""
         size = self.integer("PageSize", minimum=1)
         if size is None:
-            return default
-        if size > maximum:
-            raise errors.invalid(f"Parameter 'PageSize' must be at most {maximum}")
-        return size
+            return min(default, maximum)
+        return min(size, maximum)
 
 
 def _unicode(name: str, value: str) -> str:
@@ -135,8 +137,13 @@ def _unicode(name: str, value: str) -> str:
     return value
 
 
+_SHORT_YEAR = re.compile(r"^(\d{1,3})-")
+"""twilio-python writes dates with ``strftime``, which leaves years before 1000 unpadded on
+glibc (``1-01-01T00:00:00Z``); ISO 8601 wants four digits."""
+
+
 def parse_timestamp(name: str, value: str) -> datetime:
-    text = value.strip()
+    text = _SHORT_YEAR.sub(lambda year: year.group(1).zfill(4) + "-", value.strip())
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     try:
@@ -145,4 +152,9 @@ def parse_timestamp(name: str, value: str) -> datetime:
         raise errors.invalid(f"Parameter '{name}' is not a valid ISO 8601 date-time") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-00:01 is in the year 10000 in UTC
+        raise errors.invalid(
+            f"Parameter '{name}' is out of range: it must fall between the years 1 and 9999 in UTC"
+        ) from None

@@ -44,6 +44,13 @@ class Operation:
 
 W, D, U = Support.WORKS, Support.DIFFERENT, Support.UNSUPPORTED
 
+# Notes of refused rows read "feature: reason"; the refusal is built from them (`not_supported`).
+_PUSH = "ACS Chat has no push registration (ACS push goes through Azure Notification Hubs)"
+_ADDRESSES = "SMS/WhatsApp address configuration: ACS Chat has no phone numbers or WhatsApp senders"
+_CREDENTIALS = f"Push credential storage: {_PUSH}"
+_BINDINGS = f"Push binding registration: {_PUSH}"
+_NOTIFICATIONS = f"Push notification configuration: {_PUSH}"
+
 # Account-level rows, and the service-level rows that have no account-level twin.
 _WRITTEN: tuple[Operation, ...] = (
     Operation(
@@ -66,7 +73,7 @@ _WRITTEN: tuple[Operation, ...] = (
             "AddressCountry",
         ),
         U,
-        "SMS/WhatsApp address configurations have no ACS Chat equivalent",
+        _ADDRESSES,
     ),
     Operation(
         "address_configuration",
@@ -75,7 +82,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Configuration/Addresses",
         ("Type",),
         U,
-        "SMS/WhatsApp address configurations have no ACS Chat equivalent",
+        _ADDRESSES,
     ),
     Operation(
         "address_configuration",
@@ -94,7 +101,7 @@ _WRITTEN: tuple[Operation, ...] = (
             "AutoCreation.StudioRetryCount",
         ),
         U,
-        "SMS/WhatsApp address configurations have no ACS Chat equivalent",
+        _ADDRESSES,
     ),
     Operation(
         "address_configuration",
@@ -103,7 +110,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Configuration/Addresses/{sid}",
         (),
         U,
-        "SMS/WhatsApp address configurations have no ACS Chat equivalent",
+        _ADDRESSES,
     ),
     Operation(
         "address_configuration",
@@ -112,7 +119,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Configuration/Addresses/{sid}",
         (),
         U,
-        "SMS/WhatsApp address configurations have no ACS Chat equivalent",
+        _ADDRESSES,
     ),
     Operation(
         "configuration",
@@ -405,7 +412,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Credentials",
         ("Type", "FriendlyName", "Certificate", "PrivateKey", "Sandbox", "ApiKey", "Secret"),
         U,
-        "push credentials: ACS Chat has no push registration",
+        _CREDENTIALS,
     ),
     Operation(
         "credential",
@@ -414,7 +421,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Credentials",
         (),
         U,
-        "push credentials: ACS Chat has no push registration",
+        _CREDENTIALS,
     ),
     Operation(
         "credential",
@@ -423,7 +430,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Credentials/{sid}",
         ("Type", "FriendlyName", "Certificate", "PrivateKey", "Sandbox", "ApiKey", "Secret"),
         U,
-        "push credentials: ACS Chat has no push registration",
+        _CREDENTIALS,
     ),
     Operation(
         "credential",
@@ -432,7 +439,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Credentials/{sid}",
         (),
         U,
-        "push credentials: ACS Chat has no push registration",
+        _CREDENTIALS,
     ),
     Operation(
         "credential",
@@ -441,7 +448,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Credentials/{sid}",
         (),
         U,
-        "push credentials: ACS Chat has no push registration",
+        _CREDENTIALS,
     ),
     Operation(
         "participant_conversation",
@@ -449,7 +456,9 @@ _WRITTEN: tuple[Operation, ...] = (
         "GET",
         "/ParticipantConversations",
         ("Identity", "Address"),
-        W,
+        D,
+        "by Identity as on Twilio; by Address an empty list, since every ACS Chat participant "
+        "is a chat participant (none has an SMS/WhatsApp address)",
     ),
     Operation(
         "role",
@@ -533,7 +542,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Services/{chat_service_sid}/Bindings",
         ("BindingType", "Identity"),
         U,
-        "push bindings: ACS Chat has no push registration",
+        _BINDINGS,
     ),
     Operation(
         "service.binding",
@@ -542,7 +551,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Services/{chat_service_sid}/Bindings/{sid}",
         (),
         U,
-        "push bindings: ACS Chat has no push registration",
+        _BINDINGS,
     ),
     Operation(
         "service.binding",
@@ -551,7 +560,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Services/{chat_service_sid}/Bindings/{sid}",
         (),
         U,
-        "push bindings: ACS Chat has no push registration",
+        _BINDINGS,
     ),
     Operation(
         "service.configuration",
@@ -591,7 +600,7 @@ _WRITTEN: tuple[Operation, ...] = (
             "NewMessage.WithMedia.Template",
         ),
         U,
-        "push notification settings: ACS Chat has no push",
+        _NOTIFICATIONS,
     ),
     Operation(
         "service.configuration.notification",
@@ -600,7 +609,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Services/{chat_service_sid}/Configuration/Notifications",
         (),
         U,
-        "push notification settings: ACS Chat has no push",
+        _NOTIFICATIONS,
     ),
     Operation(
         "service.configuration.webhook",

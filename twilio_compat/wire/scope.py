@@ -13,8 +13,11 @@ Json = dict[str, Any]
 
 
 def timestamp(value: datetime | None) -> str | None:
-    """Twilio's date format: whole seconds, UTC, ``Z``."""
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Twilio's date format: whole seconds, UTC, ``Z``, with a four-digit year (``strftime``
+    leaves years before 1000 unpadded on some platforms, which twilio-python cannot parse)."""
+    if value is None:
+        return None
+    return f"{value.year:04d}-{value:%m-%dT%H:%M:%S}Z"
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,9 @@ def _identities(call: Call) -> list[str]:
         if not isinstance(request, dict):
             raise errors.invalid("Parameter 'Participant' must be a JSON object")
         if "messaging_binding" in request:
-            raise errors.not_supported("Non-chat participants (messaging_binding)")
+            raise errors.not_supported(
+                "Adding a participant with a messaging_binding", errors.ONLY_CHAT_PARTICIPANTS
+            )
         identity = request.get("identity")
         if not isinstance(identity, str) or not identity or len(identity) > IDENTITY_MAX:
             raise errors.invalid("Each Participant needs an identity of 1 to 256 characters")

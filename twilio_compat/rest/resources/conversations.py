@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 def conversation_fields(call: Call) -> ConversationFields:
     """The parameters of a create or an update, and of ConversationWithParticipants."""
     form = call.form
-    form.reject(("Bindings.Email.Address", "Bindings.Email.Name"), "Email bindings")
+    form.reject(
+        ("Bindings.Email.Address", "Bindings.Email.Name"),
+        "An e-mail binding",
+        "ACS Chat has no e-mail channel",
+    )
     return ConversationFields(
         friendly_name=form.text("FriendlyName", max_length=FRIENDLY_NAME_MAX),
         unique_name=form.text("UniqueName"),

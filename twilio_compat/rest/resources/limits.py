@@ -1,6 +1,7 @@
 """Twilio's size limits on the parameters the resources read."""
 
 IDENTITY_MAX = 256
+ADDRESS_MAX = 256
 FRIENDLY_NAME_MAX = 256
 CONVERSATION_ATTRIBUTES_MAX = 16 * 1024
 MESSAGE_ATTRIBUTES_MAX = 4 * 1024

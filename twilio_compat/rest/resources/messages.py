@@ -22,8 +22,12 @@ if TYPE_CHECKING:
 
 def _fields(call: Call, *, creating: bool) -> MessageFields:
     form = call.form
-    form.reject(("ContentSid", "ContentVariables"), "Content templates")
-    form.reject(("Subject",), "Message subjects (email)")
+    form.reject(
+        ("ContentSid", "ContentVariables"),
+        "Sending a content template",
+        "ACS Chat has no rich content templates",
+    )
+    form.reject(("Subject",), "An e-mail subject", "ACS Chat has no e-mail channel")
     body = form.text("Body")
     if body is not None and len(body.encode("utf-8")) > MESSAGE_BODY_MAX:
         raise errors.invalid("Parameter 'Body' is larger than 32KB")

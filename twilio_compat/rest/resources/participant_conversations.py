@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from twilio_compat import wire
+from twilio_compat.core import errors
 from twilio_compat.rest.resources import paging
-from twilio_compat.rest.resources.limits import IDENTITY_MAX
+from twilio_compat.rest.resources.limits import ADDRESS_MAX, IDENTITY_MAX
 
 if TYPE_CHECKING:
     from twilio_compat.core import Core
@@ -16,8 +17,15 @@ if TYPE_CHECKING:
 
 def list_(core: Core, call: Call) -> Result:
     form = call.form
-    form.reject(("Address",), "Looking up participants by SMS/WhatsApp address")
-    identity = form.required("Identity", max_length=IDENTITY_MAX)
+    address = form.text("Address", max_length=ADDRESS_MAX)
+    identity = form.text("Identity", max_length=IDENTITY_MAX)
+    if not identity:
+        if not address:
+            raise errors.invalid("Missing required parameter Identity or Address")
+        # Only chat participants exist on ACS: no participant has an SMS/WhatsApp address.
+        return paging.list_body(
+            call, "conversations", [], dict, next_position=None, query=[("Address", address)]
+        )
     return paging.offset_list(
         call,
         "conversations",

@@ -24,7 +24,8 @@ def _fields(call: Call) -> ParticipantFields:
             "MessagingBinding.ProxyAddress",
             "MessagingBinding.ProjectedAddress",
         ),
-        "Non-chat (SMS/WhatsApp) participants",
+        "Adding an SMS/WhatsApp participant",
+        errors.ONLY_CHAT_PARTICIPANTS,
     )
     return ParticipantFields(
         identity=form.text("Identity", max_length=IDENTITY_MAX),
@@ -40,7 +41,9 @@ def _fields(call: Call) -> ParticipantFields:
 def create(core: Core, call: Call) -> Result:
     fields = _fields(call)
     if not fields.identity:
-        raise errors.not_supported("Participants without an identity (non-chat)")
+        raise errors.not_supported(
+            "Adding a participant without an identity", errors.ONLY_CHAT_PARTICIPANTS
+        )
     item = core.participants.create(call.service, call.path["conversation_sid"], fields)
     return 201, wire.participant(call.scope, item)
 
