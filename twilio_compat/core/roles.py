@@ -44,6 +44,7 @@ CONVERSATION_PERMISSIONS = frozenset(
 SERVICE_ONLY_PERMISSIONS = frozenset(
     {
         "createConversation",
+        "deleteConversation",  # granted by Twilio Flex's built-in service roles
         "destroyConversation",
         "editAnyUserInfo",
         "editOwnUserInfo",
