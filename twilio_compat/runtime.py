@@ -37,8 +37,8 @@ class Runtime:
     ) -> Runtime:
         """Open the adapter `settings` describe (default: `Settings.load()`) and a core on it.
 
-        `account_sid` is the account the core answers as; without it the core derives a
-        stable one from the ACS endpoint.
+        `account_sid` is the account the core answers as; without it the settings' account
+        (`TWILIO_ACCOUNT_SID`), else one derived from the ACS resource.
         """
         if settings is None:
             settings = Settings.load()
@@ -46,7 +46,7 @@ class Runtime:
             settings = Settings(acs=settings)
         adapter = AcsAdapter.open(settings.acs)
         try:
-            core = Core(adapter, account_sid=account_sid)
+            core = Core(adapter, account_sid=account_sid or settings.account.account_sid)
         except BaseException:
             adapter.close()
             raise
@@ -57,6 +57,11 @@ class Runtime:
         """A core over an adapter someone else opened (and will close)."""
         core = Core(adapter, account_sid=account_sid)
         return cls(Settings(acs=adapter.settings), adapter, core, owns_adapter=False)
+
+    def core_for(self, account_sid: str | None) -> Core:
+        """The core answering as `account_sid` (None: the runtime's own account); cores of
+        other accounts share this runtime's adapter and close with it (`Core.for_account`)."""
+        return self.core.for_account(account_sid)
 
     def close(self) -> None:
         """Close the core, and the adapter if this runtime opened it."""
