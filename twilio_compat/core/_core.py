@@ -69,6 +69,12 @@ class Core:
                 self._accounts[account_sid] = core
             return core
 
+    def reach_acs(self) -> None:
+        """Make one ACS request as the service user (an identity token, one threads page), so
+        a tool fails at once, with the adapter's error, when ACS is out of reach or refuses
+        the access key."""
+        next(iter(self.context.service_chat().list_threads(page_size=1)), None)
+
     def close(self) -> None:
         """Stop what the core (and its other accounts' cores) started; the adapter stays open."""
         with self._accounts_lock:
