@@ -8,41 +8,21 @@ twilio client (its credentials), else ``TWILIO_ACCOUNT_SID``, in every entry poi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import pytest
 import twilio.rest
+from twilio.request_validator import RequestValidator
 
 import twilio_compat
 from tests.webhooks.conftest import WebhookServer
 from twilio_compat.rest import AcsHttpClient
-from twilio_compat.rest.client import close_shared_handler
 from twilio_compat.settings import Settings
 from twilio_compat.webhooks import TwilioWebhooks
 
-if TYPE_CHECKING:
-    from acs_emulator import AcsEmulator
+from .conftest import ENV_ACCOUNT_SID, ENV_AUTH_TOKEN
 
-ENV_ACCOUNT = "AC" + "e" * 32
-ENV_TOKEN = "token-from-env"
 MINE = "AC" + "a" * 32
 OTHER = "AC" + "b" * 32
-
-
-@pytest.fixture
-def acs_environment(
-    emulator: AcsEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ENV_ACCOUNT)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", ENV_TOKEN)
-    monkeypatch.setenv("ACS_CONNECTION_STRING", emulator.connection_string)
-    monkeypatch.setenv("ACS_CA_BUNDLE", str(emulator.ca_bundle))
-    monkeypatch.setenv("TWILIO_COMPAT_STORE", f"sqlite:///{tmp_path / 'env.sqlite3'}")
-    monkeypatch.setenv("TWILIO_COMPAT_MEDIA", (tmp_path / "media").as_uri())
-    yield
-    close_shared_handler()
 
 
 def _accounts_seen(client: Any, unique: str) -> set[str]:
@@ -65,7 +45,7 @@ def test_rest_client_answers_as_the_account_it_is_built_with(
 
     assert _accounts_seen(Client(MINE, "token"), unique) == {MINE}
     assert _accounts_seen(Client(OTHER, "token"), unique) == {OTHER}
-    assert _accounts_seen(Client(), unique) == {ENV_ACCOUNT}
+    assert _accounts_seen(Client(), unique) == {ENV_ACCOUNT_SID}
 
 
 def test_api_key_clients_answer_as_their_account(acs_environment: None, unique: str) -> None:
@@ -88,7 +68,7 @@ def test_acs_http_client_answers_as_the_clients_account(acs_environment: None, u
         client = twilio.rest.Client(MINE, "token", http_client=http)
         assert _accounts_seen(client, unique) == {MINE}
         api_key = twilio.rest.Client("SK" + "1" * 32, "secret", OTHER, http_client=http)
-        assert _accounts_seen(api_key, unique + "k") == {ENV_ACCOUNT}  # no account in its auth
+        assert _accounts_seen(api_key, unique + "k") == {ENV_ACCOUNT_SID}  # no account in its auth
 
 
 def test_webhooks_carry_the_configured_account_and_its_signature(
@@ -100,7 +80,7 @@ def test_webhooks_carry_the_configured_account_and_its_signature(
     with AcsHttpClient(settings) as http, WebhookServer().running() as hooks_server:
         webhooks = TwilioWebhooks.for_account(http.handler.core, settings.account).install()
         try:
-            client = twilio.rest.Client(ENV_ACCOUNT, ENV_TOKEN, http_client=http)
+            client = twilio.rest.Client(ENV_ACCOUNT_SID, ENV_AUTH_TOKEN, http_client=http)
             client.conversations.v1.configuration.webhooks().update(
                 pre_webhook_url=hooks_server.url, filters=["onConversationAdd"], method="POST"
             )
@@ -109,9 +89,7 @@ def test_webhooks_carry_the_configured_account_and_its_signature(
             )
         finally:
             webhooks.close()
-    assert created.account_sid == ENV_ACCOUNT
+    assert created.account_sid == ENV_ACCOUNT_SID
     (hit,) = hooks_server.of("onConversationAdd")
-    assert hit.params["AccountSid"] == ENV_ACCOUNT
-    from twilio.request_validator import RequestValidator
-
-    assert RequestValidator(ENV_TOKEN).validate(hit.url, hit.params, hit.signature)
+    assert hit.params["AccountSid"] == ENV_ACCOUNT_SID
+    assert RequestValidator(ENV_AUTH_TOKEN).validate(hit.url, hit.params, hit.signature)
