@@ -87,17 +87,33 @@ def test_every_exit_code_is_documented_in_help_and_readme() -> None:
     assert exit_codes_table() in (ROOT / "README.md").read_text()
 
 
-def test_the_emulator_without_its_extra_names_the_extra(tmp_path: Path) -> None:
-    shadow = tmp_path / "no-extra" / "trustme"
+def without_the_emulator_extra(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """`env` in which `import trustme` fails, as where the `emulator` extra is not installed."""
+    shadow = folder / "no-extra" / "trustme"
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text(
         "raise ModuleNotFoundError(\"No module named 'trustme'\", name='trustme')\n"
     )
-    env = _environment(tmp_path)
-    env["PYTHONPATH"] = os.pathsep.join([str(shadow.parent), env["PYTHONPATH"]])
+    return {**env, "PYTHONPATH": os.pathsep.join([str(shadow.parent), env["PYTHONPATH"]])}
+
+
+def test_the_emulator_without_its_extra_names_the_extra(tmp_path: Path) -> None:
+    env = without_the_emulator_extra(_environment(tmp_path), tmp_path)
     for command in ([CLI, "emulator", "--port", "0"], [sys.executable, "-m", "acs_emulator"]):
         line = fails_in_one_line(command, env, CONFIGURATION)
         assert "trustme" in line and "twilio-acs-compat[emulator]" in line
+
+
+def test_compare_on_embedded_acs_without_the_extra_says_so(
+    source_env: None, tmp_path: Path
+) -> None:
+    scenario = tmp_path / "scenario.py"
+    scenario.write_text(SCENARIO)
+    source = "tests.migration.source_factory:make_client"
+    command = [CLI, "compare", str(scenario), "--a", source, "--b", "acs"]
+    env = without_the_emulator_extra(_environment(tmp_path), tmp_path)
+    line = fails_in_one_line(command, env, CONFIGURATION)
+    assert "needs the emulator extra" in line
 
 
 def test_serve_with_acs_out_of_reach(tmp_path: Path) -> None:

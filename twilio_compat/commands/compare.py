@@ -73,6 +73,8 @@ def command(
                 transcripts.append(backend.run(name, function))
             except BackendUnavailable as exc:
                 fail(str(exc), UNREACHABLE)
+            except CompareError as exc:
+                fail(str(exc), CONFIGURATION)
             finally:
                 backend.close()
     if record is not None:

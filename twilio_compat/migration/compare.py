@@ -38,6 +38,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from requests import RequestException
 from twilio.base.exceptions import TwilioRestException
 
+from twilio_compat.core.adapter_types import AdapterError, ConfigurationError
 from twilio_compat.migration.transcript import (
     Exchange,
     RecordingHttpClient,
@@ -316,7 +317,9 @@ def run_scenario(scenario: Scenario, client: Any, transcript: Transcript) -> Tra
     client.http_client = RecordingHttpClient(original, transcript)
     try:
         scenario(client)
-    except (RequestException, OSError) as exc:
+    except ConfigurationError as exc:  # the shim's settings, found wanting on first use
+        raise CompareError(f"{transcript.backend} backend: {exc}") from None
+    except (RequestException, OSError, AdapterError) as exc:
         raise BackendUnavailable(f"{transcript.backend} backend cannot be reached: {exc}") from None
     except Exception as exc:
         transcript.outcome = describe_failure(exc)
