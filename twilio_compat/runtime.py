@@ -18,7 +18,11 @@ from twilio_compat.settings import AdapterSettings, Settings
 
 
 class Runtime:
-    """The settings, the adapter they open and the core over it; `close()` ends what it opened."""
+    """The settings, the adapter they open and the core over it; `close()` ends what it opened.
+
+    `core` answers as the settings' account; clients built with other accounts get their own
+    core over the same adapter from `core.for_account(...)`, closed with this one.
+    """
 
     def __init__(
         self, settings: Settings, adapter: AcsAdapter, core: Core, *, owns_adapter: bool
@@ -57,11 +61,6 @@ class Runtime:
         """A core over an adapter someone else opened (and will close)."""
         core = Core(adapter, account_sid=account_sid)
         return cls(Settings(acs=adapter.settings), adapter, core, owns_adapter=False)
-
-    def core_for(self, account_sid: str | None) -> Core:
-        """The core answering as `account_sid` (None: the runtime's own account); cores of
-        other accounts share this runtime's adapter and close with it (`Core.for_account`)."""
-        return self.core.for_account(account_sid)
 
     def close(self) -> None:
         """Close the core, and the adapter if this runtime opened it."""

@@ -5,7 +5,7 @@ It takes exactly the arguments of twilio's ``Client`` (falling back, as twilio d
 (``ACS_CONNECTION_STRING`` and friends, see ``twilio_compat.settings``). Conversations
 requests are answered from ACS; other Twilio products still go to Twilio through the usual
 (or given) http_client. Clients share one wire handler over the process-wide runtime, so
-creating many clients opens one adapter.
+creating many clients opens one adapter; each is answered as the account it is built with.
 """
 
 from __future__ import annotations
