@@ -147,7 +147,7 @@ def command(
                 summary = HistoryImport(source, runtime.core, options, progress=shown).run()
     except AdapterError as exc:
         acs_failure(exc)
-    except (SourceError, RequestException, OSError) as exc:
+    except (SourceError, RequestException) as exc:
         source_failure(exc)
     finally:
         runtime.close()

@@ -319,7 +319,7 @@ def run_scenario(scenario: Scenario, client: Any, transcript: Transcript) -> Tra
         scenario(client)
     except ConfigurationError as exc:  # the shim's settings, found wanting on first use
         raise CompareError(f"{transcript.backend} backend: {exc}") from None
-    except (RequestException, OSError, AdapterError) as exc:
+    except (RequestException, AdapterError) as exc:
         raise BackendUnavailable(f"{transcript.backend} backend cannot be reached: {exc}") from None
     except Exception as exc:
         transcript.outcome = describe_failure(exc)
