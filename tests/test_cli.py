@@ -68,10 +68,10 @@ def _environment(tmp_path: Path, **values: str) -> dict[str, str]:
     return env
 
 
-def fails_in_one_line(command: list[str], env: dict[str, str], code: int) -> str:
-    """Run a command that must fail with `code` and one `error:` line; return that line."""
+def fails_in_one_line(command: list[str], env: dict[str, str], code: int, cwd: Path) -> str:
+    """Run a command in `cwd` that must fail with `code` and one `error:` line; return it."""
     done = subprocess.run(
-        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False
+        command, env=env, cwd=cwd, capture_output=True, text=True, timeout=180, check=False
     )
     assert "Traceback" not in done.stderr + done.stdout, done.stderr
     lines = done.stderr.strip().splitlines()
@@ -100,7 +100,7 @@ def without_the_emulator_extra(env: dict[str, str], folder: Path) -> dict[str, s
 def test_the_emulator_without_its_extra_names_the_extra(tmp_path: Path) -> None:
     env = without_the_emulator_extra(_environment(tmp_path), tmp_path)
     for command in ([CLI, "emulator", "--port", "0"], [sys.executable, "-m", "acs_emulator"]):
-        line = fails_in_one_line(command, env, CONFIGURATION)
+        line = fails_in_one_line(command, env, CONFIGURATION, tmp_path)
         assert "trustme" in line and "twilio-acs-compat[emulator]" in line
 
 
@@ -112,7 +112,7 @@ def test_compare_on_embedded_acs_without_the_extra_says_so(
     source = "tests.migration.source_factory:make_client"
     command = [CLI, "compare", str(scenario), "--a", source, "--b", "acs"]
     env = without_the_emulator_extra(_environment(tmp_path), tmp_path)
-    line = fails_in_one_line(command, env, CONFIGURATION)
+    line = fails_in_one_line(command, env, CONFIGURATION, tmp_path)
     assert "needs the emulator extra" in line
 
 
@@ -123,7 +123,7 @@ def test_serve_with_acs_out_of_reach(tmp_path: Path) -> None:
         TWILIO_ACCOUNT_SID="AC" + "1" * 32,
         TWILIO_AUTH_TOKEN="token",
     )
-    line = fails_in_one_line([CLI, "serve", "--port", "0"], env, UNREACHABLE)
+    line = fails_in_one_line([CLI, "serve", "--port", "0"], env, UNREACHABLE, tmp_path)
     assert "could not be reached" in line
 
 
@@ -136,7 +136,7 @@ def test_serve_with_a_refused_access_key(emulator: AcsEmulator, tmp_path: Path) 
         TWILIO_ACCOUNT_SID="AC" + "1" * 32,
         TWILIO_AUTH_TOKEN="token",
     )
-    line = fails_in_one_line([CLI, "serve", "--port", "0"], env, UNREACHABLE)
+    line = fails_in_one_line([CLI, "serve", "--port", "0"], env, UNREACHABLE, tmp_path)
     assert "refused the access key" in line
 
 
@@ -170,7 +170,7 @@ def test_migrate_with_acs_out_of_reach_imports_nothing(source_env: None, tmp_pat
         "--summary-json",
         str(summary),
     ]
-    line = fails_in_one_line(command, _environment(tmp_path), UNREACHABLE)
+    line = fails_in_one_line(command, _environment(tmp_path), UNREACHABLE, tmp_path)
     assert "could not be reached" in line
     assert not summary.exists()
 
@@ -182,7 +182,7 @@ def test_migrate_with_twilio_out_of_reach(emulator: AcsEmulator, tmp_path: Path)
         ACS_CA_BUNDLE=str(emulator.ca_bundle),
     )
     command = [CLI, "migrate", "--source-factory", "tests.test_cli:unreachable_twilio"]
-    line = fails_in_one_line(command, env, UNREACHABLE)
+    line = fails_in_one_line(command, env, UNREACHABLE, tmp_path)
     assert "Twilio cannot be reached" in line
 
 
@@ -190,7 +190,7 @@ def test_compare_reports_an_unreachable_side_as_an_error(tmp_path: Path) -> None
     scenario = tmp_path / "scenario.py"
     scenario.write_text(SCENARIO)
     command = [CLI, "compare", str(scenario), "--a", "tests.test_cli:unreachable_twilio"]
-    line = fails_in_one_line(command, _environment(tmp_path), UNREACHABLE)
+    line = fails_in_one_line(command, _environment(tmp_path), UNREACHABLE, tmp_path)
     assert "unreachable_twilio backend cannot be reached" in line
     assert not (tmp_path / "compare-report").exists()
 
@@ -210,7 +210,7 @@ def test_compare_reports_acs_out_of_reach_or_refusing_its_key(
         "acs",
     ]
     unreachable = _environment(tmp_path, ACS_CONNECTION_STRING=dead_acs())
-    line = fails_in_one_line(command, unreachable, UNREACHABLE)
+    line = fails_in_one_line(command, unreachable, UNREACHABLE, tmp_path)
     assert "acs backend is unavailable" in line
     endpoint = emulator.connection_string.split(";")[0]
     refused = _environment(
@@ -218,5 +218,5 @@ def test_compare_reports_acs_out_of_reach_or_refusing_its_key(
         ACS_CONNECTION_STRING=f"{endpoint};accesskey={KEY}",
         ACS_CA_BUNDLE=str(emulator.ca_bundle),
     )
-    line = fails_in_one_line(command, refused, UNREACHABLE)
+    line = fails_in_one_line(command, refused, UNREACHABLE, tmp_path)
     assert "acs backend refused the credentials" in line
