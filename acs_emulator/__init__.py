@@ -1,5 +1,20 @@
 """A local emulator of Azure Communication Services Chat 2024-03-07 and Identity 2023-10-01."""
 
-from acs_emulator.server import AcsEmulator
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from acs_emulator.server import AcsEmulator
 
 __all__ = ["AcsEmulator"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so `python -m acs_emulator` can say which extra is missing
+    # instead of failing while the package itself is imported.
+    if name == "AcsEmulator":
+        from acs_emulator.server import AcsEmulator
+
+        return AcsEmulator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,10 +13,13 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from acs_emulator.server import AcsEmulator
+if TYPE_CHECKING:
+    from acs_emulator.server import AcsEmulator
 
 DEFAULT_PORT = 8443
+EXTRA_HINT = "pip install 'twilio-acs-compat[emulator]'"
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,18 @@ class EmulatorOptions:
 
 
 def serve(options: EmulatorOptions) -> int:
-    """Run the emulator in the foreground; returns the process exit code."""
+    """Run the emulator in the foreground; returns the process exit code: 0 when stopped,
+    1 when it cannot listen on the address, 2 for a bad option or a missing extra."""
+    try:
+        from acs_emulator.server import AcsEmulator
+    except ImportError as exc:
+        missing = exc.name or "a dependency"
+        print(
+            f"error: the ACS emulator needs its extra ({missing} is not installed): {EXTRA_HINT}",
+            file=sys.stderr,
+        )
+        return 2
+    emulator: AcsEmulator
     try:
         emulator = AcsEmulator(
             host=options.host,
@@ -78,6 +92,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m acs_emulator",
         description="A local HTTPS emulator of Azure Communication Services Chat and Identity.",
+        epilog="Exit codes: 0 stopped by SIGINT or SIGTERM; 1 cannot listen on the address; "
+        "2 a bad option or the emulator extra missing.",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (0 picks a free one)")

@@ -22,7 +22,8 @@ def install() -> None:
     media requests to the shim and every other Twilio product to their usual http_client.
     ACS settings come from the process-wide runtime (``twilio_compat.runtime``; the environment
     unless ``open_shared_runtime(settings)`` came first), as for ``twilio_compat.rest.Client``.
-    Calling it twice is harmless.
+    Each client's Conversations are answered as the account it is built with. Calling it twice
+    is harmless.
     """
     global _original_init
     import wrapt
@@ -34,7 +35,7 @@ def install() -> None:
         wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
         wrapped(*args, **kwargs)
-        instance.http_client = routed(instance.http_client)
+        instance.http_client = routed(instance.http_client, account_sid=instance.account_sid)
 
     with _lock:
         if _original_init is not None:

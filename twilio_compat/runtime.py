@@ -18,7 +18,11 @@ from twilio_compat.settings import AdapterSettings, Settings
 
 
 class Runtime:
-    """The settings, the adapter they open and the core over it; `close()` ends what it opened."""
+    """The settings, the adapter they open and the core over it; `close()` ends what it opened.
+
+    `core` answers as the settings' account; clients built with other accounts get their own
+    core over the same adapter from `core.for_account(...)`, closed with this one.
+    """
 
     def __init__(
         self, settings: Settings, adapter: AcsAdapter, core: Core, *, owns_adapter: bool
@@ -37,8 +41,8 @@ class Runtime:
     ) -> Runtime:
         """Open the adapter `settings` describe (default: `Settings.load()`) and a core on it.
 
-        `account_sid` is the account the core answers as; without it the core derives a
-        stable one from the ACS endpoint.
+        `account_sid` is the account the core answers as; without it the settings' account
+        (`TWILIO_ACCOUNT_SID`), else one derived from the ACS resource.
         """
         if settings is None:
             settings = Settings.load()
@@ -46,7 +50,7 @@ class Runtime:
             settings = Settings(acs=settings)
         adapter = AcsAdapter.open(settings.acs)
         try:
-            core = Core(adapter, account_sid=account_sid)
+            core = Core(adapter, account_sid=account_sid or settings.account.account_sid)
         except BaseException:
             adapter.close()
             raise

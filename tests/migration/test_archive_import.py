@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from twilio.rest import Client
@@ -11,6 +11,9 @@ from twilio.rest import Client
 from tests.migration.conftest import PNG, Side, seed
 from twilio_compat.core import Core
 from twilio_compat.migration import HistoryImport, ImportOptions, TwilioSource, is_importing
+
+if TYPE_CHECKING:
+    from acs_emulator import AcsEmulator
 
 BASE = "https://conversations.twilio.com/v1"
 
@@ -134,3 +137,23 @@ def test_roles_keep_their_sids_so_imported_role_sids_still_name_a_role(
 
     again = run_import(twilio_side, acs_side)
     assert again.imported["roles"] == 0 and again.already["roles"] == summary.imported["roles"]
+
+
+def test_a_conversation_acs_refused_is_not_counted_as_imported(
+    twilio_side: Side, acs_side: Side, emulator: AcsEmulator
+) -> None:
+    """Its record may be written, but until its thread and messages are in ACS it is a failure
+    to retry, never "imported"."""
+    from acs_emulator.faults import Fault, FaultPlan
+
+    (sid,) = seed(twilio_side.client, conversations=1, messages=2, media_every=0)
+    emulator.set_faults(FaultPlan({"Chat_CreateChatThread": Fault(unavailable=1.0)}))
+    try:
+        summary = run_import(twilio_side, acs_side)
+    finally:
+        emulator.clear_faults()
+    assert summary.imported["conversations"] == 0 and summary.imported["messages"] == 0
+    assert [item.sid for item in summary.failed] == [sid]
+    again = run_import(twilio_side, acs_side)
+    assert again.ok, again.to_text()
+    assert again.imported["messages"] == 2

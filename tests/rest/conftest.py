@@ -13,12 +13,15 @@ from twilio.rest import Client
 from acs_adapter.adapter import AcsAdapter
 from acs_adapter.config import Settings
 from twilio_compat.rest import AcsHttpClient, AsyncAcsHttpClient, WireHandler
+from twilio_compat.rest.client import close_shared_handler
 
 if TYPE_CHECKING:
     from acs_emulator import AcsEmulator
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "shim-auth-token"
+ENV_ACCOUNT_SID = "AC" + "2" * 32
+ENV_AUTH_TOKEN = "token-from-env"
 
 
 def adapter_settings(emulator: AcsEmulator, folder: Path) -> Settings:
@@ -56,6 +59,22 @@ async def async_client(handler: WireHandler) -> AsyncIterator[Client]:
     http = AsyncAcsHttpClient(handler=handler)
     yield Client(ACCOUNT_SID, AUTH_TOKEN, http_client=http)
     await http.close()
+
+
+@pytest.fixture
+def acs_environment(
+    emulator: AcsEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """What a deployment sets: Twilio credentials and the ACS settings, all in the environment;
+    the process-wide runtime they open is closed afterwards."""
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ENV_ACCOUNT_SID)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", ENV_AUTH_TOKEN)
+    monkeypatch.setenv("ACS_CONNECTION_STRING", emulator.connection_string)
+    monkeypatch.setenv("ACS_CA_BUNDLE", str(emulator.ca_bundle))
+    monkeypatch.setenv("TWILIO_COMPAT_STORE", f"sqlite:///{tmp_path / 'env.sqlite3'}")
+    monkeypatch.setenv("TWILIO_COMPAT_MEDIA", (tmp_path / "media").as_uri())
+    yield
+    close_shared_handler()
 
 
 @pytest.fixture

@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-import pytest
 import twilio.rest
 from twilio.http.http_client import TwilioHttpClient
 
 import twilio_compat
-from twilio_compat.rest.client import close_shared_handler
 from twilio_compat.rest.routing import RoutingHttpClient, answered_by_shim
 
-if TYPE_CHECKING:
-    from acs_emulator import AcsEmulator
-
-
-@pytest.fixture
-def acs_environment(
-    emulator: AcsEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
-    """What a deployment sets: Twilio credentials and the ACS settings, all in the environment."""
-    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "2" * 32)
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "token-from-env")
-    monkeypatch.setenv("ACS_CONNECTION_STRING", emulator.connection_string)
-    monkeypatch.setenv("ACS_CA_BUNDLE", str(emulator.ca_bundle))
-    monkeypatch.setenv("TWILIO_COMPAT_STORE", f"sqlite:///{tmp_path / 'env.sqlite3'}")
-    monkeypatch.setenv("TWILIO_COMPAT_MEDIA", (tmp_path / "media").as_uri())
-    yield
-    close_shared_handler()
+from .conftest import ENV_ACCOUNT_SID
 
 
 def test_changing_the_import_is_enough(acs_environment: None, unique: str) -> None:
     from twilio_compat.rest import Client
 
     client = Client()  # credentials from TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN, as in twilio
-    assert client.account_sid == "AC" + "2" * 32
+    assert client.account_sid == ENV_ACCOUNT_SID
     created = client.conversations.v1.conversations.create(unique_name=f"env-{unique}")
     assert client.conversations.v1.conversations(f"env-{unique}").fetch().sid == created.sid
     second = Client()

@@ -135,3 +135,23 @@ def test_adapter_serves_local_media_while_open(emulator: AcsEmulator, tmp_path: 
         assert httpx.get(link).content == b"served"
     with pytest.raises(httpx.TransportError):  # closing the adapter stopped the server
         httpx.get(link)
+
+
+def test_the_advertised_content_link_leads_to_the_bytes(client: Client) -> None:
+    """``links.content`` (``/v1/Services/IS.../Media/ME.../Content``) is where Twilio's Media
+    Content Service serves the file: it redirects to the short-lived storage URL, the one
+    ``links.content_direct_temporary`` shows (twilio.com/docs/conversations/api/media-resource).
+    """
+    service = client.conversations.v1.conversations.create().chat_service_sid
+    media = upload_media(client, service, PNG, content_type="image/png", filename="car.png")
+    content = "https://mcs.us1.twilio.com" + media["links"]["content"]
+    assert content.endswith(f"/Services/{service}/Media/{media['sid']}/Content")
+    answer = client.request("GET", content)
+    assert answer.status_code == 307
+    location = answer.headers["Location"]
+    assert location.startswith("http://127.0.0.1:")
+    downloaded = httpx.get(location)
+    assert downloaded.status_code == 200 and downloaded.content == PNG
+    missing = client.request("GET", content.replace(media["sid"], "ME" + "0" * 32))
+    assert missing.status_code == 404
+    assert json.loads(missing.text)["code"] == 20404

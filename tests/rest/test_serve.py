@@ -131,6 +131,19 @@ def test_media_uploads_reach_the_server(client: Client, server: str) -> None:
     assert (form.json()["filename"], form.json()["size"]) == ("notes.txt", 7)
 
 
+def test_the_media_content_link_serves_the_bytes(client: Client, server: str) -> None:
+    """``links.content`` answers over HTTP as Twilio's Media Content Service does: a redirect
+    to the file (twilio.com/docs/conversations/api/media-resource)."""
+    service = client.conversations.v1.configuration().fetch().default_chat_service_sid
+    media = upload_media(client, service, b"%PDF-1.7 bytes", content_type="application/pdf")
+    downloaded = requests.get(
+        server + media["links"]["content"], auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=30
+    )
+    assert downloaded.status_code == 200, downloaded.text
+    assert downloaded.content == b"%PDF-1.7 bytes"
+    assert [step.status_code for step in downloaded.history] == [307]
+
+
 def test_wrong_credentials_are_refused(server: str) -> None:
     wrong = Client(ACCOUNT_SID, "not-the-token", http_client=ShimHttpClient(server))
     with pytest.raises(TwilioRestException) as refused:

@@ -6,7 +6,9 @@ with a ``twilio.rest.Client``. A backend (``--a``, ``--b``) is ``twilio`` (the a
 an embedded emulator with a throwaway store when ``ACS_CONNECTION_STRING`` is unset), a
 transcript file saved by ``--record``, or ``module:function`` returning a client.
 
-Exit status: 0 when both behave alike, 1 when they diverge, 2 when the command cannot run.
+Exit status: 0 when both behave alike, 1 when they diverge, 2 for a bad scenario, backend or
+setting, 3 when a backend cannot be reached or refuses the credentials (then nothing is
+compared).
 """
 
 from __future__ import annotations
@@ -43,7 +45,14 @@ def command(
     ] = None,
 ) -> None:
     """Run SCENARIO on two backends; write a Markdown and an HTML diff report."""
-    from twilio_compat.migration.compare import CompareError, compare, load_scenario, open_backend
+    from twilio_compat.commands._failures import CONFIGURATION, FINDING, OK, UNREACHABLE, fail
+    from twilio_compat.migration.compare import (
+        BackendUnavailable,
+        CompareError,
+        compare,
+        load_scenario,
+        open_backend,
+    )
     from twilio_compat.migration.report import write
 
     if record is not None and b is not None:
@@ -59,10 +68,13 @@ def command(
             try:
                 backend = open_backend(spec, scratch=Path(scratch) / label)
             except CompareError as exc:
-                typer.echo(f"error: {exc}", err=True)
-                raise typer.Exit(2) from None
+                fail(str(exc), CONFIGURATION)
             try:
                 transcripts.append(backend.run(name, function))
+            except BackendUnavailable as exc:
+                fail(str(exc), UNREACHABLE)
+            except CompareError as exc:
+                fail(str(exc), CONFIGURATION)
             finally:
                 backend.close()
     if record is not None:
@@ -76,4 +88,4 @@ def command(
     markdown_file, html_file = write(comparison, out)
     typer.echo(comparison.summary())
     typer.echo(f"report: {markdown_file} and {html_file}")
-    raise typer.Exit(1 if comparison.diverged else 0)
+    raise typer.Exit(FINDING if comparison.diverged else OK)

@@ -1,4 +1,8 @@
-"""`twilio-acs emulator`: serve the local ACS emulator in the foreground."""
+"""`twilio-acs emulator`: serve the local ACS emulator in the foreground.
+
+Exit status: 0 when stopped by SIGINT or SIGTERM, 1 when it cannot listen on the address, 2 for
+a bad option or when the `emulator` extra is not installed.
+"""
 
 from __future__ import annotations
 

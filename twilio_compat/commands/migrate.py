@@ -5,15 +5,28 @@ The source is a real Twilio account (``TWILIO_ACCOUNT_SID`` / ``TWILIO_AUTH_TOKE
 ACS resource and store of the usual settings (``ACS_CONNECTION_STRING``,
 ``TWILIO_COMPAT_STORE``, ``TWILIO_COMPAT_MEDIA``). Rerun it freely: it resumes where it
 stopped and never imports anything twice.
+
+Exit status: 0 when everything was imported, 1 when some items could not be (the summary names
+each), 2 for a bad option or setting, 3 when Twilio or ACS cannot be reached or refuses the
+credentials (nothing is reported as imported then).
 """
 
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+
+from twilio_compat.commands._failures import (
+    CONFIGURATION,
+    FINDING,
+    OK,
+    UNREACHABLE,
+    acs_failure,
+    fail,
+)
 
 
 def load_factory(spec: str) -> Any:
@@ -44,6 +57,19 @@ def source_client(factory: str | None) -> Any:
         raise typer.BadParameter(
             f"{exc}: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or give --source-factory"
         ) from None
+
+
+def source_failure(exc: Exception) -> NoReturn:
+    """End the command on a source that cannot be read: refused, missing or out of reach."""
+    from twilio_compat.migration import SourceError
+
+    if isinstance(exc, SourceError) and exc.status in (401, 403):
+        fail(f"Twilio refused the credentials: {exc}", UNREACHABLE)
+    if isinstance(exc, SourceError) and exc.status == 404:
+        fail(f"the source Conversation Service was not found: {exc}", CONFIGURATION)
+    if isinstance(exc, SourceError):
+        fail(f"Twilio answered an error: {exc}", UNREACHABLE)
+    fail(f"Twilio cannot be reached: {exc}", UNREACHABLE)
 
 
 def command(
@@ -85,6 +111,8 @@ def command(
     ] = None,
 ) -> None:
     """Import Twilio conversations, participants, users and messages (with media) into ACS."""
+    from requests import RequestException
+
     from twilio_compat.core.adapter_types import AdapterError
     from twilio_compat.migration import HistoryImport, ImportOptions, SourceError, TwilioSource
     from twilio_compat.migration.progress import ImportProgress
@@ -99,9 +127,10 @@ def command(
             connection_string=connection_string, ca_bundle=ca_bundle, store_url=store, media=media
         )
         runtime = Runtime.open(settings)
-    except (AdapterError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    except ValueError as exc:
+        fail(str(exc), CONFIGURATION)
+    except AdapterError as exc:
+        acs_failure(exc)
     options = ImportOptions(
         mode=mode,
         dry_run=dry_run,
@@ -110,17 +139,19 @@ def command(
         workers=workers,
     )
     try:
-        with (
-            TwilioSource(client, service_sid=service) as source,
-            ImportProgress(enabled=progress) as shown,
-        ):
-            summary = HistoryImport(source, runtime.core, options, progress=shown).run()
-    except (SourceError, AdapterError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        with TwilioSource(client, service_sid=service) as source:
+            source.service()  # the source answers, and accepts the credentials
+            if not dry_run:
+                runtime.core.reach_acs()  # so does ACS
+            with ImportProgress(enabled=progress) as shown:
+                summary = HistoryImport(source, runtime.core, options, progress=shown).run()
+    except AdapterError as exc:
+        acs_failure(exc)
+    except (SourceError, RequestException) as exc:
+        source_failure(exc)
     finally:
         runtime.close()
     typer.echo(summary.to_text())
     if summary_json is not None:
         summary_json.write_text(summary.to_json() + "\n", encoding="utf-8")
-    raise typer.Exit(0 if summary.ok else 1)
+    raise typer.Exit(OK if summary.ok else FINDING)

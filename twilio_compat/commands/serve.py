@@ -7,6 +7,9 @@ a local emulator). Webhooks configured the Twilio way are posted,
 signed with ``TWILIO_AUTH_TOKEN``; ACS events arrive through the Event Grid receiver at
 ``/eventgrid?secret=...`` when ``ACS_EVENTGRID_SECRET`` is set, else by polling every
 ``TWILIO_COMPAT_POLL_INTERVAL`` seconds (default 2).
+
+Exit status: 0 when stopped by SIGINT or SIGTERM, 1 when it cannot listen on the address, 2 for
+a missing or malformed setting, 3 when ACS cannot be reached or refuses the credentials.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ def command(
     ] = None,
 ) -> None:
     """Serve Twilio Conversations v1 (and media uploads) from ACS over HTTP."""
-    from twilio_compat.core.adapter_types import ConfigurationError
+    from twilio_compat.commands._failures import CONFIGURATION, FINDING, acs_failure, fail
+    from twilio_compat.core.adapter_types import AdapterError
     from twilio_compat.rest.asgi import serve
     from twilio_compat.settings import Settings
 
@@ -52,9 +56,9 @@ def command(
             ssl_keyfile=ssl_keyfile,
             on_ready=announce,
         )
-    except (ValueError, ConfigurationError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    except ValueError as exc:
+        fail(str(exc), CONFIGURATION)
+    except AdapterError as exc:
+        acs_failure(exc)
     except OSError as exc:
-        typer.echo(f"error: cannot serve on {host}:{port}: {exc}", err=True)
-        raise typer.Exit(1) from None
+        fail(f"cannot serve on {host}:{port}: {exc}", FINDING)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from twilio_compat.core.hooks import WriteHooks
 from twilio_compat.core.service_user import SERVICE_IDENTITY
@@ -16,30 +17,66 @@ if TYPE_CHECKING:
     from acs_adapter.store import MappingStore
 
 
-class Context:
-    """The adapter and the few facts derived from it that every resource needs."""
+def resource_name(endpoint: str) -> str:
+    """The ACS resource an endpoint names: the endpoint without its port.
 
-    def __init__(self, adapter: AcsAdapter, account_sid: str | None) -> None:
+    Derived SIDs come from this, not from the endpoint itself, so they survive a restart of a
+    local emulator on another port (``embedded`` picks a random one each time). Endpoints
+    without a port (every Azure resource) are unchanged.
+    """
+    parts = urlsplit(endpoint)
+    if parts.port is None:
+        return endpoint
+    host = parts.netloc[: parts.netloc.rfind(":")]
+    return parts._replace(netloc=host).geturl()
+
+
+class AdapterState:
+    """What every account's context over one adapter shares: the service user, the marks of
+    shim-made writes and the cached configured default service."""
+
+    def __init__(self, adapter: AcsAdapter) -> None:
+        self.adapter = adapter
+        self.shim_writes = ShimWrites(adapter.store)
+        self.lock = threading.Lock()
+        self.service_user: str | None = None
+        self.configured_default_service: tuple[float, str] | None = None
+
+
+class Context:
+    """The adapter, the account answered as, and the few facts every resource needs."""
+
+    def __init__(
+        self, adapter: AcsAdapter, account_sid: str | None, *, shared: AdapterState | None = None
+    ) -> None:
         self.adapter = adapter
         self.store: MappingStore = adapter.store
-        self.account_sid = account_sid or stable_sid("AC", adapter.endpoint)
-        self.default_service_sid = stable_sid("IS", adapter.endpoint, "default")
-        self._service_user: str | None = None
+        resource = resource_name(adapter.endpoint)
+        self.account_sid = account_sid or stable_sid("AC", resource)
+        self.default_service_sid = stable_sid("IS", resource, "default")
+        self.shared = shared or AdapterState(adapter)
         self.hooks: WriteHooks = WriteHooks()  # replaced by twilio_compat.webhooks when used
-        self.shim_writes = ShimWrites(self.store)
-        self._lock = threading.Lock()
-        self.configured_default_service: tuple[float, str] | None = None
+        self.shim_writes = self.shared.shim_writes
+
+    @property
+    def configured_default_service(self) -> tuple[float, str] | None:
         """(monotonic time read, SID) of the account's configured default service; see
         ``Services.default_sid``. Cleared when this process changes the account configuration."""
+        return self.shared.configured_default_service
+
+    @configured_default_service.setter
+    def configured_default_service(self, value: tuple[float, str] | None) -> None:
+        self.shared.configured_default_service = value
 
     @property
     def service_user(self) -> str:
         """The ACS user id of the account's service user (created on first use, then kept)."""
-        if self._service_user is None:
-            with self._lock:
-                if self._service_user is None:
-                    self._service_user = self.adapter.directory.acs_user_for(SERVICE_IDENTITY)
-        return self._service_user
+        shared = self.shared
+        if shared.service_user is None:
+            with shared.lock:
+                if shared.service_user is None:
+                    shared.service_user = self.adapter.directory.acs_user_for(SERVICE_IDENTITY)
+        return shared.service_user
 
     def service_chat(self) -> UserChat:
         return self.adapter.chat.as_user(self.service_user)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING
 
-from twilio_compat.core._context import Context
+from twilio_compat.core._context import AdapterState, Context
 from twilio_compat.core.configuration import Configuration
 from twilio_compat.core.conversations import Conversations
 from twilio_compat.core.directory import Directory
@@ -23,10 +24,28 @@ if TYPE_CHECKING:
 
 
 class Core:
-    """One per adapter; thread-safe (all state lives in ACS and the store)."""
+    """Twilio semantics for one account over one adapter; thread-safe (all state lives in ACS
+    and the store).
 
-    def __init__(self, adapter: AcsAdapter, *, account_sid: str | None = None) -> None:
-        self.context = Context(adapter, account_sid)
+    The account is what the core answers as: every ``account_sid`` it renders, every webhook's
+    ``AccountSid``. A process that serves several Twilio accounts over one adapter (twilio
+    clients built with different credentials) gets one core per account from
+    ``for_account``: each core keeps its own account and write hooks (webhooks are signed
+    with one account's token, so they belong to that account's core), and all of them share
+    what belongs to the adapter (the service user, the marks of shim-made writes). No core
+    ever changes its account, so no request can render another account's SID.
+    """
+
+    def __init__(
+        self,
+        adapter: AcsAdapter,
+        *,
+        account_sid: str | None = None,
+        shared: AdapterState | None = None,
+    ) -> None:
+        self.context = Context(adapter, account_sid, shared=shared)
+        self._accounts: dict[str, Core] = {}
+        self._accounts_lock = threading.Lock()
         self.services = Services(self.context)
         self.conversations = Conversations(self.context)
         self.participants = Participants(self.context, self.conversations)
@@ -40,8 +59,32 @@ class Core:
         self.directory = Directory(self.context)
         self.events = Events(self.context)
 
+    def for_account(self, account_sid: str | None) -> Core:
+        """The core answering as ``account_sid`` over this core's adapter: this core for its
+        own account (or None), else one made on first use and kept while this core lives."""
+        if account_sid is None or account_sid == self.account_sid:
+            return self
+        with self._accounts_lock:
+            core = self._accounts.get(account_sid)
+            if core is None:
+                core = Core(
+                    self.context.adapter, account_sid=account_sid, shared=self.context.shared
+                )
+                self._accounts[account_sid] = core
+            return core
+
+    def reach_acs(self) -> None:
+        """Make one ACS request as the service user (an identity token, one threads page), so
+        a tool fails at once, with the adapter's error, when ACS is out of reach or refuses
+        the access key."""
+        next(iter(self.context.service_chat().list_threads(page_size=1)), None)
+
     def close(self) -> None:
-        """Stop what the core started itself (the local media server); the adapter stays open."""
+        """Stop what the core (and its other accounts' cores) started; the adapter stays open."""
+        with self._accounts_lock:
+            others, self._accounts = list(self._accounts.values()), {}
+        for core in others:
+            core.close()
         self.media.close()
 
     @property

@@ -35,8 +35,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from requests import RequestException
 from twilio.base.exceptions import TwilioRestException
 
+from twilio_compat.core.adapter_types import AdapterError, ConfigurationError
 from twilio_compat.migration.transcript import (
     Exchange,
     RecordingHttpClient,
@@ -61,6 +63,20 @@ _PAGING_PARAM = "pagetoken"  # Twilio's PageToken, compared case-insensitively
 
 class CompareError(Exception):
     """A scenario or backend that cannot be used, said plainly (no stack trace for users)."""
+
+
+class BackendUnavailable(CompareError):
+    """A backend could not be reached, or refused the credentials: its run says nothing about
+    its behaviour, so there is nothing to compare (never reported as a divergence)."""
+
+
+UNAVAILABLE_CODES = {
+    20003: "refused the credentials",
+    20503: "is unavailable (ACS could not be reached)",
+}
+"""Twilio error codes that mean the backend, not the scenario, failed (Twilio answers 20003
+with 401 to wrong credentials; the shim answers 20003 when ACS refuses its access key, 20503
+when ACS is out of reach)."""
 
 
 # -- normalising ------------------------------------------------------------------------------
@@ -292,15 +308,32 @@ def describe_failure(exc: BaseException) -> str:
 
 
 def run_scenario(scenario: Scenario, client: Any, transcript: Transcript) -> Transcript:
-    """Run the scenario with ``client``, recording every call into ``transcript``."""
+    """Run the scenario with ``client``, recording every call into ``transcript``.
+
+    Raises ``BackendUnavailable`` when a request could not reach the backend or an answer
+    says the backend itself failed (``UNAVAILABLE_CODES``), whatever the scenario did with it.
+    """
     original = client.http_client
     client.http_client = RecordingHttpClient(original, transcript)
     try:
         scenario(client)
+    except ConfigurationError as exc:  # the shim's settings, found wanting on first use
+        raise CompareError(f"{transcript.backend} backend: {exc}") from None
+    except (RequestException, AdapterError) as exc:
+        raise BackendUnavailable(f"{transcript.backend} backend cannot be reached: {exc}") from None
     except Exception as exc:
         transcript.outcome = describe_failure(exc)
     finally:
         client.http_client = original
+    for exchange in transcript.exchanges:
+        body = exchange.body if isinstance(exchange.body, dict) else {}
+        code = body.get("code") if isinstance(body.get("code"), int) else None
+        if code in UNAVAILABLE_CODES or exchange.status == 401:
+            reason = UNAVAILABLE_CODES[code if code in UNAVAILABLE_CODES else 20003]
+            raise BackendUnavailable(
+                f"{transcript.backend} backend {reason} (HTTP {exchange.status}, code {code}, "
+                f"{exchange.method} {exchange.url})"
+            )
     return transcript
 
 
@@ -413,7 +446,9 @@ def _factory_backend(spec: str) -> Backend:
 
 
 __all__ = [
+    "UNAVAILABLE_CODES",
     "Backend",
+    "BackendUnavailable",
     "CompareError",
     "Comparison",
     "ExchangePair",

@@ -310,6 +310,7 @@ class HistoryImport:
         if self.options.dry_run:
             self._dry_run(sid, row)
             return
+        fresh = row is None or state is None
         if row is None or state is None:
             row = self._create_record(item, sid)
             state = self._imports.checkpoint(sid)
@@ -326,6 +327,8 @@ class HistoryImport:
         self._imports.save_checkpoint(sid, state)
         if self.options.mode == "replay":
             self._imports.mark_synced(sid)
+        if fresh:  # counted once its thread and messages are in, not when its record is
+            self.summary.add("conversations")
 
     def _create_record(self, item: Json, sid: str) -> records.Conversation | None:
         unique_name = _text(item.get("unique_name"))
@@ -352,7 +355,6 @@ class HistoryImport:
         except Conflict as exc:
             self.summary.fail("conversation", sid, str(exc))
             return None
-        self.summary.add("conversations")
         return row
 
     def _members(self, sid: str) -> list[tuple[Json, str]]:

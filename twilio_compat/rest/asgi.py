@@ -26,12 +26,12 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from twilio_compat.core import errors
-from twilio_compat.rest._render import BASE_URL
 from twilio_compat.rest._wire import WireRequest, multi
 from twilio_compat.rest.handler import WireHandler
 from twilio_compat.runtime import Runtime
 from twilio_compat.settings import Settings
 from twilio_compat.webhooks.service import EventServices, start_event_services
+from twilio_compat.wire import BASE_URL
 
 _METHODS = ["GET", "POST", "DELETE"]
 GRACEFUL_SHUTDOWN_SECONDS = 10

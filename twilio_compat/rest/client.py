@@ -5,7 +5,7 @@ It takes exactly the arguments of twilio's ``Client`` (falling back, as twilio d
 (``ACS_CONNECTION_STRING`` and friends, see ``twilio_compat.settings``). Conversations
 requests are answered from ACS; other Twilio products still go to Twilio through the usual
 (or given) http_client. Clients share one wire handler over the process-wide runtime, so
-creating many clients opens one adapter.
+creating many clients opens one adapter; each is answered as the account it is built with.
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ def close_shared_handler() -> None:
 class SharedAcsHttpClient(AcsHttpClient):
     """``AcsHttpClient`` over the process-wide handler, opened on the first request."""
 
+    def __init__(self, *, account_sid: str | None = None) -> None:
+        super().__init__(account_sid=account_sid)
+
     @property
     def handler(self) -> WireHandler:
         return shared_handler()
@@ -59,27 +62,37 @@ class SharedAcsHttpClient(AcsHttpClient):
 class SharedAsyncAcsHttpClient(AsyncAcsHttpClient):
     """``AsyncAcsHttpClient`` over the process-wide handler, opened on the first request."""
 
-    def __init__(self) -> None:
-        super().__init__(offload=_shared_offload)
+    def __init__(self, *, account_sid: str | None = None) -> None:
+        super().__init__(account_sid=account_sid, offload=_shared_offload)
 
     @property
     def handler(self) -> WireHandler:
         return shared_handler()
 
 
-def routed(http_client: HttpClient | None) -> HttpClient:
-    """An http_client that answers Conversations from ACS and passes the rest to the original."""
+def routed(http_client: HttpClient | None, *, account_sid: str | None = None) -> HttpClient:
+    """An http_client that answers Conversations from ACS and passes the rest to the original.
+
+    ``account_sid`` is the twilio client's account: requests signed with an API key (which
+    name no account) are answered as it.
+    """
     if isinstance(http_client, AcsHttpClient | AsyncAcsHttpClient):
         return http_client
     if isinstance(http_client, RoutingHttpClient | AsyncRoutingHttpClient):
         return http_client
     if isinstance(http_client, AsyncHttpClient):
-        return AsyncRoutingHttpClient(SharedAsyncAcsHttpClient(), http_client)
-    return RoutingHttpClient(SharedAcsHttpClient(), http_client or TwilioHttpClient())
+        shim = SharedAsyncAcsHttpClient(account_sid=account_sid)
+        return AsyncRoutingHttpClient(shim, http_client)
+    shim_sync = SharedAcsHttpClient(account_sid=account_sid)
+    return RoutingHttpClient(shim_sync, http_client or TwilioHttpClient())
 
 
 class Client(TwilioClient):  # type: ignore[misc]
-    """A drop-in ``twilio.rest.Client`` whose Conversations calls run on ACS."""
+    """A drop-in ``twilio.rest.Client`` whose Conversations calls run on ACS, answered as
+    the account it is built with."""
+
+    http_client: HttpClient
+    account_sid: str
 
     def __init__(
         self,
@@ -101,9 +114,10 @@ class Client(TwilioClient):  # type: ignore[misc]
             password,
             account_sid,
             region,
-            routed(http_client),
+            http_client,
             environment,
             edge,
             user_agent_extensions,
             **extra,
         )
+        self.http_client = routed(self.http_client, account_sid=self.account_sid)

@@ -9,28 +9,26 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
-from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
+from twilio_compat import wire
 from twilio_compat.core import Core, errors
 from twilio_compat.core.adapter_types import AdapterError
 from twilio_compat.core.hooks import Origin, write_origin
-from twilio_compat.rest import _render as render
-from twilio_compat.rest import _resources, _routing
+from twilio_compat.rest import _routing, resources
 from twilio_compat.rest._forms import PAGING, Form
-from twilio_compat.rest._multipart import file_part, is_multipart
 from twilio_compat.rest._wire import WireRequest, WireResponse
 from twilio_compat.rest.operations import Operation, Support
+from twilio_compat.rest.resources import media
 from twilio_compat.runtime import Runtime
+from twilio_compat.sids import is_sid
 
 if TYPE_CHECKING:
     from twilio_compat.runtime import AcsAdapter
     from twilio_compat.settings import AdapterSettings, Settings
 
 _log = logging.getLogger("twilio_compat.rest")
-_MEDIA_PATH = re.compile(r"^/Services/[^/]+/Media(/[^/]+)?$")
 
 Json = dict[str, Any]
 
@@ -44,7 +42,7 @@ class Call:
         operation: Operation,
         path: dict[str, str],
         form: Form,
-        scope: render.Scope,
+        scope: wire.Scope,
     ) -> None:
         self.request = request
         self.operation = operation
@@ -61,13 +59,24 @@ Result = tuple[int, Json | None]
 Handler = Callable[[Call], Result]
 
 
+def request_account(request: WireRequest) -> str | None:
+    """The account a request names: its Basic-auth user when that is an ``AC...`` SID (twilio
+    clients send ``auth=(account_sid, auth_token)`` unless they use an API key)."""
+    user = request.username
+    return user if user is not None and is_sid(user, "AC") else None
+
+
 class WireHandler:
-    """Twilio Conversations v1 over the core; thread-safe, one per process is enough."""
+    """Twilio Conversations v1 over the core; thread-safe, one per process is enough.
+
+    Each request is answered as the account it names (see ``handle``), by that account's core
+    (``Core.for_account``), so clients built with different accounts over one handler each see
+    their own ``account_sid``.
+    """
 
     def __init__(self, core: Core, *, runtime: Runtime | None = None) -> None:
         self.core = core
         self._runtime = runtime
-        self._handlers: dict[tuple[str, str], Handler] = _resources.handlers(core)
 
     @classmethod
     def open(
@@ -94,14 +103,18 @@ class WireHandler:
 
     # -- the one entry point ------------------------------------------------------------
 
-    def handle(self, request: WireRequest) -> WireResponse:
+    def handle(self, request: WireRequest, *, account_sid: str | None = None) -> WireResponse:
+        """Answer one request as the account it names in its credentials, else as
+        ``account_sid`` (the twilio client's account when it signs in with an API key), else
+        as this handler's core's account."""
         relative = request.path[3:] if request.path.startswith("/v1/") else request.path
+        core = self.core.for_account(request_account(request) or account_sid)
         try:
-            if request.host.startswith("mcs.") or _MEDIA_PATH.match(relative):
-                return self._media(request, relative)
+            if media.is_media_request(request, relative):
+                return media.answer(core, request, relative)
             operation, path = _routing.match(request.method, relative)
             with write_origin(Origin.rest(request.header("x-twilio-webhook-enabled"))):
-                status, body = self._dispatch(request, operation, path)
+                status, body = _dispatch(core, request, operation, path)
         except errors.TwilioApiError as exc:
             return _error(exc, relative)
         except AdapterError as exc:
@@ -111,67 +124,27 @@ class WireHandler:
             return _error(errors.TwilioApiError(500, errors.INTERNAL, "Internal Server Error"), "")
         if body is None:
             return WireResponse(status, "", {})
-        return WireResponse(status, render.dumps(body))
-
-    def _dispatch(self, request: WireRequest, operation: Operation, path: dict[str, str]) -> Result:
-        scoped = "chat_service_sid" in path
-        service_sid = self.core.services.resolve(path.get("chat_service_sid"))
-        scope = render.Scope(
-            account_sid=self.core.account_sid, service_sid=service_sid, service_scoped=scoped
-        )
-        if operation.support is Support.UNSUPPORTED:
-            raise errors.not_supported(operation.note or operation.resource)
-        values = request.query if operation.method in ("GET", "DELETE") else request.form
-        allowed = operation.params + PAGING if operation.action == "list" else operation.params
-        form = Form(values, allowed)
-        handler = self._handlers.get((operation.resource, operation.action))
-        if handler is None:
-            resource = operation.resource.removeprefix("service.")
-            handler = self._handlers[(resource, operation.action)]
-        status, body = handler(Call(request, operation, path, form, scope))
-        return status or operation.success_status, body
-
-    # -- Media Content Service (mcs.us1.twilio.com) -------------------------------------
-
-    def _media(self, request: WireRequest, relative: str) -> WireResponse:
-        parts = relative.strip("/").split("/")
-        if len(parts) < 3 or parts[0] != "Services" or parts[2] != "Media":
-            raise errors.not_found(relative)
-        service_sid = self.core.services.resolve(parts[1])
-        account = self.core.account_sid
-        if request.method == "POST" and len(parts) == 3:
-            content_type = request.header("content-type") or "application/octet-stream"
-            data, filename = request.body, _filename(request.header("content-disposition"))
-            if is_multipart(content_type):
-                uploaded = file_part(content_type, request.body)
-                data, content_type, filename = (
-                    uploaded.data,
-                    uploaded.content_type,
-                    uploaded.filename,
-                )
-            item = self.core.media.upload(
-                service_sid, data, content_type=content_type, filename=filename
-            )
-            body = render.media_resource(account, item, self.core.media.temporary_url(item))
-            return WireResponse(201, render.dumps(body))
-        if request.method == "GET" and len(parts) == 4:
-            item = self.core.media.get(service_sid, parts[3])
-            body = render.media_resource(account, item, self.core.media.temporary_url(item))
-            return WireResponse(200, render.dumps(body))
-        if request.method == "DELETE" and len(parts) == 4:
-            self.core.media.delete(service_sid, parts[3])
-            return WireResponse(204, "", {})
-        raise errors.not_found(relative)
+        return WireResponse(status, wire.dumps(body))
 
 
-def _filename(disposition: str | None) -> str | None:
-    """The ``filename`` of a ``Content-Disposition`` header, as uploads name their file."""
-    if not disposition:
-        return None
-    message = EmailMessage()
-    message["content-disposition"] = disposition
-    name = message.get_filename()
-    return str(name) if name else None
+def _dispatch(
+    core: Core, request: WireRequest, operation: Operation, path: dict[str, str]
+) -> Result:
+    scoped = "chat_service_sid" in path
+    service_sid = core.services.resolve(path.get("chat_service_sid"))
+    scope = wire.Scope(account_sid=core.account_sid, service_sid=service_sid, service_scoped=scoped)
+    if operation.support is Support.UNSUPPORTED:
+        raise errors.not_supported(operation.note or operation.resource)
+    values = request.query if operation.method in ("GET", "DELETE") else request.form
+    allowed = operation.params + PAGING if operation.action == "list" else operation.params
+    form = Form(values, allowed)
+    handler = resources.HANDLERS.get((operation.resource, operation.action))
+    if handler is None:
+        handler = resources.HANDLERS[
+            (operation.resource.removeprefix("service."), operation.action)
+        ]
+    status, body = handler(core, Call(request, operation, path, form, scope))
+    return status or operation.success_status, body
 
 
 def _error(exc: errors.TwilioApiError, path: str) -> WireResponse:

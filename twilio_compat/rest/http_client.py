@@ -80,6 +80,10 @@ class AcsHttpClient(HttpClient):  # type: ignore[misc]
     Give it ``settings`` (``twilio_compat.settings.Settings`` or the adapter's own; nothing:
     ``Settings.load()`` from the environment), an already open ``adapter`` to share, or a
     ``handler`` to share one wire handler between clients.
+
+    Each request is answered as the account the twilio client signs in with (its
+    ``auth=(account_sid, ...)``); with an API key, as ``account_sid``, else the settings'
+    ``TWILIO_ACCOUNT_SID`` (see ``WireHandler.handle``).
     """
 
     def __init__(
@@ -94,6 +98,7 @@ class AcsHttpClient(HttpClient):  # type: ignore[misc]
     ) -> None:
         super().__init__(logger, False, timeout)
         self._owner = _HandlerOwner(settings, adapter, handler, account_sid)
+        self._account_sid = account_sid
 
     @property
     def handler(self) -> WireHandler:
@@ -114,7 +119,7 @@ class AcsHttpClient(HttpClient):  # type: ignore[misc]
             method=method, url=url, params=params, data=data, headers=headers, auth=auth
         )
         wire = from_twilio_call(method, url, params, data, headers, auth)
-        answer = self.handler.handle(wire)
+        answer = self.handler.handle(wire, account_sid=self._account_sid)
         self._test_only_last_response = _to_twilio(answer.status, answer.text, answer.headers)
         return self._test_only_last_response
 
@@ -149,6 +154,7 @@ class AsyncAcsHttpClient(AsyncHttpClient):  # type: ignore[misc]
     ) -> None:
         super().__init__(logger, True, timeout)
         self._owner = _HandlerOwner(settings, adapter, handler, account_sid)
+        self._account_sid = account_sid
         self._owns_offload = offload is None
         self._offload = offload or Offload("twilio-acs-http")
 
@@ -176,7 +182,7 @@ class AsyncAcsHttpClient(AsyncHttpClient):  # type: ignore[misc]
         return self._test_only_last_response
 
     def _handle(self, wire: WireRequest) -> WireResponse:
-        return self.handler.handle(wire)
+        return self.handler.handle(wire, account_sid=self._account_sid)
 
     async def close(self) -> None:
         """Close the adapter if this client opened it, then this client's own worker pool."""
