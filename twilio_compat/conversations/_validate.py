@@ -12,6 +12,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from twilio_compat.core.text import parse_json
+
 
 def _got(value: object) -> str:
     text = repr(value)
@@ -63,9 +65,11 @@ def literal(method: str, name: str, value: object, allowed: tuple[str, ...]) -> 
 def json_value(method: str, name: str, value: object) -> str:
     """A JSON value (object, array, string, number, boolean or None) as its JSON text."""
     try:
-        return json.dumps(_plain(value), separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError):
+        text = json.dumps(_plain(value), separators=(",", ":"), allow_nan=False)
+        parse_json(text)  # the same nesting bound as JSON text given to the REST face
+    except (TypeError, ValueError, RecursionError):
         raise _fail(TypeError, method, name, "a JSON value", value) from None
+    return text
 
 
 def _plain(value: object) -> object:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 from twilio_compat.core import errors
 
@@ -29,14 +30,40 @@ def check_no_nul(name: str, value: str) -> str:
     return value
 
 
+MAX_JSON_DEPTH = 256
+"""Deepest nesting of arrays and objects accepted in JSON text the shim is given.
+
+Python's parser recurses once per level and its limit depends on the interpreter's recursion
+limit, which any library may raise; a fixed bound keeps what is refused the same everywhere."""
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
 def _refuse_constant(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
 
 
+def _check_depth(text: str) -> None:
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        elif mark in "]}":
+            depth -= 1
+
+
 def parse_json(text: str) -> object:
-    """JSON as RFC 8259 defines it; ValueError (or RecursionError, for nesting deeper than
-    the parser's stack) otherwise, including for ``NaN``, ``Infinity`` and ``-Infinity``."""
-    return json.loads(text, parse_constant=_refuse_constant)
+    """JSON as RFC 8259 defines it, nested at most `MAX_JSON_DEPTH` deep; ValueError otherwise,
+    including for ``NaN``, ``Infinity`` and ``-Infinity``."""
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH:
+        _check_depth(text)  # only text with that many brackets can be nested too deep
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def check_unicode_fields(fields: object) -> None:

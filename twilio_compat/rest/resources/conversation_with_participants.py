@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from twilio_compat import wire
 from twilio_compat.core import errors
+from twilio_compat.core.text import parse_json
 from twilio_compat.rest.resources.conversations import conversation_fields
 from twilio_compat.rest.resources.limits import CONVERSATION_WITH_PARTICIPANTS_MAX, IDENTITY_MAX
 
@@ -27,8 +27,8 @@ def _identities(call: Call) -> list[str]:
     identities: list[str] = []
     for text in requests:
         try:
-            request = json.loads(text)
-        except (ValueError, RecursionError):
+            request = parse_json(text)
+        except ValueError:
             raise errors.invalid("Parameter 'Participant' must be a JSON object") from None
         if not isinstance(request, dict):
             raise errors.invalid("Parameter 'Participant' must be a JSON object")
