@@ -11,7 +11,8 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Protocol, cast, runtime_checkable
+from types import TracebackType
+from typing import BinaryIO, Protocol, TypeVar, cast, runtime_checkable
 from urllib.parse import quote
 
 from acs_adapter.errors import ConfigurationError, InvalidInput
@@ -106,6 +107,74 @@ class MediaStore(Protocol):
     def close(self) -> None:
         """Release connections and servers the store holds."""
         ...
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A `put` whose key, content type and file name passed the checks; `chunks` are checked
+    for size while they are read."""
+
+    key: str
+    key_given: bool
+    content_type: str
+    filename: str | None
+    chunks: Iterator[bytes]
+
+
+_Store = TypeVar("_Store", bound="MediaStoreBase")
+
+
+class MediaStoreBase:
+    """What the stores share around their own storage: input checks before `_keep`, `get`
+    on top of `open`, the size limit and use as a context manager."""
+
+    _max_bytes: int
+
+    def __enter__(self: _Store) -> _Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def max_bytes(self) -> int:
+        return self._max_bytes
+
+    def put(
+        self,
+        data: bytes | BinaryIO,
+        *,
+        content_type: str,
+        filename: str | None = None,
+        key: str | None = None,
+    ) -> StoredMedia:
+        upload = Upload(
+            key=new_key() if key is None else check_key(key),
+            key_given=key is not None,
+            content_type=check_content_type(content_type),
+            filename=check_filename(filename),
+            chunks=upload_chunks(data, self._max_bytes),
+        )
+        return self._keep(upload)
+
+    def get(self, key: str) -> tuple[StoredMedia, bytes]:
+        record, chunks = self.open(key)
+        return record, b"".join(chunks)
+
+    def open(self, key: str) -> tuple[StoredMedia, Iterator[bytes]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _keep(self, upload: Upload) -> StoredMedia:
+        """Store a checked upload; nothing of it may stay behind if this raises."""
+        raise NotImplementedError
 
 
 def new_key() -> str:

@@ -22,8 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from itertools import chain
-from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from azure.core import MatchConditions
@@ -44,15 +43,13 @@ from ._base import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TTL_SECONDS,
     SETTING_NAME,
+    MediaStoreBase,
     StoredMedia,
-    check_content_type,
-    check_filename,
+    Upload,
     check_key,
     check_max_bytes,
     check_ttl,
     content_disposition,
-    new_key,
-    upload_chunks,
 )
 
 logger = logging.getLogger("acs_adapter.media")
@@ -66,7 +63,7 @@ _CONTAINER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}")
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
-class AzureBlobMediaStore:
+class AzureBlobMediaStore(MediaStoreBase):
     """Media as block blobs in one container; see the module docstring for the two ways in.
 
     Most callers use `from_connection_string` or `from_container_url`. `client_options` are
@@ -197,21 +194,6 @@ class AzureBlobMediaStore:
             f"max_bytes={self._max_bytes})"
         )
 
-    def __enter__(self) -> AzureBlobMediaStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def max_bytes(self) -> int:
-        return self._max_bytes
-
     @property
     def account_name(self) -> str | None:
         return self._container.account_name
@@ -227,22 +209,12 @@ class AzureBlobMediaStore:
 
     # -- the MediaStore interface -------------------------------------------------------
 
-    def put(
-        self,
-        data: bytes | BinaryIO,
-        *,
-        content_type: str,
-        filename: str | None = None,
-        key: str | None = None,
-    ) -> StoredMedia:
-        given_key = key is not None
-        key = new_key() if key is None else check_key(key)
-        content_type = check_content_type(content_type)
-        filename = check_filename(filename)
-        head, rest = _split_head(upload_chunks(data, self._max_bytes))
+    def _keep(self, upload: Upload) -> StoredMedia:
+        key, content_type, filename = upload.key, upload.content_type, upload.filename
+        head, rest = _split_head(upload.chunks)
         self._ensure_container()
         blob = self._blob(key)
-        if rest is not None and given_key and self._exists(blob):
+        if rest is not None and upload.key_given and self._exists(blob):
             # Refuse before sending blocks that a refused commit would leave staged.
             raise Conflict(f"media {key!r} already exists", code="MediaExists")
         settings = ContentSettings(
@@ -259,10 +231,6 @@ class AzureBlobMediaStore:
         )
         logger.debug("stored media %s (%d bytes) in Azure Blob", key, record.size)
         return record
-
-    def get(self, key: str) -> tuple[StoredMedia, bytes]:
-        record, chunks = self.open(key)
-        return record, b"".join(chunks)
 
     def open(self, key: str) -> tuple[StoredMedia, Iterator[bytes]]:
         blob = self._blob(check_key(key))

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
@@ -33,14 +32,13 @@ from ._base import (
     CHUNK_SIZE,
     DEFAULT_MAX_BYTES,
     DEFAULT_TTL_SECONDS,
+    MediaStoreBase,
     StoredMedia,
-    check_content_type,
-    check_filename,
+    Upload,
     check_key,
     check_max_bytes,
     check_ttl,
     new_key,
-    upload_chunks,
 )
 from ._signing import UrlSigner
 
@@ -56,7 +54,7 @@ _TRASH_PREFIX = ".trash-"
 _STALE_SECONDS = 24 * 3600
 
 
-class LocalMediaStore:
+class LocalMediaStore(MediaStoreBase):
     """Media files under `root`; temporary URLs point at `base_url` or at `serve()`'s server.
 
     `secret` signs temporary URLs (at least 16 bytes; keep it stable across restarts so
@@ -97,24 +95,9 @@ class LocalMediaStore:
             f"max_bytes={self._max_bytes})"
         )
 
-    def __enter__(self) -> LocalMediaStore:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
     @property
     def root(self) -> Path:
         return self._root
-
-    @property
-    def max_bytes(self) -> int:
-        return self._max_bytes
 
     @property
     def base_url(self) -> str | None:
@@ -127,27 +110,17 @@ class LocalMediaStore:
 
     # -- the MediaStore interface -------------------------------------------------------
 
-    def put(
-        self,
-        data: bytes | BinaryIO,
-        *,
-        content_type: str,
-        filename: str | None = None,
-        key: str | None = None,
-    ) -> StoredMedia:
-        key = new_key() if key is None else check_key(key)
-        content_type = check_content_type(content_type)
-        filename = check_filename(filename)
-        chunks = upload_chunks(data, self._max_bytes)
+    def _keep(self, upload: Upload) -> StoredMedia:
+        key = upload.key
         if self._folder(key).exists():
             raise _conflict(key)
         staging = self._make_staging()
         try:
-            size = _write_chunks(staging / _DATA, chunks)
+            size = _write_chunks(staging / _DATA, upload.chunks)
             record = StoredMedia(
                 key=key,
-                content_type=content_type,
-                filename=filename,
+                content_type=upload.content_type,
+                filename=upload.filename,
                 size=size,
                 created_at=datetime.now(timezone.utc),
             )
@@ -158,10 +131,6 @@ class LocalMediaStore:
             raise
         logger.debug("stored media %s (%d bytes)", key, size)
         return record
-
-    def get(self, key: str) -> tuple[StoredMedia, bytes]:
-        record, chunks = self.open(key)
-        return record, b"".join(chunks)
 
     def open(self, key: str) -> tuple[StoredMedia, Iterator[bytes]]:
         folder = self._folder(check_key(key))

@@ -29,7 +29,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from twilio.http import HttpClient
@@ -40,6 +40,7 @@ from twilio_compat.core.adapter_types import AdapterError, Conflict
 from twilio_compat.core.imports import ImportedMedia, ImportedUser
 from twilio_compat.migration import _merge
 from twilio_compat.migration.download import DownloadFailed, download, new_client
+from twilio_compat.rest.seam import RequestOptions, SeamHttpClient, forward
 
 if TYPE_CHECKING:
     from twilio_compat.core import Core
@@ -119,7 +120,7 @@ def _new_conversation(data: dict[str, object] | None) -> NewConversation:
     )
 
 
-class MigrationRoutingHttpClient(HttpClient):  # type: ignore[misc]
+class MigrationRoutingHttpClient(SeamHttpClient):
     """Twilio and ACS behind one http_client; see the module docstring for the rules."""
 
     def __init__(self, twilio: HttpClient, acs: AcsHttpClient, policy: RoutingPolicy) -> None:
@@ -158,32 +159,16 @@ class MigrationRoutingHttpClient(HttpClient):  # type: ignore[misc]
 
     # -- the seam --------------------------------------------------------------------------
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Response:
-        call = {
-            "params": params,
-            "data": data,
-            "headers": headers,
-            "auth": auth,
-            "timeout": timeout,
-            "allow_redirects": allow_redirects,
-        }
+    def respond(self, method: str, url: str, options: RequestOptions) -> Response:
+        params, auth = options["params"], options["auth"]
+        data = cast("dict[str, object] | None", options["data"])
         self._auth = auth or self._auth
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         path = parts.path
         method = method.upper()
         if not host.startswith("conversations."):
-            return self._send(self.twilio, method, url, call)
+            return forward(self.twilio, method, url, options)
         if method == "GET" and _MERGED_LISTS.match(path):
             return self._merged(url, params, auth)
         found = _USER_CONVERSATION.match(path) or _ONE_CONVERSATION.match(path)
@@ -193,21 +178,16 @@ class MigrationRoutingHttpClient(HttpClient):  # type: ignore[misc]
                 refused = self._bring_media(data, found["service"])
                 if refused is not None:
                     return _error_response(refused)
-            return self._send(self.acs if on_acs else self.twilio, method, url, call)
+            return forward(self.acs if on_acs else self.twilio, method, url, options)
         created = _CREATE.match(path)
         if created and method == "POST":
             target = self.acs if self.policy.sends_to_acs(_new_conversation(data)) else self.twilio
-            return self._send(target, method, url, call)
-        response = self._send(self.twilio, method, url, call)
+            return forward(target, method, url, options)
+        response = forward(self.twilio, method, url, options)
         users = _USERS.match(path)
         if users and method in ("POST", "DELETE") and 200 <= response.status_code < 300:
             self._mirror_user(method, users["service"], users["key"], response)
         return response
-
-    @staticmethod
-    def _send(target: HttpClient, method: str, url: str, call: dict[str, Any]) -> Response:
-        answer: Response = target.request(method, url, **call)
-        return answer
 
     # -- merged lists ------------------------------------------------------------------------
 

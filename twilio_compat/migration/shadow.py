@@ -40,6 +40,13 @@ from twilio.http.response import Response
 
 from twilio_compat.migration.compare import FieldDifference, Normaliser, field_differences
 from twilio_compat.migration.transcript import parse_body
+from twilio_compat.rest.seam import (
+    AsyncSeamHttpClient,
+    RequestOptions,
+    SeamHttpClient,
+    forward,
+    forward_async,
+)
 
 if TYPE_CHECKING:
     from twilio_compat.core.adapter_types import MappingStore
@@ -125,11 +132,7 @@ class ShadowDifference:
 class _Call:
     method: str
     url: str
-    params: dict[str, object] | None
-    data: object
-    headers: dict[str, str] | None
-    auth: tuple[str, str] | None
-    timeout: float | None
+    options: RequestOptions
     status: int
     text: str
 
@@ -154,33 +157,20 @@ class _Mirror:
         self._lock = threading.Lock()
 
     def call(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None,
-        data: object,
-        headers: dict[str, str] | None,
-        auth: tuple[str, str] | None,
-        timeout: float | None,
-        answer: Response,
+        self, method: str, url: str, options: RequestOptions, answer: Response
     ) -> _Call | None:
         """The call to mirror with the primary's answer; None for other products' calls."""
         host = (urlsplit(url).hostname or "").lower()
         if not host.startswith(_MIRRORED_HOSTS):
             return None
-        status, text = answer.status_code, answer.text
-        return _Call(method, url, params, data, headers, auth, timeout, status, text)
+        return _Call(method, url, options, answer.status_code, answer.text)
 
-    def shadow_request(self, call: _Call) -> tuple[str, str, dict[str, Any]]:
-        """Method, URL and keyword arguments for the shadow, in the shadow's SIDs."""
+    def shadow_request(self, call: _Call) -> tuple[str, str, RequestOptions]:
+        """Method, URL and options for the shadow, in the shadow's SIDs."""
         to_shadow = self.sid_map.to_shadow
-        options = {
-            "params": _mapped(call.params, to_shadow),
-            "data": _mapped(call.data, to_shadow),
-            "headers": call.headers,
-            "auth": call.auth,
-            "timeout": call.timeout,
-        }
+        options = call.options.copy()
+        options["params"] = _mapped(options["params"], to_shadow)
+        options["data"] = _mapped(options["data"], to_shadow)
         return call.method, to_shadow(call.url), options
 
     def settle(self, call: _Call, answer: Response) -> None:
@@ -238,7 +228,26 @@ class _Mirror:
                 self.sid_map.learn(primary, shadow)
 
 
-class ShadowHttpClient(HttpClient):  # type: ignore[misc]
+class _MirrorResults:
+    """What both shadow clients report, read from their ``_Mirror``."""
+
+    _mirror: _Mirror
+
+    @property
+    def sid_map(self) -> SidMap:
+        return self._mirror.sid_map
+
+    @property
+    def differences(self) -> deque[ShadowDifference]:
+        """The latest ``keep`` differences, oldest first."""
+        return self._mirror.differences
+
+    @property
+    def stats(self) -> ShadowStats:
+        return self._mirror.stats()
+
+
+class ShadowHttpClient(SeamHttpClient, _MirrorResults):
     """Answers from ``primary``; mirrors each Conversations call to ``shadow`` off the
     caller's path. See the module docstring."""
 
@@ -267,28 +276,9 @@ class ShadowHttpClient(HttpClient):  # type: ignore[misc]
 
     # -- the caller's path -----------------------------------------------------------------
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: object = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Response:
-        answer: Response = self.primary.request(
-            method,
-            url,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=auth,
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-        )
-        call = self._mirror.call(method, url, params, data, headers, auth, timeout, answer)
+    def respond(self, method: str, url: str, options: RequestOptions) -> Response:
+        answer = forward(self.primary, method, url, options)
+        call = self._mirror.call(method, url, options, answer)
         if call is not None:
             with self._idle:
                 self._pending += 1
@@ -300,19 +290,6 @@ class ShadowHttpClient(HttpClient):  # type: ignore[misc]
         return answer
 
     # -- results -----------------------------------------------------------------------------
-
-    @property
-    def sid_map(self) -> SidMap:
-        return self._mirror.sid_map
-
-    @property
-    def differences(self) -> deque[ShadowDifference]:
-        """The latest ``keep`` differences, oldest first."""
-        return self._mirror.differences
-
-    @property
-    def stats(self) -> ShadowStats:
-        return self._mirror.stats()
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until every queued call has been mirrored; False if ``timeout`` ran out."""
@@ -338,15 +315,14 @@ class ShadowHttpClient(HttpClient):  # type: ignore[misc]
     def _work(self) -> None:
         while (call := self._queue.get()) is not None:
             try:
-                method, url, options = self._mirror.shadow_request(call)
-                self._mirror.settle(call, self.shadow.request(method, url, **options))
+                self._mirror.settle(call, forward(self.shadow, *self._mirror.shadow_request(call)))
             except Exception as exc:  # the shadow's trouble is never the caller's
                 self._mirror.fail(call, exc)
             finally:
                 self._done()
 
 
-class AsyncShadowHttpClient(AsyncHttpClient):  # type: ignore[misc]
+class AsyncShadowHttpClient(AsyncSeamHttpClient, _MirrorResults):
     """The async twin of ``ShadowHttpClient``, for twilio's ``*_async`` methods.
 
     Mirrored calls go on an ``asyncio.Queue`` consumed by one task, started on the first
@@ -378,28 +354,9 @@ class AsyncShadowHttpClient(AsyncHttpClient):  # type: ignore[misc]
 
     # -- the caller's path -----------------------------------------------------------------
 
-    async def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Response:
-        answer: Response = await self.primary.request(
-            method,
-            url,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=auth,
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-        )
-        call = self._mirror.call(method, url, params, data, headers, auth, timeout, answer)
+    async def respond(self, method: str, url: str, options: RequestOptions) -> Response:
+        answer = await forward_async(self.primary, method, url, options)
+        call = self._mirror.call(method, url, options, answer)
         if call is not None:
             try:
                 self._started().put_nowait(call)
@@ -417,19 +374,6 @@ class AsyncShadowHttpClient(AsyncHttpClient):  # type: ignore[misc]
         return self._queue
 
     # -- results -----------------------------------------------------------------------------
-
-    @property
-    def sid_map(self) -> SidMap:
-        return self._mirror.sid_map
-
-    @property
-    def differences(self) -> deque[ShadowDifference]:
-        """The latest ``keep`` differences, oldest first."""
-        return self._mirror.differences
-
-    @property
-    def stats(self) -> ShadowStats:
-        return self._mirror.stats()
 
     async def drain(self, timeout: float | None = None) -> bool:
         """Wait until every queued call has been mirrored; False if ``timeout`` ran out."""
@@ -466,8 +410,7 @@ class AsyncShadowHttpClient(AsyncHttpClient):  # type: ignore[misc]
         while True:
             call = await calls.get()
             try:
-                method, url, options = self._mirror.shadow_request(call)
-                answer = await self.shadow.request(method, url, **options)
+                answer = await forward_async(self.shadow, *self._mirror.shadow_request(call))
                 await asyncio.to_thread(self._mirror.settle, call, answer)
             except Exception as exc:  # the shadow's trouble is never the caller's
                 self._mirror.fail(call, exc)

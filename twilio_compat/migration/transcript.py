@@ -22,6 +22,8 @@ from typing import Any
 from twilio.http import HttpClient
 from twilio.http.response import Response
 
+from twilio_compat.rest.seam import RequestOptions, SeamHttpClient, forward
+
 FORMAT = "twilio-acs-transcript/1"
 _logger = logging.getLogger("twilio_compat.migration.transcript")
 
@@ -160,7 +162,7 @@ class Transcript:
             raise TranscriptError(f"{source} has a malformed exchange: {exc!r}") from None
 
 
-class RecordingHttpClient(HttpClient):  # type: ignore[misc]
+class RecordingHttpClient(SeamHttpClient):
     """A twilio ``HttpClient`` that forwards every call to ``inner`` and records it."""
 
     def __init__(self, inner: HttpClient, transcript: Transcript) -> None:
@@ -169,27 +171,9 @@ class RecordingHttpClient(HttpClient):  # type: ignore[misc]
         self.transcript = transcript
         self._lock = threading.Lock()
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: object = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Response:
-        response: Response = self.inner.request(
-            method,
-            url,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=auth,
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-        )
+    def respond(self, method: str, url: str, options: RequestOptions) -> Response:
+        response = forward(self.inner, method, url, options)
+        params, data = options["params"], options["data"]
         with self._lock:
             self.transcript.exchanges.append(Exchange.of(method, url, params, data, response))
         return response

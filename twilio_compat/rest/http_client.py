@@ -15,13 +15,13 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.request import Request as TwilioRequest
 from twilio.http.response import Response
 
 from twilio_compat.core.offload import Offload
 from twilio_compat.rest._wire import WireRequest, from_twilio_call
 from twilio_compat.rest.handler import WireHandler
+from twilio_compat.rest.seam import AsyncSeamHttpClient, RequestOptions, SeamHttpClient
 
 if TYPE_CHECKING:
     from twilio_compat.rest._wire import WireResponse
@@ -70,11 +70,35 @@ class _HandlerOwner:
             owned.close()
 
 
-def _to_twilio(response_status: int, text: str, headers: dict[str, str]) -> Response:
-    return Response(response_status, text, headers)
+class _AcsFace:
+    """What both clients do around the handler: open it on first use, turn twilio's call
+    into a wire request, and the handler's answer into twilio's ``Response`` (keeping both
+    where twilio's own clients keep the last ones)."""
+
+    _owner: _HandlerOwner
+    _account_sid: str | None
+
+    @property
+    def handler(self) -> WireHandler:
+        return self._owner.get()
+
+    def _handle(self, wire: WireRequest) -> WireResponse:
+        return self.handler.handle(wire, account_sid=self._account_sid)
+
+    def _accept(self, method: str, url: str, options: RequestOptions) -> WireRequest:
+        params, data = options["params"], options["data"]
+        headers, auth = options["headers"], options["auth"]
+        self._test_only_last_request = TwilioRequest(
+            method=method, url=url, params=params, data=data, headers=headers, auth=auth
+        )
+        return from_twilio_call(method, url, params, data, headers, auth)
+
+    def _reply(self, answer: WireResponse) -> Response:
+        self._test_only_last_response = Response(answer.status, answer.text, answer.headers)
+        return self._test_only_last_response
 
 
-class AcsHttpClient(HttpClient):  # type: ignore[misc]
+class AcsHttpClient(SeamHttpClient, _AcsFace):
     """A twilio ``HttpClient`` that answers Conversations requests from ACS.
 
     Give it ``settings`` (``twilio_compat.settings.Settings`` or the adapter's own; nothing:
@@ -100,28 +124,9 @@ class AcsHttpClient(HttpClient):  # type: ignore[misc]
         self._owner = _HandlerOwner(settings, adapter, handler, account_sid)
         self._account_sid = account_sid
 
-    @property
-    def handler(self) -> WireHandler:
-        return self._owner.get()
-
-    def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Response:
-        self._test_only_last_request = TwilioRequest(
-            method=method, url=url, params=params, data=data, headers=headers, auth=auth
-        )
-        wire = from_twilio_call(method, url, params, data, headers, auth)
-        answer = self.handler.handle(wire, account_sid=self._account_sid)
-        self._test_only_last_response = _to_twilio(answer.status, answer.text, answer.headers)
-        return self._test_only_last_response
+    def respond(self, method: str, url: str, options: RequestOptions) -> Response:
+        wire = self._accept(method, url, options)
+        return self._reply(self._handle(wire))
 
     def close(self) -> None:
         """Close the adapter if this client opened it."""
@@ -134,7 +139,7 @@ class AcsHttpClient(HttpClient):  # type: ignore[misc]
         self.close()
 
 
-class AsyncAcsHttpClient(AsyncHttpClient):  # type: ignore[misc]
+class AsyncAcsHttpClient(AsyncSeamHttpClient, _AcsFace):
     """The async twin: makes every ``*_async`` method of twilio-python run on ACS.
 
     The handler runs on ``offload`` (default: a bounded pool of this client's own), never on
@@ -158,31 +163,9 @@ class AsyncAcsHttpClient(AsyncHttpClient):  # type: ignore[misc]
         self._owns_offload = offload is None
         self._offload = offload or Offload("twilio-acs-http")
 
-    @property
-    def handler(self) -> WireHandler:
-        return self._owner.get()
-
-    async def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Response:
-        self._test_only_last_request = TwilioRequest(
-            method=method, url=url, params=params, data=data, headers=headers, auth=auth
-        )
-        wire = from_twilio_call(method, url, params, data, headers, auth)
-        answer = await self._offload.run(self._handle, wire)
-        self._test_only_last_response = _to_twilio(answer.status, answer.text, answer.headers)
-        return self._test_only_last_response
-
-    def _handle(self, wire: WireRequest) -> WireResponse:
-        return self.handler.handle(wire, account_sid=self._account_sid)
+    async def respond(self, method: str, url: str, options: RequestOptions) -> Response:
+        wire = self._accept(method, url, options)
+        return self._reply(await self._offload.run(self._handle, wire))
 
     async def close(self) -> None:
         """Close the adapter if this client opened it, then this client's own worker pool."""

@@ -14,6 +14,13 @@ from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.response import Response
 
 from twilio_compat.rest.http_client import AcsHttpClient, AsyncAcsHttpClient
+from twilio_compat.rest.seam import (
+    AsyncSeamHttpClient,
+    RequestOptions,
+    SeamHttpClient,
+    forward,
+    forward_async,
+)
 
 _logger = logging.getLogger("twilio_compat.routing")
 SHIM_PRODUCTS = ("conversations", "mcs")
@@ -25,7 +32,7 @@ def answered_by_shim(url: str) -> bool:
     return host.endswith("twilio.com") and host.split(".", 1)[0] in SHIM_PRODUCTS
 
 
-class RoutingHttpClient(HttpClient):  # type: ignore[misc]
+class RoutingHttpClient(SeamHttpClient):
     """Conversations to ``shim``, other products to ``fallback``."""
 
     def __init__(self, shim: AcsHttpClient, fallback: HttpClient) -> None:
@@ -33,31 +40,11 @@ class RoutingHttpClient(HttpClient):  # type: ignore[misc]
         self.shim = shim
         self.fallback = fallback
 
-    def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Response:
-        target = self.shim if answered_by_shim(url) else self.fallback
-        return target.request(
-            method,
-            url,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=auth,
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-        )
+    def respond(self, method: str, url: str, options: RequestOptions) -> Response:
+        return forward(self.shim if answered_by_shim(url) else self.fallback, method, url, options)
 
 
-class AsyncRoutingHttpClient(AsyncHttpClient):  # type: ignore[misc]
+class AsyncRoutingHttpClient(AsyncSeamHttpClient):
     """The async twin of ``RoutingHttpClient``."""
 
     def __init__(self, shim: AsyncAcsHttpClient, fallback: AsyncHttpClient) -> None:
@@ -65,29 +52,9 @@ class AsyncRoutingHttpClient(AsyncHttpClient):  # type: ignore[misc]
         self.shim = shim
         self.fallback = fallback
 
-    async def request(
-        self,
-        method: str,
-        url: str,
-        params: dict[str, object] | None = None,
-        data: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-        auth: tuple[str, str] | None = None,
-        timeout: float | None = None,
-        allow_redirects: bool = False,
-    ) -> Response:
+    async def respond(self, method: str, url: str, options: RequestOptions) -> Response:
         target = self.shim if answered_by_shim(url) else self.fallback
-        response: Response = await target.request(
-            method,
-            url,
-            params=params,
-            data=data,
-            headers=headers,
-            auth=auth,
-            timeout=timeout,
-            allow_redirects=allow_redirects,
-        )
-        return response
+        return await forward_async(target, method, url, options)
 
     async def close(self) -> None:
         await self.shim.close()
