@@ -21,6 +21,23 @@ def test_parity_lists_exactly_the_js_surface(shared_reference: Path) -> None:
     assert set(JS_SURFACE) == set(surface["classes"])
 
 
+def test_internal_properties_are_the_sdks_internal_getters(shared_reference: Path) -> None:
+    """``Client.token`` and ``Conversation.bindings`` are ``@internal`` yet public getters."""
+    surface = json.loads((shared_reference / "twilio_js_surface.json").read_text())
+    listed = {
+        (name, member)
+        for name, members in JS_SURFACE.items()
+        for member in members.get("internal_properties", "").split()
+    }
+    assert listed == {("Client", "token"), ("Conversation", "bindings")}
+    for name, member in listed:
+        internal = {m["name"]: m["reason"] for m in surface["classes"][name]["internal_members"]}
+        assert internal[member] == "@internal", (name, member)
+    rows = {(row.js_class, row.js_name): row for row in table() if row.kind == "internal_property"}
+    assert set(rows) == listed
+    assert all(row.status == IMPLEMENTED for row in rows.values())
+
+
 def test_everything_outside_the_missing_areas_is_implemented() -> None:
     missing = [row for row in table() if in_scope(row) and row.status != IMPLEMENTED]
     assert missing == []

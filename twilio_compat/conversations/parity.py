@@ -53,6 +53,7 @@ JS_SURFACE: dict[str, dict[str, str]] = {
         "static_methods": "create parsePushNotification populateInitRegistrations",
         "properties": "version connectionState parsePushNotification user reachabilityEnabled",
         "static_properties": "version",
+        "internal_properties": "token",
         "events": "conversationAdded conversationJoined conversationLeft conversationRemoved "
         "conversationUpdated participantJoined participantLeft participantUpdated "
         f"{_MESSAGE_EVENTS} tokenAboutToExpire tokenExpired typingEnded typingStarted "
@@ -68,6 +69,7 @@ JS_SURFACE: dict[str, dict[str, str]] = {
         "updateLastReadMessageIndex updateUniqueName getMessageRecipients",
         "properties": "sid uniqueName status friendlyName dateUpdated dateCreated createdBy "
         "attributes lastReadMessageIndex lastMessage notificationLevel limits state",
+        "internal_properties": "bindings",
         "events": f"participantJoined participantLeft participantUpdated {_MESSAGE_EVENTS} "
         "typingEnded typingStarted updated removed",
     },
@@ -191,6 +193,8 @@ MEMBER_AREAS = {
     "UnsentMessage.contentVariables": "content_templates",
     "Conversation.addNonChatParticipant": "non_chat_bindings",
     "User.entityName": "internal",
+    "Client.token": "internal",
+    "Conversation.bindings": "internal",
 }
 NOTES = {
     "CancellablePromise.cancel": "a coroutine run as an asyncio Task is cancelled with "
@@ -204,12 +208,26 @@ NOTES = {
     "Message.subject": "always None",
     "Message.contentSid": "always None",
     "Message.aggregatedDeliveryReceipt": "always None",
-    "User.entityName": "a write-only setter the JS SDK uses during initialization; not "
-    "documented API",
+    "User.entityName": "a setter the JS SDK uses during initialization (it names the user's "
+    "Sync object); here readable too: the user's SID unless set",
+    "Client.token": "the current access token (the newest given to updateToken)",
+    "Conversation.bindings": "always {}: chat conversations have no SMS or e-mail bindings",
     "Client.event.typingStarted": "needs a shared event bus or Event Grid; polling cannot "
     "see typing",
 }
 _ALWAYS_NONE = {"Message.subject", "Message.contentSid", "Message.aggregatedDeliveryReceipt"}
+
+
+_KINDS = {
+    "methods": "method",
+    "static_methods": "static_method",
+    "properties": "property",
+    "static_properties": "static_property",
+    "internal_properties": "internal_property",
+    "events": "event",
+}
+"""``JS_SURFACE`` keys -> row kinds. Internal properties are ``@internal`` in the SDK's
+declarations yet reachable, and code written against it does use them."""
 
 
 @dataclass(frozen=True)
@@ -292,9 +310,7 @@ def table() -> list[Row]:
             reason = AREA_REASONS.get(area or "", "")
             rows.append(Row(js_class, "class", js_class, (), NOT_SUPPORTED, area, reason))
         for kind_plural, names in members.items():
-            kind = kind_plural.rstrip("s") if kind_plural != "properties" else "property"
-            if kind_plural == "static_properties":
-                kind = "static_property"
+            kind = _KINDS[kind_plural]
             for name in names.split():
                 rows.append(_member_row(js_class, kind, name, emitted))
     return rows
