@@ -73,6 +73,8 @@ async def test_membership_messages_and_edits_reach_another_process(
 
     index = await conversation.sendMessage("hello from another process")
     step(bob, sid, {"Client.event.messageAdded", "Conversation.event.messageAdded"}, test)
+    for updated_event in ("Client.event.conversationUpdated", "Conversation.event.updated"):
+        assert "lastMessage" in bob.reasons.get(updated_event, [])
     [message] = [m for m in (await conversation.getMessages()).items if m.index == index]
     await message.updateBody("edited")
     updated = {"Client.event.messageUpdated", "Conversation.event.messageUpdated"}
@@ -96,7 +98,8 @@ async def test_membership_messages_and_edits_reach_another_process(
     # A new friendlyName is ACS's thread topic: it crosses.
     await conversation.updateFriendlyName(f"renamed {unique}")
     step(bob, sid, {"Client.event.conversationUpdated", "Conversation.event.updated"}, test)
-    assert "friendlyName" in bob.reasons.get("Client.event.conversationUpdated", [])
+    for updated_event in ("Client.event.conversationUpdated", "Conversation.event.updated"):
+        assert "friendlyName" in bob.reasons.get(updated_event, [])
 
     await conversation.removeParticipant(f"carol-{unique}")
     step(bob, sid, {"Client.event.participantLeft", "Conversation.event.participantLeft"}, test)

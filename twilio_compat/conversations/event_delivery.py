@@ -52,6 +52,16 @@ DELIVERED_NOTES = {
 _STORE_ONLY = "attributes and read horizons live in the shim's store, which has no change "
 _STORE_ONLY += "feed: other processes see them on their next read"
 _TYPING = "typing goes on an in-process event bus, and ACS reports it to no poller"
+_DELETED = (
+    SAME_PROCESS,
+    "a poller is not shown deleted threads: the client in another process finds the "
+    "conversation gone on its next read",
+)
+_USERS = (
+    SAME_PROCESS,
+    "users' friendly names and attributes live in the shim's store: other processes see "
+    "them on their next read",
+)
 _LIFECYCLE = "about this client's own state, as in the JS SDK"
 _SUBSCRIPTION = "follows this client's own getUser() / unsubscribe(), as in the JS SDK"
 
@@ -61,29 +71,13 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
         "a removed user's poller can no longer read the thread: the client in another "
         "process finds the conversation gone on its next read",
     ),
-    "Client.event.conversationRemoved": (
-        SAME_PROCESS,
-        "a poller is not shown deleted threads: the client in another process finds the "
-        "conversation gone on its next read",
-    ),
-    "Conversation.event.removed": (
-        SAME_PROCESS,
-        "a poller is not shown deleted threads: the client in another process finds the "
-        "conversation gone on its next read",
-    ),
+    "Client.event.conversationRemoved": _DELETED,
+    "Conversation.event.removed": _DELETED,
     "Client.event.participantUpdated": (SAME_PROCESS, _STORE_ONLY),
     "Conversation.event.participantUpdated": (SAME_PROCESS, _STORE_ONLY),
     "Participant.event.updated": (SAME_PROCESS, _STORE_ONLY),
-    "Client.event.userUpdated": (
-        SAME_PROCESS,
-        "users' friendly names and attributes live in the shim's store: other processes "
-        "see them on their next read",
-    ),
-    "User.event.updated": (
-        SAME_PROCESS,
-        "users' friendly names and attributes live in the shim's store: other processes "
-        "see them on their next read",
-    ),
+    "Client.event.userUpdated": _USERS,
+    "User.event.updated": _USERS,
     "Client.event.typingStarted": (SAME_PROCESS, _TYPING),
     "Client.event.typingEnded": (SAME_PROCESS, _TYPING),
     "Conversation.event.typingStarted": (SAME_PROCESS, _TYPING),
