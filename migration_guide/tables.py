@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from acs_adapter import errors as adapter_errors
-from twilio_compat.conversations import parity
+from twilio_compat.conversations import event_delivery, parity
 from twilio_compat.conversations.client import SDK_VERSION
 from twilio_compat.core import conversations, media, messages, participants, service_user, webhooks
 from twilio_compat.core import errors as twilio_errors
@@ -340,6 +340,8 @@ _AREA_LABELS = {
 def _client_status(row: parity.Row) -> str:
     if row.status == parity.IMPLEMENTED:
         return "works"
+    if row.status in (parity.SAME_PROCESS, parity.THIS_CLIENT):
+        return row.status
     if row.area in _AREA_LABELS:
         return f"not supported ({_AREA_LABELS[row.area]})"
     return "not supported"
@@ -354,31 +356,48 @@ def _client_member(row: parity.Row) -> str:
 
 
 def client_counts(rows: Sequence[parity.Row]) -> dict[str, int]:
-    """How many rows there are, how many work, and how many of the others fall in the
-    areas ACS Chat has no equivalent for (the rest count toward in-scope coverage)."""
-    in_scope = [row for row in rows if parity.in_scope(row)]
+    """How many classes and members (events aside) there are, how many work, and how many of
+    the others fall in the areas ACS Chat has no equivalent for (the rest count toward in-scope
+    coverage)."""
+    members = [row for row in rows if row.kind != "event"]
+    in_scope = [row for row in members if parity.in_scope(row)]
     return {
-        "rows": len(rows),
-        "works": sum(row.status == parity.IMPLEMENTED for row in rows),
-        "not_supported": sum(row.status != parity.IMPLEMENTED for row in rows),
+        "rows": len(members),
+        "works": sum(row.status == parity.IMPLEMENTED for row in members),
+        "not_supported": sum(row.status != parity.IMPLEMENTED for row in members),
         "in_scope": len(in_scope),
         "in_scope_works": sum(row.status == parity.IMPLEMENTED for row in in_scope),
     }
 
 
+def _event_summary(rows: Sequence[parity.Row]) -> str:
+    events = parity.event_statuses(list(rows))
+    if not events:
+        return ""
+    return (
+        f"Of its {events.total()} events, {events[parity.IMPLEMENTED]} work: a test sees each "
+        "reach a client in another process, within "
+        f"{event_delivery.BOUND:g} seconds; {events[parity.SAME_PROCESS]} reach only the "
+        "clients in the process that made the change (the others see it on their next read), "
+        f"{events[parity.THIS_CLIENT]} concern only the client itself, and "
+        f"{events[parity.NOT_SUPPORTED]} "
+        f"{'is' if events[parity.NOT_SUPPORTED] == 1 else 'are'} not supported.\n"
+    )
+
+
 def client_summary(rows: Sequence[parity.Row] | None = None) -> str:
-    """One line with the client face's coverage, in and out of scope."""
+    """The client face's coverage: classes and members in and out of scope, then events."""
     table = parity.table() if rows is None else rows
     counts = client_counts(table)
     outside = {row.area for row in table if not parity.in_scope(row)}
     areas = [label for area, label in _AREA_LABELS.items() if area in outside]
     share = counts["in_scope_works"] / counts["in_scope"] if counts["in_scope"] else 1.0
     return (
-        f"{counts['rows']} classes, members and events of `@twilio/conversations` "
+        f"{counts['rows']} classes and members of `@twilio/conversations` "
         f"{SDK_VERSION}: {counts['works']} work, {counts['not_supported']} are refused with "
         "`NotSupportedError` or have no ACS value. Leaving out what ACS Chat has no "
         f"equivalent for ({', '.join(areas)}), {counts['in_scope_works']} of "
-        f"{counts['in_scope']} work ({share:.0%}).\n"
+        f"{counts['in_scope']} work ({share:.0%}).\n" + _event_summary(table)
     )
 
 
@@ -410,7 +429,10 @@ def client_sdk(rows: Sequence[parity.Row] | None = None) -> str:
         "Promise in JS are coroutines (`await conversation.join()`); events use `on`, "
         "`once` and `off` with the JS event names. A member marked not supported raises "
         "`twilio_compat.conversations.NotSupportedError` naming the missing ACS feature, "
-        "or always holds the value the note gives.\n\n"
+        "or always holds the value the note gives. An event works when a test sees it reach "
+        "a client in another process; the others say where they are heard: *same process only* "
+        "(other processes see the change on their next read) or *this client only* (events "
+        "about the client itself, as in the JS SDK).\n\n"
         + client_summary(table)
         + "\n"
         + "\n".join(sections)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from twilio_compat.conversations import Client, Conversation, Message, parity
+from tests.conversations import test_cross_process_events
+from twilio_compat.conversations import Client, Conversation, Message, event_delivery, parity
 from twilio_compat.conversations.parity import IMPLEMENTED, JS_SURFACE, in_scope, table
 
 
@@ -21,10 +22,48 @@ def test_parity_lists_exactly_the_js_surface(shared_reference: Path) -> None:
     assert set(JS_SURFACE) == set(surface["classes"])
 
 
+def test_internal_properties_are_the_sdks_internal_getters(shared_reference: Path) -> None:
+    """``Client.token`` and ``Conversation.bindings`` are ``@internal`` yet public getters."""
+    surface = json.loads((shared_reference / "twilio_js_surface.json").read_text())
+    listed = {
+        (name, member)
+        for name, members in JS_SURFACE.items()
+        for member in members.get("internal_properties", "").split()
+    }
+    assert listed == {("Client", "token"), ("Conversation", "bindings")}
+    for name, member in listed:
+        internal = {m["name"]: m["reason"] for m in surface["classes"][name]["internal_members"]}
+        assert internal[member] == "@internal", (name, member)
+    rows = {(row.js_class, row.js_name): row for row in table() if row.kind == "internal_property"}
+    assert set(rows) == listed
+    assert all(row.status == IMPLEMENTED for row in rows.values())
+
+
 def test_everything_outside_the_missing_areas_is_implemented() -> None:
-    missing = [row for row in table() if in_scope(row) and row.status != IMPLEMENTED]
+    missing = [
+        row
+        for row in table()
+        if in_scope(row) and row.kind != "event" and row.status != IMPLEMENTED
+    ]
     assert missing == []
     assert parity.coverage() == 1.0
+
+
+def test_an_event_works_only_where_a_test_sees_it_reach_another_process() -> None:
+    """The table's "works" for an event is a claim ``test_cross_process_events`` checks."""
+    events = [row for row in table() if row.kind == "event"]
+    keys = {f"{row.js_class}.event.{row.js_name}" for row in events}
+    works = {f"{row.js_class}.event.{row.js_name}" for row in events if row.status == IMPLEMENTED}
+    assert works == set(event_delivery.DELIVERED)
+    assert "Client.event.typingStarted" not in works
+    for test in {*event_delivery.DELIVERED.values(), *event_delivery.NOT_ACROSS_TESTED}:
+        assert callable(getattr(test_cross_process_events, test, None)), test
+    assert not set(event_delivery.DELIVERED) & set(event_delivery.ELSEWHERE)
+    pushed = {key for key in keys if key.endswith(".pushNotification")}
+    assert set(event_delivery.DELIVERED) | set(event_delivery.ELSEWHERE) == keys - pushed
+    for checked in event_delivery.NOT_ACROSS_TESTED.values():
+        for key in checked:
+            assert event_delivery.ELSEWHERE[key][0] == event_delivery.SAME_PROCESS, key
 
 
 def test_every_member_has_its_js_name_and_a_snake_case_alias() -> None:
@@ -50,7 +89,10 @@ def test_not_supported_rows_say_why() -> None:
     rows = [row for row in table() if row.status != IMPLEMENTED]
     assert rows
     assert all(row.note for row in rows)
-    assert not any(in_scope(row) for row in rows)
+    refused = [row for row in rows if row.status == parity.NOT_SUPPORTED]
+    assert not any(in_scope(row) for row in refused)
+    local = {parity.SAME_PROCESS, parity.THIS_CLIENT}
+    assert all(row.kind == "event" for row in rows if row.status in local)
 
 
 def test_markdown_renders_every_row() -> None:

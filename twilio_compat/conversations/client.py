@@ -190,6 +190,12 @@ class Client(EventEmitter, ConversationEventNames):
         return self._user
 
     @property
+    def token(self) -> str:
+        """The access token the client acts with: the one given to ``Client()`` or, after
+        ``updateToken()``, the newest one (internal in the JS SDK, but readable there too)."""
+        return self._token
+
+    @property
     def reachabilityEnabled(self) -> bool:
         """Always False: ACS Chat has no online / notifiable presence."""
         if self._session is None:

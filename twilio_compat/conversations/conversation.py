@@ -167,6 +167,12 @@ class Conversation(EventEmitter, ConversationEventNames):
         record = self._view.record
         return {"current": record.state, "dateUpdated": record.date_updated}
 
+    @property
+    def bindings(self) -> dict[str, Any]:
+        """The conversation's SMS and e-mail bindings (``ConversationBindings``): always ``{}``,
+        since ACS conversations have only chat participants."""
+        return {}
+
     # -- membership -------------------------------------------------------------------
 
     async def join(self) -> Conversation:

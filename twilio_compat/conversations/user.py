@@ -25,6 +25,7 @@ class User(EventEmitter):
         self._session = session
         self._record = record
         self._subscribed = True
+        self._entity_name: str | None = None
 
     # The JS SDK has User's event names as fields (the other classes have them as statics).
     updated = "updated"
@@ -54,6 +55,20 @@ class User(EventEmitter):
     @property
     def isSubscribed(self) -> bool:
         return self._subscribed
+
+    @property
+    def entityName(self) -> str:
+        """The name of the stored entity behind this user.
+
+        In the JS SDK it names the user's Sync object and is set (never read) during
+        initialization; here the user lives in the shim's store, so it is the user's SID unless
+        a name was set. Setting it changes nothing else, as there is no Sync object to follow.
+        """
+        return self._entity_name if self._entity_name is not None else self._record.sid
+
+    @entityName.setter
+    def entityName(self, name: str) -> None:
+        self._entity_name = _validate.string("entityName", "name", name)
 
     async def updateAttributes(self, attributes: Any) -> User:
         text = _validate.json_value("updateAttributes", "attributes", attributes)
@@ -104,5 +119,6 @@ class User(EventEmitter):
     is_online = isOnline
     is_notifiable = isNotifiable
     is_subscribed = isSubscribed
+    entity_name = entityName
     update_attributes = updateAttributes
     update_friendly_name = updateFriendlyName
