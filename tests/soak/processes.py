@@ -60,7 +60,8 @@ def start_writer(
 def agreement_problems(
     handler: WireHandler, store: MappingStore, conversation_sid: str
 ) -> list[str]:
-    """Every way ``store`` and ACS disagree about a conversation's messages (after a sync).
+    """Every way ``store`` (the one under ``handler``) and ACS disagree about a conversation's
+    messages (after a sync).
 
     ACS holds each message once; each has a store row with the SID and index it was sent
     with; each store row points at a message ACS has (no orphan SID pairs); indices are unique.
