@@ -75,15 +75,18 @@ def open_adapter(emu: AcsEmulator, folder: Path) -> AcsAdapter:
     return AcsAdapter.open(settings)
 
 
-def native_thread(emu: AcsEmulator, core: Core, identity: str, sid: str) -> ChatThreadClient:
+def native_thread(
+    emu: AcsEmulator, adapter: AcsAdapter, identity: str, sid: str
+) -> ChatThreadClient:
     """The conversation's ACS thread, as the identity's own ACS user through the Azure SDK."""
-    adapter = core.context.adapter
     row = adapter.store.conversations.get(sid)
     assert row is not None and row.thread_id
     user = adapter.directory.acs_user_for(identity)
     credential = CommunicationTokenCredential(adapter.tokens.token_for(user).token)
     chat = ChatClient(emu.endpoint, credential, connection_verify=emu.ca_bundle)
-    return chat.get_chat_thread_client(row.thread_id, connection_verify=emu.ca_bundle)
+    return chat.get_chat_thread_client(  # type: ignore[misc]  # the SDK type comment reads as self: str
+        row.thread_id, connection_verify=emu.ca_bundle
+    )
 
 
 def ratio_row(name: str, shim: float, direct: float, goal: float | None) -> Row:
@@ -113,12 +116,12 @@ async def _compare(
     return statistics.median(shim_walls), statistics.median(direct_walls)
 
 
-async def _measure(emu: AcsEmulator, core: Core) -> list[Row]:
+async def _measure(emu: AcsEmulator, adapter: AcsAdapter, core: Core) -> list[Row]:
     client = Client(access_token("reader"), core=core, signingKeys=signing_keys(), pollInterval=0)
     try:
         conversation = await client.createConversation(friendlyName="deep history")
         await conversation.join()
-        thread = await asyncio.to_thread(native_thread, emu, core, "reader", conversation.sid)
+        thread = await asyncio.to_thread(native_thread, emu, adapter, "reader", conversation.sid)
         await asyncio.to_thread(_seed, thread)
         return await _pages(emu, conversation, thread)
     finally:
@@ -205,7 +208,7 @@ def run() -> list[Row]:
         adapter = open_adapter(emu, Path(folder))
         core = Core(adapter, account_sid=ACCOUNT_SID)
         try:
-            return asyncio.run(_measure(emu, core))
+            return asyncio.run(_measure(emu, adapter, core))
         finally:
             core.close()
             adapter.close()

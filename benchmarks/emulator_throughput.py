@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import time
 
-from azure.communication.chat import ChatClient, ChatParticipant, CommunicationTokenCredential
+from azure.communication.chat import (
+    ChatClient,
+    ChatParticipant,
+    CommunicationTokenCredential,
+    CommunicationUserIdentifier,
+)
 from azure.communication.identity import CommunicationIdentityClient
 
 from acs_emulator import AcsEmulator
@@ -25,14 +30,16 @@ def run() -> list[Row]:
         identity = CommunicationIdentityClient.from_connection_string(
             emu.connection_string, connection_verify=emu.ca_bundle
         )
-        user, token = identity.create_user_and_token(["chat"])
+        identity_user, token = identity.create_user_and_token(["chat"])
+        # The identity and chat SDKs each define their own identifier class.
+        user = CommunicationUserIdentifier(identity_user.raw_id)
         chat = ChatClient(
             emu.endpoint, CommunicationTokenCredential(token.token), connection_verify=emu.ca_bundle
         )
-        created = chat.create_chat_thread(
+        created = chat.create_chat_thread(  # type: ignore[misc]  # the SDK type comment reads as self: str
             "benchmark", thread_participants=[ChatParticipant(identifier=user)]
         )
-        thread = chat.get_chat_thread_client(
+        thread = chat.get_chat_thread_client(  # type: ignore[misc]  # the SDK type comment reads as self: str
             created.chat_thread.id, connection_verify=emu.ca_bundle
         )
         for i in range(20):  # warm the connection and the code paths

@@ -30,6 +30,7 @@ import uvicorn
 from azure.communication.chat import ChatThreadClient
 from starlette.types import ASGIApp
 
+from acs_adapter.adapter import AcsAdapter
 from acs_adapter.events import EventBus, EventGridReceiver
 from acs_emulator import AcsEmulator
 from benchmarks.client_paging import ACCOUNT_SID, access_token, native_thread, open_adapter
@@ -133,14 +134,14 @@ def _one_request(thread: ChatThreadClient) -> float:
     return statistics.median(walls)
 
 
-async def _measure(emu: AcsEmulator, core: Core, bus: EventBus) -> list[Row]:
+async def _measure(emu: AcsEmulator, adapter: AcsAdapter, core: Core, bus: EventBus) -> list[Row]:
     signing = keys()
     writer = Client(access_token("writer"), core=core, signingKeys=signing, pollInterval=0)
     pushed = Client(access_token("push-reader"), core=core, signingKeys=signing, eventBus=bus)
     polled: Client | None = None
     try:
         sid = await _conversation_with(writer, "push-reader")
-        thread = await asyncio.to_thread(native_thread, emu, core, "writer", sid)
+        thread = await asyncio.to_thread(native_thread, emu, adapter, "writer", sid)
         await _sample(pushed, thread, "warm-up push", 3, 0.0)
         push = await _sample(pushed, thread, "push", PUSH_SAMPLES, 0.0)
         await pushed.shutdown()
@@ -149,7 +150,7 @@ async def _measure(emu: AcsEmulator, core: Core, bus: EventBus) -> list[Row]:
             access_token("poll-reader"), core=core, signingKeys=signing, pollInterval=POLL_INTERVAL
         )
         sid = await _conversation_with(writer, "poll-reader")
-        thread = await asyncio.to_thread(native_thread, emu, core, "writer", sid)
+        thread = await asyncio.to_thread(native_thread, emu, adapter, "writer", sid)
         await _sample(polled, thread, "warm-up poll", 2, POLL_INTERVAL)
         poll = await _sample(polled, thread, "poll", POLL_SAMPLES, POLL_INTERVAL)
         request = await asyncio.to_thread(_one_request, thread)
@@ -188,7 +189,7 @@ def run() -> list[Row]:
         adapter = open_adapter(emu, Path(folder))
         core = Core(adapter, account_sid=ACCOUNT_SID)
         try:
-            return asyncio.run(_measure(emu, core, bus))
+            return asyncio.run(_measure(emu, adapter, core, bus))
         finally:
             core.close()
             adapter.close()

@@ -22,7 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from azure.communication.chat import ChatClient, ChatParticipant, CommunicationTokenCredential
+from azure.communication.chat import (
+    ChatClient,
+    ChatParticipant,
+    CommunicationTokenCredential,
+    CommunicationUserIdentifier,
+)
 from azure.communication.identity import CommunicationIdentityClient
 from twilio.http import HttpClient
 from twilio.http.response import Response
@@ -154,8 +159,10 @@ class _Bench:
         self.identity = CommunicationIdentityClient.from_connection_string(
             emu.connection_string, connection_verify=emu.ca_bundle
         )
-        self.user, token = self.identity.create_user_and_token(["chat"])
-        self.other = self.identity.create_user()
+        user, token = self.identity.create_user_and_token(["chat"])
+        # The identity and chat SDKs each define their own identifier class.
+        self.user = CommunicationUserIdentifier(user.raw_id)
+        self.other = CommunicationUserIdentifier(self.identity.create_user().raw_id)
         self.chat = ChatClient(
             emu.endpoint, CommunicationTokenCredential(token.token), connection_verify=emu.ca_bundle
         )
@@ -168,8 +175,8 @@ class _Bench:
         people = [ChatParticipant(identifier=self.user)]
         if members > 1:
             people.append(ChatParticipant(identifier=self.other))
-        created = self.chat.create_chat_thread(topic, thread_participants=people)
-        return self.chat.get_chat_thread_client(
+        created = self.chat.create_chat_thread(topic, thread_participants=people)  # type: ignore[misc]  # the SDK type comment reads as self: str
+        return self.chat.get_chat_thread_client(  # type: ignore[misc]  # the SDK type comment reads as self: str
             created.chat_thread.id, connection_verify=self.emu.ca_bundle
         )
 
@@ -218,7 +225,7 @@ def _sends(bench: _Bench) -> list[Row]:
         _ratio_row("messages.create vs send_message", shim_wall, direct_wall, 1.3),
         _cpu_row("send", shim_cpu, direct_cpu, _twilio_cpu(bench, send)),
     ]
-    service = bench.handler.core.context.default_service_sid
+    service = bench.handler.core.services.default_sid
     blob = os.urandom(100 * 1024)
 
     def with_media() -> None:
@@ -260,7 +267,7 @@ def _deep_conversation(bench: _Bench) -> tuple[str, Any, Any]:
         CommunicationTokenCredential(token),
         connection_verify=bench.emu.ca_bundle,
     )
-    shim_thread = alice_chat.get_chat_thread_client(
+    shim_thread = alice_chat.get_chat_thread_client(  # type: ignore[misc]  # the SDK type comment reads as self: str
         row.thread_id, connection_verify=bench.emu.ca_bundle
     )
     direct_thread = bench.direct_thread("deep")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from acs_adapter.secret import Secret
+from twilio_compat.core.service_user import SERVICE_IDENTITY
 from twilio_compat.runtime import Runtime
 from twilio_compat.settings import (
     DEFAULT_POLL_INTERVAL,
@@ -116,7 +117,9 @@ def test_the_runtime_opens_the_adapter_and_core_once_and_closes_both(
     with Runtime.open(settings, account_sid="AC" + "3" * 32) as runtime:
         assert runtime.settings is settings
         assert runtime.core.account_sid == "AC" + "3" * 32
-        assert runtime.core.context.adapter is runtime.adapter
+        # The core acts through the runtime's adapter: the identities in its store.
+        service_user = runtime.adapter.directory.acs_user_for(SERVICE_IDENTITY)
+        assert runtime.core.directory.service_user == service_user
         over = Runtime.over(runtime.adapter)
         over.close()  # a runtime over someone else's adapter leaves it open
         assert runtime.core.services.resolve(None).startswith("IS")

@@ -16,6 +16,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 
 from twilio_compat.rest import AcsHttpClient, Client, WireHandler
+from twilio_compat.runtime import Runtime
 from twilio_compat.webhooks.service import start_event_services
 
 validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
@@ -52,7 +53,8 @@ base = f"http://127.0.0.1:{server.server_address[1]}"
 
 # The shim and its event services: webhooks signed with TWILIO_AUTH_TOKEN, fed by Event Grid
 # when ACS_EVENTGRID_SECRET is set, else by polling ACS (what `twilio-acs serve` runs).
-handler = WireHandler.open()
+runtime = Runtime.open()  # the settings, the adapter they open and the core over it
+handler = WireHandler(runtime.core, runtime=runtime)
 events = start_event_services(handler.core)
 client = Client(
     os.environ["TWILIO_ACCOUNT_SID"],
@@ -85,8 +87,8 @@ except TwilioRestException as error:
 
 # A message from an ACS-native app (here the Azure SDK as alice's ACS user) reaches the same
 # webhook through the event source, with Source=SDK and the sender as ClientIdentity.
-adapter = handler.core.context.adapter
-thread_id = handler.core.context.store.conversations.get(conversation.sid).thread_id
+adapter = runtime.adapter
+thread_id = adapter.store.conversations.get(conversation.sid).thread_id
 token = adapter.tokens.token_for(adapter.directory.acs_user_for("alice")).token
 verify = str(adapter.ca_bundle) if adapter.ca_bundle else True  # the emulator's CA
 native = ChatClient(adapter.endpoint, CommunicationTokenCredential(token), connection_verify=verify)

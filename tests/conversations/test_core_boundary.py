@@ -21,12 +21,13 @@ def _reach_arounds(path: Path) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr == "context":
             found.append(f"{path.name}:{node.lineno} .context")
-        module = None
         if isinstance(node, ast.ImportFrom):
             module = node.module or ""
         elif isinstance(node, ast.Import):
             module = " ".join(alias.name for alias in node.names)
-        if module and "acs_adapter" in module:
+        else:
+            continue
+        if "acs_adapter" in module:
             found.append(f"{path.name}:{node.lineno} imports {module}")
     return found
 

@@ -20,6 +20,8 @@ from acs_adapter.events import EventBus, EventGridReceiver
 from acs_emulator import AcsEmulator
 from tests.conversations.conftest import ACCOUNT_SID, eventually, make_token
 from tests.events.conftest import SECRET, serve_asgi
+from tests.fixtures.chat_sdk import get_chat_thread_client
+from tests.fixtures.threads import thread_of
 from twilio_compat.conversations import Client, SigningKeys
 from twilio_compat.core import Core
 
@@ -27,7 +29,7 @@ from .conftest import KEY_SECRET, KEY_SID
 
 
 @pytest.fixture
-async def pushed(tmp_path: Path) -> AsyncIterator[tuple[AcsEmulator, Core, EventBus]]:
+async def pushed(tmp_path: Path) -> AsyncIterator[tuple[AcsEmulator, AcsAdapter, Core, EventBus]]:
     bus = EventBus()
     with (
         serve_asgi(EventGridReceiver(bus, SECRET)) as url,
@@ -42,14 +44,14 @@ async def pushed(tmp_path: Path) -> AsyncIterator[tuple[AcsEmulator, Core, Event
         )
         with AcsAdapter.open(settings) as adapter:
             core = Core(adapter, account_sid=ACCOUNT_SID)
-            yield emulator, core, bus
+            yield emulator, adapter, core, bus
             core.close()
 
 
 async def test_native_activity_reaches_the_client_face_through_event_grid(
-    pushed: tuple[AcsEmulator, Core, EventBus],
+    pushed: tuple[AcsEmulator, AcsAdapter, Core, EventBus],
 ) -> None:
-    emulator, core, bus = pushed
+    emulator, adapter, core, bus = pushed
     keys = SigningKeys.load(
         api_key=KEY_SID, api_secret=KEY_SECRET, account_sid=ACCOUNT_SID, environ={}
     )
@@ -66,10 +68,9 @@ async def test_native_activity_reaches_the_client_face_through_event_grid(
         await conversation.join()
         await conversation.add("reader")
 
-        adapter = core.context.adapter
         acs_user = adapter.directory.acs_user_for("writer")
         token = adapter.tokens.token_for(acs_user).token
-        thread_id = adapter.store.conversations.get(conversation.sid).thread_id  # type: ignore[union-attr]
+        thread_id = thread_of(adapter, conversation.sid)
 
         def native_activity() -> None:
             chat = ChatClient(
@@ -77,7 +78,7 @@ async def test_native_activity_reaches_the_client_face_through_event_grid(
                 CommunicationTokenCredential(token),
                 connection_verify=emulator.ca_bundle,
             )
-            thread = chat.get_chat_thread_client(thread_id, connection_verify=emulator.ca_bundle)
+            thread = get_chat_thread_client(chat, thread_id, connection_verify=emulator.ca_bundle)
             thread.send_message("hello from plain ACS", metadata={"origin": "native"})
             thread.send_typing_notification(sender_display_name="writer")
             thread.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from acs_adapter.adapter import AcsAdapter
 from acs_adapter.events import ChatEventPoller, EventBus
 from tests.conversations.conftest import ClientFactory, eventually, make_token
 from twilio_compat.conversations import Client, SigningKeys
@@ -13,7 +14,7 @@ from twilio_compat.core.service_user import SERVICE_IDENTITY
 
 
 async def test_a_client_fed_by_an_event_bus(
-    connect: ClientFactory, core: Core, unique: str
+    connect: ClientFactory, adapter: AcsAdapter, unique: str
 ) -> None:
     bus = EventBus()
     reader = await connect(f"reader-{unique}", eventBus=bus, pollInterval=0)
@@ -30,7 +31,6 @@ async def test_a_client_fed_by_an_event_bus(
     await conversation.sendMessage("via the bus", {"k": "v"})
 
     # Whatever feeds the bus (an Event Grid receiver in production): here a service poller.
-    adapter = core.context.adapter
     source = ChatEventPoller(
         adapter.chat,
         adapter.store.cursors,

@@ -31,6 +31,7 @@ from azure.communication.identity import CommunicationIdentityClient
 from azure.core.pipeline import PipelineResponse
 
 from acs_emulator import AcsEmulator
+from tests.fixtures.chat_sdk import create_chat_thread, get_chat_thread_client
 
 API_VERSION = "2024-03-07"
 
@@ -94,7 +95,9 @@ class EmulatedChat:
         self._open.clear()
 
     def user(self) -> ChatUser:
-        identifier, token = self._identity.create_user_and_token(["chat"])
+        identity, token = self._identity.create_user_and_token(["chat"])
+        # The identity and chat SDKs each define their own identifier class.
+        identifier = CommunicationUserIdentifier(identity.raw_id)
         return ChatUser(identifier=identifier, token=token.token)
 
     def users(self, count: int) -> list[ChatUser]:
@@ -116,8 +119,8 @@ class EmulatedChat:
         return client
 
     def thread(self, user: ChatUser, thread_id: str) -> ChatThreadClient:
-        client = self.client(user).get_chat_thread_client(
-            thread_id, connection_verify=self.ca_bundle, **self._hooks
+        client = get_chat_thread_client(
+            self.client(user), thread_id, connection_verify=self.ca_bundle, **self._hooks
         )
         self._open.append(client)
         return client
@@ -136,8 +139,8 @@ class EmulatedChat:
         )
 
     def new_thread(self, owner: ChatUser, *members: ChatUser, topic: str = "topic") -> str:
-        result = self.client(owner).create_chat_thread(
-            topic, thread_participants=[m.as_participant() for m in members]
+        result = create_chat_thread(
+            self.client(owner), topic, thread_participants=[m.as_participant() for m in members]
         )
         return str(result.chat_thread.id)
 

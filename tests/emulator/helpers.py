@@ -22,6 +22,7 @@ from azure.communication.chat import ChatClient, ChatThreadClient, Communication
 from azure.communication.identity import CommunicationIdentityClient
 
 from acs_emulator import AcsEmulator
+from tests.fixtures.chat_sdk import get_chat_thread_client
 
 
 def identity_client(emu: AcsEmulator, **kwargs: Any) -> CommunicationIdentityClient:
@@ -40,8 +41,8 @@ def chat_client(emu: AcsEmulator, token: str, **kwargs: Any) -> ChatClient:
 
 
 def thread_client(emu: AcsEmulator, token: str, thread_id: str, **kwargs: Any) -> ChatThreadClient:
-    return chat_client(emu, token, **kwargs).get_chat_thread_client(
-        thread_id, connection_verify=emu.ca_bundle, **kwargs
+    return get_chat_thread_client(
+        chat_client(emu, token, **kwargs), thread_id, connection_verify=emu.ca_bundle, **kwargs
     )
 
 

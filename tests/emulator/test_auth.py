@@ -21,6 +21,7 @@ from tests.emulator.helpers import (
     signed_request,
     thread_client,
 )
+from tests.fixtures.chat_sdk import create_chat_thread
 
 CREATE = "/identities?api-version=2023-10-01"
 DENIED = {"error": {"code": "Denied", "message": "Denied by the resource provider."}}
@@ -160,7 +161,8 @@ def test_chat_join_may_take_part_but_not_administer(emulator: AcsEmulator) -> No
     _, owner_token = new_user(emulator)
     joiner, joiner_token = new_user(emulator, ["chat.join"])
     guest, _ = new_user(emulator)
-    created = chat_client(emulator, owner_token).create_chat_thread(
+    created = create_chat_thread(
+        chat_client(emulator, owner_token),
         "scopes",
         thread_participants=[ChatParticipant(identifier=CommunicationUserIdentifier(joiner))],
     )
@@ -172,7 +174,7 @@ def test_chat_join_may_take_part_but_not_administer(emulator: AcsEmulator) -> No
         joined.update_topic("renamed")
     assert _forbidden(caught)
     with pytest.raises(HttpResponseError) as caught:
-        chat_client(emulator, joiner_token).create_chat_thread("mine")
+        create_chat_thread(chat_client(emulator, joiner_token), "mine")
     assert _forbidden(caught)
     with pytest.raises(HttpResponseError) as caught:
         chat_client(emulator, joiner_token).delete_chat_thread(thread_id)
@@ -184,14 +186,11 @@ def test_chat_join_limited_may_not_change_participants(emulator: AcsEmulator) ->
     owner, owner_token = new_user(emulator)
     limited, limited_token = new_user(emulator, ["chat.join.limited"])
     guest, _ = new_user(emulator)
-    thread_id = (
-        chat_client(emulator, owner_token)
-        .create_chat_thread(
-            "limited",
-            thread_participants=[ChatParticipant(identifier=CommunicationUserIdentifier(limited))],
-        )
-        .chat_thread.id
-    )
+    thread_id = create_chat_thread(
+        chat_client(emulator, owner_token),
+        "limited",
+        thread_participants=[ChatParticipant(identifier=CommunicationUserIdentifier(limited))],
+    ).chat_thread.id
     mine = thread_client(emulator, limited_token, thread_id)
     mine.send_message("hello from chat.join.limited")
     assert len([p for p in mine.list_participants()]) == 2

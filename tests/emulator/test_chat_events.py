@@ -13,6 +13,7 @@ from azure.core.exceptions import HttpResponseError
 
 from acs_emulator import AcsEmulator
 from tests.emulator.chat_helpers import EmulatedChat
+from tests.fixtures.chat_sdk import create_chat_thread
 
 PREFIX = "Microsoft.Communication."
 
@@ -67,8 +68,8 @@ def test_thread_story_is_published_in_commit_order(
     chat: EmulatedChat, delivered: tuple[str, list[dict[str, Any]]]
 ) -> None:
     owner, guest, late = chat.users(3)
-    result = chat.client(owner).create_chat_thread(
-        "story", thread_participants=[guest.as_participant("Guest")]
+    result = create_chat_thread(
+        chat.client(owner), "story", thread_participants=[guest.as_participant("Guest")]
     )
     thread_id = result.chat_thread.id
     mine, theirs = chat.thread(owner, thread_id), chat.thread(guest, thread_id)
@@ -153,8 +154,8 @@ def test_thread_created_event_lists_participants(
     chat: EmulatedChat, delivered: tuple[str, list[dict[str, Any]]]
 ) -> None:
     owner, guest = chat.users(2)
-    result = chat.client(owner).create_chat_thread(
-        "created", thread_participants=[guest.as_participant("Guest")]
+    result = create_chat_thread(
+        chat.client(owner), "created", thread_participants=[guest.as_participant("Guest")]
     )
     assert chat.emulator.wait_for_deliveries(timeout=30)
 

@@ -196,7 +196,9 @@ async def test_a_thread_holds_at_most_250_participants(chat: EmulatedChat) -> No
     async with CommunicationIdentityClient.from_connection_string(
         emulator.connection_string, connection_verify=emulator.ca_bundle
     ) as identity:
-        made = await asyncio.gather(*(identity.create_user() for _ in range(250)))
+        created = await asyncio.gather(*(identity.create_user() for _ in range(250)))
+    # The identity and chat SDKs each define their own identifier class.
+    made = [CommunicationUserIdentifier(user.raw_id) for user in created]
     owner = chat.user()
     thread = chat.thread(owner, chat.new_thread(owner))
 

@@ -12,6 +12,7 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
 from acs_emulator import AcsEmulator
 from tests.emulator.chat_helpers import EmulatedChat, error_code
+from tests.fixtures.chat_sdk import create_chat_thread
 
 THREAD_ID = re.compile(r"^19:[0-9a-f]{32}@thread\.v2$")
 
@@ -27,7 +28,7 @@ def test_create_thread_without_participants_makes_the_creator_its_only_participa
     chat: EmulatedChat,
 ) -> None:
     owner = chat.user()
-    result = chat.client(owner).create_chat_thread("lunch")
+    result = create_chat_thread(chat.client(owner), "lunch")
 
     thread = result.chat_thread
     assert THREAD_ID.match(thread.id)
@@ -41,8 +42,8 @@ def test_create_thread_without_participants_makes_the_creator_its_only_participa
 
 def test_create_thread_with_participants_keeps_their_names(chat: EmulatedChat) -> None:
     owner, guest = chat.users(2)
-    result = chat.client(owner).create_chat_thread(
-        "team", thread_participants=[guest.as_participant("Guest")]
+    result = create_chat_thread(
+        chat.client(owner), "team", thread_participants=[guest.as_participant("Guest")]
     )
 
     members = list(chat.thread(guest, result.chat_thread.id).list_participants())
@@ -57,8 +58,8 @@ def test_creator_named_among_participants_takes_the_given_display_name(
     chat: EmulatedChat,
 ) -> None:
     owner = chat.user()
-    result = chat.client(owner).create_chat_thread(
-        "self", thread_participants=[owner.as_participant("Me")]
+    result = create_chat_thread(
+        chat.client(owner), "self", thread_participants=[owner.as_participant("Me")]
     )
 
     members = list(chat.thread(owner, result.chat_thread.id).list_participants())
@@ -68,7 +69,8 @@ def test_creator_named_among_participants_takes_the_given_display_name(
 def test_unknown_users_are_reported_and_not_added(chat: EmulatedChat) -> None:
     owner, guest = chat.users(2)
     stranger = chat.unknown_user()
-    result = chat.client(owner).create_chat_thread(
+    result = create_chat_thread(
+        chat.client(owner),
         "partial",
         thread_participants=[guest.as_participant(), ChatParticipant(identifier=stranger)],
     )
@@ -87,10 +89,10 @@ def test_same_idempotency_token_from_the_same_user_returns_the_same_thread(
     owner, other = chat.users(2)
     client = chat.client(owner)
 
-    first = client.create_chat_thread("once", idempotency_token="token-1")
-    again = client.create_chat_thread("once", idempotency_token="token-1")
-    others = chat.client(other).create_chat_thread("once", idempotency_token="token-1")
-    fresh = client.create_chat_thread("once", idempotency_token="token-2")
+    first = create_chat_thread(client, "once", idempotency_token="token-1")
+    again = create_chat_thread(client, "once", idempotency_token="token-1")
+    others = create_chat_thread(chat.client(other), "once", idempotency_token="token-1")
+    fresh = create_chat_thread(client, "once", idempotency_token="token-2")
 
     assert again.chat_thread.id == first.chat_thread.id
     assert again.chat_thread.created_on == first.chat_thread.created_on
@@ -121,7 +123,7 @@ def test_more_than_200_participants_in_a_create_is_refused(chat: EmulatedChat) -
     ]
 
     with pytest.raises(HttpResponseError) as caught:
-        chat.client(owner).create_chat_thread("crowd", thread_participants=crowd)
+        create_chat_thread(chat.client(owner), "crowd", thread_participants=crowd)
 
     assert caught.value.status_code == 400
     assert error_code(caught.value) == "BadRequest"
@@ -131,7 +133,7 @@ def test_more_than_200_participants_in_a_create_is_refused(chat: EmulatedChat) -
 def test_list_threads_pages_newest_activity_first(chat: EmulatedChat) -> None:
     owner = chat.user()
     client = chat.client(owner)
-    ids = [client.create_chat_thread(f"t{n}").chat_thread.id for n in range(5)]
+    ids = [create_chat_thread(client, f"t{n}").chat_thread.id for n in range(5)]
     chat.thread(owner, ids[1]).send_message("bump")
 
     pages = list(client.list_chat_threads(results_per_page=2).by_page())
@@ -144,8 +146,8 @@ def test_list_threads_pages_newest_activity_first(chat: EmulatedChat) -> None:
 def test_list_threads_items_carry_topic_and_last_message_time(chat: EmulatedChat) -> None:
     owner = chat.user()
     client = chat.client(owner)
-    quiet = client.create_chat_thread("quiet").chat_thread.id
-    busy = client.create_chat_thread("busy").chat_thread.id
+    quiet = create_chat_thread(client, "quiet").chat_thread.id
+    busy = create_chat_thread(client, "busy").chat_thread.id
     chat.thread(owner, busy).send_message("hello")
 
     items = {t.id: t for t in client.list_chat_threads()}
@@ -159,8 +161,8 @@ def test_list_threads_items_carry_topic_and_last_message_time(chat: EmulatedChat
 def test_list_threads_start_time_keeps_threads_active_since(chat: EmulatedChat) -> None:
     owner = chat.user()
     client = chat.client(owner)
-    old = client.create_chat_thread("old").chat_thread.id
-    recent = client.create_chat_thread("recent").chat_thread.id
+    old = create_chat_thread(client, "old").chat_thread.id
+    recent = create_chat_thread(client, "recent").chat_thread.id
     sent = chat.thread(owner, recent).send_message("now")
     since = datetime.fromtimestamp(int(sent.id) / 1000, tz=timezone.utc)
 

@@ -28,6 +28,7 @@ from referencing.jsonschema import DRAFT4
 
 from acs_emulator import AcsEmulator
 from tests.emulator.chat_helpers import EmulatedChat, RecordedResponse
+from tests.fixtures.chat_sdk import create_chat_thread
 
 SPEC_BASE = "https://specs.invalid/acs/"
 CHAT_SPEC = "Chat/stable/2024-03-07/communicationserviceschat.json"
@@ -166,7 +167,8 @@ def _tour_every_operation(chat: EmulatedChat) -> None:
     owner, guest, outsider, loner = chat.users(4)
     client = chat.client(owner)
     list(chat.client(loner).list_chat_threads())  # no threads: an empty page
-    created = client.create_chat_thread(
+    created = create_chat_thread(
+        client,
         "tour",
         thread_participants=[
             guest.as_participant("Guest"),
@@ -174,7 +176,7 @@ def _tour_every_operation(chat: EmulatedChat) -> None:
         ],
     )
     thread_id = created.chat_thread.id
-    client.create_chat_thread("second")
+    create_chat_thread(client, "second")
     thread = chat.thread(owner, thread_id)
     as_guest = chat.thread(guest, thread_id)
     as_outsider = chat.thread(outsider, thread_id)
@@ -202,7 +204,7 @@ def _tour_every_operation(chat: EmulatedChat) -> None:
     list(thread.list_messages())  # the deleted message, listed without its text
 
     too_long = "x" * (28 * 1024 + 1)
-    _refused(400, lambda: client.create_chat_thread("crowd", thread_participants=_crowd(chat)))
+    _refused(400, lambda: create_chat_thread(client, "crowd", thread_participants=_crowd(chat)))
     _refused(400, lambda: thread.add_participants(_crowd(chat)))
     _refused(400, lambda: thread.send_message(too_long))
     _refused(400, lambda: thread.update_message(sent.id, content=too_long))
@@ -314,8 +316,8 @@ def test_create_send_get_shapes_match_the_python_recording(
     )
     owner, guest = chat.users(2)
 
-    chat.client(owner).create_chat_thread(
-        "test topic", thread_participants=[guest.as_participant("name")]
+    create_chat_thread(
+        chat.client(owner), "test topic", thread_participants=[guest.as_participant("name")]
     )
     created = _last_json(chat)
     thread = chat.thread(owner, created["chatThread"]["id"])
@@ -338,7 +340,7 @@ def test_fresh_thread_list_item_matches_the_python_recording(
     owner = chat.user()
     client = chat.client(owner)
 
-    client.create_chat_thread("test topic1", thread_participants=[])
+    create_chat_thread(client, "test topic1", thread_participants=[])
     list(client.list_chat_threads())
 
     assert _same_shape(_shape(_last_json(chat)), _shape(listed_rec))

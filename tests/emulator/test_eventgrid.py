@@ -9,6 +9,7 @@ from azure.eventgrid import EventGridEvent, SystemEventNames
 from acs_emulator import AcsEmulator
 from acs_emulator.eventgrid import EventGridDelivery, resource_topic
 from tests.emulator.helpers import WebhookReceiver, chat_client, new_user, thread_client
+from tests.fixtures.chat_sdk import create_chat_thread
 
 TOPIC = resource_topic("6c9bc4a1-2d0e-4f4c-9a57-2f1b2d6ad7e1")
 RECEIVED = "Microsoft.Communication.ChatMessageReceivedInThread"
@@ -152,7 +153,7 @@ def test_sdk_message_reaches_the_webhook() -> None:
     receiver = WebhookReceiver()
     with receiver.running(), AcsEmulator(eventgrid_webhooks=[receiver.url]) as emu:
         _, token = new_user(emu)
-        thread_id = chat_client(emu, token).create_chat_thread("events").chat_thread.id
+        thread_id = create_chat_thread(chat_client(emu, token), "events").chat_thread.id
         thread_client(emu, token, thread_id).send_message("hello, webhook")
         assert emu.wait_for_deliveries(30)
         stats = emu.eventgrid_stats

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ServiceResponseError
+from azure.core.pipeline.transport import HttpResponse
 
 from acs_emulator import AcsEmulator
 from acs_emulator.faults import Fault, FaultInjector, FaultKind, FaultPlan
 from tests.emulator.helpers import chat_client, identity_client, new_user, thread_client
+from tests.fixtures.chat_sdk import create_chat_thread
 
 SEND = "ChatThread_SendChatMessage"
 
@@ -25,7 +27,7 @@ def faulty() -> Iterator[AcsEmulator]:
 def thread(faulty: AcsEmulator) -> Iterator[tuple[str, str]]:
     """(token, thread id) in a fresh thread; faults are cleared afterwards."""
     _, token = new_user(faulty)
-    thread_id = chat_client(faulty, token).create_chat_thread("faults").chat_thread.id
+    thread_id = create_chat_thread(chat_client(faulty, token), "faults").chat_thread.id
     faulty.reset_counters()
     yield token, thread_id
     faulty.clear_faults()
@@ -54,7 +56,7 @@ def test_503_without_retries_shows_the_acs_error(
     assert caught.value.status_code == 503
     assert caught.value.error is not None
     assert caught.value.error.code == "ServiceUnavailable"
-    assert caught.value.response is not None
+    assert isinstance(caught.value.response, HttpResponse)
     assert caught.value.response.headers["Retry-After"] == "2"
     faulty.clear_faults()
     assert _texts(faulty, token, thread_id) == []
@@ -68,7 +70,7 @@ def test_429_carries_retry_after(faulty: AcsEmulator, thread: tuple[str, str]) -
     assert caught.value.status_code == 429
     assert caught.value.error is not None
     assert caught.value.error.code == "TooManyRequests"
-    assert caught.value.response is not None
+    assert isinstance(caught.value.response, HttpResponse)
     assert caught.value.response.headers["Retry-After"] == "3"
 
 

@@ -21,6 +21,7 @@ from acs_emulator.guard import Guard
 from acs_emulator.identity.models import IdentityBackend, TokenRequest
 from acs_emulator.tokens import TokenService
 from tests.emulator.helpers import bearer_request, chat_client, new_user, signed_request
+from tests.fixtures.chat_sdk import get_chat_thread_client
 
 JSON = "application/json; charset=utf-8"
 V = "api-version=2024-03-07"
@@ -129,8 +130,10 @@ def test_responses_carry_the_service_headers(emulator: AcsEmulator) -> None:
 
 def test_sdk_sees_errors_it_can_parse(emulator: AcsEmulator) -> None:
     _, token = new_user(emulator)
-    thread = chat_client(emulator, token).get_chat_thread_client(
-        "19:nonexistent@thread.v2", connection_verify=emulator.ca_bundle
+    thread = get_chat_thread_client(
+        chat_client(emulator, token),
+        "19:nonexistent@thread.v2",
+        connection_verify=emulator.ca_bundle,
     )
     with pytest.raises(ResourceNotFoundError) as caught:
         thread.get_properties()

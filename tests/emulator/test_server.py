@@ -20,6 +20,7 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from acs_emulator import AcsEmulator
 from tests.emulator.helpers import chat_client, identity_client, new_user, thread_client
+from tests.fixtures.chat_sdk import create_chat_thread
 
 
 def test_endpoint_and_connection_string(emulator: AcsEmulator) -> None:
@@ -84,7 +85,7 @@ def test_state_file_survives_a_restart(tmp_path: Path) -> None:
     with AcsEmulator(state=state) as first:
         connection_string, port = first.connection_string, first.port
         raw_id, token = new_user(first)
-        thread_id = chat_client(first, token).create_chat_thread("kept").chat_thread.id
+        thread_id = create_chat_thread(chat_client(first, token), "kept").chat_thread.id
         thread_client(first, token, thread_id).send_message("still here")
     with AcsEmulator(state=state, port=port) as second:
         assert second.connection_string == connection_string
@@ -182,7 +183,7 @@ def test_module_command_serves_keeps_state_and_exits_cleanly(tmp_path: Path) -> 
             CommunicationTokenCredential(token.token),
             connection_verify=settings["ACS_CA_BUNDLE"],
         )
-        thread_id = chat.create_chat_thread("from the CLI").chat_thread.id
+        thread_id = create_chat_thread(chat, "from the CLI").chat_thread.id
         port = _endpoint(settings).rsplit(":", 1)[1].rstrip("/")
         assert _stop(process, signal.SIGTERM) == 0
     with _serving([sys.executable, "-m", "acs_emulator", "--port", port, "--state", state]) as (

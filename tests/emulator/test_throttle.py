@@ -6,10 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 from azure.core.exceptions import HttpResponseError
+from azure.core.pipeline.transport import HttpResponse
 
 from acs_emulator import AcsEmulator
 from acs_emulator.throttle import Throttle
 from tests.emulator.helpers import chat_client, new_user, thread_client
+from tests.fixtures.chat_sdk import create_chat_thread
 
 TYPING = "ChatThread_SendTypingNotification"
 
@@ -80,8 +82,8 @@ def throttled() -> Iterator[AcsEmulator]:
 def test_eleventh_message_in_ten_seconds_gets_429(throttled: AcsEmulator) -> None:
     _, token = new_user(throttled)
     chat = chat_client(throttled, token)
-    first = chat.create_chat_thread("busy").chat_thread.id
-    second = chat.create_chat_thread("quiet").chat_thread.id
+    first = create_chat_thread(chat, "busy").chat_thread.id
+    second = create_chat_thread(chat, "quiet").chat_thread.id
     busy = thread_client(throttled, token, first, retry_total=0)
     for n in range(10):
         busy.send_message(f"message {n}")
@@ -91,7 +93,7 @@ def test_eleventh_message_in_ten_seconds_gets_429(throttled: AcsEmulator) -> Non
     assert caught.value.error is not None
     assert caught.value.error.code == "TooManyRequests"
     assert caught.value.error.message == "Rate limit exceeded."
-    assert caught.value.response is not None
+    assert isinstance(caught.value.response, HttpResponse)
     retry_after = int(caught.value.response.headers["Retry-After"])
     assert 1 <= retry_after <= 10
     thread_client(throttled, token, second, retry_total=0).send_message("other thread is fine")
@@ -99,7 +101,7 @@ def test_eleventh_message_in_ten_seconds_gets_429(throttled: AcsEmulator) -> Non
 
 def test_throttling_is_off_by_default(emulator: AcsEmulator) -> None:
     _, token = new_user(emulator)
-    thread_id = chat_client(emulator, token).create_chat_thread("free").chat_thread.id
+    thread_id = create_chat_thread(chat_client(emulator, token), "free").chat_thread.id
     free = thread_client(emulator, token, thread_id, retry_total=0)
     for _ in range(12):
         free.send_typing_notification()

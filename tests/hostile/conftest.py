@@ -1,4 +1,4 @@
-"""Fixtures for hostile-input tests: one wire handler over the shared emulator."""
+"""Fixtures for hostile-input tests: one adapter and wire handler over the shared emulator."""
 
 from __future__ import annotations
 
@@ -18,11 +18,16 @@ ACCOUNT_SID = "AC" + "9" * 32
 
 
 @pytest.fixture(scope="module")
-def handler(
+def adapter(
     emulator: AcsEmulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[WireHandler]:
+) -> Iterator[AcsAdapter]:
     folder = tmp_path_factory.mktemp("hostile")
-    with AcsAdapter.open(adapter_settings(emulator, folder)) as adapter:
-        opened = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+    with AcsAdapter.open(adapter_settings(emulator, folder)) as opened:
         yield opened
-        opened.close()
+
+
+@pytest.fixture(scope="module")
+def handler(adapter: AcsAdapter) -> Iterator[WireHandler]:
+    opened = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+    yield opened
+    opened.close()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from acs_adapter.adapter import AcsAdapter
 from acs_emulator import AcsEmulator
 from tests.hostile.conftest import ACCOUNT_SID
 from tests.hostile.wire import acs_writes, assert_twilio_error, store_counts
@@ -36,21 +37,29 @@ async def http(handler: WireHandler) -> AsyncIterator[httpx.AsyncClient]:
     ],
 )
 async def test_percent_encoded_garbage_is_a_twilio_answer(
-    http: httpx.AsyncClient, handler: WireHandler, emulator: AcsEmulator, body: bytes
+    adapter: AcsAdapter,
+    http: httpx.AsyncClient,
+    handler: WireHandler,
+    emulator: AcsEmulator,
+    body: bytes,
 ) -> None:
-    counts, writes = store_counts(handler), acs_writes(emulator)
+    counts, writes = store_counts(adapter), acs_writes(emulator)
     answer = await http.post("/v1/Conversations", content=body, headers=FORM)
     assert answer.status_code < 500, answer.text
     if answer.status_code >= 400:
         assert_twilio_error(answer.status_code, answer.json())
-        assert (store_counts(handler), acs_writes(emulator)) == (counts, writes)
+        assert (store_counts(adapter), acs_writes(emulator)) == (counts, writes)
 
 
 @pytest.mark.parametrize("body", [b"FriendlyName=\xff\xfe", b"Body=\xc3\x28&Author=x"])
 async def test_raw_invalid_utf8_form_body_is_a_400(
-    http: httpx.AsyncClient, handler: WireHandler, emulator: AcsEmulator, body: bytes
+    adapter: AcsAdapter,
+    http: httpx.AsyncClient,
+    handler: WireHandler,
+    emulator: AcsEmulator,
+    body: bytes,
 ) -> None:
-    counts, writes = store_counts(handler), acs_writes(emulator)
+    counts, writes = store_counts(adapter), acs_writes(emulator)
     answer = await http.post("/v1/Conversations", content=body, headers=FORM)
     assert_twilio_error(answer.status_code, answer.json())
-    assert (store_counts(handler), acs_writes(emulator)) == (counts, writes)
+    assert (store_counts(adapter), acs_writes(emulator)) == (counts, writes)

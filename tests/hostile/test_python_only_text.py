@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from acs_adapter.adapter import AcsAdapter
 from acs_emulator import AcsEmulator
 from tests.hostile.wire import acs_writes, call, store_counts
 from twilio_compat.core import errors
@@ -38,15 +39,15 @@ def test_fields_refuse_lone_surrogates(build: object) -> None:
 
 
 def test_core_write_with_lone_surrogate_changes_nothing(
-    handler: WireHandler, emulator: AcsEmulator
+    adapter: AcsAdapter, handler: WireHandler, emulator: AcsEmulator
 ) -> None:
     status, created = call(handler, "POST", "/Conversations", {"FriendlyName": ["target"]})
     assert status == 201
-    counts, writes = store_counts(handler), acs_writes(emulator)
+    counts, writes = store_counts(adapter), acs_writes(emulator)
     core = handler.core
-    service = core.context.default_service_sid
+    service = core.services.default_sid
     with pytest.raises(errors.TwilioApiError):
         core.messages.create(service, created["sid"], MessageFields(body=LONE))
     with pytest.raises(errors.TwilioApiError):
         core.conversations.update(service, created["sid"], ConversationFields(friendly_name=LONE))
-    assert store_counts(handler) == counts and acs_writes(emulator) == writes
+    assert store_counts(adapter) == counts and acs_writes(emulator) == writes

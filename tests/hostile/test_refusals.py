@@ -7,7 +7,9 @@ from azure.communication.chat import ChatClient, CommunicationTokenCredential
 from azure.communication.identity import CommunicationIdentityClient
 from azure.core.exceptions import HttpResponseError
 
+from acs_adapter.adapter import AcsAdapter
 from acs_emulator import AcsEmulator
+from tests.fixtures.chat_sdk import create_chat_thread, get_chat_thread_client
 from tests.hostile.wire import acs_writes, assert_twilio_error, call, store_counts
 from twilio_compat.rest import WireHandler
 
@@ -19,11 +21,13 @@ def conversation(handler: WireHandler) -> str:
     return str(body["sid"])
 
 
-def _refused(handler: WireHandler, emulator: AcsEmulator, *args: object) -> dict[str, object]:
-    before = store_counts(handler), acs_writes(emulator)
+def _refused(
+    adapter: AcsAdapter, handler: WireHandler, emulator: AcsEmulator, *args: object
+) -> dict[str, object]:
+    before = store_counts(adapter), acs_writes(emulator)
     status, body = call(handler, *args)
     assert_twilio_error(status, body)
-    assert (store_counts(handler), acs_writes(emulator)) == before
+    assert (store_counts(adapter), acs_writes(emulator)) == before
     return body
 
 
@@ -37,18 +41,18 @@ def _refused(handler: WireHandler, emulator: AcsEmulator, *args: object) -> dict
     ],
 )
 def test_text_no_wire_can_carry_is_a_400(
-    handler: WireHandler, emulator: AcsEmulator, form: dict[str, list[str]]
+    adapter: AcsAdapter, handler: WireHandler, emulator: AcsEmulator, form: dict[str, list[str]]
 ) -> None:
     path = "/ConversationWithParticipants" if "Participant" in form else "/Conversations"
-    body = _refused(handler, emulator, "POST", path, form)
+    body = _refused(adapter, handler, emulator, "POST", path, form)
     assert body["status"] == 400
 
 
 def test_a_nul_in_a_message_is_refused_before_acs_sees_it(
-    handler: WireHandler, emulator: AcsEmulator, conversation: str
+    adapter: AcsAdapter, handler: WireHandler, emulator: AcsEmulator, conversation: str
 ) -> None:
     path = f"/Conversations/{conversation}/Messages"
-    body = _refused(handler, emulator, "POST", path, {"Body": ["a\x00b"]})
+    body = _refused(adapter, handler, emulator, "POST", path, {"Body": ["a\x00b"]})
     assert body["message"] == "Parameter 'body' must not contain NUL characters"
     # ...so nothing half-sent lingers to spoil the conversation's later reads:
     status, page = call(handler, "GET", path, query={"Page": ["-1"]})
@@ -59,12 +63,11 @@ def test_a_nul_in_a_message_is_refused_before_acs_sees_it(
 
 
 def test_a_native_message_the_store_cannot_keep_does_not_break_reads(
-    handler: WireHandler, conversation: str
+    adapter: AcsAdapter, handler: WireHandler, conversation: str
 ) -> None:
-    adapter = handler.core.context.adapter
     stored = adapter.store.conversations.get(conversation)
     assert stored is not None and stored.thread_id
-    chat = adapter.chat.as_user(handler.core.context.service_user)
+    chat = adapter.chat.as_user(handler.core.directory.service_user)
     chat.send_message(stored.thread_id, "nul\x00inside", sender_display_name="native")
     chat.send_message(
         stored.thread_id, "odd metadata", metadata={"hasAttachment": "true", "attachments": "["}
@@ -87,13 +90,12 @@ def test_emulator_refuses_an_escaped_lone_surrogate_with_a_400(emulator: AcsEmul
         connection_verify=emulator.ca_bundle,
     )
     with pytest.raises(HttpResponseError) as refused:
-        chat.create_chat_thread("half a pair \ud800")  # the SDK sends JSON "\ud800"
+        create_chat_thread(chat, "half a pair \ud800")  # the SDK sends JSON "\ud800"
     assert refused.value.status_code == 400
     assert "not valid Unicode" in str(refused.value.message)
     assert list(chat.list_chat_threads()) == []
-    thread = chat.get_chat_thread_client(
-        chat.create_chat_thread("whole").chat_thread.id, connection_verify=emulator.ca_bundle
-    )
+    whole = create_chat_thread(chat, "whole").chat_thread.id
+    thread = get_chat_thread_client(chat, whole, connection_verify=emulator.ca_bundle)
     with pytest.raises(HttpResponseError) as message_refused:
         thread.send_message("x", metadata={"k": "\udfff"})
     assert message_refused.value.status_code == 400

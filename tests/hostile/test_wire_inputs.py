@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from acs_adapter.adapter import AcsAdapter
 from acs_emulator import AcsEmulator
 from tests.hostile.strategies import hostile_json, hostile_text, page_query, sid_like
 from tests.hostile.wire import acs_writes, assert_twilio_error, call, store_counts
@@ -34,11 +35,11 @@ def _optional(**fields: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, l
 
 
 def _refused_cleanly(
-    handler: WireHandler, emulator: AcsEmulator, status: int, body: dict[str, Any], before: Any
+    adapter: AcsAdapter, emulator: AcsEmulator, status: int, body: dict[str, Any], before: Any
 ) -> None:
     assert_twilio_error(status, body)
     counts, writes = before
-    assert store_counts(handler) == counts, "a refused request changed the store"
+    assert store_counts(adapter) == counts, "a refused request changed the store"
     after = acs_writes(emulator)
     created = after["Chat_CreateChatThread"] - writes["Chat_CreateChatThread"]
     deleted = after["Chat_DeleteChatThread"] - writes["Chat_DeleteChatThread"]
@@ -47,8 +48,8 @@ def _refused_cleanly(
         assert after[name] == writes[name], f"a refused request called {name}"
 
 
-def _snapshot(handler: WireHandler, emulator: AcsEmulator) -> tuple[Any, Any]:
-    return store_counts(handler), acs_writes(emulator)
+def _snapshot(adapter: AcsAdapter, emulator: AcsEmulator) -> tuple[Any, Any]:
+    return store_counts(adapter), acs_writes(emulator)
 
 
 @pytest.fixture(scope="module")
@@ -78,12 +79,16 @@ def conversation(handler: WireHandler) -> str:
     )
 )
 def test_conversation_create(
-    handler: WireHandler, emulator: AcsEmulator, conversation: str, form: dict[str, list[str]]
+    adapter: AcsAdapter,
+    handler: WireHandler,
+    emulator: AcsEmulator,
+    conversation: str,
+    form: dict[str, list[str]],
 ) -> None:
-    before = _snapshot(handler, emulator)
+    before = _snapshot(adapter, emulator)
     status, body = call(handler, "POST", "/Conversations", form)
     if status >= 400:
-        _refused_cleanly(handler, emulator, status, body, before)
+        _refused_cleanly(adapter, emulator, status, body, before)
         return
     assert status == 201, body
     fetched_status, fetched = call(handler, "GET", f"/Conversations/{body['sid']}")
@@ -109,12 +114,16 @@ def test_conversation_create(
     )
 )
 def test_message_create(
-    handler: WireHandler, emulator: AcsEmulator, conversation: str, form: dict[str, list[str]]
+    adapter: AcsAdapter,
+    handler: WireHandler,
+    emulator: AcsEmulator,
+    conversation: str,
+    form: dict[str, list[str]],
 ) -> None:
-    before = _snapshot(handler, emulator)
+    before = _snapshot(adapter, emulator)
     status, body = call(handler, "POST", f"/Conversations/{conversation}/Messages", form)
     if status >= 400:
-        _refused_cleanly(handler, emulator, status, body, before)
+        _refused_cleanly(adapter, emulator, status, body, before)
         return
     assert status == 201, body
     fetched = call(handler, "GET", f"/Conversations/{conversation}/Messages/{body['sid']}")
@@ -130,12 +139,16 @@ def test_message_create(
 @given(form=_optional(Identity=hostile_text, Attributes=hostile_json, RoleSid=sid_like))
 @example(form={"Identity": ["user|identity&string"], "Attributes": ['{"a": "\\udfff"}']})
 def test_participant_create(
-    handler: WireHandler, emulator: AcsEmulator, conversation: str, form: dict[str, list[str]]
+    adapter: AcsAdapter,
+    handler: WireHandler,
+    emulator: AcsEmulator,
+    conversation: str,
+    form: dict[str, list[str]],
 ) -> None:
-    before = _snapshot(handler, emulator)
+    before = _snapshot(adapter, emulator)
     status, body = call(handler, "POST", f"/Conversations/{conversation}/Participants", form)
     if status >= 400:
-        _refused_cleanly(handler, emulator, status, body, before)
+        _refused_cleanly(adapter, emulator, status, body, before)
         return
     assert status == 201, body
     identity = form["Identity"][0]
@@ -158,13 +171,17 @@ def test_participant_create(
     )
 )
 def test_conversation_update(
-    handler: WireHandler, emulator: AcsEmulator, conversation: str, form: dict[str, list[str]]
+    adapter: AcsAdapter,
+    handler: WireHandler,
+    emulator: AcsEmulator,
+    conversation: str,
+    form: dict[str, list[str]],
 ) -> None:
     _, before_body = call(handler, "GET", f"/Conversations/{conversation}")
-    before = _snapshot(handler, emulator)
+    before = _snapshot(adapter, emulator)
     status, body = call(handler, "POST", f"/Conversations/{conversation}", form)
     if status >= 400:
-        _refused_cleanly(handler, emulator, status, body, before)
+        _refused_cleanly(adapter, emulator, status, body, before)
         assert call(handler, "GET", f"/Conversations/{conversation}") == (200, before_body)
         return
     assert status == 200, body
@@ -193,6 +210,7 @@ READ_PATHS = (
     method=st.sampled_from(["GET", "DELETE"]),
 )
 def test_lookups_and_paging_with_wrong_shapes(
+    adapter: AcsAdapter,
     handler: WireHandler,
     emulator: AcsEmulator,
     conversation: str,
@@ -204,10 +222,10 @@ def test_lookups_and_paging_with_wrong_shapes(
     path = template.format(c=conversation, x=quote(key, safe="") or "%20")
     if method == "DELETE":
         query = {}
-    before = _snapshot(handler, emulator)
+    before = _snapshot(adapter, emulator)
     status, body = call(handler, method, path, query=query)
     if status >= 400:
-        _refused_cleanly(handler, emulator, status, body, before)
+        _refused_cleanly(adapter, emulator, status, body, before)
     else:
         assert method == "GET" and status == 200, body
 
@@ -220,12 +238,13 @@ def test_lookups_and_paging_with_wrong_shapes(
     ],
 )
 def test_deep_json_is_a_400(
+    adapter: AcsAdapter,
     handler: WireHandler,
     emulator: AcsEmulator,
     conversation: str,
     path: str,
     form: dict[str, list[str]],
 ) -> None:
-    before = _snapshot(handler, emulator)
+    before = _snapshot(adapter, emulator)
     status, body = call(handler, "POST", path.format(c=conversation), form)
-    _refused_cleanly(handler, emulator, status, body, before)
+    _refused_cleanly(adapter, emulator, status, body, before)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, func, select
 
+from acs_adapter.adapter import AcsAdapter
 from acs_adapter.store import schema
 from acs_emulator import AcsEmulator
 from twilio_compat.rest import WireHandler
@@ -52,9 +53,9 @@ def acs_writes(emulator: AcsEmulator) -> dict[str, int]:
     return {name: counters.get(name, 0) for name in WRITES}
 
 
-def store_counts(handler: WireHandler) -> tuple[int, ...]:
+def store_counts(adapter: AcsAdapter) -> tuple[int, ...]:
     """Rows in every table a Twilio write can touch, read through a connection of our own."""
-    url = handler.core.context.adapter.settings.store_url.reveal()
+    url = adapter.settings.store_url.reveal()
     engine = create_engine(url)
     skip = {"cursors", "identities", "alembic_version"}
     tables = [t for t in schema.metadata.sorted_tables if t.name not in skip]

@@ -130,7 +130,7 @@ def test_sigkill_at_several_points_then_rerun_gives_exactly_the_source(
         # one ACS thread per conversation, with both members and the service user
         row = acs_side.adapter.store.conversations.get(sid)
         assert row is not None and row.thread_id
-        chat = acs_side.handler.core.context.service_chat()
+        chat = acs_side.handler.core.directory.service_chat()
         assert len(list(chat.list_participants(row.thread_id))) == 3
 
     again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

@@ -40,14 +40,14 @@ def test_replay_sends_history_into_acs_with_original_values_in_metadata(
             assert row is not None and row.thread_id
             native = [
                 m
-                for m in core.context.service_chat().list_messages(row.thread_id)
+                for m in core.directory.service_chat().list_messages(row.thread_id)
                 if m.type == "text"
             ]
             # ACS-native clients see the history, sent by its authors, with Twilio's SIDs
             assert sorted(m.metadata[SID_KEY] for m in native) == sorted(
                 m["sid"] for m in all_messages(twilio_side.client, sid)
             )
-            assert all(m.sender_id != core.context.service_user for m in native)
+            assert all(m.sender_id != core.directory.service_user for m in native)
         again = HistoryImport(TwilioSource(twilio_side.client), core, options).run()
         assert again.imported["messages"] == 0
     finally:

@@ -38,7 +38,7 @@ def conversations(handler: WireHandler) -> Conversations:
 
 @pytest.fixture
 def service_chat(handler: WireHandler) -> UserChat:
-    return handler.core.context.service_chat()
+    return handler.core.directory.service_chat()
 
 
 def _crashed_create(adapter: AcsAdapter, chat: UserChat, unique_name: str) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
+from tests.fixtures.threads import thread_of
 from twilio_compat.rest import WireHandler
 
 
@@ -58,8 +59,8 @@ def test_friendly_name_becomes_the_acs_topic(
     client: Client, adapter: AcsAdapter, handler: WireHandler, unique: str
 ) -> None:
     created = client.conversations.v1.conversations.create(friendly_name=f"Topic {unique}")
-    thread_id = adapter.store.conversations.get(created.sid).thread_id  # type: ignore[union-attr]
-    chat = handler.core.context.service_chat()
+    thread_id = thread_of(adapter, created.sid)
+    chat = handler.core.directory.service_chat()
     assert chat.get_thread(thread_id).topic == f"Topic {unique}"
 
     client.conversations.v1.conversations(created.sid).update(friendly_name="Renamed")
@@ -71,8 +72,8 @@ def test_topic_falls_back_to_unique_name_but_twilio_value_is_reported(
 ) -> None:
     created = client.conversations.v1.conversations.create(unique_name=f"only-{unique}")
     assert created.friendly_name is None
-    thread_id = adapter.store.conversations.get(created.sid).thread_id  # type: ignore[union-attr]
-    assert handler.core.context.service_chat().get_thread(thread_id).topic == f"only-{unique}"
+    thread_id = thread_of(adapter, created.sid)
+    assert handler.core.directory.service_chat().get_thread(thread_id).topic == f"only-{unique}"
 
 
 def test_update_by_unique_name_and_default_attributes(client: Client, unique: str) -> None:
@@ -167,10 +168,7 @@ def test_list_with_state_and_date_filters(client: Client, unique: str) -> None:
 
 def test_list_pages_through_next_page_url(client: Client, unique: str) -> None:
     service = client.conversations.v1.services.create(friendly_name=f"paging {unique}")
-    made = {
-        service.conversations.create(friendly_name=f"p{i}").sid  # type: ignore[attr-defined]
-        for i in range(5)
-    }
+    made = {service.conversations.create(friendly_name=f"p{i}").sid for i in range(5)}
     scoped = client.conversations.v1.services(service.sid).conversations
     page = scoped.page(page_size=2)
     assert len(list(page)) == 2 and page.next_page_url is not None

@@ -14,6 +14,7 @@ from urllib3 import encode_multipart_formdata
 
 from acs_adapter.adapter import AcsAdapter
 from acs_adapter.media import LocalMediaStore
+from tests.fixtures.threads import thread_of
 from twilio_compat.rest import WireHandler
 from twilio_compat.rest.media import upload_media
 
@@ -60,9 +61,9 @@ def test_upload_then_send_by_media_sid(
 
     # ACS-native apps see the attachment in the message metadata
     stored = adapter.store.messages.get(sent.sid)
-    thread = adapter.store.conversations.get(conversation.sid).thread_id  # type: ignore[union-attr]
+    thread = thread_of(adapter, conversation.sid)
     assert stored is not None and stored.acs_message_id and thread
-    acs = handler.core.context.service_chat().get_message(thread, stored.acs_message_id)
+    acs = handler.core.directory.service_chat().get_message(thread, stored.acs_message_id)
     assert acs.metadata["hasAttachment"] == "true"
     assert json.loads(acs.metadata["attachments"]) == [
         {"sid": media["sid"], "contentType": "image/png", "filename": "car.png", "size": len(PNG)}

@@ -23,7 +23,7 @@ def test_a_restarted_process_sees_what_acs_apps_sent_meanwhile(
     conversation = client.conversations.v1.conversations(created.sid)
     conversation.messages.create(author="alice", body="before")
     assert [m.body for m in conversation.messages.list()] == ["before"]
-    native = adapter.chat.as_user(handler.core.context.service_user)
+    native = adapter.chat.as_user(handler.core.directory.service_user)
     native.send_message(_thread(adapter, created.sid), "while restarting")
     restarted = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)  # nothing in memory
     try:

@@ -48,7 +48,7 @@ def test_participant_author_sends_with_its_own_acs_user(
     assert sent.attributes == '{"k": "v"}'
     stored = adapter.store.messages.get(sent.sid)
     assert stored is not None and stored.acs_message_id
-    acs = handler.core.context.service_chat().get_message(
+    acs = handler.core.directory.service_chat().get_message(
         thread_of(adapter, sent.conversation_sid), stored.acs_message_id
     )
     assert acs.sender_id == adapter.directory.acs_user_for("alice")
@@ -64,10 +64,10 @@ def test_other_authors_are_sent_by_the_service_user_with_author_recorded(
     assert default.author == "system"
     stored = adapter.store.messages.get(sent.sid)
     assert stored is not None and stored.acs_message_id
-    acs = handler.core.context.service_chat().get_message(
+    acs = handler.core.directory.service_chat().get_message(
         thread_of(adapter, sent.conversation_sid), stored.acs_message_id
     )
-    assert acs.sender_id == handler.core.context.service_user
+    assert acs.sender_id == handler.core.directory.service_user
     assert acs.metadata["twilioAuthor"] == "a bot"
 
 

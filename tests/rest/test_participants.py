@@ -10,6 +10,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
+from tests.fixtures.threads import thread_of
 from twilio_compat.rest import WireHandler
 
 
@@ -40,9 +41,9 @@ def test_identity_round_trips_and_joins_the_acs_thread(
     assert created.attributes == '{"role": "driver"}'
     assert created.messaging_binding is None
     assert created.last_read_message_index is None
-    thread_id = adapter.store.conversations.get(created.conversation_sid).thread_id  # type: ignore[union-attr]
+    thread_id = thread_of(adapter, created.conversation_sid)
     acs_user = adapter.directory.acs_user_for(identity)
-    members = handler.core.context.service_chat().list_participants(thread_id)
+    members = handler.core.directory.service_chat().list_participants(thread_id)
     assert acs_user in {m.user_id for m in members}
     by_identity = conversation.participants(identity).fetch()
     assert by_identity.sid == created.sid
@@ -97,8 +98,8 @@ def test_delete_by_identity_removes_from_thread(
     with pytest.raises(TwilioRestException) as caught:
         conversation.participants(created.sid).fetch()
     assert caught.value.code == 20404
-    thread_id = adapter.store.conversations.get(created.conversation_sid).thread_id  # type: ignore[union-attr]
-    members = handler.core.context.service_chat().list_participants(thread_id)
+    thread_id = thread_of(adapter, created.conversation_sid)
+    members = handler.core.directory.service_chat().list_participants(thread_id)
     assert adapter.directory.acs_user_for("erin") not in {m.user_id for m in members}
 
 
@@ -127,8 +128,10 @@ def test_identity_update_moves_the_seat_in_acs(
         conversation.participants(old).fetch()
     assert gone.value.code == 20404
 
-    thread_id = adapter.store.conversations.get(created.conversation_sid).thread_id  # type: ignore[union-attr]
-    members = {m.user_id for m in handler.core.context.service_chat().list_participants(thread_id)}
+    thread_id = thread_of(adapter, created.conversation_sid)
+    members = {
+        m.user_id for m in handler.core.directory.service_chat().list_participants(thread_id)
+    }
     assert adapter.directory.acs_user_for(new) in members
     assert adapter.directory.acs_user_for(old) not in members
     sent = conversation.messages.create(author=new, body="same seat, new name")

@@ -98,7 +98,7 @@ def test_paging_the_way_twilio_code_does(client: Client, unique: str) -> None:
     assert len(messages.list()) == 23  # default page size 50: one page
 
     page = messages.page(page_size=10)
-    seen = []
+    seen: list[int] = []
     while page is not None:
         seen.extend(m.index for m in page)
         page = page.next_page()

@@ -11,6 +11,7 @@ from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
 from acs_emulator import AcsEmulator
+from tests.fixtures.threads import thread_of
 from tests.rest.conftest import skip_unless_twilio_has
 from twilio_compat.rest import WireHandler
 
@@ -87,10 +88,10 @@ def test_read_receipt_reaches_acs(
     participant = conversation.participants.create(identity=f"rr-{unique}")
     sent = conversation.messages.create(author="x", body="read me")
     conversation.participants(participant.sid).update(last_read_message_index=sent.index)
-    thread = adapter.store.conversations.get(created.sid).thread_id  # type: ignore[union-attr]
+    thread = thread_of(adapter, created.sid)
     stored = adapter.store.messages.get(sent.sid)
     assert thread and stored is not None
-    receipts = handler.core.context.service_chat().list_read_receipts(thread)
+    receipts = handler.core.directory.service_chat().list_read_receipts(thread)
     reader = adapter.directory.acs_user_for(f"rr-{unique}")
     assert (reader, stored.acs_message_id) in {(r.sender_id, r.message_id) for r in receipts}
 

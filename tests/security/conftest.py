@@ -1,5 +1,5 @@
-"""The security tests share the hostile-input tests' wire handler over the shared emulator."""
+"""The security tests share the hostile-input tests' adapter and wire handler."""
 
-from tests.hostile.conftest import handler
+from tests.hostile.conftest import adapter, handler
 
-__all__ = ["handler"]
+__all__ = ["adapter", "handler"]

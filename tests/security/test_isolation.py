@@ -10,7 +10,9 @@ import httpx
 import pytest
 from twilio.rest import Client
 
+from acs_adapter.adapter import AcsAdapter
 from acs_adapter.errors import Forbidden
+from tests.fixtures.threads import thread_of
 from tests.hostile.conftest import ACCOUNT_SID
 from twilio_compat.rest import AcsHttpClient, WireHandler
 from twilio_compat.rest.media import upload_media
@@ -22,6 +24,7 @@ def client(handler: WireHandler) -> Client:
 
 
 def test_a_user_cannot_read_or_write_a_thread_it_is_not_in(
+    adapter: AcsAdapter,
     client: Client,
     handler: WireHandler,
 ) -> None:
@@ -30,15 +33,14 @@ def test_a_user_cannot_read_or_write_a_thread_it_is_not_in(
     client.conversations.v1.conversations(conversation.sid).messages.create(
         author="insider", body="secret"
     )
-    adapter = handler.core.context.adapter
-    thread = adapter.store.conversations.get(conversation.sid).thread_id  # type: ignore[union-attr]
+    thread = thread_of(adapter, conversation.sid)
     outsider = adapter.chat.as_user(adapter.directory.acs_user_for("outsider"))
     with pytest.raises(Forbidden):
-        list(outsider.list_messages(thread or ""))
+        list(outsider.list_messages(thread))
     with pytest.raises(Forbidden):
-        outsider.send_message(thread or "", "let me in")
+        outsider.send_message(thread, "let me in")
     with pytest.raises(Forbidden):
-        outsider.get_thread(thread or "")
+        outsider.get_thread(thread)
     bodies = [
         m.body for m in client.conversations.v1.conversations(conversation.sid).messages.list()
     ]
@@ -57,14 +59,15 @@ def test_a_user_cannot_read_or_write_a_thread_it_is_not_in(
     ],
 )
 def test_uploaded_file_names_never_become_paths(
+    adapter: AcsAdapter,
     client: Client,
     handler: WireHandler,
     tmp_path: Path,
     filename: str,
 ) -> None:
-    media_root = Path(handler.core.context.adapter.settings.media.reveal().removeprefix("file://"))
+    media_root = Path(adapter.settings.media.reveal().removeprefix("file://"))
     outside_before = sorted(p.name for p in media_root.parent.iterdir())
-    service = handler.core.context.default_service_sid
+    service = handler.core.services.default_sid
     try:
         media = upload_media(
             client, service, b"payload", content_type="text/plain", filename=filename

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from acs_adapter.adapter import AcsAdapter
 from acs_emulator import AcsEmulator
 from tests.hostile.conftest import ACCOUNT_SID
 from tests.hostile.wire import acs_writes, store_counts
@@ -49,13 +50,14 @@ async def http(handler: WireHandler) -> AsyncIterator[httpx.AsyncClient]:
     ],
 )
 async def test_wrong_credentials_are_refused_and_change_nothing(
+    adapter: AcsAdapter,
     http: httpx.AsyncClient,
     handler: WireHandler,
     emulator: AcsEmulator,
     authorization: str | None,
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
-    before = store_counts(handler), acs_writes(emulator)
+    before = store_counts(adapter), acs_writes(emulator)
     created = await http.post(
         "/v1/Conversations", data={"FriendlyName": "intruder"}, headers=headers
     )
@@ -65,7 +67,7 @@ async def test_wrong_credentials_are_refused_and_change_nothing(
         assert answer.json()["code"] == 20003
         assert answer.headers["www-authenticate"].startswith("Basic")
         assert "intruder" not in answer.text
-    assert (store_counts(handler), acs_writes(emulator)) == before
+    assert (store_counts(adapter), acs_writes(emulator)) == before
 
 
 async def test_the_right_credentials_are_accepted(http: httpx.AsyncClient) -> None:

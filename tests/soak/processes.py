@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from acs_adapter.store import MappingStore
 from acs_emulator import AcsEmulator
 from tests.soak.writer import ACCOUNT_SID
 from twilio_compat.rest import WireHandler
@@ -56,21 +57,23 @@ def start_writer(
     )
 
 
-def agreement_problems(handler: WireHandler, conversation_sid: str) -> list[str]:
-    """Every way the store and ACS disagree about a conversation's messages (after a sync).
+def agreement_problems(
+    handler: WireHandler, store: MappingStore, conversation_sid: str
+) -> list[str]:
+    """Every way ``store`` (the one under ``handler``) and ACS disagree about a conversation's
+    messages (after a sync).
 
     ACS holds each message once; each has a store row with the SID and index it was sent
     with; each store row points at a message ACS has (no orphan SID pairs); indices are unique.
     """
     core = handler.core
-    service = core.context.default_service_sid
+    service = core.services.default_sid
     conversation = core.messages.conversation(service, conversation_sid)
     core.messages.sync(conversation)
-    store = core.context.store
     problems: list[str] = []
     acs = [
         m
-        for m in core.context.service_chat().list_messages(conversation.thread_id or "")
+        for m in core.directory.service_chat().list_messages(conversation.thread_id or "")
         if m.type == "text"
     ]
     counted = Counter(m.metadata.get("twilioSid") for m in acs)

@@ -238,14 +238,14 @@ async def _media_is_intact(message: Message, item: Planned) -> None:
 def _acs_holds_each_message_once(core: Core, sids: list[str]) -> None:
     """ACS itself, not only the store, has each message once (a resend after a lost response
     would carry the same SID in its metadata and hide behind the store's unique key)."""
-    context = core.context
+    service = core.services.default_sid
     total = 0
     for sid in sids:
-        row = context.store.conversations.get(sid)
-        assert row is not None and row.thread_id
+        row = core.conversations.stored(service, sid)
+        assert row.thread_id
         texts = [
             m
-            for m in context.service_chat().list_messages(row.thread_id, page_size=200)
+            for m in core.directory.service_chat().list_messages(row.thread_id, page_size=200)
             if m.type == "text"
         ]
         counts = Counter(m.metadata.get(SID_KEY) for m in texts)

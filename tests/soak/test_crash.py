@@ -34,7 +34,7 @@ def store_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def handler(emulator: AcsEmulator, store_url: str, tmp_path: Path) -> Iterator[WireHandler]:
+def adapter(emulator: AcsEmulator, store_url: str, tmp_path: Path) -> Iterator[AcsAdapter]:
     settings = Settings.load(
         connection_string=emulator.connection_string,
         ca_bundle=emulator.ca_bundle,
@@ -42,10 +42,15 @@ def handler(emulator: AcsEmulator, store_url: str, tmp_path: Path) -> Iterator[W
         media=(tmp_path / "media").as_uri(),
         environ={},
     )
-    with AcsAdapter.open(settings) as adapter:
-        opened = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+    with AcsAdapter.open(settings) as opened:
         yield opened
-        opened.close()
+
+
+@pytest.fixture
+def handler(adapter: AcsAdapter) -> Iterator[WireHandler]:
+    opened = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+    yield opened
+    opened.close()
 
 
 def _read_until(process: subprocess.Popen[str], sent: int) -> list[Line]:
@@ -64,7 +69,7 @@ def _read_until(process: subprocess.Popen[str], sent: int) -> list[Line]:
 
 @pytest.mark.slow
 def test_kill_9_mid_writes_leaves_store_and_acs_in_agreement(
-    emulator: AcsEmulator, handler: WireHandler, store_url: str, tmp_path: Path
+    adapter: AcsAdapter, emulator: AcsEmulator, handler: WireHandler, store_url: str, tmp_path: Path
 ) -> None:
     client = Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=handler))
     conversation = client.conversations.v1.conversations.create(friendly_name="crash room")
@@ -81,7 +86,7 @@ def test_kill_9_mid_writes_leaves_store_and_acs_in_agreement(
             os.kill(writer.pid, signal.SIGKILL)
             writer.communicate(timeout=30)
         assert writer.returncode == -signal.SIGKILL
-        assert agreement_problems(handler, conversation.sid) == []
+        assert agreement_problems(handler, adapter.store, conversation.sid) == []
         first = reported[-1].number + 2  # the killed one may or may not have been sent
 
     listed = client.conversations.v1.conversations(conversation.sid).messages.list()
@@ -96,4 +101,4 @@ def test_kill_9_mid_writes_leaves_store_and_acs_in_agreement(
     after = [Line.parse(t) for t in output.splitlines() if t.startswith("sent ")]
     assert len(after) == 3
     assert min(line.index for line in after) > max(m.index for m in listed)
-    assert agreement_problems(handler, conversation.sid) == []
+    assert agreement_problems(handler, adapter.store, conversation.sid) == []

@@ -187,14 +187,15 @@ def test_two_thousand_messages_under_twenty_percent_faults_arrive_exactly_once(
 def _acs_holds_each_message_once(handler: WireHandler, conversations: list[str]) -> None:
     """ACS itself, not only the store, has each message once (a duplicate sent by a retry
     would carry the same SID in its metadata and hide behind the store's unique key)."""
-    context = handler.core.context
+    core = handler.core
+    service = core.services.default_sid
     total = 0
     for sid in conversations:
-        row = context.store.conversations.get(sid)
-        assert row is not None and row.thread_id
+        row = core.conversations.stored(service, sid)
+        assert row.thread_id
         texts = [
             m
-            for m in context.service_chat().list_messages(row.thread_id, page_size=200)
+            for m in core.directory.service_chat().list_messages(row.thread_id, page_size=200)
             if m.type == "text"
         ]
         sids = Counter(m.metadata.get("twilioSid") for m in texts)
@@ -204,7 +205,7 @@ def _acs_holds_each_message_once(handler: WireHandler, conversations: list[str])
 
 
 def _media_bytes_are_intact(client: Client, handler: WireHandler, with_media: list[Sent]) -> None:
-    service = handler.core.context.default_service_sid
+    service = handler.core.services.default_sid
     for sent in with_media:
         assert sent.media is not None
         sid, data = sent.media

@@ -26,9 +26,9 @@ PER_WRITER = 40
 
 
 @pytest.fixture
-def handler(
+def adapter(
     emulator: AcsEmulator, postgres_database_url: str, tmp_path: Path
-) -> Iterator[WireHandler]:
+) -> Iterator[AcsAdapter]:
     settings = Settings.load(
         connection_string=emulator.connection_string,
         ca_bundle=emulator.ca_bundle,
@@ -36,14 +36,23 @@ def handler(
         media=(tmp_path / "media").as_uri(),
         environ={},
     )
-    with AcsAdapter.open(settings) as adapter:
-        opened = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+    with AcsAdapter.open(settings) as opened:
         yield opened
-        opened.close()
+
+
+@pytest.fixture
+def handler(adapter: AcsAdapter) -> Iterator[WireHandler]:
+    opened = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+    yield opened
+    opened.close()
 
 
 def test_two_processes_on_one_postgres_store_keep_indices_unique_and_increasing(
-    emulator: AcsEmulator, handler: WireHandler, postgres_database_url: str, tmp_path: Path
+    adapter: AcsAdapter,
+    emulator: AcsEmulator,
+    handler: WireHandler,
+    postgres_database_url: str,
+    tmp_path: Path,
 ) -> None:
     client = Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=handler))
     conversations = []
@@ -71,4 +80,4 @@ def test_two_processes_on_one_postgres_store_keep_indices_unique_and_increasing(
             assert len(mine) == PER_WRITER // 2
             assert mine == sorted(mine) and len(set(mine)) == len(mine)
             assert [m.index for m in listed if m.author == writer] == mine
-        assert agreement_problems(handler, sid) == []
+        assert agreement_problems(handler, adapter.store, sid) == []

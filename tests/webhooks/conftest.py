@@ -137,9 +137,9 @@ def pushing_emulator(event_bus: EventBus, chat_clock: SteppedClock) -> Iterator[
 
 
 @pytest.fixture(scope="module")
-def handler(
+def adapter(
     pushing_emulator: AcsEmulator, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[WireHandler]:
+) -> Iterator[AcsAdapter]:
     folder: Path = tmp_path_factory.mktemp("webhooks")
     settings = Settings.load(
         connection_string=pushing_emulator.connection_string,
@@ -148,10 +148,15 @@ def handler(
         media=(folder / "media").as_uri(),
         environ={},
     )
-    with AcsAdapter.open(settings) as adapter:
-        opened = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+    with AcsAdapter.open(settings) as opened:
         yield opened
-        opened.close()
+
+
+@pytest.fixture(scope="module")
+def handler(adapter: AcsAdapter) -> Iterator[WireHandler]:
+    opened = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from twilio.rest import Client
 
 from acs_adapter.store import open_store
 from acs_emulator import AcsEmulator
+from tests.fixtures.chat_sdk import get_chat_thread_client
 from tests.rest.test_serve import CLI, ShimHttpClient, _environment
 from tests.webhooks.conftest import ACCOUNT_SID, AUTH_TOKEN, WebhookServer
 
@@ -70,7 +71,7 @@ def _native_message(emulator: AcsEmulator, store_file: Path, identity: str, sid:
     with open_store(f"sqlite:///{store_file}") as store:
         acs_user = store.identities.get(identity)
         conversation = store.conversations.get(sid)
-    assert acs_user is not None and conversation is not None
+    assert acs_user is not None and conversation is not None and conversation.thread_id
     with RequestsTransport(connection_verify=emulator.ca_bundle) as transport:
         identities = CommunicationIdentityClient.from_connection_string(
             emulator.connection_string, transport=transport
@@ -81,8 +82,8 @@ def _native_message(emulator: AcsEmulator, store_file: Path, identity: str, sid:
         CommunicationTokenCredential(token.token),
         connection_verify=emulator.ca_bundle,
     )
-    thread = chat.get_chat_thread_client(
-        conversation.thread_id, connection_verify=emulator.ca_bundle
+    thread = get_chat_thread_client(
+        chat, conversation.thread_id, connection_verify=emulator.ca_bundle
     )
     thread.send_message("sent by a native ACS client")
     thread.close()

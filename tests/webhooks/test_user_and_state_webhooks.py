@@ -18,6 +18,7 @@ from twilio_compat.rest import WireHandler
 from twilio_compat.webhooks import TwilioWebhooks
 
 if TYPE_CHECKING:
+    from acs_adapter.adapter import AcsAdapter
     from acs_emulator import AcsEmulator
 
 LOUD = {"x_twilio_webhook_enabled": "true"}
@@ -241,6 +242,7 @@ async def test_client_face_user_edits_post_with_source_sdk(
 
 
 def test_a_native_acs_message_reactivating_a_conversation_posts_the_state_change(
+    adapter: AcsAdapter,
     client: Client,
     handler: WireHandler,
     pushing_emulator: AcsEmulator,
@@ -258,7 +260,6 @@ def test_a_native_acs_message_reactivating_a_conversation_posts_the_state_change
     conversation.participants.create(identity=identity)
     conversation.update(state="inactive", **LOUD)
     chat_clock.step(1.1)  # ACS times have whole seconds: the message must come after the change
-    adapter = handler.core.context.adapter
     stored = adapter.store.conversations.get(conversation.sid)
     assert stored is not None and stored.thread_id
     native = adapter.chat.as_user(adapter.directory.acs_user_for(identity))

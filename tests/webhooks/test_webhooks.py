@@ -13,6 +13,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
+from tests.fixtures.chat_sdk import get_chat_thread_client
+from tests.fixtures.threads import thread_of
 from tests.webhooks.conftest import ACCOUNT_SID, Hit, WebhookServer
 from twilio_compat.rest import AcsHttpClient, WireHandler
 from twilio_compat.webhooks import TwilioWebhooks, Webhook, WebhookSender
@@ -39,6 +41,7 @@ def _conversation_with(client: Client, identity: str) -> str:
 
 
 def test_native_acs_message_gives_a_signed_on_message_added(
+    adapter: AcsAdapter,
     client: Client,
     handler: WireHandler,
     pushing_emulator: AcsEmulator,
@@ -50,15 +53,18 @@ def test_native_acs_message_gives_a_signed_on_message_added(
     _configure(client, post=webhook_server.url, filters=["onMessageAdded"])
     identity = f"ann-{uuid.uuid4().hex[:8]}"
     conversation_sid = _conversation_with(client, identity)
-    adapter = handler.core.context.adapter
     acs_user = adapter.directory.acs_user_for(identity)
-    thread_id = adapter.store.conversations.get(conversation_sid).thread_id  # type: ignore[union-attr]
+    thread_id = thread_of(adapter, conversation_sid)
     token = adapter.tokens.token_for(acs_user)
-    native = ChatClient(
-        adapter.endpoint,
-        CommunicationTokenCredential(token.token),
+    native = get_chat_thread_client(
+        ChatClient(
+            adapter.endpoint,
+            CommunicationTokenCredential(token.token),
+            connection_verify=pushing_emulator.ca_bundle,
+        ),
+        thread_id,
         connection_verify=pushing_emulator.ca_bundle,
-    ).get_chat_thread_client(thread_id, connection_verify=pushing_emulator.ca_bundle)
+    )
     native.send_message("Hello from plain ACS", sender_display_name="Ann")
 
     assert pushing_emulator.wait_for_deliveries(30)
@@ -154,7 +160,7 @@ def test_a_pre_event_webhook_can_change_allowed_fields(
 def test_sends_skip_a_pre_event_webhook_that_does_not_filter_them(
     client: Client, handler: WireHandler, webhooks: TwilioWebhooks, webhook_server: WebhookServer
 ) -> None:
-    service = handler.core.context.default_service_sid
+    service = handler.core.services.default_sid
     _configure(
         client,
         pre=webhook_server.url,
@@ -298,6 +304,7 @@ async def test_client_face_writes_post_with_source_sdk(
 
 
 def test_edits_and_deletions_made_through_another_shim_process_are_not_posted_again(
+    adapter: AcsAdapter,
     client: Client,
     handler: WireHandler,
     pushing_emulator: AcsEmulator,
@@ -314,7 +321,6 @@ def test_edits_and_deletions_made_through_another_shim_process_are_not_posted_ag
     kept = messages.create(author=identity, body="first draft")
     dropped = messages.create(author=identity, body="to be removed")
     untouched = messages.create(author=identity, body="left to ACS")
-    adapter = handler.core.context.adapter
     with AcsAdapter.open(adapter.settings) as other_adapter:
         other = WireHandler.open(adapter=other_adapter, account_sid=ACCOUNT_SID)
         try:

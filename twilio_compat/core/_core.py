@@ -43,21 +43,21 @@ class Core:
         account_sid: str | None = None,
         shared: AdapterState | None = None,
     ) -> None:
-        self.context = Context(adapter, account_sid, shared=shared)
+        self._context = Context(adapter, account_sid, shared=shared)
         self._accounts: dict[str, Core] = {}
         self._accounts_lock = threading.Lock()
-        self.services = Services(self.context)
-        self.conversations = Conversations(self.context)
-        self.participants = Participants(self.context, self.conversations)
-        self.media = MediaLibrary(self.context)
-        self.messages = Messages(self.context, self.participants, self.media)
-        self.users = Users(self.context, self.participants, self.messages)
-        self.roles = Roles(self.context)
-        self.configuration = Configuration(self.context, self.roles)
-        self.webhooks = ConversationWebhooks(self.context, self.participants)
-        self.imports = Imports(self.context)
-        self.directory = Directory(self.context)
-        self.events = Events(self.context)
+        self.services = Services(self._context)
+        self.conversations = Conversations(self._context)
+        self.participants = Participants(self._context, self.conversations)
+        self.media = MediaLibrary(self._context)
+        self.messages = Messages(self._context, self.participants, self.media)
+        self.users = Users(self._context, self.participants, self.messages)
+        self.roles = Roles(self._context)
+        self.configuration = Configuration(self._context, self.roles)
+        self.webhooks = ConversationWebhooks(self._context, self.participants)
+        self.imports = Imports(self._context)
+        self.directory = Directory(self._context)
+        self.events = Events(self._context)
 
     def for_account(self, account_sid: str | None) -> Core:
         """The core answering as ``account_sid`` over this core's adapter: this core for its
@@ -68,7 +68,7 @@ class Core:
             core = self._accounts.get(account_sid)
             if core is None:
                 core = Core(
-                    self.context.adapter, account_sid=account_sid, shared=self.context.shared
+                    self._context.adapter, account_sid=account_sid, shared=self._context.shared
                 )
                 self._accounts[account_sid] = core
             return core
@@ -77,7 +77,7 @@ class Core:
         """Make one ACS request as the service user (an identity token, one threads page), so
         a tool fails at once, with the adapter's error, when ACS is out of reach or refuses
         the access key."""
-        next(iter(self.context.service_chat().list_threads(page_size=1)), None)
+        next(iter(self._context.service_chat().list_threads(page_size=1)), None)
 
     def close(self) -> None:
         """Stop what the core (and its other accounts' cores) started; the adapter stays open."""
@@ -89,4 +89,4 @@ class Core:
 
     @property
     def account_sid(self) -> str:
-        return self.context.account_sid
+        return self._context.account_sid

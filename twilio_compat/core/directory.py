@@ -35,6 +35,10 @@ class Directory:
         """The ACS user id through which the account itself acts."""
         return self._context.service_user
 
+    def service_chat(self) -> UserChat:
+        """ACS chat as the service user: what the account itself may see and do in ACS."""
+        return self._context.service_chat()
+
     def chat_as(self, acs_user: str) -> UserChat:
         """ACS chat with `acs_user`'s own token: ACS refuses what that user may not do."""
         return self._context.chat_as(acs_user)

@@ -7,7 +7,7 @@ it on the messages it sends (so ACS-side consumers can tell) and hands it to the
 `WriteHooks` is what the core calls: `before(action)` ahead of a write (Twilio's pre-event
 webhooks: raise `rejected()` to veto, or return changed fields) and `after(action)` once it is
 done (post-event webhooks). The default does nothing, so the core works without webhooks;
-`twilio_compat.webhooks` installs a real one with `core.context.hooks = ...`.
+`twilio_compat.webhooks` installs a real one with `core.events.install_hooks(...)`.
 """
 
 from __future__ import annotations
