@@ -44,7 +44,9 @@ def claimed(test: str) -> set[str]:
 
 def step(other: RemoteClient, conversation: str, candidates: set[str], test: str) -> None:
     """Wait up to BOUND for the candidates claimed as delivered (SETTLE if none is)."""
-    wanted = {(event, conversation) for event in candidates & claimed(test)}
+    wanted: set[tuple[str, str | None]] = {
+        (event, conversation) for event in candidates & claimed(test)
+    }
     other.wait_for(wanted, BOUND if wanted else SETTLE)
 
 
