@@ -8,10 +8,13 @@ credentials are a wrong ACS access key on the real emulator.
 from __future__ import annotations
 
 import base64
+import http.server
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,6 +57,36 @@ def unreachable_twilio() -> Client:
     """`--source-factory` / backend: a Twilio whose hosts cannot be reached."""
     http = ShimHttpClient(f"http://127.0.0.1:{closed_port()}")
     return Client("AC" + "2" * 32, "token", http_client=http)
+
+
+class _RefusingTwilio(http.server.BaseHTTPRequestHandler):
+    """Twilio's answer to an account SID / auth token pair it does not know."""
+
+    def do_GET(self) -> None:
+        body = json.dumps(
+            {
+                "code": 20003,
+                "message": "Authenticate",
+                "more_info": "https://www.twilio.com/docs/errors/20003",
+                "status": 401,
+            }
+        ).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def refusing_twilio() -> Client:
+    """`--source-factory`: a Twilio (a real local HTTP server) that refuses the credentials."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RefusingTwilio)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    http_client = ShimHttpClient(f"http://127.0.0.1:{server.server_address[1]}")
+    return Client("AC" + "2" * 32, "wrong-token", http_client=http_client)
 
 
 def _environment(tmp_path: Path, **values: str) -> dict[str, str]:
@@ -184,6 +217,28 @@ def test_migrate_with_twilio_out_of_reach(emulator: AcsEmulator, tmp_path: Path)
     command = [CLI, "migrate", "--source-factory", "tests.test_cli:unreachable_twilio"]
     line = fails_in_one_line(command, env, UNREACHABLE, tmp_path)
     assert "Twilio cannot be reached" in line
+
+
+def test_migrate_with_twilio_refusing_the_credentials(
+    emulator: AcsEmulator, tmp_path: Path
+) -> None:
+    env = _environment(
+        tmp_path,
+        ACS_CONNECTION_STRING=emulator.connection_string,
+        ACS_CA_BUNDLE=str(emulator.ca_bundle),
+    )
+    summary = tmp_path / "summary.json"
+    command = [
+        CLI,
+        "migrate",
+        "--source-factory",
+        "tests.test_cli:refusing_twilio",
+        "--summary-json",
+        str(summary),
+    ]
+    line = fails_in_one_line(command, env, UNREACHABLE, tmp_path)
+    assert "401" in line or "credential" in line.lower() or "Authenticate" in line, line
+    assert not summary.exists()
 
 
 def test_compare_reports_an_unreachable_side_as_an_error(tmp_path: Path) -> None:
