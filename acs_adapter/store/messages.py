@@ -5,8 +5,9 @@ the same transaction that gives it its index; the ACS id it gets back makes it v
 `_sent`). A pending row whose send never landed stays hidden: its index is left as a gap.
 
 A delete first claims its row (`claim`): one conditional UPDATE hides it again, pending but
-with its ACS id, so of many concurrent deletes exactly one wins, in any process. A sync still
-finds a claimed row by its ACS id and so never writes the message back while it is removed.
+with its ACS id, so of many concurrent deletes exactly one wins, in any process. The claimed row
+stays until a sync sees the message deleted in ACS: a sync finds it by its ACS id, so one that
+listed the message just before the delete never writes it back.
 """
 
 from __future__ import annotations

@@ -129,8 +129,9 @@ def _race_in_process(place: Place, target: Target, racers: int, ready: Any) -> d
     return outcomes
 
 
-def _assert_one_winner(outcomes: list[Outcome], racers: int) -> None:
-    assert sorted(outcomes, key=lambda o: o[0]) == [(204, None)] + [(404, 20404)] * (racers - 1)
+def _assert_one_winner(kind: str, outcomes: list[Outcome], racers: int) -> None:
+    expected = [(204, None)] + [(404, 20404)] * (racers - 1)
+    assert sorted(outcomes, key=lambda o: o[0]) == expected, kind
 
 
 def _configure(handler: WireHandler, receiver: WebhookServer) -> None:
@@ -166,7 +167,7 @@ def test_racing_deletes_in_threads_have_one_winner_and_post_one_webhook(
         _configure(handler, receiver)
         target = _target(handler, "threads")
         for kind in KINDS:
-            _assert_one_winner(_race(handler, kind, target, RACERS), RACERS)
+            _assert_one_winner(kind, _race(handler, kind, target, RACERS), RACERS)
         assert hooks.wait_idle(30)
     for event_type in REMOVED.values():
         assert len(receiver.of(event_type)) == 1, event_type
@@ -191,7 +192,7 @@ def test_racing_deletes_in_two_processes_have_one_winner_and_post_one_webhook(
             ]
             results = [result.get(timeout=300) for result in pending]
     for kind in KINDS:
-        _assert_one_winner([o for result in results for o in result[kind]], RACERS)
+        _assert_one_winner(kind, [o for result in results for o in result[kind]], RACERS)
     for event_type in REMOVED.values():
         assert len(receiver.of(event_type)) == 1, event_type
 

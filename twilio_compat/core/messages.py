@@ -558,7 +558,10 @@ class Messages:
                 with contextlib.suppress(Exception):
                     store.release(row.sid)
                 raise
-        store.delete(row.sid)
+            # The claimed row stays, hidden, until a sync sees the deletion in ACS: a sync that
+            # listed the message just before it went would otherwise write it back.
+        else:
+            store.delete(row.sid)
         self._context.hooks.after(
             Action("onMessageRemoved", service_sid, conversation.sid, removed)
         )
