@@ -263,9 +263,11 @@ def data_mapping() -> str:
         ),
         (
             "`index`",
-            "order of `sequenceId`",
-            f"reserved before sending and carried in {_key(messages.INDEX_KEY)}; 0-based, "
-            "stable; system messages get none; deleted messages leave a gap, as on Twilio",
+            f"{_key(messages.INDEX_KEY)} (not `sequenceId` order)",
+            "reserved in the store before sending, with `date_created`, so the two agree; "
+            "0-based, stable; system messages get none; deleted messages leave a gap, as on "
+            "Twilio. Concurrent sends reach ACS in any order, so ACS-native readers, which see "
+            "`sequenceId` order, may see them in another order than `index`",
         ),
         (
             "`author`",

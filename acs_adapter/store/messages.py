@@ -3,6 +3,11 @@
 A send writes its row before it reaches ACS, flagged `pending` and hidden from every read, in
 the same transaction that gives it its index; the ACS id it gets back makes it visible (see
 `_sent`). A pending row whose send never landed stays hidden: its index is left as a gap.
+
+A delete first claims its row (`claim`): one conditional UPDATE hides it again, pending but
+with its ACS id, so of many concurrent deletes exactly one wins, in any process. The claimed row
+stays until a sync sees the message deleted in ACS: a sync finds it by its ACS id, so one that
+listed the message just before the delete never writes it back.
 """
 
 from __future__ import annotations
@@ -10,9 +15,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, bindparam, delete, false, select, true, update
 from sqlalchemy.engine import Connection, Dialect, Row
@@ -50,14 +55,19 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A message about to be sent, written (pending) with the index `reserve` gives it."""
+    """A message about to be sent, written (pending) with the index `reserve` gives it.
+
+    A None date is stamped inside the transaction that reserves the index, after the
+    conversation's counter is bumped (which serializes the conversation's sends), so index
+    order and `created_at` order agree however many sends race.
+    """
 
     sid: str
     author: str
     body: str | None
     attributes: str
-    created_at: datetime
-    updated_at: datetime
+    created_at: datetime | None
+    updated_at: datetime | None
     media: str | None = None
 
 
@@ -67,10 +77,13 @@ def _message(row: Row[Any]) -> Message:
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
-    """A new message's index, and its author's membership (None: not a participant)."""
+    """A new message's index, its author's membership (None: not a participant), and the
+    dates its row was written with (None when no row was written)."""
 
     index: int
     author: Participant | None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 # Sending and listing are the hot paths: their statements are built once, with bind
@@ -82,11 +95,28 @@ _BY_ACS_IDS = select(messages).where(
     messages.c.conversation_sid == bindparam("conversation_sid"),
     messages.c.acs_message_id.in_(bindparam("ids", expanding=True)),
 )
-# A sent message's ACS id written onto its pending row, which it makes visible.
+# A sent message's ACS id written onto its pending row, which it makes visible. A row that
+# already has an ACS id is claimed by a delete (see `claim`), not waiting for one.
 _CONFIRM = (
     update(messages)
-    .where(messages.c.sid == bindparam("confirmed_sid"), messages.c.pending == true())
+    .where(
+        messages.c.sid == bindparam("confirmed_sid"),
+        messages.c.pending == true(),
+        messages.c.acs_message_id.is_(None),
+    )
     .values(acs_message_id=bindparam("confirmed_acs_id"), pending=False)
+)
+# A delete's claim: only one caller finds the row still shown.
+_CLAIM = (
+    update(messages)
+    .where(messages.c.sid == bindparam("claimed_sid"), _SHOWN)
+    .values(pending=True)
+    .returning(*messages.c)
+)
+_RELEASE = (
+    update(messages)
+    .where(messages.c.sid == bindparam("claimed_sid"), messages.c.pending == true())
+    .values(pending=False)
 )
 _CONFIRM_IN = _CONFIRM.where(messages.c.conversation_sid == bindparam("confirmed_in")).returning(
     *messages.c
@@ -210,10 +240,11 @@ class MessageRepository(Repository):
             index = int(bumped[0]) - 1
             member = send.member.first(cursor, values)
             if row is not None:
+                row = _stamped(row)
                 send.insert.run(
                     cursor, {**row, "conversation_sid": values["conversation_sid"], "index": index}
                 )
-        return Reservation(index, _member(member))
+        return _reservation(index, member, row)
 
     def reserve_in_active(
         self, scope: str, key: str, author: str, *, by_sid: bool, message: Outgoing | None = None
@@ -242,10 +273,11 @@ class MessageRepository(Repository):
             )
             index = conversation.next_index - 1
             if outgoing is not None:
+                outgoing = _stamped(outgoing)
                 send.insert.run(
                     cursor, {**outgoing, "conversation_sid": conversation.sid, "index": index}
                 )
-        return conversation, Reservation(index, _member(member))
+        return conversation, _reservation(index, member, outgoing)
 
     def confirm_sent(self, sid: str, acs_message_id: str) -> None:
         """Record the ACS id of a message `reserve` wrote pending; this process's next read of
@@ -418,6 +450,21 @@ class MessageRepository(Repository):
             raise NotFound(f"message {sid!r} does not exist")
         return _message(row)
 
+    def claim(self, sid: str) -> Message | None:
+        """Take a shown message for deletion: hidden from every read at once, in one
+        conditional UPDATE. The message as it was for the one caller that took it; None for
+        every other (already claimed, deleted, or never shown)."""
+        values = {"claimed_sid": check.sid("sid", sid)}
+        with self._write() as conn:
+            row = conn.execute(_CLAIM, values).first()
+        return None if row is None else replace(_message(row), pending=False)
+
+    def release(self, sid: str) -> None:
+        """Show a claimed message again (its removal from ACS failed)."""
+        values = {"claimed_sid": check.sid("sid", sid)}
+        with self._write() as conn:
+            conn.execute(_RELEASE, values)
+
     def delete(self, sid: str) -> bool:
         """Remove a message (its index stays unused); True if there was one."""
         sid = check.sid("sid", sid)
@@ -586,14 +633,32 @@ def _move_next_index_past(conn: Connection, conversation_sid: str, index: int) -
     )
 
 
+def _stamped(row: dict[str, object]) -> dict[str, object]:
+    """A pending row's missing dates, stamped now: called once its index is reserved."""
+    if row["created_at"] is not None and row["updated_at"] is not None:
+        return row
+    stamp = utc_now()
+    created = row["created_at"] or stamp
+    return {**row, "created_at": created, "updated_at": row["updated_at"] or created}
+
+
+def _reservation(
+    index: int, member: tuple[Any, ...] | None, row: Mapping[str, object] | None
+) -> Reservation:
+    if row is None:
+        return Reservation(index, _member(member))
+    created, updated = cast("datetime", row["created_at"]), cast("datetime", row["updated_at"])
+    return Reservation(index, _member(member), created, updated)
+
+
 def _outgoing_values(message: Outgoing) -> dict[str, object]:
     """A pending row's values, checked as `insert` checks its arguments."""
     return {
         "sid": check.sid("sid", message.sid),
         "acs_message_id": None,
         "author": check.optional_text("author", message.author),
-        "created_at": check.timestamp("created_at", message.created_at),
-        "updated_at": check.timestamp("updated_at", message.updated_at),
+        "created_at": check.optional_timestamp("created_at", message.created_at),
+        "updated_at": check.optional_timestamp("updated_at", message.updated_at),
         "archived": False,
         "body": None if message.body is None else check.free_text("body", message.body),
         "attributes": check.optional_json_text("attributes", message.attributes),

@@ -409,7 +409,10 @@ class Conversations:
         self._context.hooks.before(Action("onConversationRemove", service_sid, row.sid, removed))
         if row.thread_id:
             self._forget_thread(row.thread_id, quiet=False)
-        self._context.store.conversations.delete(row.sid)
+        # Deleting a thread is idempotent; of concurrent deletes (in any process) only the one
+        # whose DELETE removes the row posts onConversationRemoved, the others answer 404.
+        if not self._context.store.conversations.delete(row.sid):
+            raise errors.ResourceNotFound(f"/Conversations/{sid_or_unique_name}")
         self._context.hooks.after(Action("onConversationRemoved", service_sid, row.sid, removed))
 
     def _before(self, action: Action, fields: ConversationFields) -> ConversationFields:

@@ -374,14 +374,15 @@ class Messages:
         """`create`, also giving the ACS id of the message sent."""
         store = self._context.store
         author = fields.author or DEFAULT_AUTHOR
-        created = fields.date_created or now()
+        # Dates not given are stamped by the store as it reserves the index, so a conversation's
+        # index order and date order agree however many sends race.
         outgoing = Outgoing(
             sid=new_sid("IM"),
             author=author,
             body=fields.body or None,
             attributes=fields.attributes or "{}",
-            created_at=created,
-            updated_at=fields.date_updated or created,
+            created_at=fields.date_created,
+            updated_at=fields.date_updated,
         )
         quick = self._quick_reservation(service_sid, conversation_key, fields, outgoing)
         media: list[records.Media] = []
@@ -418,6 +419,8 @@ class Messages:
             )
             reserved = store.messages.reserve(conversation.sid, author, message=outgoing)
         index, member = reserved.index, reserved.author
+        created_at = reserved.created_at or now()
+        updated_at = reserved.updated_at or created_at
         sender = member.acs_user_id if member and member.acs_user_id else None
         sid = outgoing.sid
         content = fields.body or ""
@@ -454,8 +457,8 @@ class Messages:
             acs_message_id=acs_id,
             index=index,
             author=author,
-            created_at=outgoing.created_at,
-            updated_at=outgoing.updated_at,
+            created_at=created_at,
+            updated_at=updated_at,
             archived=False,
             body=outgoing.body,
             attributes=outgoing.attributes,
@@ -539,13 +542,26 @@ class Messages:
         row = self._stored(conversation, sid)
         removed = self._records(conversation, [row])[0]
         self._before(Action("onMessageRemove", service_sid, conversation.sid, removed), None)
+        # Of concurrent deletes (in any process) only the one that claims the row goes on;
+        # the others answer as if it were already gone, and post no onMessageRemoved.
+        store = self._context.store.messages
+        if store.claim(row.sid) is None:
+            raise errors.ResourceNotFound(f"/Conversations/{conversation.sid}/Messages/{sid}")
         if row.acs_message_id and conversation.thread_id:
             self._context.shim_writes.mark(conversation.thread_id, row.acs_message_id, "deleted")
-            with contextlib.suppress(NotFound):
-                self._sender_chat(conversation, row).delete_message(
-                    conversation.thread_id, row.acs_message_id
-                )
-        self._context.store.messages.delete(row.sid)
+            try:
+                with contextlib.suppress(NotFound):
+                    self._sender_chat(conversation, row).delete_message(
+                        conversation.thread_id, row.acs_message_id
+                    )
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    store.release(row.sid)
+                raise
+            # The claimed row stays, hidden, until a sync sees the deletion in ACS: a sync that
+            # listed the message just before it went would otherwise write it back.
+        else:
+            store.delete(row.sid)
         self._context.hooks.after(
             Action("onMessageRemoved", service_sid, conversation.sid, removed)
         )

@@ -297,7 +297,10 @@ class Participants:
                 self._context.service_chat().remove_participant(
                     conversation.thread_id, row.acs_user_id
                 )
-        self._context.store.participants.delete(row.sid)
+        # Removing from ACS is idempotent; of concurrent deletes (in any process) only the one
+        # whose DELETE removes the row posts onParticipantRemoved, the others answer 404.
+        if not self._context.store.participants.delete(row.sid):
+            raise errors.ResourceNotFound(f"/Conversations/{conversation.sid}/Participants/{key}")
         self._context.hooks.after(
             Action("onParticipantRemoved", service_sid, conversation.sid, removed)
         )

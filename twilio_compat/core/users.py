@@ -122,7 +122,9 @@ class Users:
 
     def delete(self, service_sid: str, key: str) -> None:
         row = self._stored(service_sid, key)
-        self._context.store.users.delete(row.sid)
+        # One DELETE decides: of concurrent deletes only the one that removed the row answers 204.
+        if not self._context.store.users.delete(row.sid):
+            raise errors.ResourceNotFound(f"/Users/{key}")
 
     def page(self, service_sid: str, *, offset: int, limit: int) -> tuple[list[records.User], bool]:
         rows = self._context.store.users.list(service_sid, offset=offset, limit=limit + 1)
