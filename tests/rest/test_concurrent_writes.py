@@ -64,7 +64,7 @@ class Target:
 
 
 @contextmanager
-def _shim(place: Place) -> Iterator[tuple[WireHandler, TwilioWebhooks]]:
+def _shim(place: Place) -> Iterator[tuple[WireHandler, TwilioWebhooks, AcsAdapter]]:
     """A process's shim with post-event webhooks on (their URL is in the shared store)."""
     settings = Settings.load(
         connection_string=place.connection_string,
@@ -78,7 +78,7 @@ def _shim(place: Place) -> Iterator[tuple[WireHandler, TwilioWebhooks]]:
         sender = WebhookSender(AUTH_TOKEN, base_delay=0.01, max_delay=0.05)
         hooks = TwilioWebhooks(handler.core, AUTH_TOKEN, sender=sender).install()
         try:
-            yield handler, hooks
+            yield handler, hooks, adapter
         finally:
             hooks.wait_idle(30)
             hooks.close()
@@ -120,7 +120,7 @@ def _race(handler: WireHandler, kind: str, target: Target, racers: int) -> list[
 
 def _race_in_process(place: Place, target: Target, racers: int, ready: Any) -> dict[str, Any]:
     """A spawned process: its own shim on the shared store, racing the other process."""
-    with _shim(place) as (handler, _):
+    with _shim(place) as (handler, _, _adapter):
         _client(handler).conversations.v1.conversations(target.conversation).fetch()
         outcomes: dict[str, Any] = {}
         for kind in KINDS:
@@ -163,7 +163,7 @@ def test_racing_deletes_in_threads_have_one_winner_and_post_one_webhook(
     emulator: AcsEmulator, tmp_path: Path, receiver: WebhookServer
 ) -> None:
     place = _place(emulator, f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path / "media")
-    with _shim(place) as (handler, hooks):
+    with _shim(place) as (handler, hooks, _adapter):
         _configure(handler, receiver)
         target = _target(handler, "threads")
         for kind in KINDS:
@@ -178,7 +178,7 @@ def test_racing_deletes_in_two_processes_have_one_winner_and_post_one_webhook(
 ) -> None:
     """Two OS processes, each with its own shim and three racing threads, on one store."""
     place = _place(emulator, store_url, tmp_path / "media")
-    with _shim(place) as (handler, _):
+    with _shim(place) as (handler, _, _adapter):
         _configure(handler, receiver)
         target = _target(handler, "processes")
     per_process = RACERS // 2
@@ -203,7 +203,7 @@ def test_racing_sends_keep_date_order_with_index_order(
     """50 concurrent creates: each message's date is stamped as its index is reserved."""
     place = _place(emulator, f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path / "media")
     senders = 50
-    with _shim(place) as (handler, _):
+    with _shim(place) as (handler, _, adapter):
         conversation = _client(handler).conversations.v1.conversations.create(friendly_name="busy")
         clients = [_client(handler) for _ in range(senders)]
         start = threading.Barrier(senders)
@@ -218,7 +218,7 @@ def test_racing_sends_keep_date_order_with_index_order(
 
         with ThreadPoolExecutor(max_workers=senders) as pool:
             answered = list(pool.map(send, enumerate(clients)))
-        rows = handler.core.context.store.messages.list(str(conversation.sid), limit=100)
+        rows = adapter.store.messages.list(str(conversation.sid), limit=100)
     assert [row.index for row in rows] == list(range(senders))
     dates = [row.created_at for row in rows]
     assert dates == sorted(dates)
