@@ -14,6 +14,7 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -61,30 +62,33 @@ class _Handler(BaseHTTPRequestHandler):
             }
         return None
 
-    def _token(self, resource: str) -> tuple[str, int]:
+    def _answer(self, query: dict[str, str], fields: Callable[[int], dict[str, str]]) -> None:
+        """The token answer: the fields every endpoint sends plus `fields(issued_at)`."""
+        error = self._identity_error(query)
+        if error is not None:
+            self._send(*error)
+            return
         entra = self.server.entra
-        return entra.issue(entra.managed_identity_client_id, resource), int(time.time())
+        issued = int(time.time())
+        body = {
+            "access_token": entra.issue(entra.managed_identity_client_id, query["resource"]),
+            "client_id": entra.managed_identity_client_id,
+            "expires_on": str(issued + TOKEN_LIFETIME),
+            "resource": query["resource"],
+            "token_type": "Bearer",
+        }
+        self._send(200, {**body, **fields(issued)})
 
     def _imds(self, query: dict[str, str]) -> None:
         if self.headers.get("Metadata", "").lower() != "true":
             self._send(400, {"error": "invalid_request", "error_description": "Required metadata"})
             return
-        error = self._identity_error(query)
-        if error is not None:
-            self._send(*error)
-            return
-        token, issued = self._token(query["resource"])
-        self._send(
-            200,
-            {
-                "access_token": token,
-                "client_id": self.server.entra.managed_identity_client_id,
+        self._answer(
+            query,
+            lambda issued: {
                 "expires_in": str(TOKEN_LIFETIME),
-                "expires_on": str(issued + TOKEN_LIFETIME),
                 "ext_expires_in": str(TOKEN_LIFETIME),
                 "not_before": str(issued),
-                "resource": query["resource"],
-                "token_type": "Bearer",
             },
         )
 
@@ -93,21 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not hmac.compare_digest(sent, self.server.entra.identity_header):
             self._send(401, {"error": "unauthorized", "error_description": "Bad identity header"})
             return
-        error = self._identity_error(query)
-        if error is not None:
-            self._send(*error)
-            return
-        token, issued = self._token(query["resource"])
-        self._send(
-            200,
-            {
-                "access_token": token,
-                "expires_on": str(issued + TOKEN_LIFETIME),
-                "resource": query["resource"],
-                "token_type": "Bearer",
-                "client_id": self.server.entra.managed_identity_client_id,
-            },
-        )
+        self._answer(query, lambda issued: {})
 
 
 class ManagedIdentityServer(ThreadingHTTPServer):

@@ -5,40 +5,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from azure.identity import ClientSecretCredential
 
 from acs_adapter import AcsAdapter, AcsConnection, ConfigurationError, Settings
 from acs_adapter.adapter import media_signing_key
 from acs_adapter.errors import Forbidden
 from acs_adapter.secret import Secret
 from acs_emulator import AcsEmulator
+from tests.fixtures.entra import app_credential, clean_env
 
-_AZURE_ENV = (
-    "AZURE_AUTHORITY_HOST",
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_ID",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_CLIENT_CERTIFICATE_PATH",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-    "IDENTITY_ENDPOINT",
-    "IDENTITY_HEADER",
-    "MSI_ENDPOINT",
-    "AZURE_TOKEN_CREDENTIALS",
-    "TWILIO_COMPAT_MEDIA_SECRET",
-)
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    for name in _AZURE_ENV:
-        monkeypatch.delenv(name, raising=False)
-    yield monkeypatch
+__all__ = ["clean_env"]  # a fixture the tests here take
 
 
 def _entra_only(emulator: AcsEmulator) -> str:
@@ -46,15 +26,14 @@ def _entra_only(emulator: AcsEmulator) -> str:
     return f"endpoint={emulator.endpoint}"
 
 
-def _app_credential(emulator: AcsEmulator) -> ClientSecretCredential:
-    entra = emulator.entra
-    return ClientSecretCredential(
-        entra.tenant_id,
-        entra.client_id,
-        entra.client_secret,
-        authority=entra.authority,
-        disable_instance_discovery=True,
-        connection_verify=entra.ca_bundle,
+def _entra_settings(emulator: AcsEmulator, tmp_path: Path, **given: Any) -> Settings:
+    """Settings for the emulator with no access key, a store in `tmp_path`, no environment."""
+    return Settings.load(
+        connection_string=given.pop("connection_string", _entra_only(emulator)),
+        ca_bundle=emulator.ca_bundle,
+        store_url=f"sqlite:///{tmp_path}/store.sqlite3",
+        environ={},
+        **given,
     )
 
 
@@ -80,14 +59,9 @@ def test_a_connection_string_without_a_key_means_entra() -> None:
 def test_explicit_credential_opens_an_adapter_that_chats(
     emulator: AcsEmulator, tmp_path: Path, clean_env: pytest.MonkeyPatch
 ) -> None:
-    settings = Settings.load(
-        connection_string=_entra_only(emulator),
-        ca_bundle=emulator.ca_bundle,
-        store_url=f"sqlite:///{tmp_path}/store.sqlite3",
-        environ={},
-    )
+    settings = _entra_settings(emulator, tmp_path)
     with (
-        _app_credential(emulator) as credential,
+        app_credential(emulator) as credential,
         AcsAdapter.open(settings, credential=credential) as adapter,
     ):
         _round_trip(adapter)
@@ -96,21 +70,9 @@ def test_explicit_credential_opens_an_adapter_that_chats(
 def test_credential_in_the_settings_wins_over_the_access_key(
     emulator: AcsEmulator, tmp_path: Path
 ) -> None:
-    outsider = emulator.entra.register_app(allowed_on_resource=False)
-    refused = ClientSecretCredential(
-        emulator.entra.tenant_id,
-        outsider.client_id,
-        outsider.client_secret,
-        authority=emulator.entra.authority,
-        disable_instance_discovery=True,
-        connection_verify=emulator.ca_bundle,
-    )
-    settings = Settings.load(
-        connection_string=emulator.connection_string,
-        ca_bundle=emulator.ca_bundle,
-        store_url=f"sqlite:///{tmp_path}/store.sqlite3",
-        environ={},
-        credential=refused,
+    refused = app_credential(emulator, emulator.entra.register_app(allowed_on_resource=False))
+    settings = _entra_settings(
+        emulator, tmp_path, connection_string=emulator.connection_string, credential=refused
     )
     with refused, AcsAdapter.open(settings) as adapter, pytest.raises(Forbidden):
         adapter.directory.acs_user_for("not-allowed")
@@ -136,12 +98,7 @@ def test_managed_identity_runs_the_adapter(
 ) -> None:
     clean_env.setenv("AZURE_POD_IDENTITY_AUTHORITY_HOST", emulator.entra.imds_authority)
     clean_env.setenv("AZURE_TOKEN_CREDENTIALS", "ManagedIdentityCredential")
-    settings = Settings.load(
-        connection_string=_entra_only(emulator),
-        ca_bundle=emulator.ca_bundle,
-        store_url=f"sqlite:///{tmp_path}/store.sqlite3",
-        environ={},
-    )
+    settings = _entra_settings(emulator, tmp_path)
     with AcsAdapter.open(settings) as adapter:
         _round_trip(adapter)
 
@@ -166,14 +123,9 @@ def test_media_secret_signs_media_urls_without_an_access_key(
 def test_local_media_works_on_entra_without_a_media_secret(
     emulator: AcsEmulator, tmp_path: Path
 ) -> None:
-    settings = Settings.load(
-        connection_string=_entra_only(emulator),
-        ca_bundle=emulator.ca_bundle,
-        store_url=f"sqlite:///{tmp_path}/store.sqlite3",
-        environ={},
-    )
+    settings = _entra_settings(emulator, tmp_path)
     with (
-        _app_credential(emulator) as credential,
+        app_credential(emulator) as credential,
         AcsAdapter.open(settings, credential=credential) as adapter,
     ):
         stored = adapter.media.put(b"picture", content_type="image/png")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -27,43 +26,11 @@ from acs_emulator import AcsEmulator
 from acs_emulator.cli import entra_lines
 from acs_emulator.entra import ACS_APP_ID
 from tests.emulator.helpers import bearer_request, chat_client
+from tests.fixtures.entra import ACS_SCOPE, app_credential, clean_env
+
+__all__ = ["clean_env"]  # a fixture the tests here take
 
 CREATE = "/identities?api-version=2023-10-01"
-ACS_SCOPE = "https://communication.azure.com//.default"
-_MANAGED_IDENTITY_ENV = (
-    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-    "IDENTITY_ENDPOINT",
-    "IDENTITY_HEADER",
-    "IDENTITY_SERVER_THUMBPRINT",
-    "MSI_ENDPOINT",
-    "MSI_SECRET",
-    "AZURE_CLIENT_ID",
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_SECRET",
-    "AZURE_AUTHORITY_HOST",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_TOKEN_CREDENTIALS",
-)
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """No azure-identity variables from the machine leak into a credential under test."""
-    for name in _MANAGED_IDENTITY_ENV:
-        monkeypatch.delenv(name, raising=False)
-    yield monkeypatch
-
-
-def app_credential(emu: AcsEmulator) -> ClientSecretCredential:
-    entra = emu.entra
-    return ClientSecretCredential(
-        entra.tenant_id,
-        entra.client_id,
-        entra.client_secret,
-        authority=entra.authority,
-        disable_instance_discovery=True,
-        connection_verify=entra.ca_bundle,
-    )
 
 
 def entra_identity_client(
@@ -276,15 +243,7 @@ def test_token_signed_by_another_key_is_refused(emulator: AcsEmulator) -> None:
 
 def test_registered_app_without_a_role_is_forbidden(emulator: AcsEmulator) -> None:
     entra = emulator.entra
-    outsider = entra.register_app(allowed_on_resource=False)
-    credential = ClientSecretCredential(
-        entra.tenant_id,
-        outsider.client_id,
-        outsider.client_secret,
-        authority=entra.authority,
-        disable_instance_discovery=True,
-        connection_verify=entra.ca_bundle,
-    )
+    credential = app_credential(emulator, entra.register_app(allowed_on_resource=False))
     with credential, pytest.raises(HttpResponseError) as caught:
         entra_identity_client(emulator, credential).create_user()
     assert caught.value.status_code == 403
