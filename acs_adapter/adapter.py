@@ -2,7 +2,8 @@
 
 It owns, and closes in reverse order: the embedded emulator (when configured), the mapping
 store, the media store (with a loopback server when local files have no public base URL), one
-identity client, the identity directory, the token cache and the chat gateway. The gateway is
+identity client (on the access key or a Microsoft Entra ID credential), the identity directory,
+the token cache and the chat gateway. The gateway is
 blocking and thread-safe; async faces run it in worker threads rather than keep an async copy.
 """
 
@@ -10,24 +11,28 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from azure.communication.identity import CommunicationIdentityClient
-from azure.core.credentials import AzureKeyCredential
 from azure.core.pipeline.transport import RequestsTransport
 
 from acs_adapter._retry import retry_policy
 from acs_adapter.chat import ChatGateway
-from acs_adapter.config import AcsConnection, Settings
+from acs_adapter.config import MEDIA_SECRET_ENV, AcsConnection, Settings
+from acs_adapter.credentials import acs_credential
 from acs_adapter.errors import ConfigurationError
 from acs_adapter.identities import IdentityDirectory, TokenCache
 from acs_adapter.media import MediaStore, media_store_from_setting
 from acs_adapter.media.local import LocalMediaStore
+from acs_adapter.secret import Secret
 from acs_adapter.store import MappingStore, open_store
 
 if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
     from acs_emulator import AcsEmulator
 
 _MEDIA_KEY_LABEL = b"twilio-acs-compat/media-url-signing/v1"
@@ -35,14 +40,33 @@ _EMULATOR_EXTRA_MODULES = frozenset({"acs_emulator", "trustme", "jwt"})
 """The emulator and the modules its `[emulator]` extra installs: missing, they mean the extra is."""
 
 
-def media_signing_key(connection: AcsConnection) -> bytes:
-    """The HMAC key for local media URLs, derived from the ACS access key (HKDF-expand style).
+def media_signing_key(connection: AcsConnection, secret: Secret | None = None) -> bytes:
+    """The HMAC key for local media URLs, derived (HKDF-expand style) from the media secret when
+    one is set, else from the ACS access key.
 
     Every process sharing a configuration derives the same key, so a URL signed by one is
     accepted by another, and the access key itself never signs anything but ACS requests.
     """
-    prk = hmac.new(b"twilio-acs-compat", connection.key_bytes, hashlib.sha256).digest()
+    if secret is not None:
+        material = secret.reveal().encode()
+    elif connection.access_key is not None:
+        material = connection.key_bytes
+    else:
+        raise ConfigurationError(
+            f"local media URLs need {MEDIA_SECRET_ENV} when ACS is reached with Microsoft Entra ID "
+            "(there is no access key to derive their signing key from)"
+        )
+    prk = hmac.new(b"twilio-acs-compat", material, hashlib.sha256).digest()
     return hmac.new(prk, _MEDIA_KEY_LABEL + b"\x01", hashlib.sha256).digest()
+
+
+def _adapter_media_key(connection: AcsConnection, settings: Settings) -> bytes:
+    """The media key for this adapter. With Entra ID and no media secret, local media is only
+    ever served by this adapter's own loopback server (its URLs die with the process), so a
+    random key of this process signs them: nothing guessable, nothing shared."""
+    if settings.media_secret is None and connection.access_key is None:
+        return secrets.token_bytes(32)
+    return media_signing_key(connection, settings.media_secret)
 
 
 class AcsAdapter:
@@ -76,11 +100,15 @@ class AcsAdapter:
         self._resources = resources
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> AcsAdapter:
+    def open(
+        cls, settings: Settings | None = None, *, credential: TokenCredential | None = None
+    ) -> AcsAdapter:
         """Open everything `settings` (default: `Settings.load()`) describes.
 
-        If any part fails to open, the parts already open are closed before the error
-        propagates.
+        `credential` (else `settings.credential`) is a Microsoft Entra ID credential for ACS
+        identity calls; without one, the access key is used, or `DefaultAzureCredential` when
+        the connection string has none. If any part fails to open, the parts already open are
+        closed before the error propagates.
         """
         settings = settings or Settings.load()
         with ExitStack() as resources:
@@ -97,7 +125,9 @@ class AcsAdapter:
             store = open_store(settings.store_url.reveal())
             resources.callback(store.close)
             media = media_store_from_setting(
-                settings.media.reveal(), secret=media_signing_key(connection), ca_bundle=verify
+                settings.media.reveal(),
+                secret=_adapter_media_key(connection, settings),
+                ca_bundle=verify,
             )
             resources.callback(media.close)  # also stops the server started below
             if isinstance(media, LocalMediaStore) and media.base_url is None:
@@ -110,9 +140,14 @@ class AcsAdapter:
                 read_timeout=settings.retry.timeout,
             )
             resources.callback(identity_transport.close)
+            acs_auth, owned = acs_credential(
+                connection, credential or settings.credential, ca_bundle=verify
+            )
+            if owned:
+                resources.callback(getattr(acs_auth, "close", lambda: None))
             identity_client = CommunicationIdentityClient(
                 connection.endpoint,
-                AzureKeyCredential(connection.access_key.reveal()),
+                acs_auth,
                 transport=identity_transport,
                 retry_policy=retry_policy(settings.retry),
             )

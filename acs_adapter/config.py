@@ -3,6 +3,10 @@
 Everything is checked when the settings are loaded, so a typo in a connection string fails at
 start-up with an error naming the setting, not later inside an Azure SDK call. Values that may
 carry credentials (the ACS access key, store and media settings) are kept as `Secret`.
+
+ACS is reached with the access key of the connection string, or with Microsoft Entra ID: an
+explicit azure-core `TokenCredential`, else `DefaultAzureCredential` when the connection string
+has an endpoint and no key (the standard `AZURE_*` variables then pick the identity).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.engine import make_url
@@ -22,10 +27,14 @@ from acs_adapter._retry import RetrySettings
 from acs_adapter.errors import ConfigurationError
 from acs_adapter.secret import Secret
 
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
 CONNECTION_STRING_ENV = "ACS_CONNECTION_STRING"
 CA_BUNDLE_ENV = "ACS_CA_BUNDLE"
 STORE_ENV = "TWILIO_COMPAT_STORE"
 MEDIA_ENV = "TWILIO_COMPAT_MEDIA"
+MEDIA_SECRET_ENV = "TWILIO_COMPAT_MEDIA_SECRET"  # noqa: S105 (a setting name)
 EVENTGRID_SECRET_ENV = "ACS_EVENTGRID_SECRET"  # noqa: S105 (a setting name)
 REQUESTS_CA_BUNDLE_ENVS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 """What `requests` itself reads for a CA bundle, in its order of preference."""
@@ -52,11 +61,12 @@ _BLOB_CONNECTION_KEYS = frozenset(
 class AcsConnection:
     """A parsed `endpoint=https://…/;accesskey=…` connection string.
 
-    `endpoint` is `https://host[:port]`, without a path or trailing slash.
+    `endpoint` is `https://host[:port]`, without a path or trailing slash. `access_key` is None
+    for `endpoint=https://…/` alone: ACS is then reached with Microsoft Entra ID.
     """
 
     endpoint: str
-    access_key: Secret
+    access_key: Secret | None
 
     @classmethod
     def parse(cls, value: str, *, setting: str = CONNECTION_STRING_ENV) -> AcsConnection:
@@ -66,29 +76,34 @@ class AcsConnection:
         key = pairs.get("accesskey", "")
         if not endpoint:
             raise ConfigurationError(f"{setting} has no 'endpoint=' part")
-        if not key:
-            raise ConfigurationError(f"{setting} has no 'accesskey=' part")
         parts = urlsplit(endpoint)
         if parts.scheme.lower() != "https" or not parts.hostname:
             raise ConfigurationError(
                 f"{setting}: the endpoint must be an https:// URL with a host "
                 f"(or set the whole setting to '{EMBEDDED}')"
             )
+        # No trailing slash: the identity SDK signs the endpoint's text as the Host it sends.
+        endpoint = f"https://{parts.netloc}"
+        if "accesskey" not in pairs:
+            return cls(endpoint=endpoint, access_key=None)
         try:
             decoded = base64.b64decode(key, validate=True)
         except (binascii.Error, ValueError):
             decoded = b""
         if not decoded:
             raise ConfigurationError(f"{setting}: the access key is not valid base64")
-        # No trailing slash: the identity SDK signs the endpoint's text as the Host it sends.
-        return cls(endpoint=f"https://{parts.netloc}", access_key=Secret(key))
+        return cls(endpoint=endpoint, access_key=Secret(key))
 
     @property
     def key_bytes(self) -> bytes:
         """The decoded access key, the HMAC secret the identity service checks."""
+        if self.access_key is None:
+            raise ConfigurationError("the ACS connection string has no access key")
         return base64.b64decode(self.access_key.reveal())
 
     def connection_string(self) -> Secret:
+        if self.access_key is None:
+            return Secret(f"endpoint={self.endpoint}/")
         return Secret(f"endpoint={self.endpoint}/;accesskey={self.access_key.reveal()}")
 
 
@@ -97,7 +112,9 @@ class Settings:
     """Everything the adapter needs to open; build it with `Settings.load()`.
 
     `connection` is None exactly when `embedded` is true: the adapter then starts an in-process
-    emulator and learns its endpoint, key and CA at open time.
+    emulator and learns its endpoint, key and CA at open time. `credential`, when set, is the
+    Entra ID credential ACS identity calls use instead of the access key. `media_secret` signs
+    local media URLs; without it they are signed with a key derived from the access key.
     """
 
     connection: AcsConnection | None
@@ -106,6 +123,8 @@ class Settings:
     store_url: Secret
     media: Secret
     retry: RetrySettings = field(default_factory=RetrySettings)
+    credential: TokenCredential | None = field(default=None, compare=False, repr=False)
+    media_secret: Secret | None = None
 
     @classmethod
     def load(
@@ -117,6 +136,8 @@ class Settings:
         media: str | Secret | None = None,
         retry: RetrySettings | None = None,
         environ: Mapping[str, str] | None = None,
+        credential: TokenCredential | None = None,
+        media_secret: str | Secret | None = None,
     ) -> Settings:
         """Resolve each setting from the argument, else the environment, else the default."""
         env = _environment(environ)
@@ -124,8 +145,9 @@ class Settings:
         raw_connection = _pick(connection_string, env, CONNECTION_STRING_ENV)
         if raw_connection is None:
             raise ConfigurationError(
-                f"{CONNECTION_STRING_ENV} is not set: give 'endpoint=https://…/;accesskey=…' "
-                f"or '{EMBEDDED}' for a local emulator"
+                f"{CONNECTION_STRING_ENV} is not set: give 'endpoint=https://…/;accesskey=…', "
+                f"'endpoint=https://…/' for Microsoft Entra ID, or '{EMBEDDED}' for a local "
+                "emulator"
             )
         embedded = raw_connection.strip().lower() == EMBEDDED
         connection = None if embedded else AcsConnection.parse(raw_connection)
@@ -141,6 +163,8 @@ class Settings:
             _default_media(store_value) if media_value is None else _check_media(media_value)
         )
 
+        media_secret_value = _pick(media_secret, env, MEDIA_SECRET_ENV)
+
         return cls(
             connection=connection,
             embedded=embedded,
@@ -148,6 +172,8 @@ class Settings:
             store_url=Secret(store_value),
             media=Secret(media_setting),
             retry=retry or RetrySettings(),
+            credential=credential,
+            media_secret=Secret(media_secret_value) if media_secret_value is not None else None,
         )
 
     @property

@@ -1,4 +1,4 @@
-"""Request authentication: HMAC-SHA256 for identity, Bearer user tokens for chat.
+"""Request authentication: HMAC-SHA256 or an Entra ID token for identity, user tokens for chat.
 
 The HMAC check rebuilds the string the SDK signed from the request exactly as it arrived (the
 raw, still percent-encoded target and the `Host` header with its port), so any re-encoding on
@@ -16,6 +16,8 @@ from email.utils import parsedate_to_datetime
 
 from starlette.requests import Request
 
+from acs_emulator.entra import ACS_RESOURCE, EntraTokenError, FakeEntra
+from acs_emulator.entra.models import AppPrincipal
 from acs_emulator.exceptions import AcsError, denied, unauthorized
 from acs_emulator.principal import Principal, UserDirectory
 from acs_emulator.tokens import TokenError, TokenService
@@ -94,16 +96,50 @@ class BearerVerifier:
         self._users = users
 
     def verify(self, request: Request) -> Principal:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token(request)
+        if token is None:
             raise unauthorized()
         try:
-            claims = self._tokens.verify(token.strip())
+            claims = self._tokens.verify(token)
         except TokenError:
             raise unauthorized() from None
         if not self._users.user_exists(claims.raw_id):
             raise unauthorized()
         return Principal(raw_id=claims.raw_id, scopes=claims.scopes)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, else None."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class EntraVerifier:
+    """Checks Entra ID access tokens on identity requests, as the service does for apps and
+    managed identities with a role on the resource: 401 for a token that is not valid here,
+    403 for a valid one whose app is not allowed on the resource."""
+
+    def __init__(self, entra: FakeEntra) -> None:
+        self._entra = entra
+
+    def verify(self, token: str) -> AppPrincipal:
+        try:
+            return self._entra.validate(token)
+        except EntraTokenError as exc:
+            if exc.status == 403:
+                raise AcsError(403, "AuthorizationFailed", str(exc)) from None
+            challenge = (
+                f'Bearer authorization_uri="{self._entra.authority}/{self._entra.tenant_id}'
+                f'/oauth2/authorize", resource_id="{ACS_RESOURCE}"'
+            )
+            raise AcsError(
+                401,
+                "InvalidAuthenticationToken",
+                str(exc),
+                headers={"WWW-Authenticate": challenge},
+            ) from None
 
 
 def chat_scope_error(operation: str, principal: Principal) -> AcsError | None:

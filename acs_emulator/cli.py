@@ -1,7 +1,8 @@
 """`python -m acs_emulator`: serve the emulator until SIGINT or SIGTERM.
 
 It prints the connection string and the CA bundle path as `NAME=value` lines, ready for the
-environment (`ACS_CONNECTION_STRING`, `ACS_CA_BUNDLE`), then serves until stopped, exiting 0.
+environment (`ACS_CONNECTION_STRING`, `ACS_CA_BUNDLE`, and the azure-identity variables that
+reach its Entra ID tenant), then serves until stopped, exiting 0.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def serve(options: EmulatorOptions) -> int:
         print(f"ACS emulator listening on {emulator.endpoint}", flush=True)
         print(f"ACS_CONNECTION_STRING={emulator.connection_string}", flush=True)
         print(f"ACS_CA_BUNDLE={emulator.ca_bundle}", flush=True)
+        for name, value in entra_lines(emulator):
+            print(f"{name}={value}", flush=True)
         while not stop.wait(0.5):
             pass
         print("ACS emulator stopping", flush=True)
@@ -86,6 +89,18 @@ def serve(options: EmulatorOptions) -> int:
         emulator.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def entra_lines(emulator: AcsEmulator) -> list[tuple[str, str]]:
+    """The Entra ID coordinates as the variables azure-identity reads (credentials also need
+    `disable_instance_discovery=True` and the CA: `REQUESTS_CA_BUNDLE` or `connection_verify`)."""
+    entra = emulator.entra
+    return [
+        *entra.environ().items(),
+        ("AZURE_POD_IDENTITY_AUTHORITY_HOST", entra.imds_authority),
+        ("IDENTITY_ENDPOINT", entra.identity_endpoint),
+        ("IDENTITY_HEADER", entra.identity_header),
+    ]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,10 +1,10 @@
 """What every request goes through before an endpoint sees it, in the service's order.
 
 Per operation (the route's name, the spec's operationId): count it, inject the planned fault,
-authenticate (HMAC for identity, Bearer token for chat), check the token's scope, apply rate
-limits, check `api-version`, then hand the endpoint an authenticated principal. Endpoints only
-raise `AcsError`; the guard renders every error in ACS's shape and adds the headers the real
-service sends, so no request can end in a stack trace.
+authenticate (HMAC or an Entra ID token for identity, a user token for chat), check the token's
+scope, apply rate limits, check `api-version`, then hand the endpoint an authenticated
+principal. Endpoints only raise `AcsError`; the guard renders every error in ACS's shape and
+adds the headers the real service sends, so no request can end in a stack trace.
 """
 
 from __future__ import annotations
@@ -26,7 +26,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from acs_emulator.auth import BearerVerifier, HmacVerifier, chat_scope_error
+from acs_emulator.auth import (
+    BearerVerifier,
+    EntraVerifier,
+    HmacVerifier,
+    bearer_token,
+    chat_scope_error,
+)
 from acs_emulator.exceptions import AcsError, bad_request, service_unavailable, too_many_requests
 from acs_emulator.faults import DroppedConnection, FaultInjector, FaultKind
 from acs_emulator.principal import Principal
@@ -96,8 +102,10 @@ class Guard:
         bearer: BearerVerifier,
         faults: FaultInjector,
         throttle: Throttle | None = None,
+        entra: EntraVerifier | None = None,
     ) -> None:
         self._hmac = hmac
+        self._entra = entra
         self._bearer = bearer
         self.faults = faults
         self.throttle = throttle
@@ -171,9 +179,14 @@ class Guard:
     async def _authenticate(
         self, request: Request, operation: str, service: Service
     ) -> Principal | None:
-        """The chat caller, allowed by its token's scopes; None for (HMAC-signed) identity."""
+        """The chat caller, allowed by its token's scopes; None for identity (signed with the
+        access key, or carrying an Entra ID token when the emulator has a tenant)."""
         if service == "identity":
-            self._hmac.verify(request, await request.body())
+            token = bearer_token(request)
+            if token is not None and self._entra is not None:
+                self._entra.verify(token)
+            else:
+                self._hmac.verify(request, await request.body())
             return None
         principal = self._bearer.verify(request)
         scope_error = chat_scope_error(operation, principal)

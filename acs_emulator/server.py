@@ -7,6 +7,10 @@ names `localhost` and `127.0.0.1`. With `state=FILE` every user, token secret, a
 chat record and the CA itself live in that SQLite file, so a restarted emulator (on a port of
 the caller's choosing) keeps them; its CA bundle is then written beside it (`FILE.ca.pem`), at
 a path that stays.
+
+The emulator is also a Microsoft Entra ID tenant (`emu.entra`: authority, tenant, an app's
+client id and secret, the CA): identity requests may carry its tokens instead of an HMAC
+signature, as on Azure.
 """
 
 from __future__ import annotations
@@ -31,11 +35,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from acs_emulator.app import build_app
-from acs_emulator.auth import BearerVerifier, HmacVerifier, decode_access_key
+from acs_emulator.auth import BearerVerifier, EntraVerifier, HmacVerifier, decode_access_key
 from acs_emulator.chat import ChatBackend
 from acs_emulator.chat import routes as chat_routes
 from acs_emulator.chat.timestamps import now_ms
 from acs_emulator.db import Database
+from acs_emulator.entra import FakeEntra
+from acs_emulator.entra import urls as entra_urls
+from acs_emulator.entra.managed_identity import ManagedIdentityServer
+from acs_emulator.entra.state import load_entra
 from acs_emulator.eventgrid import (
     VALIDATION_PATH,
     DeliveryStats,
@@ -125,6 +133,8 @@ class AcsEmulator:
         self._events: EventSink = NullSink()
         self._delivery: EventGridDelivery | None = None
         self._socket: socket.socket | None = None
+        self._entra: FakeEntra | None = None
+        self._managed_identity: ManagedIdentityServer | None = None
         self._port = 0
         self._access_key = ""
         self._resource_id = ""
@@ -167,7 +177,14 @@ class AcsEmulator:
         self.identity = IdentityBackend(db, self.tokens, resource_id=self._resource_id)
         cert_file, key_file = self._make_certificates()
         sock = self._bind()
-        unguarded: list[Route] = []
+        entra = self._entra = load_entra(
+            db, authority=self.endpoint.rstrip("/"), ca_bundle=self._ca_bundle
+        )
+        # Managed-identity endpoints are machine-local plain HTTP on Azure too.
+        self._managed_identity = ManagedIdentityServer(entra, "127.0.0.1")
+        self._managed_identity.start()
+        entra.set_managed_identity_endpoints(self._managed_identity.base_url)
+        unguarded: list[Route] = entra_urls.routes(entra)
         if self._webhooks:
             self._delivery = EventGridDelivery(
                 self._webhooks,
@@ -176,7 +193,7 @@ class AcsEmulator:
                 validation_url=self.endpoint + VALIDATION_PATH.lstrip("/"),
             )
             self._events = self._delivery
-            unguarded = validation_routes(self._delivery)
+            unguarded += validation_routes(self._delivery)
         else:
             self._events = NullSink()
         self.chat = ChatBackend(
@@ -187,6 +204,7 @@ class AcsEmulator:
             bearer=BearerVerifier(self.tokens, self.identity),
             faults=self._faults,
             throttle=self._throttle,
+            entra=EntraVerifier(entra),
         )
         app = build_app(
             self._guard, identity_urls.routes(self.identity), chat_routes(self.chat), unguarded
@@ -285,6 +303,9 @@ class AcsEmulator:
         if self._socket is not None:
             self._socket.close()  # uvicorn closes it too; this covers a failed start
             self._socket = None
+        if self._managed_identity is not None:
+            self._managed_identity.close()
+            self._managed_identity = None
         if self._delivery is not None:
             self._delivery.close()
             self._delivery = None
@@ -322,6 +343,14 @@ class AcsEmulator:
     def ca_bundle(self) -> str:
         """Path of the PEM file of the local CA that signed the server certificate."""
         return self._ca_bundle
+
+    @property
+    def entra(self) -> FakeEntra:
+        """The emulator's Entra ID tenant (`authority`, `tenant_id`, `client_id`,
+        `client_secret`, `ca_bundle`, managed-identity endpoints); set while running."""
+        if self._entra is None:
+            raise RuntimeError("the emulator's Entra ID exists while it runs: start it first")
+        return self._entra
 
     @property
     def resource_id(self) -> str:

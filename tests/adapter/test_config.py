@@ -108,7 +108,7 @@ def test_embedded_needs_no_endpoint_or_key() -> None:
     ("value", "complaint"),
     [
         (f"accesskey={KEY}", "endpoint"),
-        ("endpoint=https://example.communication.azure.com/", "accesskey"),
+        ("endpoint=https://example.communication.azure.com/;accesskey=", "base64"),
         (f"endpoint=http://example.communication.azure.com/;accesskey={KEY}", "https"),
         (f"endpoint=https:///;accesskey={KEY}", "https"),
         ("endpoint=https://example.communication.azure.com/;accesskey=not*base64!", "base64"),

@@ -1,0 +1,144 @@
+"""The fake STS's answers: OpenID discovery, JWKS and the client-credentials token endpoint.
+
+Bodies and error codes follow Entra's (`{"error": ..., "error_description": "AADSTS..."}`),
+which is what MSAL turns into azure-identity's `ClientAuthenticationError` messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from acs_emulator.entra.models import TOKEN_LIFETIME, FakeEntra
+
+_DEFAULT_SUFFIX = "/.default"
+
+
+def _oauth_error(status: int, error: str, description: str) -> Response:
+    return JSONResponse(
+        {"error": error, "error_description": description},
+        status_code=status,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _tenant_error(tenant: str) -> Response:
+    return _oauth_error(
+        400, "invalid_request", f"AADSTS90002: Tenant '{tenant}' not found in this emulator."
+    )
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(value).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return unquote(user), unquote(password)
+
+
+def _audience_of(form: dict[str, str]) -> str | None:
+    """`scope` (v2: exactly one `<resource>/.default`) or `resource` (v1) as the audience."""
+    if "scope" in form:
+        scopes = form["scope"].split()
+        resources = [s[: -len(_DEFAULT_SUFFIX)] for s in scopes if s.endswith(_DEFAULT_SUFFIX)]
+        return resources[0] if len(resources) == 1 and len(scopes) == 1 else None
+    return form.get("resource") or None
+
+
+class StsResponses:
+    """Route handlers bound to one `FakeEntra`."""
+
+    def __init__(self, entra: FakeEntra) -> None:
+        self.entra = entra
+
+    def _metadata(self, tenant: str, *, v2: bool) -> dict[str, Any]:
+        base = f"{self.entra.authority}/{tenant}"
+        oauth = f"{base}/oauth2/v2.0" if v2 else f"{base}/oauth2"
+        v1_issuer, v2_issuer = self.entra.issuers
+        return {
+            "issuer": v2_issuer if v2 else v1_issuer,
+            "authorization_endpoint": f"{oauth}/authorize",
+            "token_endpoint": f"{oauth}/token",
+            "jwks_uri": f"{base}/discovery/v2.0/keys" if v2 else f"{base}/discovery/keys",
+            "response_types_supported": ["code", "id_token", "code id_token", "token id_token"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
+            ],
+            "tenant_region_scope": "EU",
+        }
+
+    async def discovery_v2(self, request: Request) -> Response:
+        tenant = request.path_params["tenant"]
+        if tenant != self.entra.tenant_id:
+            return _tenant_error(tenant)
+        return JSONResponse(self._metadata(tenant, v2=True))
+
+    async def discovery_v1(self, request: Request) -> Response:
+        tenant = request.path_params["tenant"]
+        if tenant != self.entra.tenant_id:
+            return _tenant_error(tenant)
+        return JSONResponse(self._metadata(tenant, v2=False))
+
+    async def keys(self, request: Request) -> Response:
+        return JSONResponse({"keys": [self.entra.signing_key.jwk()]})
+
+    async def token(self, request: Request) -> Response:
+        tenant = request.path_params["tenant"]
+        if tenant != self.entra.tenant_id:
+            return _tenant_error(tenant)
+        form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+        if form.get("grant_type") != "client_credentials":
+            return _oauth_error(
+                400,
+                "unsupported_grant_type",
+                "AADSTS70003: This emulator only supports the client_credentials grant.",
+            )
+        client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+        basic = _basic_credentials(request)
+        if basic is not None:
+            client_id, secret = basic
+        app = self.entra.app(client_id)
+        if app is None:
+            return _oauth_error(
+                401,
+                "unauthorized_client",
+                f"AADSTS700016: Application with identifier '{client_id}' was not found in the "
+                f"directory '{tenant}'.",
+            )
+        if self.entra.authenticate(client_id, secret) is None:
+            return _oauth_error(
+                401,
+                "invalid_client",
+                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent "
+                f"in the request is the client secret value for app '{client_id}'.",
+            )
+        audience = _audience_of(form)
+        if audience is None:
+            return _oauth_error(
+                400,
+                "invalid_scope",
+                "AADSTS1002012: The provided value for scope is not valid. Client credential "
+                "flows must have a scope value with /.default suffixed to the resource.",
+            )
+        token = self.entra.issue(client_id, audience)
+        return JSONResponse(
+            {
+                "token_type": "Bearer",
+                "expires_in": TOKEN_LIFETIME,
+                "ext_expires_in": TOKEN_LIFETIME,
+                "access_token": token,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
