@@ -19,6 +19,7 @@ from acs_adapter.config import (
     EMBEDDED,
     EVENTGRID_SECRET_ENV,
     MEDIA_ENV,
+    MEDIA_SECRET_ENV,
     STORE_ENV,
 )
 from acs_adapter.config import Settings as AdapterSettings
@@ -44,8 +45,9 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         (CONNECTION_STRING_ENV,),
-        "`endpoint=https://<resource>.communication.azure.com/;accesskey=<key>`, "
-        "or `embedded` for an in-process emulator",
+        "`endpoint=https://<resource>.communication.azure.com/;accesskey=<key>`, the endpoint "
+        "alone for Microsoft Entra ID (`DefaultAzureCredential`), or `embedded` for an "
+        "in-process emulator",
         "none",
     ),
     Setting((CA_BUNDLE_ENV,), "PEM of a CA to trust (the emulator's)", "system trust"),
@@ -58,6 +60,11 @@ SETTINGS: tuple[Setting, ...] = (
         (MEDIA_ENV,),
         "`file:///dir`, an Azure Blob connection string, or a container URL",
         "a folder beside the store",
+    ),
+    Setting(
+        (MEDIA_SECRET_ENV,),
+        "secret that signs local media URLs when ACS is reached with Entra ID (no access key)",
+        "derived from the access key",
     ),
     Setting((ACCOUNT_SID_ENV, AUTH_TOKEN_ENV), "as in twilio-python", "as in twilio-python"),
     Setting((EVENTGRID_SECRET_ENV,), "shared secret in the Event Grid subscription URL", "none"),

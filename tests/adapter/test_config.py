@@ -34,6 +34,7 @@ def test_environment_supplies_every_setting(tmp_path: Path, ca_file: Path) -> No
 
     assert settings.connection is not None
     assert settings.connection.endpoint == "https://example.communication.azure.com"
+    assert settings.connection.access_key is not None
     assert settings.connection.access_key.reveal() == KEY
     assert not settings.embedded
     assert settings.ca_bundle == ca_file.resolve()

@@ -26,6 +26,7 @@ from acs_emulator import AcsEmulator
 from acs_emulator.cli import entra_lines
 from acs_emulator.entra import ACS_APP_ID
 from tests.emulator.helpers import bearer_request, chat_client
+from tests.fixtures.chat_sdk import create_chat_thread, get_chat_thread_client
 from tests.fixtures.entra import ACS_SCOPE, app_credential, clean_env
 
 __all__ = ["clean_env"]  # a fixture the tests here take
@@ -46,10 +47,10 @@ def assert_user_and_chat_work(emu: AcsEmulator, credential: TokenCredential) -> 
     user, token = entra_identity_client(emu, credential).create_user_and_token(["chat"])
     assert user.properties["id"].startswith("8:acs:")
     with chat_client(emu, token.token) as chat:
-        thread = chat.create_chat_thread("entra").chat_thread
+        thread = create_chat_thread(chat, "entra").chat_thread
         assert thread is not None
-        with chat.get_chat_thread_client(
-            thread.id, connection_verify=emu.ca_bundle
+        with get_chat_thread_client(
+            chat, thread.id, connection_verify=emu.ca_bundle
         ) as thread_client:
             thread_client.send_message("hello from an Entra-made user")
             texts = [m.content.message for m in thread_client.list_messages() if m.content]
