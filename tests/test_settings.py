@@ -49,7 +49,11 @@ def test_the_readme_table_is_the_settings_table() -> None:
 
 def test_every_documented_variable_is_read() -> None:
     documented = {name for setting in SETTINGS for name in setting.names}
-    env = {**ENVIRONMENT, "TWILIO_COMPAT_MEDIA": "file:///srv/media"}
+    env = {
+        **ENVIRONMENT,
+        "TWILIO_COMPAT_MEDIA": "file:///srv/media",
+        "TWILIO_COMPAT_MEDIA_SECRET": "media-secret-from-env",
+    }
     assert set(env) | {"ACS_CA_BUNDLE"} == documented
     assert configured(env) == frozenset(env)
     assert configured({"ACS_CONNECTION_STRING": "  ", "UNRELATED": "x"}) == frozenset()
