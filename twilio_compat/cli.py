@@ -7,7 +7,9 @@ Every command ends on an expected problem with one `error: ...` line and an exit
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
+from typing import Annotated
 
 import typer
 
@@ -23,9 +25,28 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from twilio_compat import __version__
+
+        typer.echo(f"twilio-acs {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
     """Tools for running Twilio Conversations code on Azure Communication Services."""
+    # A command that fails on ACS says why in its one `error:` line; without this the adapter's
+    # warning about the same failure would reach stderr too (through logging's last resort).
+    # Handlers an application installs (a `serve` log configuration) still receive it.
+    logging.getLogger("acs_adapter").addHandler(logging.NullHandler())
 
 
 for _module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):

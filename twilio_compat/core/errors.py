@@ -108,7 +108,8 @@ def from_adapter(error: adapter_errors.AdapterError, path: str) -> TwilioApiErro
     if isinstance(error, adapter_errors.Throttled):
         return TwilioApiError(429, THROTTLED, "Too Many Requests")
     if isinstance(error, adapter_errors.Unavailable):
-        return TwilioApiError(503, UNAVAILABLE, "Service Unavailable")
+        # The adapter's message says what could not be reached and why (never a secret).
+        return TwilioApiError(503, UNAVAILABLE, error.message or "Service Unavailable")
     if isinstance(error, adapter_errors.InvalidInput):
         return TwilioApiError(error.status, UNKNOWN_PARAMETER, error.message)
     if isinstance(error, adapter_errors.Conflict):

@@ -1,0 +1,122 @@
+"""ACS out of reach: twilio code sees Twilio's 503 / 20503 with a message naming where ACS is and
+what failed, and the cause is logged once on the `acs_adapter` logger. Real sockets throughout."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+
+from acs_adapter._retry import RetrySettings
+from acs_adapter.adapter import AcsAdapter
+from acs_adapter.config import Settings
+from acs_emulator import AcsEmulator
+from twilio_compat.rest import AcsHttpClient, WireHandler
+
+ACCOUNT_SID = "AC" + "3" * 32
+ACCESS_KEY = "c2VjcmV0LWtleS1uZXZlci1zaG93bg=="
+TIMEOUT = 1.5
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A socket that accepts connections and never answers."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield int(listener.getsockname()[1])
+
+
+def _settings(connection_string: str, folder: Path) -> Settings:
+    """No CA bundle and no retries: the failure the caller sees is the first one."""
+    return Settings.load(
+        connection_string=connection_string,
+        store_url=f"sqlite:///{folder / 'store.sqlite3'}",
+        media=(folder / "media").as_uri(),
+        retry=RetrySettings(total=0, timeout=TIMEOUT),
+        environ={},
+    )
+
+
+def _create_through_rest(connection_string: str, folder: Path) -> TwilioRestException:
+    with AcsAdapter.open(_settings(connection_string, folder)) as adapter:
+        handler = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+        try:
+            client = Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=handler))
+            with pytest.raises(TwilioRestException) as caught:
+                client.conversations.v1.conversations.create(friendly_name="unreachable")
+        finally:
+            handler.close()
+    return caught.value
+
+
+def _connection_string(endpoint: str) -> str:
+    return f"endpoint={endpoint};accesskey={ACCESS_KEY}"
+
+
+def _check(
+    error: TwilioRestException, caplog: pytest.LogCaptureFixture, where: str, what: str
+) -> None:
+    expected = f"ACS at {where} could not be reached: {what}"
+    assert (error.status, error.code) == (503, 20503)
+    assert expected in error.msg
+    warnings = [
+        record
+        for record in caplog.records
+        if record.name.startswith("acs_adapter") and record.levelno == logging.WARNING
+    ]
+    assert len(warnings) == 1, [record.getMessage() for record in warnings]
+    logged = warnings[0].getMessage()
+    assert logged.startswith(expected)
+    assert "cause:" in logged
+    for text in (error.msg, logged):
+        assert ACCESS_KEY not in text
+        assert "?" not in text.replace("(is ACS_CA_BUNDLE set?)", "")
+
+
+def test_an_untrusted_certificate_is_named_with_the_setting_that_fixes_it(
+    emulator: AcsEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="acs_adapter")
+    error = _create_through_rest(emulator.connection_string, tmp_path)
+    where = emulator.connection_string.split(";")[0].removeprefix("endpoint=")
+    _check(error, caplog, where, "certificate verify failed (is ACS_CA_BUNDLE set?)")
+
+
+def test_a_closed_port_reads_as_connection_refused(
+    closed_port: int, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="acs_adapter")
+    where = f"https://127.0.0.1:{closed_port}/"
+    error = _create_through_rest(_connection_string(where), tmp_path)
+    _check(error, caplog, where, "connection refused")
+
+
+def test_an_unknown_host_reads_as_name_not_resolved(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="acs_adapter")
+    where = "https://does-not-exist.invalid/"
+    error = _create_through_rest(_connection_string(where), tmp_path)
+    _check(error, caplog, where, "name not resolved")
+
+
+def test_a_silent_server_reads_as_timed_out_after_the_configured_seconds(
+    silent_port: int, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="acs_adapter")
+    where = f"https://127.0.0.1:{silent_port}/"
+    error = _create_through_rest(_connection_string(where), tmp_path)
+    _check(error, caplog, where, f"timed out after {TIMEOUT:g} s")
