@@ -1,4 +1,5 @@
-"""The `twilio-acs` command line: one subcommand per module of `twilio_compat.commands`.
+"""The `twilio-acs` command line: one subcommand (or group, such as `store`) per module of
+`twilio_compat.commands`.
 
 Every command ends on an expected problem with one `error: ...` line and an exit code of
 `twilio_compat.commands._failures.EXIT_CODES` (listed under `--help`).
@@ -51,8 +52,12 @@ def _root(
 
 for _module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
     if not _module.name.startswith("_"):
-        _command = importlib.import_module(f"{commands.__name__}.{_module.name}").command
-        app.command(_module.name, epilog=exit_codes_text())(_command)
+        _loaded = importlib.import_module(f"{commands.__name__}.{_module.name}")
+        if isinstance(getattr(_loaded, "app", None), typer.Typer):
+            # A module with subcommands (`twilio-acs store upgrade`) defines a Typer `app`.
+            app.add_typer(_loaded.app, name=_module.name, epilog=exit_codes_text())
+        else:
+            app.command(_module.name, epilog=exit_codes_text())(_loaded.command)
 
 
 def main() -> None:
