@@ -34,6 +34,24 @@ _AFTER_SENDING = "the connection failed after the request was sent"
 _DEFAULT_PORTS = {"https": "443", "http": "80"}
 
 
+_NOTED = "_acs_adapter_request"
+
+
+def note_request(error: BaseException, url: str, timeout: float) -> None:
+    """Remember on `error` where the failed call went (origin only) and how long it was
+    allowed, for `unreachable_reason`; the retry policy calls this for every failed call."""
+    found = _URL.match(url)
+    if found is not None and not hasattr(error, _NOTED):
+        setattr(error, _NOTED, (_origin(found), timeout))
+
+
+def _noted(error: BaseException) -> tuple[str | None, float | None]:
+    noted = getattr(error, _NOTED, None)
+    if isinstance(noted, tuple):
+        return noted[0], noted[1]
+    return None, None
+
+
 @dataclass(frozen=True)
 class UnreachableReason:
     """`message` is what the caller is told; `cause` is the root exception for the log."""
@@ -46,8 +64,9 @@ def unreachable_reason(error: AzureError) -> UnreachableReason:
     """Where the failed request went and why it failed, from azure-core's transport error."""
     chain = list(_causes(error))
     texts = [str(link) for link in chain]
-    what = _what_failed(error, chain, texts)
-    where = _where(chain, texts)
+    noted_where, bound = _noted(error)
+    what = _what_failed(error, chain, texts, bound)
+    where = noted_where or _where(chain, texts)
     subject = f"ACS at {where}" if where else "ACS"
     root = chain[-1]
     cause = f"{type(root).__name__}: {_without_urls(str(root))}"
@@ -56,7 +75,9 @@ def unreachable_reason(error: AzureError) -> UnreachableReason:
     return UnreachableReason(f"{subject} could not be reached: {what}", cause)
 
 
-def _what_failed(error: AzureError, chain: list[BaseException], texts: list[str]) -> str:
+def _what_failed(
+    error: AzureError, chain: list[BaseException], texts: list[str], bound: float | None
+) -> str:
     if any(isinstance(link, socket.gaierror) for link in chain) or _mentions(
         chain, "NameResolutionError"
     ):
@@ -66,7 +87,7 @@ def _what_failed(error: AzureError, chain: list[BaseException], texts: list[str]
     ):
         return "connection refused"
     if _timed_out(chain):
-        seconds = _timeout_seconds(texts)
+        seconds = f"{bound:g}" if bound is not None else _timeout_seconds(texts)
         return f"timed out after {seconds} s" if seconds else "timed out"
     if any(isinstance(link, ssl.SSLError) for link in chain) or _mentions(chain, "SSLError"):
         if any("CERTIFICATE_VERIFY_FAILED" in text for text in texts):
