@@ -21,6 +21,11 @@ from twilio_compat.rest import AcsHttpClient, WireHandler
 ACCOUNT_SID = "AC" + "3" * 32
 ACCESS_KEY = "c2VjcmV0LWtleS1uZXZlci1zaG93bg=="
 TIMEOUT = 1.5
+ROOT = Path(__file__).resolve().parents[2]
+UNTRUSTED = "certificate verify failed (is ACS_CA_BUNDLE set?)"
+REFUSED = "connection refused"
+UNRESOLVED = "name not resolved"
+TIMED_OUT = "timed out after"
 
 
 @pytest.fixture
@@ -92,7 +97,7 @@ def test_an_untrusted_certificate_is_named_with_the_setting_that_fixes_it(
     caplog.set_level(logging.WARNING, logger="acs_adapter")
     error = _create_through_rest(emulator.connection_string, tmp_path)
     where = emulator.connection_string.split(";")[0].removeprefix("endpoint=")
-    _check(error, caplog, where, "certificate verify failed (is ACS_CA_BUNDLE set?)")
+    _check(error, caplog, where, UNTRUSTED)
 
 
 def test_a_closed_port_reads_as_connection_refused(
@@ -101,7 +106,7 @@ def test_a_closed_port_reads_as_connection_refused(
     caplog.set_level(logging.WARNING, logger="acs_adapter")
     where = f"https://127.0.0.1:{closed_port}/"
     error = _create_through_rest(_connection_string(where), tmp_path)
-    _check(error, caplog, where, "connection refused")
+    _check(error, caplog, where, REFUSED)
 
 
 def test_an_unknown_host_reads_as_name_not_resolved(
@@ -110,7 +115,7 @@ def test_an_unknown_host_reads_as_name_not_resolved(
     caplog.set_level(logging.WARNING, logger="acs_adapter")
     where = "https://does-not-exist.invalid/"
     error = _create_through_rest(_connection_string(where), tmp_path)
-    _check(error, caplog, where, "name not resolved")
+    _check(error, caplog, where, UNRESOLVED)
 
 
 def test_a_silent_server_reads_as_timed_out_after_the_configured_seconds(
@@ -119,4 +124,12 @@ def test_a_silent_server_reads_as_timed_out_after_the_configured_seconds(
     caplog.set_level(logging.WARNING, logger="acs_adapter")
     where = f"https://127.0.0.1:{silent_port}/"
     error = _create_through_rest(_connection_string(where), tmp_path)
-    _check(error, caplog, where, f"timed out after {TIMEOUT:g} s")
+    _check(error, caplog, where, f"{TIMED_OUT} {TIMEOUT:g} s")
+
+
+@pytest.mark.parametrize("document", ["migration_guide/README.md", "README.md"])
+def test_the_troubleshooting_tables_show_these_messages(document: str) -> None:
+    text = (ROOT / document).read_text()
+    troubleshooting = text[text.index("Troubleshooting") :]
+    for what in (UNTRUSTED, REFUSED, UNRESOLVED, TIMED_OUT):
+        assert f"could not be reached: {what}" in troubleshooting, what

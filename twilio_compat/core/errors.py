@@ -164,7 +164,9 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         UNAVAILABLE,
         (503,),
         "ACS, the mapping store or the media store could not be reached or answered 5xx "
-        "after retries",
+        'after retries; the message says which and why ("ACS at https://.../ could not be '
+        'reached: connection refused", "... certificate verify failed", "... name not '
+        'resolved", "... timed out after N s")',
     ),
     ErrorCode(
         CONVERSATION_ATTRIBUTES_TOO_LONG,
