@@ -4,7 +4,6 @@ real sockets: healthy in embedded mode, and each broken dependency named in the 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from acs_adapter.adapter import AcsAdapter
 from acs_adapter.store._database import Database
 from acs_adapter.store._engine import create_store_engine
 from acs_adapter.store._migrate import alembic_config, head_revision
-from tests.test_cli import closed_port, dead_acs
+from tests.test_cli import _environment, closed_port, dead_acs
 from twilio_compat import __version__
 from twilio_compat.commands._failures import CONFIGURATION, FINDING, OK
 from twilio_compat.rest import AcsHttpClient, WireHandler
@@ -26,21 +25,8 @@ from twilio_compat.settings import Settings
 if TYPE_CHECKING:
     from acs_emulator import AcsEmulator
 
-ROOT = Path(__file__).resolve().parents[1]
 CLI = str(Path(sys.executable).parent / "twilio-acs")
 ACCOUNT_SID = "AC" + "4" * 32
-
-
-def _environment(folder: Path, **values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "ACS_"))}
-    python_path = [str(ROOT), env.get("PYTHONPATH", "")]
-    env.update(
-        PYTHONPATH=os.pathsep.join(p for p in python_path if p),
-        TWILIO_COMPAT_STORE=f"sqlite:///{folder / 'store.sqlite3'}",
-        TWILIO_COMPAT_MEDIA=(folder / "media").as_uri(),
-        **values,
-    )
-    return env
 
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -47,7 +47,9 @@ def _root(
     # A command that fails on ACS says why in its one `error:` line; without this the adapter's
     # warning about the same failure would reach stderr too (through logging's last resort).
     # Handlers an application installs (a `serve` log configuration) still receive it.
-    logging.getLogger("acs_adapter").addHandler(logging.NullHandler())
+    adapter_logger = logging.getLogger("acs_adapter")
+    if not any(isinstance(handler, logging.NullHandler) for handler in adapter_logger.handlers):
+        adapter_logger.addHandler(logging.NullHandler())
 
 
 for _module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):

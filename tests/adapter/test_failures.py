@@ -71,9 +71,17 @@ def _connection_string(endpoint: str) -> str:
     return f"endpoint={endpoint};accesskey={ACCESS_KEY}"
 
 
-def _check(
-    error: TwilioRestException, caplog: pytest.LogCaptureFixture, where: str, what: str
+def _check_reported(
+    connection_string: str,
+    where: str,
+    what: str,
+    folder: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A create through the REST face answers 503 / 20503 saying where and what, and the
+    adapter logs the cause once; neither shows the key or a query string."""
+    caplog.set_level(logging.WARNING, logger="acs_adapter")
+    error = _create_through_rest(connection_string, folder)
     expected = f"ACS at {where} could not be reached: {what}"
     assert (error.status, error.code) == (503, 20503)
     assert expected in error.msg
@@ -94,37 +102,30 @@ def _check(
 def test_an_untrusted_certificate_is_named_with_the_setting_that_fixes_it(
     emulator: AcsEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="acs_adapter")
-    error = _create_through_rest(emulator.connection_string, tmp_path)
     where = emulator.connection_string.split(";")[0].removeprefix("endpoint=")
-    _check(error, caplog, where, UNTRUSTED)
+    _check_reported(emulator.connection_string, where, UNTRUSTED, tmp_path, caplog)
 
 
 def test_a_closed_port_reads_as_connection_refused(
     closed_port: int, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="acs_adapter")
     where = f"https://127.0.0.1:{closed_port}/"
-    error = _create_through_rest(_connection_string(where), tmp_path)
-    _check(error, caplog, where, REFUSED)
+    _check_reported(_connection_string(where), where, REFUSED, tmp_path, caplog)
 
 
 def test_an_unknown_host_reads_as_name_not_resolved(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="acs_adapter")
     where = "https://does-not-exist.invalid/"
-    error = _create_through_rest(_connection_string(where), tmp_path)
-    _check(error, caplog, where, UNRESOLVED)
+    _check_reported(_connection_string(where), where, UNRESOLVED, tmp_path, caplog)
 
 
 def test_a_silent_server_reads_as_timed_out_after_the_configured_seconds(
     silent_port: int, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="acs_adapter")
     where = f"https://127.0.0.1:{silent_port}/"
-    error = _create_through_rest(_connection_string(where), tmp_path)
-    _check(error, caplog, where, f"{TIMED_OUT} {TIMEOUT:g} s")
+    what = f"{TIMED_OUT} {TIMEOUT:g} s"
+    _check_reported(_connection_string(where), where, what, tmp_path, caplog)
 
 
 @pytest.mark.parametrize("document", ["migration_guide/README.md", "README.md"])

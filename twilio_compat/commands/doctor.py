@@ -89,7 +89,11 @@ def diagnose(settings: Settings, *, eventgrid_url: str | None = None) -> Report:
         checks.run_check(report, "Event Grid receiver", receiver)
     else:
         report.not_configured.append("Event Grid receiver (give --eventgrid-url)")
-    urls = stored_webhook_urls(settings.acs.store_url.reveal())
+    try:
+        urls = stored_webhook_urls(settings.acs.store_url.reveal())
+    except AdapterError as exc:
+        report.checks.append(checks.CheckResult("webhook targets (DNS)", "failed", exc.message))
+        return report
     if urls:
         checks.run_check(report, "webhook targets (DNS)", checks.webhook_dns(urls))
     else:
