@@ -4,11 +4,15 @@ real sockets: healthy in embedded mode, and each broken dependency named in the 
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from alembic import command
 from twilio.rest import Client
 
@@ -144,3 +148,57 @@ def test_store_upgrade_and_current(tmp_path: Path) -> None:
 def test_version(tmp_path: Path) -> None:
     done = _run(["--version"], _environment(tmp_path), tmp_path)
     assert (done.returncode, done.stdout.strip()) == (OK, f"twilio-acs {__version__}")
+
+
+@pytest.fixture
+def serve_with_eventgrid(emulator: AcsEmulator, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """`twilio-acs serve` receiving Event Grid with a secret; yields its environment and URL."""
+    env = _environment(
+        tmp_path,
+        PYTHONUNBUFFERED="1",
+        ACS_CONNECTION_STRING=emulator.connection_string,
+        ACS_CA_BUNDLE=str(emulator.ca_bundle),
+        ACS_EVENTGRID_SECRET="doctor-grid-secret-0123456789",
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN="token",
+    )
+    log = tmp_path / "serve.log"
+    with log.open("w") as errors:
+        process = subprocess.Popen(
+            [CLI, "serve", "--port", "0"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert "listening on" in line, log.read_text()
+        threading.Thread(target=process.stdout.read, daemon=True).start()
+        yield {**env, "URL": line.rsplit(" ", 1)[1].strip().rstrip("/") + "/eventgrid"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def test_a_running_event_grid_receiver_passes_and_a_wrong_secret_is_named(
+    serve_with_eventgrid: dict[str, str], tmp_path: Path
+) -> None:
+    env = dict(serve_with_eventgrid)
+    url = env.pop("URL")
+    code, report = _doctor(env, tmp_path, "--eventgrid-url", url)
+    assert code == OK, report
+    assert _statuses(report)["Event Grid receiver"] == "ok"
+    assert "doctor-grid-secret-0123456789" not in json.dumps(report)
+
+    code, report = _doctor(
+        {**env, "ACS_EVENTGRID_SECRET": "another-secret-0123456789"},
+        tmp_path,
+        "--eventgrid-url",
+        url,
+    )
+    assert code == FINDING
+    receiver = next(c for c in report["checks"] if c["name"] == "Event Grid receiver")
+    assert "refused the secret" in receiver["detail"]
