@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from acs_adapter._retry import RetrySettings
 from acs_adapter.adapter import AcsAdapter
 from acs_adapter.config import Settings
 from acs_emulator import AcsEmulator
+from acs_emulator.faults import Fault, FaultPlan
 from twilio_compat.rest import AcsHttpClient, WireHandler
 
 ACCOUNT_SID = "AC" + "3" * 32
@@ -134,3 +136,37 @@ def test_the_troubleshooting_tables_show_these_messages(document: str) -> None:
     troubleshooting = text[text.index("Troubleshooting") :]
     for what in (UNTRUSTED, REFUSED, UNRESOLVED, TIMED_OUT):
         assert f"could not be reached: {what}" in troubleshooting, what
+
+
+def test_a_slow_chat_call_times_out_with_the_endpoint_named(
+    emulator: AcsEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A call azure-core's retry policy gives up on ("Response timeout", which names nothing)
+    still says where ACS is and how long the call was allowed."""
+    settings = replace(
+        Settings.load(
+            connection_string=emulator.connection_string,
+            ca_bundle=emulator.ca_bundle,
+            store_url=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+            media=(tmp_path / "media").as_uri(),
+            environ={},
+        ),
+        retry=RetrySettings(total=2, timeout=TIMEOUT),
+    )
+    with AcsAdapter.open(settings) as adapter:
+        handler = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+        client = Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=handler))
+        client.conversations.v1.conversations.create()  # service user and token ready
+        caplog.set_level(logging.WARNING, logger="acs_adapter")
+        slow = Fault(latency=1.0, latency_ms=int(TIMEOUT * 2000))
+        emulator.set_faults(FaultPlan({"Chat_CreateChatThread": slow}))
+        try:
+            with pytest.raises(TwilioRestException) as caught:
+                client.conversations.v1.conversations.create(friendly_name="slow")
+        finally:
+            emulator.clear_faults()
+            handler.close()
+    where = emulator.connection_string.split(";")[0].removeprefix("endpoint=")
+    assert (caught.value.status, caught.value.code) == (503, 20503)
+    assert f"ACS at {where} could not be reached: {TIMED_OUT} {TIMEOUT:g} s" in caught.value.msg
+    assert len([r for r in caplog.records if r.name.startswith("acs_adapter")]) == 1
