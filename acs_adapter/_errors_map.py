@@ -8,6 +8,7 @@ never from request URLs or headers, so no credential can leak through them.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -21,6 +22,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
+from acs_adapter._unreachable import unreachable_reason
 from acs_adapter.errors import (
     AdapterError,
     Conflict,
@@ -31,6 +33,8 @@ from acs_adapter.errors import (
     Unauthorized,
     Unavailable,
 )
+
+logger = logging.getLogger("acs_adapter")
 
 _BY_STATUS: dict[int, type[AdapterError]] = {
     400: InvalidInput,
@@ -45,17 +49,17 @@ def adapter_error(error: AzureError) -> AdapterError:
     """The typed error for an Azure SDK exception."""
     if isinstance(error, HttpResponseError) and error.status_code is not None:
         return _from_response(error, error.status_code)
-    if isinstance(error, ServiceRequestError):
-        return Unavailable(
-            "ACS could not be reached or closed the connection without answering",
-            code="ServiceRequestError",
-        )
-    if isinstance(error, ServiceResponseError):
-        return Unavailable(
-            "the connection to ACS failed after the request was sent",
-            code="ServiceResponseError",
-        )
+    if isinstance(error, ServiceRequestError | ServiceResponseError):
+        return _unreachable(error)
     return Unavailable(f"ACS call failed ({type(error).__name__})", code=type(error).__name__)
+
+
+def _unreachable(error: AzureError) -> Unavailable:
+    """`Unavailable` naming where ACS is and what failed on the way; the cause is logged once
+    here, because the faces above answer with the message only."""
+    reason = unreachable_reason(error)
+    logger.warning("%s (cause: %s)", reason.message, reason.cause)
+    return Unavailable(reason.message, code=type(error).__name__)
 
 
 @contextmanager

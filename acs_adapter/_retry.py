@@ -21,6 +21,7 @@ from azure.core.pipeline.policies import RetryPolicy
 
 from acs_adapter._errors_map import adapter_error, retry_after_seconds
 from acs_adapter._lru import LruCache
+from acs_adapter._unreachable import note_request
 
 # How far back an idempotent send looks for its own message, to absorb clock skew between
 # this machine and ACS (the lookup filters on the service's creation time).
@@ -92,6 +93,15 @@ class BoundedRetryPolicy(RetryPolicy[Any, Any]):
         settings = _with_deadline(super().configure_retries(options))
         settings[_RESEND_AFTER_SERVER_ERROR] = options.pop(_RESEND_AFTER_SERVER_ERROR, True)
         return settings
+
+    def send(self, request: Any) -> Any:
+        try:
+            return super().send(request)
+        except AzureError as error:
+            # Transport errors do not always say where they went (azure-core's own "Response
+            # timeout" names nothing): note the endpoint and the time bound for the message.
+            note_request(error, request.http_request.url, self.timeout)
+            raise
 
     def is_retry(self, settings: dict[str, Any], response: Any) -> bool:
         if response.http_response.status_code >= 500 and not settings[_RESEND_AFTER_SERVER_ERROR]:

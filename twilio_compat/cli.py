@@ -1,4 +1,5 @@
-"""The `twilio-acs` command line: one subcommand per module of `twilio_compat.commands`.
+"""The `twilio-acs` command line: one subcommand (or group, such as `store`) per module of
+`twilio_compat.commands`.
 
 Every command ends on an expected problem with one `error: ...` line and an exit code of
 `twilio_compat.commands._failures.EXIT_CODES` (listed under `--help`).
@@ -7,7 +8,9 @@ Every command ends on an expected problem with one `error: ...` line and an exit
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
+from typing import Annotated
 
 import typer
 
@@ -23,15 +26,40 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from twilio_compat import __version__
+
+        typer.echo(f"twilio-acs {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
     """Tools for running Twilio Conversations code on Azure Communication Services."""
+    # A command that fails on ACS says why in its one `error:` line; without this the adapter's
+    # warning about the same failure would reach stderr too (through logging's last resort).
+    # Handlers an application installs (a `serve` log configuration) still receive it.
+    adapter_logger = logging.getLogger("acs_adapter")
+    if not any(isinstance(handler, logging.NullHandler) for handler in adapter_logger.handlers):
+        adapter_logger.addHandler(logging.NullHandler())
 
 
 for _module in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
     if not _module.name.startswith("_"):
-        _command = importlib.import_module(f"{commands.__name__}.{_module.name}").command
-        app.command(_module.name, epilog=exit_codes_text())(_command)
+        _loaded = importlib.import_module(f"{commands.__name__}.{_module.name}")
+        if isinstance(getattr(_loaded, "app", None), typer.Typer):
+            # A module with subcommands (`twilio-acs store upgrade`) defines a Typer `app`.
+            app.add_typer(_loaded.app, name=_module.name, epilog=exit_codes_text())
+        else:
+            app.command(_module.name, epilog=exit_codes_text())(_loaded.command)
 
 
 def main() -> None:

@@ -20,7 +20,8 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (
         FINDING,
         "done, with a finding: `compare` saw the backends diverge, `migrate` could not import "
-        "some items; `serve` / `emulator` could not listen on the address",
+        "some items, `doctor` found a dependency unhealthy, `store current` found the schema "
+        "behind; `serve` / `emulator` could not listen on the address",
     ),
     (CONFIGURATION, "a bad option, a missing or malformed setting, or a missing extra"),
     (UNREACHABLE, "Twilio or ACS could not be reached, or refused the credentials"),

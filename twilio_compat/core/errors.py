@@ -108,7 +108,8 @@ def from_adapter(error: adapter_errors.AdapterError, path: str) -> TwilioApiErro
     if isinstance(error, adapter_errors.Throttled):
         return TwilioApiError(429, THROTTLED, "Too Many Requests")
     if isinstance(error, adapter_errors.Unavailable):
-        return TwilioApiError(503, UNAVAILABLE, "Service Unavailable")
+        # The adapter's message says what could not be reached and why (never a secret).
+        return TwilioApiError(503, UNAVAILABLE, error.message or "Service Unavailable")
     if isinstance(error, adapter_errors.InvalidInput):
         return TwilioApiError(error.status, UNKNOWN_PARAMETER, error.message)
     if isinstance(error, adapter_errors.Conflict):
@@ -163,7 +164,9 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         UNAVAILABLE,
         (503,),
         "ACS, the mapping store or the media store could not be reached or answered 5xx "
-        "after retries",
+        'after retries; the message says which and why ("ACS at https://.../ could not be '
+        'reached: connection refused", "... certificate verify failed", "... name not '
+        'resolved", "... timed out after N s")',
     ),
     ErrorCode(
         CONVERSATION_ATTRIBUTES_TOO_LONG,
