@@ -12,10 +12,11 @@ import binascii
 import contextlib
 import hmac
 import json
+import logging
 import signal
 import socket
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from types import FrameType
 from urllib.parse import parse_qsl
 
@@ -24,15 +25,25 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from twilio_compat.core import errors
+from twilio_compat.observability.health import Readiness, healthz
+from twilio_compat.observability.logs import configure_logging
+from twilio_compat.observability.metrics import (
+    MISSING_EXTRA,
+    MeasuredApp,
+    load_metrics,
+    metrics_endpoint,
+)
 from twilio_compat.rest._wire import WireRequest, multi
 from twilio_compat.rest.handler import WireHandler
 from twilio_compat.runtime import Runtime
 from twilio_compat.settings import Settings
-from twilio_compat.webhooks.service import EventServices, start_event_services
+from twilio_compat.webhooks.service import start_event_services
 from twilio_compat.wire import BASE_URL
 
+_log = logging.getLogger("twilio_compat.serve")
 _METHODS = ["GET", "POST", "DELETE"]
 GRACEFUL_SHUTDOWN_SECONDS = 10
 EVENTGRID_PATH = "/eventgrid"
@@ -142,42 +153,29 @@ def serve(
 
     Everything comes from ``settings`` (default: ``Settings.load(environ)``): clients
     authenticate with its account SID and auth token (``TWILIO_ACCOUNT_SID``,
-    ``TWILIO_AUTH_TOKEN``), ACS is its adapter settings. The socket is bound and listening
-    before ``on_ready`` gets the URL it answers on (with the real port when ``port`` is 0), so
-    whoever waits for that line can connect at once.
+    ``TWILIO_AUTH_TOKEN``), ACS is its adapter settings, logs follow its serve options. The
+    socket is bound and listening before ``on_ready`` gets the URL it answers on (with the real
+    port when ``port`` is 0), so whoever waits for that line can connect at once.
 
     Beside the REST face it runs the Twilio webhooks and their event source
     (`twilio_compat.webhooks.service`): the Event Grid receiver at ``/eventgrid`` when
-    ``ACS_EVENTGRID_SECRET`` is set, else a poller acting as the service user.
+    ``ACS_EVENTGRID_SECRET`` is set, else a poller acting as the service user; and, without
+    credentials, ``/healthz``, ``/readyz`` and ``/metrics``.
     """
     import uvicorn
 
     if settings is None:
         settings = Settings.load(environ)
-    account_sid = settings.account.account_sid
-    auth_token = settings.account.auth_token
-    if not account_sid or auth_token is None:
-        raise ValueError(
-            "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: clients authenticate with them"
-        )
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise ValueError("give both an SSL certificate file and its key file, or neither")
-    runtime = Runtime.open(settings, account_sid=account_sid)
-    handler = WireHandler(runtime.core)
-    events: EventServices | None = None
-    try:
-        events = start_event_services(runtime.core, settings.account, settings.events)
-        rest = create_app(
-            handler, account_sid=account_sid, auth_token=auth_token.reveal(), public_url=public_url
-        )
-        receiver = [Route(EVENTGRID_PATH, events.receiver)] if events.receiver else []
-        app = Starlette(routes=[*receiver, Mount("/", app=rest)])
+    app, resources = open_server_app(settings, public_url=public_url)
+    with resources:
         listener = _listen(host, port)
         config = uvicorn.Config(
             app,
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
-            log_level="info",
+            log_config=None,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         scheme = "https" if ssl_certfile else "http"
@@ -187,10 +185,77 @@ def serve(
             on_ready(f"{scheme}://{shown_host}:{bound_port}")
         with _stop_signals_end_quietly():
             uvicorn.Server(config).run(sockets=[listener])
-    finally:
-        if events is not None:
-            events.close()
-        runtime.close()
+
+
+def open_server_app(
+    settings: Settings, *, public_url: str | None = None
+) -> tuple[ASGIApp, contextlib.ExitStack]:
+    """Everything `serve` answers, as one ASGI app over a runtime opened from ``settings``,
+    with what closes it (also closed by the app's lifespan shutdown).
+
+    Logs are configured here, after the runtime is open, from the thread that will run the
+    server (see `twilio_compat.observability.logs`).
+    """
+    account_sid = settings.account.account_sid
+    auth_token = settings.account.auth_token
+    if not account_sid or auth_token is None:
+        raise ValueError(
+            "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: clients authenticate with them"
+        )
+    with contextlib.ExitStack() as resources:
+        runtime = resources.enter_context(Runtime.open(settings, account_sid=account_sid))
+        events = start_event_services(runtime.core, settings.account, settings.events)
+        resources.callback(events.close)
+        readiness = Readiness(runtime)
+        resources.callback(readiness.close)
+        configure_logging(settings.serve.log_level, json_lines=settings.serve.log_json)
+        metrics = load_metrics()
+        if metrics is None:
+            _log.warning(MISSING_EXTRA)
+        else:
+            sender = events.webhooks.sender
+            metrics.count_webhooks_from(lambda: (sender.delivered, sender.dropped))
+        rest = create_app(
+            WireHandler(runtime.core),
+            account_sid=account_sid,
+            auth_token=auth_token.reveal(),
+            public_url=public_url or settings.serve.public_url,
+        )
+        receiver = [Route(EVENTGRID_PATH, events.receiver)] if events.receiver else []
+        routes = [
+            Route("/healthz", healthz),
+            Route("/readyz", readiness.endpoint),
+            Route("/metrics", metrics_endpoint(metrics)),
+            *receiver,
+            Mount("/", app=rest),
+        ]
+        stack = resources.pop_all()
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            try:
+                yield
+            finally:
+                await run_in_threadpool(stack.close)
+
+        app = Starlette(routes=routes, lifespan=lifespan)
+        if metrics is None:
+            return app, stack
+        return MeasuredApp(app, metrics, eventgrid_path=EVENTGRID_PATH), stack
+    raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
+
+
+def app_factory() -> ASGIApp:
+    """The app of `serve` from the process environment, for any ASGI server's worker processes.
+
+    ``uvicorn --factory twilio_compat.rest.asgi:app_factory --workers 4`` (or gunicorn with
+    ``-k uvicorn.workers.UvicornWorker`` and ``'twilio_compat.rest.asgi:app_factory()'``):
+    each worker opens its own runtime on the shared store and ACS, and closes it when the
+    server stops it. ``ACS_CONNECTION_STRING=embedded`` starts one emulator per worker, so
+    several workers need a real (or shared) ACS.
+    """
+    app, _ = open_server_app(Settings.load())
+    return app
 
 
 class _Stopped(Exception):
