@@ -196,6 +196,17 @@ class ServeOptions:
             workers=_workers(workers if workers is not None else env.get(WORKERS_ENV)),
         )
 
+    def as_environment(self) -> dict[str, str]:
+        """These options as the variables that `load` reads, for worker processes to inherit."""
+        env = {
+            LOG_LEVEL_ENV: self.log_level,
+            LOG_JSON_ENV: "true" if self.log_json else "false",
+            WORKERS_ENV: str(self.workers),
+        }
+        if self.public_url:
+            env[PUBLIC_URL_ENV] = self.public_url
+        return env
+
 
 @dataclass(frozen=True)
 class Settings:

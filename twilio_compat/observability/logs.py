@@ -21,13 +21,15 @@ _ACCESS_FIELDS = ("client", "method", "path", "http_version", "status")
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger and message, plus the access fields."""
+    """One JSON object per line: time, level, logger, process id and message, plus the
+    access fields (client, method, path, http_version, status) on access lines."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
+            "pid": record.process,
             "message": record.getMessage(),
         }
         if record.name == ACCESS_LOGGER and isinstance(record.args, tuple):

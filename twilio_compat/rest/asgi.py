@@ -13,10 +13,12 @@ import contextlib
 import hmac
 import json
 import logging
+import os
 import signal
 import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import replace
 from types import FrameType
 from urllib.parse import parse_qsl
 
@@ -168,6 +170,9 @@ def serve(
         settings = Settings.load(environ)
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise ValueError("give both an SSL certificate file and its key file, or neither")
+    if settings.serve.workers > 1:
+        _serve_workers(settings, host, port, public_url, ssl_certfile, ssl_keyfile, on_ready)
+        return
     app, resources = open_server_app(settings, public_url=public_url)
     with resources:
         listener = _listen(host, port)
@@ -178,13 +183,64 @@ def serve(
             log_config=None,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
-        scheme = "https" if ssl_certfile else "http"
-        bound_port = listener.getsockname()[1]
-        shown_host = f"[{host}]" if ":" in host else host
         if on_ready is not None:
-            on_ready(f"{scheme}://{shown_host}:{bound_port}")
+            on_ready(_shown_url(host, listener, ssl_certfile))
         with _stop_signals_end_quietly():
             uvicorn.Server(config).run(sockets=[listener])
+
+
+def _serve_workers(
+    settings: Settings,
+    host: str,
+    port: int,
+    public_url: str | None,
+    ssl_certfile: str | None,
+    ssl_keyfile: str | None,
+    on_ready: Callable[[str], None] | None,
+) -> None:
+    """Serve with several worker processes, each running `app_factory` on the shared store.
+
+    The workers load their settings from the environment, with this call's serve options
+    added. ACS is reached (and the store upgraded) once here first, so a bad setting fails at
+    start-up rather than in every worker.
+    """
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if settings.acs.embedded:
+        raise ValueError(
+            "several workers need a shared ACS: ACS_CONNECTION_STRING=embedded starts an "
+            "emulator in each process"
+        )
+    if settings.account.account_sid is None or settings.account.auth_token is None:
+        raise ValueError(
+            "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: clients authenticate with them"
+        )
+    with Runtime.open(settings) as runtime:
+        runtime.core.reach_acs()
+    options = replace(settings.serve, public_url=public_url or settings.serve.public_url)
+    os.environ.update(options.as_environment())
+    configure_logging(options.log_level, json_lines=options.log_json)
+    listener = _listen(host, port)
+    config = uvicorn.Config(
+        f"{__name__}:app_factory",
+        factory=True,
+        workers=options.workers,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+        log_config=None,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+    if on_ready is not None:
+        on_ready(_shown_url(host, listener, ssl_certfile))
+    with _stop_signals_end_quietly():
+        Multiprocess(config, sockets=[listener]).run()
+
+
+def _shown_url(host: str, listener: socket.socket, ssl_certfile: str | None) -> str:
+    scheme = "https" if ssl_certfile else "http"
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown_host}:{listener.getsockname()[1]}"
 
 
 def open_server_app(
