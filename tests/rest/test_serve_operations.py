@@ -55,7 +55,7 @@ class Process:
             try:
                 if requests.get(f"{url}/healthz", timeout=5).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or no worker up yet
                 time.sleep(0.2)
         pytest.fail("the server never became healthy")
 
@@ -235,3 +235,68 @@ def test_uvicorn_factory_workers_share_the_store(emulator: AcsEmulator, tmp_path
     assert len(fetch_pids) == 2, access
     total = f'twilio_compat_requests_total{{operation="conversation.fetch",status="200"}} {fetches}'
     assert total in scraped, scraped
+
+
+def test_serve_workers_share_the_store(emulator: AcsEmulator, tmp_path: Path) -> None:
+    env = _credentialled(emulator, tmp_path, TWILIO_COMPAT_WORKERS="2")
+    process = Process([CLI, "serve", "--port", "0", "--log-json"], env, tmp_path)
+    url = process.announced_url()
+    try:
+        process.wait_healthy(url)
+        created = requests.post(
+            f"{url}/v1/Conversations", data={"UniqueName": "serve-workers"}, auth=AUTH, timeout=30
+        )
+        assert created.status_code == 201, created.text
+        for _ in range(30):
+            fetched = requests.get(f"{url}/v1/Conversations/serve-workers", auth=AUTH, timeout=30)
+            assert fetched.json()["sid"] == created.json()["sid"]
+    finally:
+        assert process.stop() == 0, process.stderr
+    access = [json.loads(line) for line in process.stdout.splitlines()[1:] if line.strip()]
+    assert len({line["pid"] for line in access}) == 2, access
+
+
+def test_serve_refuses_several_workers_on_an_embedded_emulator(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "ACS_"))}
+    env.update(ACS_CONNECTION_STRING="embedded", TWILIO_ACCOUNT_SID=ACCOUNT_SID)
+    env.update(TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_COMPAT_STORE=f"sqlite:///{tmp_path}/s.db")
+    result = subprocess.run(
+        [CLI, "serve", "--port", "0", "--workers", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "several workers need a shared ACS" in result.stderr
+
+
+def test_the_log_level_drops_quieter_lines(emulator: AcsEmulator, tmp_path: Path) -> None:
+    process = Process(
+        [CLI, "serve", "--port", "0", "--log-level", "warning"],
+        _credentialled(emulator, tmp_path),
+        tmp_path,
+    )
+    url = process.announced_url()
+    assert requests.get(f"{url}/healthz", timeout=10).status_code == 200
+    assert process.stop() == 0, process.stderr
+    assert process.stdout.splitlines()[1:] == []  # access lines are info
+    assert "Application startup complete" not in process.stderr
+
+
+def test_without_prometheus_client_metrics_answer_404_and_serve_says_which_extra(
+    emulator: AcsEmulator, tmp_path: Path
+) -> None:
+    hide = "import sys; sys.modules['prometheus_client'] = None"  # as if it were not installed
+    run = "sys.argv = ['twilio-acs', 'serve', '--port', '0']; from twilio_compat.cli import main"
+    process = Process(
+        [sys.executable, "-c", f"{hide}; {run}; main()"],
+        _credentialled(emulator, tmp_path),
+        tmp_path,
+    )
+    url = process.announced_url()
+    assert requests.get(f"{url}/metrics", timeout=10).status_code == 404
+    assert requests.get(f"{url}/healthz", timeout=10).status_code == 200
+    assert process.stop() == 0, process.stderr
+    extra = [line for line in process.stderr.splitlines() if "[serve]" in line]
+    assert len(extra) == 1 and "prometheus-client" in extra[0], process.stderr
