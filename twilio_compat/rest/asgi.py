@@ -305,7 +305,7 @@ def app_factory() -> ASGIApp:
     """The app of `serve` from the process environment, for any ASGI server's worker processes.
 
     ``uvicorn --factory twilio_compat.rest.asgi:app_factory --workers 4`` (or gunicorn with
-    ``-k uvicorn.workers.UvicornWorker`` and ``'twilio_compat.rest.asgi:app_factory()'``):
+    ``-k uvicorn_worker.UvicornWorker`` and ``'twilio_compat.rest.asgi:app_factory()'``):
     each worker opens its own runtime on the shared store and ACS, and closes it when the
     server stops it. ``ACS_CONNECTION_STRING=embedded`` starts one emulator per worker, so
     several workers need a real (or shared) ACS.
