@@ -34,16 +34,17 @@ class Process:
         self.out_path, self.err_path = folder / "stdout.log", folder / "stderr.log"
         with self.out_path.open("w") as out, self.err_path.open("w") as err:
             self.popen = subprocess.Popen(args, env=env, stdout=out, stderr=err)
-        self.stdout = self.stderr = ""
+        self.stdout = self.stderr = self.url = ""
 
     def announced_url(self) -> str:
-        """The URL `twilio-acs serve` prints once it listens."""
+        """The URL `twilio-acs serve` prints once it listens (kept as `url`)."""
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             first = self.out_path.read_text().partition("\n")
             if first[1]:
                 assert "listening on" in first[0], first[0] + self.err_path.read_text()
-                return first[0].rsplit(" ", 1)[1]
+                self.url = first[0].rsplit(" ", 1)[1]
+                return self.url
             self._check_alive()
             time.sleep(0.1)
         pytest.fail("the server did not announce its URL")
@@ -90,14 +91,14 @@ def served(emulator: AcsEmulator, tmp_path_factory: pytest.TempPathFactory) -> I
     process = Process(
         [CLI, "serve", "--port", "0", "--log-json"], _credentialled(emulator, folder), folder
     )
-    process.url = process.announced_url()  # type: ignore[attr-defined]
+    process.announced_url()
     yield process
     assert process.stop() == 0, process.stderr
 
 
 @pytest.fixture(scope="module")
 def url(served: Process) -> str:
-    return str(served.url)  # type: ignore[attr-defined]
+    return served.url
 
 
 def test_healthz_answers_without_credentials(url: str) -> None:
@@ -300,3 +301,32 @@ def test_without_prometheus_client_metrics_answer_404_and_serve_says_which_extra
     assert process.stop() == 0, process.stderr
     extra = [line for line in process.stderr.splitlines() if "[serve]" in line]
     assert len(extra) == 1 and "prometheus-client" in extra[0], process.stderr
+
+
+def test_eventgrid_deliveries_are_counted_and_their_secret_never_logged(
+    emulator: AcsEmulator, tmp_path: Path
+) -> None:
+    secret = "eventgrid-secret-" + "s" * 32
+    env = _credentialled(emulator, tmp_path, ACS_EVENTGRID_SECRET=secret)
+    process = Process([CLI, "serve", "--port", "0"], env, tmp_path)
+    url = process.announced_url()
+    validation = {
+        "id": "validation-1",
+        "eventType": "Microsoft.EventGrid.SubscriptionValidationEvent",
+        "subject": "",
+        "eventTime": "2026-01-01T00:00:00Z",
+        "dataVersion": "1",
+        "data": {"validationCode": "code-1"},
+    }
+    try:
+        accepted = requests.post(f"{url}/eventgrid?secret={secret}", json=[validation], timeout=30)
+        assert accepted.status_code == 200, accepted.text
+        refused = requests.post(f"{url}/eventgrid?secret=wrong", json=[validation], timeout=30)
+        assert refused.status_code == 401
+        scraped = requests.get(f"{url}/metrics", timeout=10).text
+    finally:
+        assert process.stop() == 0, process.stderr
+    assert 'twilio_compat_eventgrid_deliveries_total{status="200"} 1.0' in scraped
+    assert 'twilio_compat_eventgrid_deliveries_total{status="401"} 1.0' in scraped
+    assert secret not in process.stdout + process.stderr
+    assert '"POST /eventgrid HTTP/1.1" 401' in process.stdout
