@@ -165,19 +165,24 @@ def serve(
     credentials, ``/healthz``, ``/readyz`` and ``/metrics``.
     """
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     if settings is None:
         settings = Settings.load(environ)
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise ValueError("give both an SSL certificate file and its key file, or neither")
-    if settings.serve.workers > 1:
-        _serve_workers(settings, host, port, public_url, ssl_certfile, ssl_keyfile, on_ready)
-        return
-    app, resources = open_server_app(settings, public_url=public_url)
+    workers = settings.serve.workers
+    if workers > 1:
+        app: ASGIApp | str = _prepare_workers(settings, public_url)
+        resources = contextlib.ExitStack()
+    else:
+        app, resources = open_server_app(settings, public_url=public_url)
     with resources:
         listener = _listen(host, port)
         config = uvicorn.Config(
             app,
+            factory=workers > 1,
+            workers=workers,
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
             log_config=None,
@@ -186,55 +191,43 @@ def serve(
         if on_ready is not None:
             on_ready(_shown_url(host, listener, ssl_certfile))
         with _stop_signals_end_quietly():
-            uvicorn.Server(config).run(sockets=[listener])
+            if workers > 1:
+                Multiprocess(config, sockets=[listener]).run()
+            else:
+                uvicorn.Server(config).run(sockets=[listener])
 
 
-def _serve_workers(
-    settings: Settings,
-    host: str,
-    port: int,
-    public_url: str | None,
-    ssl_certfile: str | None,
-    ssl_keyfile: str | None,
-    on_ready: Callable[[str], None] | None,
-) -> None:
-    """Serve with several worker processes, each running `app_factory` on the shared store.
+def _prepare_workers(settings: Settings, public_url: str | None) -> str:
+    """Ready the environment of worker processes that each run `app_factory` on the shared
+    store; the factory's import string.
 
     The workers load their settings from the environment, with this call's serve options
     added. ACS is reached (and the store upgraded) once here first, so a bad setting fails at
     start-up rather than in every worker.
     """
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
     if settings.acs.embedded:
         raise ValueError(
             "several workers need a shared ACS: ACS_CONNECTION_STRING=embedded starts an "
             "emulator in each process"
         )
-    if settings.account.account_sid is None or settings.account.auth_token is None:
-        raise ValueError(
-            "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: clients authenticate with them"
-        )
+    _client_credentials(settings)
     with Runtime.open(settings) as runtime:
         runtime.core.reach_acs()
     options = replace(settings.serve, public_url=public_url or settings.serve.public_url)
     os.environ.update(options.as_environment())
     configure_logging(options.log_level, json_lines=options.log_json)
-    listener = _listen(host, port)
-    config = uvicorn.Config(
-        f"{__name__}:app_factory",
-        factory=True,
-        workers=options.workers,
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
-        log_config=None,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-    )
-    if on_ready is not None:
-        on_ready(_shown_url(host, listener, ssl_certfile))
-    with _stop_signals_end_quietly():
-        Multiprocess(config, sockets=[listener]).run()
+    return f"{__name__}:app_factory"
+
+
+def _client_credentials(settings: Settings) -> tuple[str, str]:
+    """The account SID and auth token clients must present."""
+    account_sid = settings.account.account_sid
+    auth_token = settings.account.auth_token
+    if not account_sid or auth_token is None:
+        raise ValueError(
+            "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: clients authenticate with them"
+        )
+    return account_sid, auth_token.reveal()
 
 
 def _shown_url(host: str, listener: socket.socket, ssl_certfile: str | None) -> str:
@@ -252,12 +245,7 @@ def open_server_app(
     Logs are configured here, after the runtime is open, from the thread that will run the
     server (see `twilio_compat.observability.logs`).
     """
-    account_sid = settings.account.account_sid
-    auth_token = settings.account.auth_token
-    if not account_sid or auth_token is None:
-        raise ValueError(
-            "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: clients authenticate with them"
-        )
+    account_sid, auth_token = _client_credentials(settings)
     with contextlib.ExitStack() as resources:
         runtime = resources.enter_context(Runtime.open(settings, account_sid=account_sid))
         events = start_event_services(runtime.core, settings.account, settings.events)
@@ -274,7 +262,7 @@ def open_server_app(
         rest = create_app(
             WireHandler(runtime.core),
             account_sid=account_sid,
-            auth_token=auth_token.reveal(),
+            auth_token=auth_token,
             public_url=public_url or settings.serve.public_url,
         )
         receiver = [Route(EVENTGRID_PATH, events.receiver)] if events.receiver else []
