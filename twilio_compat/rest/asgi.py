@@ -2,7 +2,8 @@
 
 Requests must carry HTTP Basic credentials equal to the configured account SID and auth token
 (compared in constant time), as Twilio requires. The handler is synchronous; each request runs
-in Starlette's thread pool.
+in Starlette's thread pool. What `serve` adds for operators (health checks, metrics, logs) lives
+in `twilio_compat.observability`; `app_factory` builds the same app in worker processes.
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ from twilio_compat.wire import BASE_URL
 _log = logging.getLogger("twilio_compat.serve")
 _METHODS = ["GET", "POST", "DELETE"]
 GRACEFUL_SHUTDOWN_SECONDS = 10
+"""How long a stop signal waits for open requests; idle TLS keep-alives would hold it 30 s."""
 EVENTGRID_PATH = "/eventgrid"
 """Where `serve` mounts the Event Grid receiver (the subscription URL adds `?secret=...`)."""
-"""How long a stop signal waits for open requests; idle TLS keep-alives would hold it 30 s."""
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
