@@ -39,6 +39,7 @@ from twilio_compat.observability.metrics import (
     load_metrics,
     metrics_endpoint,
 )
+from twilio_compat.observability.tracing import traced
 from twilio_compat.rest._wire import WireRequest, multi
 from twilio_compat.rest.handler import WireHandler
 from twilio_compat.runtime import Runtime
@@ -283,7 +284,7 @@ def open_server_app(
             finally:
                 await run_in_threadpool(stack.close)
 
-        app = Starlette(routes=routes, lifespan=lifespan)
+        app = traced(Starlette(routes=routes, lifespan=lifespan))
         if metrics is None:
             return app, stack
         return MeasuredApp(app, metrics, eventgrid_path=EVENTGRID_PATH), stack
