@@ -248,7 +248,7 @@ def test_uvicorn_factory_workers_share_the_store(emulator: AcsEmulator, tmp_path
         process.stop()
     assert "Traceback" not in process.stderr, process.stderr
     total = f'twilio_compat_requests_total{{operation="conversation.fetch",status="200"}} {fetches}'
-    assert total in scraped, scraped
+    assert f"{total}.0" in scraped, scraped  # both workers' counts, summed
 
 
 def test_serve_workers_share_the_store(emulator: AcsEmulator, tmp_path: Path) -> None:
@@ -261,10 +261,13 @@ def test_serve_workers_share_the_store(emulator: AcsEmulator, tmp_path: Path) ->
             f"{url}/v1/Conversations", data={"UniqueName": "serve-workers"}, auth=AUTH, timeout=30
         )
         assert created.status_code == 201, created.text
-        _fetch_until_both_workers_answer(process, url, created.json())
+        fetches = _fetch_until_both_workers_answer(process, url, created.json())
+        scraped = requests.get(f"{url}/metrics", timeout=10).text
     finally:
         assert process.stop() == 0, process.stderr
     assert "Traceback" not in process.stderr, process.stderr
+    total = f'twilio_compat_requests_total{{operation="conversation.fetch",status="200"}} {fetches}'
+    assert f"{total}.0" in scraped, scraped  # both workers' counts, summed
 
 
 def test_serve_refuses_several_workers_on_an_embedded_emulator(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ extra).
 
 `operation` is the Twilio operation (`conversation.create`, `conversation_message.list`, ...),
 or `media`, `eventgrid`, `healthz`, `readyz`, `metrics`, `unknown`. With several worker
-processes, set `PROMETHEUS_MULTIPROC_DIR` to an empty folder shared by the workers: `/metrics`
-then sums every worker's counts.
+processes, `PROMETHEUS_MULTIPROC_DIR` names an empty folder shared by the workers (`serve
+--workers` makes a temporary one when it is unset): `/metrics` then sums every worker's counts.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 MISSING_EXTRA = (
     "metrics are off: /metrics needs prometheus-client, pip install 'twilio-acs-compat[serve]'"
 )
+MULTIPROCESS_METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus-client's own variable: the folder worker processes share their counts through."""
 _OWN_PATHS = {"/healthz": "healthz", "/readyz": "readyz", "/metrics": "metrics"}
 _EVENTGRID = "eventgrid"
 
@@ -118,7 +120,7 @@ class Metrics:
 
 
 def _scraped_registry(own: CollectorRegistry) -> CollectorRegistry:
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if not os.environ.get(MULTIPROCESS_METRICS_ENV):
         return own
     from prometheus_client import CollectorRegistry, multiprocess
 

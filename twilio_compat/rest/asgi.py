@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import socket
+import tempfile
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import replace
@@ -35,6 +36,7 @@ from twilio_compat.observability.health import Readiness, healthz
 from twilio_compat.observability.logs import configure_logging
 from twilio_compat.observability.metrics import (
     MISSING_EXTRA,
+    MULTIPROCESS_METRICS_ENV,
     MeasuredApp,
     load_metrics,
     metrics_endpoint,
@@ -175,8 +177,8 @@ def serve(
         raise ValueError("give both an SSL certificate file and its key file, or neither")
     workers = settings.serve.workers
     if workers > 1:
-        app: ASGIApp | str = _prepare_workers(settings, public_url)
-        resources = contextlib.ExitStack()
+        app: ASGIApp | str
+        app, resources = _prepare_workers(settings, public_url)
     else:
         app, resources = open_server_app(settings, public_url=public_url)
     with resources:
@@ -199,13 +201,16 @@ def serve(
                 uvicorn.Server(config).run(sockets=[listener])
 
 
-def _prepare_workers(settings: Settings, public_url: str | None) -> str:
+def _prepare_workers(
+    settings: Settings, public_url: str | None
+) -> tuple[str, contextlib.ExitStack]:
     """Ready the environment of worker processes that each run `app_factory` on the shared
-    store; the factory's import string.
+    store; the factory's import string, and what to clean up once they stop.
 
     The workers load their settings from the environment, with this call's serve options
-    added. ACS is reached (and the store upgraded) once here first, so a bad setting fails at
-    start-up rather than in every worker.
+    added, and share a metrics folder (a temporary one unless ``PROMETHEUS_MULTIPROC_DIR`` is
+    set) so `/metrics` sums them all. ACS is reached (and the store upgraded) once here first,
+    so a bad setting fails at start-up rather than in every worker.
     """
     if settings.acs.embedded:
         raise ValueError(
@@ -218,7 +223,11 @@ def _prepare_workers(settings: Settings, public_url: str | None) -> str:
     options = replace(settings.serve, public_url=public_url or settings.serve.public_url)
     os.environ.update(options.as_environment())
     configure_logging(options.log_level, json_lines=options.log_json)
-    return f"{__name__}:app_factory"
+    resources = contextlib.ExitStack()
+    if not os.environ.get(MULTIPROCESS_METRICS_ENV):
+        folder = tempfile.TemporaryDirectory(prefix="twilio-acs-metrics-")
+        os.environ[MULTIPROCESS_METRICS_ENV] = resources.enter_context(folder)
+    return f"{__name__}:app_factory", resources
 
 
 def _client_credentials(settings: Settings) -> tuple[str, str]:
