@@ -216,6 +216,8 @@ def test_embedded_emulator_access_lines_stay_out_of_the_output(tmp_path: Path) -
     assert len(access) == 1 and '"POST /v1/Conversations HTTP/1.1" 201' in access[0], access
     for emulator_path in ("/identities", "/chat/threads", "api-version"):
         assert emulator_path not in process.stdout + process.stderr
+    # The emulator's and media server's uvicorn keep their start and stop lines to themselves.
+    assert process.stderr.count("Finished server process") == 1, process.stderr
 
 
 def test_uvicorn_factory_workers_share_the_store(emulator: AcsEmulator, tmp_path: Path) -> None:

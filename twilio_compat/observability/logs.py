@@ -1,9 +1,10 @@
 """The logs of `twilio-acs serve`: one level and one format for the shim, adapter and uvicorn.
 
 Access-log lines never carry a query string: Event Grid deliveries bring their secret there.
-In embedded mode the emulator's (and the media server's) uvicorn run in threads of the same
-process and share uvicorn's global access logger; only the thread that serves the REST face
-writes access lines, so theirs never reach the output.
+In embedded mode the emulator's (and the local media server's) uvicorn run in threads of the
+same process and share uvicorn's global loggers; only the thread that serves the REST face
+writes access lines and uvicorn's info lines, so theirs (requests, start-up and shutdown)
+never reach the output, while their warnings and errors still do.
 """
 
 from __future__ import annotations
@@ -55,6 +56,19 @@ class AccessFilter(logging.Filter):
         return True
 
 
+class OtherServersQuiet(logging.Filter):
+    """Drops uvicorn's info lines written by threads other than the one serving the app."""
+
+    def __init__(self, thread_id: int) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("uvicorn"):
+            return True
+        return record.thread == self.thread_id or record.levelno >= logging.WARNING
+
+
 def configure_logging(level: str = "info", *, json_lines: bool = False) -> None:
     """Send the shim's, the adapter's and uvicorn's logs at `level` to stderr, and the access
     log to stdout, each line plain or JSON.
@@ -66,8 +80,10 @@ def configure_logging(level: str = "info", *, json_lines: bool = False) -> None:
     if not isinstance(numeric, int):
         raise ValueError(f"unknown log level {level!r}")
     formatter: logging.Formatter = JsonFormatter() if json_lines else logging.Formatter(_PLAIN)
+    server_thread = threading.get_ident()
     errors = logging.StreamHandler(sys.stderr)
     errors.setFormatter(formatter)
+    errors.addFilter(OtherServersQuiet(server_thread))
     for name in APP_LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers = [errors]
@@ -82,7 +98,7 @@ def configure_logging(level: str = "info", *, json_lines: bool = False) -> None:
     access.setFormatter(
         formatter if json_lines else logging.Formatter("%(asctime)s %(levelname)s %(message)s")
     )
-    access.addFilter(AccessFilter(threading.get_ident()))
+    access.addFilter(AccessFilter(server_thread))
     access_logger = logging.getLogger(ACCESS_LOGGER)
     access_logger.handlers = [access]
     access_logger.setLevel(numeric)
