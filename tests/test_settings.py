@@ -15,6 +15,7 @@ from twilio_compat.settings import (
     DEFAULT_POLL_INTERVAL,
     SETTINGS,
     EventSource,
+    ServeOptions,
     Settings,
     TwilioAccount,
     configured,
@@ -37,6 +38,10 @@ ENVIRONMENT = {
     "TWILIO_API_SECRET": "api-secret-from-env",
     "ACS_EVENTGRID_SECRET": "eventgrid-secret-from-env",
     "TWILIO_COMPAT_POLL_INTERVAL": "0.5",
+    "TWILIO_COMPAT_PUBLIC_URL": "https://chat.example.com",
+    "TWILIO_COMPAT_LOG_LEVEL": "DEBUG",
+    "TWILIO_COMPAT_LOG_JSON": "true",
+    "TWILIO_COMPAT_WORKERS": "3",
 }
 
 
@@ -69,6 +74,7 @@ def test_the_environment_fills_every_part() -> None:
     assert account.auth_token == Secret("token-from-env")
     assert (account.api_key, account.api_secret) == ("SK" + "e" * 32, Secret("api-secret-from-env"))
     assert settings.events == EventSource(Secret("eventgrid-secret-from-env"), 0.5)
+    assert settings.serve == ServeOptions("https://chat.example.com", "debug", True, 3)
 
 
 def test_explicit_arguments_win() -> None:
@@ -94,12 +100,27 @@ def test_unset_and_blank_values_take_the_defaults() -> None:
     )
     assert settings.account == TwilioAccount()
     assert settings.events == EventSource(None, DEFAULT_POLL_INTERVAL)
+    assert settings.serve == ServeOptions()
 
 
 @pytest.mark.parametrize("value", ["soon", "0", "-1"])
 def test_a_bad_poll_interval_names_the_setting(value: str) -> None:
     with pytest.raises(ValueError, match="TWILIO_COMPAT_POLL_INTERVAL"):
         Settings.load({**ENVIRONMENT, "TWILIO_COMPAT_POLL_INTERVAL": value})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TWILIO_COMPAT_LOG_LEVEL", "loud"),
+        ("TWILIO_COMPAT_LOG_JSON", "maybe"),
+        ("TWILIO_COMPAT_WORKERS", "0"),
+        ("TWILIO_COMPAT_WORKERS", "two"),
+    ],
+)
+def test_a_bad_serve_option_names_the_setting(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings.load({**ENVIRONMENT, name: value})
 
 
 def test_secrets_never_show_in_the_repr() -> None:

@@ -31,6 +31,14 @@ API_KEY_ENV = "TWILIO_API_KEY"
 API_SECRET_ENV = "TWILIO_API_SECRET"  # noqa: S105 (a setting name)
 POLL_INTERVAL_ENV = "TWILIO_COMPAT_POLL_INTERVAL"
 DEFAULT_POLL_INTERVAL = 2.0
+PUBLIC_URL_ENV = "TWILIO_COMPAT_PUBLIC_URL"
+LOG_LEVEL_ENV = "TWILIO_COMPAT_LOG_LEVEL"
+LOG_JSON_ENV = "TWILIO_COMPAT_LOG_JSON"
+WORKERS_ENV = "TWILIO_COMPAT_WORKERS"
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+DEFAULT_LOG_LEVEL = "info"
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("", "0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,20 @@ SETTINGS: tuple[Setting, ...] = (
         "signing key the client face accepts for `AccessToken`s (else `TWILIO_AUTH_TOKEN`)",
         "none",
     ),
+    Setting(
+        (PUBLIC_URL_ENV,),
+        "where clients reach `twilio-acs serve` (e.g. `https://chat.example.com`); "
+        "resource and paging URLs point there",
+        "Twilio's own URLs",
+    ),
+    Setting(
+        (LOG_LEVEL_ENV,),
+        "level of the `twilio_compat`, `acs_adapter` and uvicorn logs of `twilio-acs serve`: "
+        + ", ".join(f"`{level}`" for level in LOG_LEVELS),
+        f"`{DEFAULT_LOG_LEVEL}`",
+    ),
+    Setting((LOG_JSON_ENV,), "`true` for one JSON object per log line", "`false`"),
+    Setting((WORKERS_ENV,), "worker processes of `twilio-acs serve`", "`1`"),
 )
 """Every environment variable the shim and its adapter read, as the README documents them."""
 
@@ -151,12 +173,56 @@ class EventSource:
 
 
 @dataclass(frozen=True)
+class ServeOptions:
+    """How `twilio-acs serve` runs: its public URL, its logs and its worker processes."""
+
+    public_url: str | None = None
+    log_level: str = DEFAULT_LOG_LEVEL
+    log_json: bool = False
+    workers: int = 1
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        public_url: str | None = None,
+        log_level: str | None = None,
+        log_json: bool | str | None = None,
+        workers: int | str | None = None,
+    ) -> ServeOptions:
+        """The argument, else the environment, else the default; bad values name the setting."""
+        env = _environment(environ)
+        url = public_url if public_url is not None else env.get(PUBLIC_URL_ENV, "")
+        return cls(
+            public_url=url.strip() or None,
+            log_level=_log_level(log_level if log_level is not None else env.get(LOG_LEVEL_ENV)),
+            log_json=_flag(
+                log_json if log_json is not None else env.get(LOG_JSON_ENV), LOG_JSON_ENV
+            ),
+            workers=_workers(workers if workers is not None else env.get(WORKERS_ENV)),
+        )
+
+    def as_environment(self) -> dict[str, str]:
+        """These options as the variables that `load` reads, for worker processes to inherit."""
+        env = {
+            LOG_LEVEL_ENV: self.log_level,
+            LOG_JSON_ENV: "true" if self.log_json else "false",
+            WORKERS_ENV: str(self.workers),
+        }
+        if self.public_url:
+            env[PUBLIC_URL_ENV] = self.public_url
+        return env
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the shim needs to run; build it once with `Settings.load()`."""
 
     acs: AdapterSettings
     account: TwilioAccount = field(default_factory=TwilioAccount)
     events: EventSource = field(default_factory=EventSource)
+    serve: ServeOptions = field(default_factory=ServeOptions)
 
     @classmethod
     def load(
@@ -174,6 +240,10 @@ class Settings:
         api_secret: str | Secret | None = None,
         eventgrid_secret: str | Secret | None = None,
         poll_interval: float | str | None = None,
+        public_url: str | None = None,
+        log_level: str | None = None,
+        log_json: bool | str | None = None,
+        workers: int | str | None = None,
     ) -> Settings:
         """Resolve every setting: explicit arguments (or ready `acs` settings) win over
         `environ` (default: the process environment); errors name the setting at fault."""
@@ -196,7 +266,10 @@ class Settings:
         events = EventSource.load(
             env, eventgrid_secret=eventgrid_secret, poll_interval=poll_interval
         )
-        return cls(acs=acs, account=account, events=events)
+        serve = ServeOptions.load(
+            env, public_url=public_url, log_level=log_level, log_json=log_json, workers=workers
+        )
+        return cls(acs=acs, account=account, events=events, serve=serve)
 
 
 def _environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -226,6 +299,36 @@ def _interval(value: float | str | None) -> float:
     return interval
 
 
+def _log_level(value: str | None) -> str:
+    level = (value or "").strip().lower() or DEFAULT_LOG_LEVEL
+    if level not in LOG_LEVELS:
+        raise ValueError(f"{LOG_LEVEL_ENV} must be one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _flag(value: bool | str | None, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = (value or "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"{name} must be true or false")
+
+
+def _workers(value: int | str | None) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return 1
+    try:
+        workers = int(value)
+    except ValueError:
+        raise ValueError(f"{WORKERS_ENV} must be a whole number") from None
+    if workers < 1:
+        raise ValueError(f"{WORKERS_ENV} must be at least 1")
+    return workers
+
+
 __all__ = [
     "ACCOUNT_SID_ENV",
     "API_KEY_ENV",
@@ -236,12 +339,18 @@ __all__ = [
     "DEFAULT_POLL_INTERVAL",
     "EMBEDDED",
     "EVENTGRID_SECRET_ENV",
+    "LOG_JSON_ENV",
+    "LOG_LEVELS",
+    "LOG_LEVEL_ENV",
     "MEDIA_ENV",
     "POLL_INTERVAL_ENV",
+    "PUBLIC_URL_ENV",
     "SETTINGS",
     "STORE_ENV",
+    "WORKERS_ENV",
     "AdapterSettings",
     "EventSource",
+    "ServeOptions",
     "Setting",
     "Settings",
     "TwilioAccount",

@@ -10,6 +10,11 @@ signed with ``TWILIO_AUTH_TOKEN``; ACS events arrive through the Event Grid rece
 
 Exit status: 0 when stopped by SIGINT or SIGTERM, 1 when it cannot listen on the address, 2 for
 a missing or malformed setting, 3 when ACS cannot be reached or refuses the credentials.
+
+Without credentials it answers ``/healthz`` (the process is up), ``/readyz`` (the store and ACS
+answer within 2 s, else 503 naming what failed) and ``/metrics`` (Prometheus, with the
+``serve`` extra; see `twilio_compat.observability.metrics`). ``--workers N`` runs N processes
+on the shared store, each built by ``twilio_compat.rest.asgi:app_factory``.
 """
 
 from __future__ import annotations
@@ -36,6 +41,29 @@ def command(
     ssl_keyfile: Annotated[
         str | None, typer.Option(metavar="PEM", help="the private key of --ssl-certfile")
     ] = None,
+    log_level: Annotated[
+        str | None,
+        typer.Option(
+            metavar="LEVEL",
+            help="critical, error, warning, info or debug (default: TWILIO_COMPAT_LOG_LEVEL, "
+            "else info)",
+        ),
+    ] = None,
+    log_json: Annotated[
+        bool | None,
+        typer.Option(
+            "--log-json/--log-text",
+            help="one JSON object per log line (default: TWILIO_COMPAT_LOG_JSON, else text)",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            help="worker processes on the shared store (default: TWILIO_COMPAT_WORKERS, else 1)",
+        ),
+    ] = None,
 ) -> None:
     """Serve Twilio Conversations v1 (and media uploads) from ACS over HTTP."""
     from twilio_compat.commands._failures import CONFIGURATION, FINDING, acs_failure, fail
@@ -47,8 +75,11 @@ def command(
         typer.echo(f"Twilio Conversations API on ACS listening on {url}")
 
     try:
+        settings = Settings.load(
+            public_url=public_url, log_level=log_level, log_json=log_json, workers=workers
+        )
         serve(
-            settings=Settings.load(),
+            settings=settings,
             host=host,
             port=port,
             public_url=public_url,

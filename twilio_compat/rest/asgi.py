@@ -2,7 +2,8 @@
 
 Requests must carry HTTP Basic credentials equal to the configured account SID and auth token
 (compared in constant time), as Twilio requires. The handler is synchronous; each request runs
-in Starlette's thread pool.
+in Starlette's thread pool. What `serve` adds for operators (health checks, metrics, logs) lives
+in `twilio_compat.observability`; `app_factory` builds the same app in worker processes.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import binascii
 import contextlib
 import hmac
 import json
+import logging
+import os
 import signal
 import socket
+import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import replace
 from types import FrameType
 from urllib.parse import parse_qsl
 
@@ -24,20 +29,32 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from twilio_compat.core import errors
+from twilio_compat.observability.health import Readiness, healthz
+from twilio_compat.observability.logs import configure_logging
+from twilio_compat.observability.metrics import (
+    MISSING_EXTRA,
+    MULTIPROCESS_METRICS_ENV,
+    MeasuredApp,
+    load_metrics,
+    metrics_endpoint,
+)
+from twilio_compat.observability.tracing import traced
 from twilio_compat.rest._wire import WireRequest, multi
 from twilio_compat.rest.handler import WireHandler
 from twilio_compat.runtime import Runtime
 from twilio_compat.settings import Settings
-from twilio_compat.webhooks.service import EventServices, start_event_services
+from twilio_compat.webhooks.service import start_event_services
 from twilio_compat.wire import BASE_URL
 
+_log = logging.getLogger("twilio_compat.serve")
 _METHODS = ["GET", "POST", "DELETE"]
 GRACEFUL_SHUTDOWN_SECONDS = 10
+"""How long a stop signal waits for open requests; idle TLS keep-alives would hold it 30 s."""
 EVENTGRID_PATH = "/eventgrid"
 """Where `serve` mounts the Event Grid receiver (the subscription URL adds `?secret=...`)."""
-"""How long a stop signal waits for open requests; idle TLS keep-alives would hold it 30 s."""
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
@@ -142,55 +159,158 @@ def serve(
 
     Everything comes from ``settings`` (default: ``Settings.load(environ)``): clients
     authenticate with its account SID and auth token (``TWILIO_ACCOUNT_SID``,
-    ``TWILIO_AUTH_TOKEN``), ACS is its adapter settings. The socket is bound and listening
-    before ``on_ready`` gets the URL it answers on (with the real port when ``port`` is 0), so
-    whoever waits for that line can connect at once.
+    ``TWILIO_AUTH_TOKEN``), ACS is its adapter settings, logs follow its serve options. The
+    socket is bound and listening before ``on_ready`` gets the URL it answers on (with the real
+    port when ``port`` is 0), so whoever waits for that line can connect at once.
 
     Beside the REST face it runs the Twilio webhooks and their event source
     (`twilio_compat.webhooks.service`): the Event Grid receiver at ``/eventgrid`` when
-    ``ACS_EVENTGRID_SECRET`` is set, else a poller acting as the service user.
+    ``ACS_EVENTGRID_SECRET`` is set, else a poller acting as the service user; and, without
+    credentials, ``/healthz``, ``/readyz`` and ``/metrics``.
     """
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     if settings is None:
         settings = Settings.load(environ)
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise ValueError("give both an SSL certificate file and its key file, or neither")
+    workers = settings.serve.workers
+    if workers > 1:
+        app: ASGIApp | str
+        app, resources = _prepare_workers(settings, public_url)
+    else:
+        app, resources = open_server_app(settings, public_url=public_url)
+    with resources:
+        listener = _listen(host, port)
+        config = uvicorn.Config(
+            app,
+            factory=workers > 1,
+            workers=workers,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+            log_config=None,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        if on_ready is not None:
+            on_ready(_shown_url(host, listener, ssl_certfile))
+        with _stop_signals_end_quietly():
+            if workers > 1:
+                Multiprocess(config, sockets=[listener]).run()
+            else:
+                uvicorn.Server(config).run(sockets=[listener])
+
+
+def _prepare_workers(
+    settings: Settings, public_url: str | None
+) -> tuple[str, contextlib.ExitStack]:
+    """Ready the environment of worker processes that each run `app_factory` on the shared
+    store; the factory's import string, and what to clean up once they stop.
+
+    The workers load their settings from the environment, with this call's serve options
+    added, and share a metrics folder (a temporary one unless ``PROMETHEUS_MULTIPROC_DIR`` is
+    set) so `/metrics` sums them all. ACS is reached (and the store upgraded) once here first,
+    so a bad setting fails at start-up rather than in every worker.
+    """
+    if settings.acs.embedded:
+        raise ValueError(
+            "several workers need a shared ACS: ACS_CONNECTION_STRING=embedded starts an "
+            "emulator in each process"
+        )
+    _client_credentials(settings)
+    with Runtime.open(settings) as runtime:
+        runtime.core.reach_acs()
+    options = replace(settings.serve, public_url=public_url or settings.serve.public_url)
+    os.environ.update(options.as_environment())
+    configure_logging(options.log_level, json_lines=options.log_json)
+    resources = contextlib.ExitStack()
+    if not os.environ.get(MULTIPROCESS_METRICS_ENV):
+        folder = tempfile.TemporaryDirectory(prefix="twilio-acs-metrics-")
+        os.environ[MULTIPROCESS_METRICS_ENV] = resources.enter_context(folder)
+    return f"{__name__}:app_factory", resources
+
+
+def _client_credentials(settings: Settings) -> tuple[str, str]:
+    """The account SID and auth token clients must present."""
     account_sid = settings.account.account_sid
     auth_token = settings.account.auth_token
     if not account_sid or auth_token is None:
         raise ValueError(
             "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: clients authenticate with them"
         )
-    if (ssl_certfile is None) != (ssl_keyfile is None):
-        raise ValueError("give both an SSL certificate file and its key file, or neither")
-    runtime = Runtime.open(settings, account_sid=account_sid)
-    handler = WireHandler(runtime.core)
-    events: EventServices | None = None
-    try:
+    return account_sid, auth_token.reveal()
+
+
+def _shown_url(host: str, listener: socket.socket, ssl_certfile: str | None) -> str:
+    scheme = "https" if ssl_certfile else "http"
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown_host}:{listener.getsockname()[1]}"
+
+
+def open_server_app(
+    settings: Settings, *, public_url: str | None = None
+) -> tuple[ASGIApp, contextlib.ExitStack]:
+    """Everything `serve` answers, as one ASGI app over a runtime opened from ``settings``,
+    with what closes it (also closed by the app's lifespan shutdown).
+
+    Logs are configured here, after the runtime is open, from the thread that will run the
+    server (see `twilio_compat.observability.logs`).
+    """
+    account_sid, auth_token = _client_credentials(settings)
+    with contextlib.ExitStack() as resources:
+        runtime = resources.enter_context(Runtime.open(settings, account_sid=account_sid))
         events = start_event_services(runtime.core, settings.account, settings.events)
+        resources.callback(events.close)
+        readiness = Readiness(runtime)
+        resources.callback(readiness.close)
+        configure_logging(settings.serve.log_level, json_lines=settings.serve.log_json)
+        metrics = load_metrics()
+        if metrics is None:
+            _log.warning(MISSING_EXTRA)
+        else:
+            sender = events.webhooks.sender
+            metrics.count_webhooks_from(lambda: (sender.delivered, sender.dropped))
         rest = create_app(
-            handler, account_sid=account_sid, auth_token=auth_token.reveal(), public_url=public_url
+            WireHandler(runtime.core),
+            account_sid=account_sid,
+            auth_token=auth_token,
+            public_url=public_url or settings.serve.public_url,
         )
         receiver = [Route(EVENTGRID_PATH, events.receiver)] if events.receiver else []
-        app = Starlette(routes=[*receiver, Mount("/", app=rest)])
-        listener = _listen(host, port)
-        config = uvicorn.Config(
-            app,
-            ssl_certfile=ssl_certfile,
-            ssl_keyfile=ssl_keyfile,
-            log_level="info",
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        )
-        scheme = "https" if ssl_certfile else "http"
-        bound_port = listener.getsockname()[1]
-        shown_host = f"[{host}]" if ":" in host else host
-        if on_ready is not None:
-            on_ready(f"{scheme}://{shown_host}:{bound_port}")
-        with _stop_signals_end_quietly():
-            uvicorn.Server(config).run(sockets=[listener])
-    finally:
-        if events is not None:
-            events.close()
-        runtime.close()
+        routes = [
+            Route("/healthz", healthz),
+            Route("/readyz", readiness.endpoint),
+            Route("/metrics", metrics_endpoint(metrics)),
+            *receiver,
+            Mount("/", app=rest),
+        ]
+        stack = resources.pop_all()
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Starlette) -> AsyncIterator[None]:
+            try:
+                yield
+            finally:
+                await run_in_threadpool(stack.close)
+
+        app = traced(Starlette(routes=routes, lifespan=lifespan))
+        if metrics is None:
+            return app, stack
+        return MeasuredApp(app, metrics, eventgrid_path=EVENTGRID_PATH), stack
+    raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
+
+
+def app_factory() -> ASGIApp:
+    """The app of `serve` from the process environment, for any ASGI server's worker processes.
+
+    ``uvicorn --factory twilio_compat.rest.asgi:app_factory --workers 4`` (or gunicorn with
+    ``-k uvicorn_worker.UvicornWorker`` and ``'twilio_compat.rest.asgi:app_factory()'``):
+    each worker opens its own runtime on the shared store and ACS, and closes it when the
+    server stops it. ``ACS_CONNECTION_STRING=embedded`` starts one emulator per worker, so
+    several workers need a real (or shared) ACS.
+    """
+    app, _ = open_server_app(Settings.load())
+    return app
 
 
 class _Stopped(Exception):

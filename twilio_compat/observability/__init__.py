@@ -1,0 +1,1 @@
+"""What operators of `twilio-acs serve` watch: health checks, Prometheus metrics and logs."""
