@@ -141,7 +141,10 @@ class AcsAdapter:
             )
             resources.callback(identity_transport.close)
             acs_auth, owned = acs_credential(
-                connection, credential or settings.credential, ca_bundle=verify
+                connection,
+                credential or settings.credential,
+                ca_bundle=verify,
+                authority_host=settings.authority_host,
             )
             if owned:
                 resources.callback(getattr(acs_auth, "close", lambda: None))

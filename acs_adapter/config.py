@@ -35,6 +35,7 @@ CA_BUNDLE_ENV = "ACS_CA_BUNDLE"
 STORE_ENV = "TWILIO_COMPAT_STORE"
 MEDIA_ENV = "TWILIO_COMPAT_MEDIA"
 MEDIA_SECRET_ENV = "TWILIO_COMPAT_MEDIA_SECRET"  # noqa: S105 (a setting name)
+AUTHORITY_HOST_ENV = "AZURE_AUTHORITY_HOST"  # read by azure-identity too
 EVENTGRID_SECRET_ENV = "ACS_EVENTGRID_SECRET"  # noqa: S105 (a setting name)
 REQUESTS_CA_BUNDLE_ENVS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 """What `requests` itself reads for a CA bundle, in its order of preference."""
@@ -125,6 +126,9 @@ class Settings:
     retry: RetrySettings = field(default_factory=RetrySettings)
     credential: TokenCredential | None = field(default=None, compare=False, repr=False)
     media_secret: Secret | None = None
+    authority_host: str | None = None
+    """`AZURE_AUTHORITY_HOST` as azure-identity reads it: a private one (the emulator's Entra
+    ID) turns off instance discovery for the credential the adapter makes."""
 
     @classmethod
     def load(
@@ -138,6 +142,7 @@ class Settings:
         environ: Mapping[str, str] | None = None,
         credential: TokenCredential | None = None,
         media_secret: str | Secret | None = None,
+        authority_host: str | None = None,
     ) -> Settings:
         """Resolve each setting from the argument, else the environment, else the default."""
         env = _environment(environ)
@@ -164,6 +169,7 @@ class Settings:
         )
 
         media_secret_value = _pick(media_secret, env, MEDIA_SECRET_ENV)
+        authority_value = _pick(authority_host, env, AUTHORITY_HOST_ENV)
 
         return cls(
             connection=connection,
@@ -174,6 +180,7 @@ class Settings:
             retry=retry or RetrySettings(),
             credential=credential,
             media_secret=Secret(media_secret_value) if media_secret_value is not None else None,
+            authority_host=authority_value.strip() if authority_value else None,
         )
 
     @property

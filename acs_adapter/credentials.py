@@ -8,8 +8,6 @@ is imported only then, so key-based installs do not need it.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -22,7 +20,6 @@ if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
 
 ENTRA_EXTRA_HINT = "pip install 'twilio-acs-compat[entra]'"
-AUTHORITY_HOST_ENV = "AZURE_AUTHORITY_HOST"
 PUBLIC_AUTHORITY_HOSTS = frozenset(
     {
         "login.microsoftonline.com",
@@ -42,7 +39,7 @@ def _is_entra_module(name: str) -> bool:
 
 
 def default_azure_credential(
-    *, ca_bundle: str | None = None, environ: Mapping[str, str] | None = None
+    *, ca_bundle: str | None = None, authority_host: str | None = None
 ) -> TokenCredential:
     """`DefaultAzureCredential` for the environment; a private `AZURE_AUTHORITY_HOST` gets
     instance discovery disabled and the ACS CA bundle trusted (the emulator's Entra ID)."""
@@ -55,9 +52,8 @@ def default_azure_credential(
             "ACS_CONNECTION_STRING has no access key, so ACS is reached with Microsoft Entra ID, "
             f"which needs the entra extra: {ENTRA_EXTRA_HINT}"
         ) from None
-    env = os.environ if environ is None else environ
     options: dict[str, Any] = {}
-    authority = env.get(AUTHORITY_HOST_ENV, "").strip()
+    authority = (authority_host or "").strip()
     if authority:
         host = urlsplit(authority if "://" in authority else f"https://{authority}").hostname
         if host not in PUBLIC_AUTHORITY_HOSTS:
@@ -73,10 +69,11 @@ def acs_credential(
     explicit: TokenCredential | None,
     *,
     ca_bundle: str | None = None,
+    authority_host: str | None = None,
 ) -> tuple[AzureKeyCredential | TokenCredential, bool]:
     """The identity client's credential, and whether the adapter made it (and so closes it)."""
     if explicit is not None:
         return explicit, False
     if connection.access_key is not None:
         return AzureKeyCredential(connection.access_key.reveal()), False
-    return default_azure_credential(ca_bundle=ca_bundle), True
+    return default_azure_credential(ca_bundle=ca_bundle, authority_host=authority_host), True

@@ -58,6 +58,7 @@ def test_every_documented_variable_is_read() -> None:
         **ENVIRONMENT,
         "TWILIO_COMPAT_MEDIA": "file:///srv/media",
         "TWILIO_COMPAT_MEDIA_SECRET": "media-secret-from-env",
+        "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com",
     }
     assert set(env) | {"ACS_CA_BUNDLE"} == documented
     assert configured(env) == frozenset(env)

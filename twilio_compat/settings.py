@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from acs_adapter.config import (
+    AUTHORITY_HOST_ENV,
     CA_BUNDLE_ENV,
     CONNECTION_STRING_ENV,
     EMBEDDED,
@@ -68,6 +69,12 @@ SETTINGS: tuple[Setting, ...] = (
         (MEDIA_ENV,),
         "`file:///dir`, an Azure Blob connection string, or a container URL",
         "a folder beside the store",
+    ),
+    Setting(
+        (AUTHORITY_HOST_ENV,),
+        "Entra ID authority host for `DefaultAzureCredential`; a private one (the emulator's) "
+        "turns off instance discovery and trusts `ACS_CA_BUNDLE`",
+        "Azure's public cloud",
     ),
     Setting(
         (MEDIA_SECRET_ENV,),
@@ -274,6 +281,21 @@ class Settings:
 
 def _environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:
     return os.environ if environ is None else environ
+
+
+METRICS_FOLDER_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""Where prometheus-client keeps every worker's counts; set for `serve --workers`."""
+
+
+def metrics_folder(environ: Mapping[str, str] | None = None) -> str | None:
+    """The shared metrics folder of this process's workers, if any."""
+    return _environment(environ).get(METRICS_FOLDER_ENV) or None
+
+
+def hand_to_workers(values: Mapping[str, str]) -> None:
+    """Settings for worker processes started after this call, which inherit the environment
+    (uvicorn and gunicorn start them with the parent's environment and no other channel)."""
+    os.environ.update(values)
 
 
 def _secret(value: str | Secret | None) -> Secret | None:

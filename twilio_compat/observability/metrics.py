@@ -16,7 +16,6 @@ processes, `PROMETHEUS_MULTIPROC_DIR` names an empty folder shared by the worker
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from twilio_compat.core import errors
 from twilio_compat.rest import _routing
+from twilio_compat.settings import metrics_folder
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 MISSING_EXTRA = (
     "metrics are off: /metrics needs prometheus-client, pip install 'twilio-acs-compat[serve]'"
 )
-MULTIPROCESS_METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
-"""prometheus-client's own variable: the folder worker processes share their counts through."""
 _OWN_PATHS = {"/healthz": "healthz", "/readyz": "readyz", "/metrics": "metrics"}
 _EVENTGRID = "eventgrid"
 
@@ -120,7 +118,7 @@ class Metrics:
 
 
 def _scraped_registry(own: CollectorRegistry) -> CollectorRegistry:
-    if not os.environ.get(MULTIPROCESS_METRICS_ENV):
+    if metrics_folder() is None:
         return own
     from prometheus_client import CollectorRegistry, multiprocess
 

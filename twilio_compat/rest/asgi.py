@@ -14,7 +14,6 @@ import contextlib
 import hmac
 import json
 import logging
-import os
 import signal
 import socket
 import tempfile
@@ -36,7 +35,6 @@ from twilio_compat.observability.health import Readiness, healthz
 from twilio_compat.observability.logs import configure_logging
 from twilio_compat.observability.metrics import (
     MISSING_EXTRA,
-    MULTIPROCESS_METRICS_ENV,
     MeasuredApp,
     load_metrics,
     metrics_endpoint,
@@ -45,7 +43,7 @@ from twilio_compat.observability.tracing import traced
 from twilio_compat.rest._wire import WireRequest, multi
 from twilio_compat.rest.handler import WireHandler
 from twilio_compat.runtime import Runtime
-from twilio_compat.settings import Settings
+from twilio_compat.settings import METRICS_FOLDER_ENV, Settings, hand_to_workers, metrics_folder
 from twilio_compat.webhooks.service import start_event_services
 from twilio_compat.wire import BASE_URL
 
@@ -221,12 +219,12 @@ def _prepare_workers(
     with Runtime.open(settings) as runtime:
         runtime.core.reach_acs()
     options = replace(settings.serve, public_url=public_url or settings.serve.public_url)
-    os.environ.update(options.as_environment())
+    hand_to_workers(options.as_environment())
     configure_logging(options.log_level, json_lines=options.log_json)
     resources = contextlib.ExitStack()
-    if not os.environ.get(MULTIPROCESS_METRICS_ENV):
+    if metrics_folder() is None:
         folder = tempfile.TemporaryDirectory(prefix="twilio-acs-metrics-")
-        os.environ[MULTIPROCESS_METRICS_ENV] = resources.enter_context(folder)
+        hand_to_workers({METRICS_FOLDER_ENV: resources.enter_context(folder)})
     return f"{__name__}:app_factory", resources
 
 
