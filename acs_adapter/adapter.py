@@ -12,13 +12,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from azure.communication.identity import CommunicationIdentityClient
 from azure.core.pipeline.transport import RequestsTransport
 
+from acs_adapter._errors_map import translated
 from acs_adapter._retry import retry_policy
 from acs_adapter.chat import ChatGateway
 from acs_adapter.config import MEDIA_SECRET_ENV, AcsConnection, Settings
@@ -171,6 +173,18 @@ class AcsAdapter:
                 resources=resources.pop_all(),
             )
         raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
+
+    @contextmanager
+    def throwaway_user(self) -> Iterator[str]:
+        """A new ACS user, deleted on exit: proves the endpoint and the credential work
+        (health checks); failures are the adapter's errors."""
+        with translated():
+            user = self.identity_client.create_user()
+        try:
+            yield str(user.properties["id"])
+        finally:
+            with translated():
+                self.identity_client.delete_user(user)
 
     def close(self) -> None:
         """Close the chat gateway, identity client, media and store, then the embedded emulator."""

@@ -3,7 +3,10 @@
 Every face (the REST handler and its http_clients, `twilio-acs serve`, the client SDK port,
 the migration commands) gets its core from here, so the adapter is opened in one place and
 closed by whoever opened it. `shared_runtime()` is the process-wide one that
-`twilio_compat.rest.Client`, `twilio_compat.install()` and the client face share.
+`twilio_compat.rest.Client`, `twilio_compat.install()` and the client face share. The store's
+schema maintenance (`schema_revision`, `upgrade_schema`, `stored_webhook_urls`) is offered here
+too, for the `store` and `doctor` commands, so nothing else in the shim reaches into the
+adapter's store.
 """
 
 from __future__ import annotations
@@ -13,6 +16,12 @@ import threading
 from types import TracebackType
 
 from acs_adapter.adapter import AcsAdapter
+from acs_adapter.store.revisions import (
+    SchemaRevision,
+    schema_revision,
+    stored_webhook_urls,
+    upgrade_schema,
+)
 from twilio_compat.core import Core
 from twilio_compat.settings import AdapterSettings, Settings
 
@@ -119,4 +128,14 @@ def _shared_or_open(settings: Settings | None, *, fresh: bool = False) -> Runtim
         return _shared
 
 
-__all__ = ["AcsAdapter", "Runtime", "close_shared_runtime", "open_shared_runtime", "shared_runtime"]
+__all__ = [
+    "AcsAdapter",
+    "Runtime",
+    "SchemaRevision",
+    "close_shared_runtime",
+    "open_shared_runtime",
+    "schema_revision",
+    "shared_runtime",
+    "stored_webhook_urls",
+    "upgrade_schema",
+]

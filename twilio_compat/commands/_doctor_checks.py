@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
@@ -115,7 +114,7 @@ def host_of(url: str) -> str:
 
 def store_schema(settings: Settings) -> Callable[[], str]:
     def check() -> str:
-        from acs_adapter.store.revisions import schema_revision
+        from twilio_compat.runtime import schema_revision
 
         revision = schema_revision(settings.acs.store_url.reveal())
         if revision.up_to_date:
@@ -135,24 +134,9 @@ def store_schema(settings: Settings) -> Callable[[], str]:
     return check
 
 
-@contextmanager
-def _acs_user(runtime: Runtime) -> Iterator[str]:
-    """A throwaway ACS user, deleted afterwards."""
-    from acs_adapter._errors_map import translated
-
-    client = runtime.adapter.identity_client
-    with translated():
-        user = client.create_user()
-    try:
-        yield str(user.properties["id"])
-    finally:
-        with translated():
-            client.delete_user(user)
-
-
 def acs_identity(runtime: Runtime) -> Callable[[], str]:
     def check() -> str:
-        with _acs_user(runtime):
+        with runtime.adapter.throwaway_user():
             pass
         return f"{host_of(runtime.adapter.endpoint)}: created and deleted a user"
 
@@ -161,7 +145,7 @@ def acs_identity(runtime: Runtime) -> Callable[[], str]:
 
 def acs_chat(runtime: Runtime) -> Callable[[], str]:
     def check() -> str:
-        with _acs_user(runtime) as user_id:
+        with runtime.adapter.throwaway_user() as user_id:
             chat = runtime.adapter.chat.as_user(user_id)
             thread = chat.create_thread("twilio-acs doctor").thread
             try:

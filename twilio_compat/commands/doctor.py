@@ -59,10 +59,9 @@ def command(
 
 def diagnose(settings: Settings, *, eventgrid_url: str | None = None) -> Report:
     """Run every check the settings call for, in dependency order."""
-    from acs_adapter.store.revisions import stored_webhook_urls
     from twilio_compat.commands import _doctor_checks as checks
     from twilio_compat.core.adapter_types import AdapterError
-    from twilio_compat.runtime import Runtime
+    from twilio_compat.runtime import Runtime, stored_webhook_urls
 
     report = checks.Report()
     if not checks.run_check(report, "store schema", checks.store_schema(settings)):

@@ -39,8 +39,8 @@ def _store_failure(exc: Exception) -> NoReturn:
 @app.command()
 def current(url: Url = None) -> None:
     """Print the store's schema revision and the newest one this version knows."""
-    from acs_adapter.store.revisions import schema_revision
     from twilio_compat.core.adapter_types import AdapterError
+    from twilio_compat.runtime import schema_revision
 
     try:
         revision = schema_revision(url)
@@ -62,8 +62,8 @@ def current(url: Url = None) -> None:
 @app.command()
 def upgrade(url: Url = None) -> None:
     """Create the store's schema or migrate it to the newest revision (a no-op when current)."""
-    from acs_adapter.store.revisions import schema_revision, upgrade_schema
     from twilio_compat.core.adapter_types import AdapterError
+    from twilio_compat.runtime import schema_revision, upgrade_schema
 
     try:
         before = schema_revision(url).current
