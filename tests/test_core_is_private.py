@@ -1,8 +1,10 @@
-"""The core's context is its own: nothing outside ``twilio_compat/core/`` reads or imports it.
+"""The core is the one door to Twilio state.
 
-Faces, webhooks, migration, tests and benchmarks use the core's public parts (``directory``,
-``services``, ...) or an adapter they hold themselves, so the core can change how it keeps its
-shared state without breaking them.
+Nothing outside ``twilio_compat/core/`` reads or imports the core's context: faces, webhooks,
+migration, tests and benchmarks use the core's public parts (``directory``, ``services``, ...)
+or an adapter they hold themselves, so the core can change how it keeps its shared state
+without breaking them. In the shim, only the core, the composition root (``runtime.py``) and
+the settings import the adapter; the rest names its types through ``core.adapter_types``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ REPO = Path(__file__).resolve().parents[1]
 FOLDERS = ("twilio_compat", "acs_adapter", "tests", "benchmarks", "migration_guide")
 CORE = REPO / "twilio_compat" / "core"
 PRIVATE_MODULE = "twilio_compat.core._context"
+ADAPTER_DOORS = (
+    CORE,
+    REPO / "twilio_compat" / "runtime.py",
+    REPO / "twilio_compat" / "settings.py",
+)
 
 
 def _sources() -> list[Path]:
@@ -80,5 +87,38 @@ def test_nothing_outside_the_core_reads_its_context() -> None:
         f"{path.relative_to(REPO)} {use}"
         for path in sources
         for use in context_uses(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def adapter_imports(source: str) -> list[str]:
+    """Each place ``source`` imports ``acs_adapter`` (type-only imports included)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            modules = [node.module or ""]
+        elif isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        else:
+            continue
+        found += [
+            f"line {node.lineno}: imports {module}"
+            for module in modules
+            if module == "acs_adapter" or module.startswith("acs_adapter.")
+        ]
+    return found
+
+
+def test_only_the_core_runtime_and_settings_import_the_adapter() -> None:
+    shim = sorted((REPO / "twilio_compat").rglob("*.py"))
+    outside = [
+        path for path in shim if not any(path.is_relative_to(door) for door in ADAPTER_DOORS)
+    ]
+    assert len(outside) > 50
+    assert adapter_imports("from acs_adapter.store import MappingStore") != []
+    found = [
+        f"{path.relative_to(REPO)} {use}"
+        for path in outside
+        for use in adapter_imports(path.read_text(encoding="utf-8"))
     ]
     assert found == []
