@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from acs_adapter.store._repository import UNSET, Unset
 from acs_adapter.store._store import MappingStore, StoreTransaction, open_store
+from acs_adapter.store.changes import Change, ChangeOrigin, ChangeRepository, changes_by
 from acs_adapter.store.checkpoints import Checkpoint, CheckpointRepository
 from acs_adapter.store.configuration import ConfigurationDocument, ConfigurationRepository
 from acs_adapter.store.conversations import Conversation, ConversationRepository
@@ -21,12 +22,17 @@ from acs_adapter.store.media import MediaItem, MediaRepository
 from acs_adapter.store.messages import Message, MessageRepository
 from acs_adapter.store.participants import Participant, ParticipantRepository
 from acs_adapter.store.roles import Role, RoleRepository
+from acs_adapter.store.tailer import ChangeTailer
 from acs_adapter.store.user_conversations import UserConversationRepository, UserConversationSetting
 from acs_adapter.store.users import User, UserRepository
 from acs_adapter.store.webhooks import ConversationWebhook, WebhookRepository
 
 __all__ = [
     "UNSET",
+    "Change",
+    "ChangeOrigin",
+    "ChangeRepository",
+    "ChangeTailer",
     "Checkpoint",
     "CheckpointRepository",
     "ConfigurationDocument",
@@ -55,5 +61,6 @@ __all__ = [
     "UserConversationSetting",
     "UserRepository",
     "WebhookRepository",
+    "changes_by",
     "open_store",
 ]

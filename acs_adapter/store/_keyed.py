@@ -47,12 +47,19 @@ class KeyedText(Repository):
                     },
                 )
             )
-            return conn.execute(select(self.table).where(self._key == key)).one()
+            row = conn.execute(select(self.table).where(self._key == key)).one()
+            self._changed(conn, "updated", row, [self.value_name])
+            return row
 
     def _delete_row(self, key: str) -> bool:
         key = check.text(self.key_name, key)
         with self._write() as conn:
-            return conn.execute(delete(self.table).where(self._key == key)).rowcount > 0
+            row = conn.execute(
+                delete(self.table).where(self._key == key).returning(*self.table.c)
+            ).first()
+            if row is not None:
+                self._changed(conn, "removed", row)
+            return row is not None
 
     def _rows(self, prefix: str | None) -> list[Any]:
         statement = select(self.table).order_by(self._key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ClassVar, Final
 
@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
+from acs_adapter.store import _append as feed
 from acs_adapter.store._conflicts import integrity_error
 from acs_adapter.store._database import Scope
 from acs_adapter.store._driver import DriverCursor
@@ -21,9 +22,27 @@ class Repository:
     """Base of the store's repositories: one table, reached through a `Scope`."""
 
     table: ClassVar[Table]
+    change_kind: ClassVar[str | None] = None
+    """What the feed calls this table's rows (``user``: ``user.added`` ...); None: not fed."""
 
     def __init__(self, scope: Scope) -> None:
         self._scope = scope
+
+    def _changed(
+        self, conn: Connection, what: str, row: Row[Any], fields: Iterable[str] = ()
+    ) -> None:
+        """Append `what` (``added``, ``updated``, ``removed``) happened to `row` to the feed."""
+        if self.change_kind is None:
+            return
+        values = row._mapping
+        feed.record(
+            conn,
+            f"{self.change_kind}.{what}",
+            str(values.get("sid") or values.get(self.table.primary_key.columns.keys()[0])),
+            conversation_sid=values.get("conversation_sid"),
+            scope=values.get("scope"),
+            fields=[name for name in fields if name != "updated_at"],
+        )
 
     def _read(self) -> AbstractContextManager[Connection]:
         return self._scope.read()

@@ -6,10 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
+from sqlalchemy.engine import Engine
+
 from acs_adapter.store._database import AutoCommit, Database, InTransaction, Scope
 from acs_adapter.store._engine import create_store_engine, resolve_url
 from acs_adapter.store._migrate import upgrade_to_head
 from acs_adapter.store._sent import SentLog
+from acs_adapter.store.changes import ChangeRepository
 from acs_adapter.store.checkpoints import CheckpointRepository
 from acs_adapter.store.configuration import ConfigurationRepository
 from acs_adapter.store.conversations import ConversationRepository
@@ -42,6 +45,7 @@ class Repositories:
         self.cursors = CursorRepository(scope)
         self.idempotency = IdempotencyRepository(scope)
         self.checkpoints = CheckpointRepository(scope)
+        self.changes = ChangeRepository(scope)
 
 
 class StoreTransaction(Repositories):
@@ -69,6 +73,11 @@ class MappingStore(Repositories):
     def backend(self) -> str:
         """`sqlite` or `postgresql`."""
         return self._database.backend
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for a change-feed tailer's own listening connection)."""
+        return self._database.engine
 
     @contextmanager
     def transaction(self) -> Iterator[StoreTransaction]:

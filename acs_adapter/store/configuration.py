@@ -22,6 +22,7 @@ class ConfigurationRepository(KeyedText):
     """JSON configuration documents by key; `put` creates or replaces."""
 
     table = configuration
+    change_kind = "configuration"
     key_name = "key"
     value_name = "document"
     value_is_json = True

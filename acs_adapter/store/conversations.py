@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, exists, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 
 from acs_adapter.errors import NotFound
+from acs_adapter.store import _append as feed
 from acs_adapter.store import _validate as check
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
 from acs_adapter.store._types import utc_now
@@ -128,6 +129,8 @@ class ConversationRepository(Repository):
         with self._write(values) as conn:
             conn.execute(conversations.insert().values(values))
             row = conn.execute(select(conversations).where(conversations.c.sid == sid)).one()
+            if row.pending_since is None:
+                _added(conn, row)
         return _conversation(row)
 
     def complete_pending(self, sid: str, thread_id: str) -> Conversation:
@@ -144,6 +147,8 @@ class ConversationRepository(Repository):
             row = conn.execute(
                 select(conversations).where(conversations.c.sid == sid, SHOWN)
             ).first()
+            if row is not None and row.thread_id == values["thread_id"]:
+                _added(conn, row)
         if row is None or row.thread_id != values["thread_id"]:
             raise NotFound(f"no pending conversation {sid!r}")
         return _conversation(row)
@@ -239,6 +244,15 @@ class ConversationRepository(Repository):
             row = conn.execute(
                 select(conversations).where(conversations.c.sid == sid, SHOWN)
             ).first()
+            if row is not None:
+                feed.record(
+                    conn,
+                    "conversation.updated",
+                    sid,
+                    conversation_sid=sid,
+                    scope=row.scope,
+                    fields=[name for name in values if name != "updated_at"],
+                )
         if row is None:
             raise NotFound(f"conversation {sid!r} does not exist")
         return _conversation(row)
@@ -247,9 +261,25 @@ class ConversationRepository(Repository):
         """Remove a conversation with its participants, messages, settings and webhooks."""
         sid = check.sid("sid", sid)
         with self._write() as conn:
-            return (
-                conn.execute(delete(conversations).where(conversations.c.sid == sid)).rowcount > 0
-            )
+            row = conn.execute(
+                delete(conversations)
+                .where(conversations.c.sid == sid)
+                .returning(
+                    conversations.c.scope, conversations.c.thread_id, conversations.c.pending_since
+                )
+            ).first()
+            if row is None:
+                return False
+            if row.pending_since is None:
+                feed.record(
+                    conn,
+                    "conversation.removed",
+                    sid,
+                    conversation_sid=sid,
+                    scope=row.scope,
+                    data={"thread_id": row.thread_id},
+                )
+            return True
 
     def list(
         self,
@@ -318,3 +348,15 @@ class ConversationRepository(Repository):
     def _one(self, statement: Select[Any]) -> Conversation | None:
         row = self._first(statement)
         return None if row is None else _conversation(row)
+
+
+def _added(conn: Connection, row: Row[Any]) -> None:
+    """Record a conversation becoming visible (created, or its pending create completed)."""
+    feed.record(
+        conn,
+        "conversation.added",
+        row.sid,
+        conversation_sid=row.sid,
+        scope=row.scope,
+        data={"thread_id": row.thread_id},
+    )

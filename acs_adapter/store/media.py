@@ -40,6 +40,7 @@ class MediaRepository(Repository):
     """Media items by SID, by message, or unattached within a scope."""
 
     table = media
+    change_kind = "media"
 
     def insert(
         self,
@@ -66,6 +67,7 @@ class MediaRepository(Repository):
         with self._write(values) as conn:
             conn.execute(media.insert().values(values))
             row = conn.execute(select(media).where(media.c.sid == sid)).one()
+            self._changed(conn, "added", row)
         return MediaItem(**row._mapping)
 
     def get(self, sid: str) -> MediaItem | None:
@@ -87,6 +89,8 @@ class MediaRepository(Repository):
             if values:
                 conn.execute(update(media).where(media.c.sid == sid).values(values))
             row = conn.execute(select(media).where(media.c.sid == sid)).first()
+            if row is not None:
+                self._changed(conn, "updated", row, values)
         if row is None:
             raise NotFound(f"media item {sid!r} does not exist")
         return MediaItem(**row._mapping)
@@ -95,7 +99,10 @@ class MediaRepository(Repository):
         """Forget a media item (the caller removes its bytes); True if there was one."""
         sid = check.sid("sid", sid)
         with self._write() as conn:
-            return conn.execute(delete(media).where(media.c.sid == sid)).rowcount > 0
+            row = conn.execute(delete(media).where(media.c.sid == sid).returning(*media.c)).first()
+            if row is not None:
+                self._changed(conn, "removed", row)
+            return row is not None
 
     def list(
         self,

@@ -19,10 +19,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, delete, false, select, true, update
+from sqlalchemy import Select, bindparam, case, delete, false, select, true, update
 from sqlalchemy.engine import Connection, Dialect, Row
 
 from acs_adapter.errors import InvalidInput, NotFound
+from acs_adapter.store import _append as feed
 from acs_adapter.store import _validate as check
 from acs_adapter.store._database import Scope
 from acs_adapter.store._driver import DriverStatement
@@ -299,6 +300,8 @@ class MessageRepository(Repository):
         }
         with self._write(values) as conn:
             row = conn.execute(_CONFIRM_IN, values).first()
+            if row is not None:
+                _added(conn, [(row.sid, row.conversation_sid)])
         return None if row is None else _message(row)
 
     def discard_pending(self, sid: str) -> bool:
@@ -314,9 +317,24 @@ class MessageRepository(Repository):
 
     def record_sent(self, items: Mapping[str, str]) -> None:
         """Write ACS ids (by SID) onto their pending rows, in one transaction."""
-        rows = [{"confirmed_sid": sid, "confirmed_acs_id": acs} for sid, acs in items.items()]
+        ids = {
+            check.sid("sid", sid): check.sid("acs_message_id", acs) for sid, acs in items.items()
+        }
+        if not ids:
+            return
+        statement = (
+            update(messages)
+            .where(
+                messages.c.sid.in_(list(ids)),
+                messages.c.pending == true(),
+                messages.c.acs_message_id.is_(None),
+            )
+            .values(acs_message_id=case(ids, value=messages.c.sid), pending=False)
+            .returning(messages.c.sid, messages.c.conversation_sid)
+        )
         with self._write() as conn:
-            conn.execute(_CONFIRM, rows)
+            confirmed = [(row.sid, row.conversation_sid) for row in conn.execute(statement)]
+            _added(conn, confirmed)
 
     def insert(
         self,
@@ -368,6 +386,7 @@ class MessageRepository(Repository):
             elif not index_allocated:
                 _move_next_index_past(conn, conversation_sid, explicit_index)
             conn.execute(_INSERT, values)
+            _added(conn, [(str(values["sid"]), conversation_sid)])
         return Message(**values)  # type: ignore[arg-type]  # the checked values, as stored
 
     def get(self, sid: str) -> Message | None:
@@ -446,6 +465,14 @@ class MessageRepository(Repository):
         with self._write(values) as conn:
             conn.execute(update(messages).where(messages.c.sid == sid).values(values))
             row = conn.execute(select(messages).where(messages.c.sid == sid)).first()
+            if row is not None:
+                feed.record(
+                    conn,
+                    "message.updated",
+                    sid,
+                    conversation_sid=row.conversation_sid,
+                    fields=[name for name in values if name != "updated_at"],
+                )
         if row is None:
             raise NotFound(f"message {sid!r} does not exist")
         return _message(row)
@@ -469,7 +496,21 @@ class MessageRepository(Repository):
         """Remove a message (its index stays unused); True if there was one."""
         sid = check.sid("sid", sid)
         with self._write() as conn:
-            return conn.execute(delete(messages).where(messages.c.sid == sid)).rowcount > 0
+            row = conn.execute(
+                delete(messages)
+                .where(messages.c.sid == sid)
+                .returning(messages.c.conversation_sid, messages.c.acs_message_id)
+            ).first()
+            if row is None:
+                return False
+            feed.record(
+                conn,
+                "message.removed",
+                sid,
+                conversation_sid=row.conversation_sid,
+                data={"acs_message_id": row.acs_message_id},
+            )
+            return True
 
     def insert_many(self, conversation_sid: str, items: Sequence[Mapping[str, Any]]) -> int:
         """Add many messages at their explicit indices in one statement (history imports).
@@ -485,6 +526,13 @@ class MessageRepository(Repository):
         with self._write(rows[0]) as conn:
             conn.execute(messages.insert(), rows)
             _move_next_index_past(conn, conversation_sid, highest)
+            feed.record(
+                conn,
+                "messages.imported",
+                conversation_sid,
+                conversation_sid=conversation_sid,
+                data={"count": len(rows)},
+            )
         return len(rows)
 
     def conversations_of(self, sids: Iterable[str]) -> dict[str, str]:
@@ -665,3 +713,19 @@ def _outgoing_values(message: Outgoing) -> dict[str, object]:
         "media": check.optional_json_text("media", message.media),
         "pending": True,
     }
+
+
+def _added(conn: Connection, sent: list[tuple[str, str]]) -> None:
+    """Record messages becoming visible: (SID, conversation SID) of each."""
+    feed.record_many(
+        conn,
+        [
+            {
+                "kind": "message.added",
+                "subject": sid,
+                "conversation_sid": conversation,
+                "fields": "",
+            }
+            for sid, conversation in sent
+        ],
+    )

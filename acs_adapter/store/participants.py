@@ -11,6 +11,7 @@ from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.engine import Row
 
 from acs_adapter.errors import InvalidInput, NotFound
+from acs_adapter.store import _append as feed
 from acs_adapter.store import _validate as check
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
 from acs_adapter.store._types import utc_now
@@ -99,6 +100,13 @@ class ParticipantRepository(Repository):
         with self._write(values) as conn:
             conn.execute(participants.insert().values(values))
             row = conn.execute(select(participants).where(participants.c.sid == sid)).one()
+            feed.record(
+                conn,
+                "participant.added",
+                row.sid,
+                conversation_sid=row.conversation_sid,
+                data={"identity": row.identity},
+            )
         return _participant(row)
 
     def get(self, sid: str) -> Participant | None:
@@ -170,6 +178,15 @@ class ParticipantRepository(Repository):
         with self._write(values) as conn:
             conn.execute(update(participants).where(participants.c.sid == sid).values(values))
             row = conn.execute(select(participants).where(participants.c.sid == sid)).first()
+            if row is not None:
+                feed.record(
+                    conn,
+                    "participant.updated",
+                    row.sid,
+                    conversation_sid=row.conversation_sid,
+                    fields=[name for name in values if name != "updated_at"],
+                    data={"identity": row.identity},
+                )
         if row is None:
             raise NotFound(f"participant {sid!r} does not exist")
         return _participant(row)
@@ -178,7 +195,21 @@ class ParticipantRepository(Repository):
         """Remove a participant; True if there was one."""
         sid = check.sid("sid", sid)
         with self._write() as conn:
-            return conn.execute(delete(participants).where(participants.c.sid == sid)).rowcount > 0
+            row = conn.execute(
+                delete(participants)
+                .where(participants.c.sid == sid)
+                .returning(participants.c.conversation_sid, participants.c.identity)
+            ).first()
+            if row is None:
+                return False
+            feed.record(
+                conn,
+                "participant.removed",
+                sid,
+                conversation_sid=row.conversation_sid,
+                data={"identity": row.identity},
+            )
+            return True
 
     def list(
         self,

@@ -43,6 +43,7 @@ class RoleRepository(Repository):
     """Roles by SID, or listed per scope and type."""
 
     table = roles
+    change_kind = "role"
 
     def insert(
         self,
@@ -68,6 +69,7 @@ class RoleRepository(Repository):
         with self._write(values) as conn:
             conn.execute(roles.insert().values(values))
             row = conn.execute(select(roles).where(roles.c.sid == sid)).one()
+            self._changed(conn, "added", row)
         return _role(row)
 
     def get(self, sid: str) -> Role | None:
@@ -94,6 +96,8 @@ class RoleRepository(Repository):
         with self._write(values) as conn:
             conn.execute(update(roles).where(roles.c.sid == sid).values(values))
             row = conn.execute(select(roles).where(roles.c.sid == sid)).first()
+            if row is not None:
+                self._changed(conn, "updated", row, values)
         if row is None:
             raise NotFound(f"role {sid!r} does not exist")
         return _role(row)
@@ -102,7 +106,10 @@ class RoleRepository(Repository):
         """Remove a role; True if there was one."""
         sid = check.sid("sid", sid)
         with self._write() as conn:
-            return conn.execute(delete(roles).where(roles.c.sid == sid)).rowcount > 0
+            row = conn.execute(delete(roles).where(roles.c.sid == sid).returning(*roles.c)).first()
+            if row is not None:
+                self._changed(conn, "removed", row)
+            return row is not None
 
     def list(
         self, scope: str, *, type: str | None = None, limit: int = 100, offset: int = 0

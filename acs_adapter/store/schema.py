@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -226,4 +227,24 @@ migration_checkpoints = Table(
     Column("job", String(NAME), primary_key=True),
     Column("state", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    # AUTOINCREMENT on SQLite: ids are never reused, even after a purge empties the table.
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("scope", String(SID)),
+    Column("conversation_sid", String(SID)),
+    Column("subject", String(NAME), nullable=False),
+    Column("fields", Text, nullable=False, server_default=""),
+    Column("data", Text, nullable=False, server_default="{}"),
+    Column("source", String(16)),
+    Column("actor", String(NAME)),
+    Column("created_at", UtcDateTime, nullable=False),
+    # Set on signals (typing): tailers skip them after this moment and purges remove them.
+    Column("expires_at", UtcDateTime),
+    Index(None, "created_at"),
+    sqlite_autoincrement=True,
 )

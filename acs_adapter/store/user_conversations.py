@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from acs_adapter.store import _append as feed
 from acs_adapter.store import _validate as check
 from acs_adapter.store._repository import Repository, upsert_insert
 from acs_adapter.store._types import utc_now
@@ -73,6 +74,13 @@ class UserConversationRepository(Repository):
                     user_conversations.c.conversation_sid == values["conversation_sid"],
                 )
             ).one()
+            feed.record(
+                conn,
+                "notification_level.updated",
+                row.identity,
+                conversation_sid=row.conversation_sid,
+                fields=["notification_level"],
+            )
         return _setting(row)
 
     def delete(self, identity: str, conversation_sid: str) -> bool:

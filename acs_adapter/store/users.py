@@ -45,6 +45,7 @@ class UserRepository(Repository):
     """Users by SID or by identity within a scope."""
 
     table = users
+    change_kind = "user"
 
     def insert(
         self,
@@ -74,6 +75,7 @@ class UserRepository(Repository):
         with self._write(values) as conn:
             conn.execute(users.insert().values(values))
             row = conn.execute(select(users).where(users.c.sid == sid)).one()
+            self._changed(conn, "added", row)
         return _user(row)
 
     def get(self, sid: str) -> User | None:
@@ -112,6 +114,8 @@ class UserRepository(Repository):
         with self._write(values) as conn:
             conn.execute(update(users).where(users.c.sid == sid).values(values))
             row = conn.execute(select(users).where(users.c.sid == sid)).first()
+            if row is not None:
+                self._changed(conn, "updated", row, values)
         if row is None:
             raise NotFound(f"user {sid!r} does not exist")
         return _user(row)
@@ -120,7 +124,10 @@ class UserRepository(Repository):
         """Remove a user; True if there was one."""
         sid = check.sid("sid", sid)
         with self._write() as conn:
-            return conn.execute(delete(users).where(users.c.sid == sid)).rowcount > 0
+            row = conn.execute(delete(users).where(users.c.sid == sid).returning(*users.c)).first()
+            if row is not None:
+                self._changed(conn, "removed", row)
+            return row is not None
 
     def list(self, scope: str, *, limit: int = 100, offset: int = 0) -> list[User]:
         """Users of `scope`, oldest first."""

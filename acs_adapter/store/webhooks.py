@@ -42,6 +42,7 @@ class WebhookRepository(Repository):
     """Conversation webhooks by SID, or listed per conversation."""
 
     table = webhooks
+    change_kind = "webhook"
 
     def insert(
         self,
@@ -64,6 +65,7 @@ class WebhookRepository(Repository):
         with self._write(values) as conn:
             conn.execute(webhooks.insert().values(values))
             row = conn.execute(select(webhooks).where(webhooks.c.sid == sid)).one()
+            self._changed(conn, "added", row)
         return _webhook(row)
 
     def get(self, sid: str) -> ConversationWebhook | None:
@@ -88,6 +90,8 @@ class WebhookRepository(Repository):
         with self._write(values) as conn:
             conn.execute(update(webhooks).where(webhooks.c.sid == sid).values(values))
             row = conn.execute(select(webhooks).where(webhooks.c.sid == sid)).first()
+            if row is not None:
+                self._changed(conn, "updated", row, values)
         if row is None:
             raise NotFound(f"conversation webhook {sid!r} does not exist")
         return _webhook(row)
@@ -96,7 +100,12 @@ class WebhookRepository(Repository):
         """Remove a webhook; True if there was one."""
         sid = check.sid("sid", sid)
         with self._write() as conn:
-            return conn.execute(delete(webhooks).where(webhooks.c.sid == sid)).rowcount > 0
+            row = conn.execute(
+                delete(webhooks).where(webhooks.c.sid == sid).returning(*webhooks.c)
+            ).first()
+            if row is not None:
+                self._changed(conn, "removed", row)
+            return row is not None
 
     def list(
         self, conversation_sid: str, *, limit: int = 100, offset: int = 0

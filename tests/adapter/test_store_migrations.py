@@ -32,6 +32,7 @@ TABLES = {
     "cursors",
     "idempotency_keys",
     "migration_checkpoints",
+    "changes",
 }
 
 
