@@ -376,11 +376,16 @@ def _event_summary(rows: Sequence[parity.Row]) -> str:
     events = parity.event_statuses(list(rows))
     if not events:
         return ""
+    same_process = (
+        f"{events[parity.SAME_PROCESS]} reach only the clients in the process that made the "
+        "change (the others see it on their next read), "
+        if events[parity.SAME_PROCESS]
+        else ""
+    )
     return (
         f"Of its {events.total()} events, {events[parity.IMPLEMENTED]} work: a test sees each "
         "reach a client in another process, within "
-        f"{event_delivery.BOUND:g} seconds; {events[parity.SAME_PROCESS]} reach only the "
-        "clients in the process that made the change (the others see it on their next read), "
+        f"{event_delivery.BOUND:g} seconds; {same_process}"
         f"{events[parity.THIS_CLIENT]} concern only the client itself, and "
         f"{events[parity.NOT_SUPPORTED]} "
         f"{'is' if events[parity.NOT_SUPPORTED] == 1 else 'are'} not supported.\n"

@@ -23,9 +23,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from acs_adapter.store import _validate as check
-from acs_adapter.store._append import NOTIFY_CHANNEL, ChangeOrigin, changes_by, record
+from acs_adapter.store._append import (
+    NOTIFY_CHANNEL,
+    ChangeOrigin,
+    changes_by,
+    record,
+    record_many,
+)
 from acs_adapter.store._repository import Repository
 from acs_adapter.store._types import utc_now
 from acs_adapter.store.schema import changes
@@ -132,6 +139,44 @@ class ChangeRepository(Repository):
                 data=data,
                 expires_at=utc_now() + ttl,
             )
+
+    def append(
+        self,
+        kind: str,
+        subject: str,
+        *,
+        conversation_sid: str | None = None,
+        scope: str | None = None,
+        data: Mapping[str, object] | None = None,
+        key: str | None = None,
+    ) -> bool:
+        """Append a change that no other write carries (something reported from outside).
+
+        With `key`, the change is appended only once: False when a change with that key is
+        already in the feed (another process reported the same thing first).
+        """
+        values = {
+            "kind": check.text("kind", kind),
+            "subject": check.text("subject", subject),
+            "conversation_sid": conversation_sid,
+            "scope": scope,
+            "fields": "",
+            "data": json.dumps(data, separators=(",", ":")) if data else "{}",
+            "key": None if key is None else check.text("key", key),
+        }
+        with self._write() as conn:
+            if values["key"] is not None:
+                taken = conn.execute(
+                    select(changes.c.id).where(changes.c.key == values["key"])
+                ).first()
+                if taken is not None:
+                    return False
+            try:
+                with conn.begin_nested():
+                    record_many(conn, [values])
+            except IntegrityError:
+                return False  # appended by another process between the check and the insert
+        return True
 
     def purge(self, *, older_than: timedelta) -> int:
         """Remove changes older than `older_than` and expired signals; how many went.

@@ -245,6 +245,8 @@ changes = Table(
     Column("created_at", UtcDateTime, nullable=False),
     # Set on signals (typing): tailers skip them after this moment and purges remove them.
     Column("expires_at", UtcDateTime),
+    # Set on changes reported from outside (an ACS event): a second report of it is refused.
+    Column("key", String(NAME), unique=True),
     Index(None, "created_at"),
     sqlite_autoincrement=True,
 )

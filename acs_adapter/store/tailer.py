@@ -5,7 +5,8 @@ and moves on only when `deliver` returned: delivery is at least once (a `deliver
 gets the same changes again after a pause), so consumers must be idempotent. With a `cursor`
 name the position is kept in the store and a restarted process resumes where it stopped;
 without one it starts at the newest change (a client that loads its state first, then
-follows what happens next).
+follows what happens next), or at the `start` it is given (a consumer that keeps its own
+position).
 
 The tailer also keeps the feed short: every `PURGE_EVERY` seconds it removes changes older
 than its retention (any process may; the delete is the same for all).
@@ -48,6 +49,7 @@ class ChangeTailer:
         deliver: Callable[[list[Change]], None],
         *,
         cursor: str | None = None,
+        start: int | None = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         retention: timedelta = DEFAULT_RETENTION,
         batch: int = DEFAULT_BATCH,
@@ -58,6 +60,7 @@ class ChangeTailer:
         self._store = store
         self._deliver = deliver
         self._cursor = cursor
+        self._start = start
         self._poll_interval = poll_interval
         self._retention = retention
         self._batch = batch
@@ -105,6 +108,8 @@ class ChangeTailer:
 
     def _starting_position(self) -> int:
         changes = self._store.changes
+        if self._start is not None:
+            return self._start
         if self._cursor is not None:
             saved = self._store.cursors.get(self._cursor)
             if saved is not None:

@@ -2,13 +2,15 @@
 
 The acting client runs in the test's process; the listening client runs in a child process
 (``tests.conversations.remote_client``) over the same emulator and the same store file, fed by
-its own poller as its own ACS user. ``event_delivery.DELIVERED`` names, per event, the test
-that proves it arrives there within ``event_delivery.BOUND``; each test fails if an event it is
-named for does not arrive, or if an event it lists in ``NOT_ACROSS_TESTED`` does.
+its own poller as its own ACS user and by the store's change feed. ``event_delivery.DELIVERED``
+names, per event, the test that proves it arrives there within ``event_delivery.BOUND``; each
+test fails if an event it is named for does not arrive, or if an event it lists in
+``NOT_ACROSS_TESTED`` does.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -42,7 +44,7 @@ def claimed(test: str) -> set[str]:
     return {event for event, name in event_delivery.DELIVERED.items() if name == test}
 
 
-def step(other: RemoteClient, conversation: str, candidates: set[str], test: str) -> None:
+def step(other: RemoteClient, conversation: str | None, candidates: set[str], test: str) -> None:
     """Wait up to BOUND for the candidates claimed as delivered (SETTLE if none is)."""
     wanted: set[tuple[str, str | None]] = {
         (event, conversation) for event in candidates & claimed(test)
@@ -84,19 +86,6 @@ async def test_membership_messages_and_edits_reach_another_process(
     await message.remove()
     step(bob, sid, {"Client.event.messageRemoved", "Conversation.event.messageRemoved"}, test)
 
-    # Store-only changes: attributes, typing, a participant's attributes, a user's name.
-    bob.reasons.clear()
-    await conversation.updateAttributes({"topic": "store only"})
-    step(bob, sid, set(), test)
-    assert "attributes" not in bob.reasons.get("Client.event.conversationUpdated", [])
-    await conversation.typing()
-    mine = await conversation.getParticipantByIdentity(f"alice-{unique}")
-    assert mine is not None
-    await mine.updateAttributes({"away": True})
-    assert alice.user is not None
-    await alice.user.updateFriendlyName(f"Alice {unique}")
-    step(bob, sid, set(), test)
-
     # A new friendlyName is ACS's thread topic: it crosses.
     await conversation.updateFriendlyName(f"renamed {unique}")
     step(bob, sid, {"Client.event.conversationUpdated", "Conversation.event.updated"}, test)
@@ -119,12 +108,82 @@ async def test_removal_from_and_of_a_conversation_in_another_process(
     await removed.add(f"bob-{unique}")
     bob.wait_for({("Client.event.conversationJoined", removed.sid)}, BOUND)
     await removed.delete()
-    step(bob, removed.sid, set(), test)
+    step(bob, removed.sid, {"Client.event.conversationRemoved", "Conversation.event.removed"}, test)
 
     left = await alice.createConversation()
     await left.join()
     await left.add(f"bob-{unique}")
     bob.wait_for({("Client.event.conversationJoined", left.sid)}, BOUND)
     await left.removeParticipant(f"bob-{unique}")
-    step(bob, left.sid, set(), test)
+    step(bob, left.sid, {"Client.event.conversationLeft"}, test)
     check(bob, test)
+
+
+async def test_store_only_changes_and_typing_reach_another_process(
+    connect: ClientFactory, remote: RemoteFactory, unique: str
+) -> None:
+    """Attributes, read horizons, users' names and typing live in the shim, not in ACS: they
+    reach the other process through the store's change feed."""
+    test = "test_store_only_changes_and_typing_reach_another_process"
+    bob = remote(f"bob-{unique}")
+    alice = await connect(f"alice-{unique}")
+    conversation = await alice.createConversation(friendlyName=f"chat {unique}")
+    sid = conversation.sid
+    await conversation.join()
+    await conversation.add(f"bob-{unique}")
+    bob.wait_for({("Client.event.conversationJoined", sid)}, BOUND)
+    await asyncio.sleep(SETTLE)  # bob's listener subscribes to the members and their users
+
+    await conversation.updateAttributes({"topic": "store only"})
+    bob.wait_for({("Client.event.conversationUpdated", sid)}, BOUND)
+    assert "attributes" in bob.reasons.get("Client.event.conversationUpdated", [])
+    assert "attributes" in bob.reasons.get("Conversation.event.updated", [])
+
+    mine = await conversation.getParticipantByIdentity(f"alice-{unique}")
+    assert mine is not None
+    await mine.updateAttributes({"away": True})
+    participant_events = {
+        "Client.event.participantUpdated",
+        "Conversation.event.participantUpdated",
+        "Participant.event.updated",
+    }
+    step(bob, sid, participant_events, test)
+    assert "attributes" in bob.reasons["Client.event.participantUpdated"]
+
+    await conversation.sendMessage("read me")
+    await conversation.setAllMessagesRead()
+    bob.wait_for({("Client.event.messageAdded", sid)}, BOUND)
+    bob.reasons.clear()
+    await conversation.setAllMessagesUnread()  # the read horizon moves back to none
+    step(bob, sid, {"Client.event.participantUpdated"}, test)
+    assert "lastReadMessageIndex" in bob.reasons["Client.event.participantUpdated"]
+
+    assert alice.user is not None
+    await alice.user.updateFriendlyName(f"Alice {unique}")
+    step(bob, None, {"Client.event.userUpdated", "User.event.updated"}, test)
+    assert "friendlyName" in bob.reasons["Client.event.userUpdated"]
+
+    await conversation.typing()
+    started = {
+        "Client.event.typingStarted",
+        "Conversation.event.typingStarted",
+        "Participant.event.typingStarted",
+    }
+    step(bob, sid, started, test)
+    ended = {t.replace("Started", "Ended") for t in started}
+    step(bob, sid, ended, test)
+    check(bob, test)
+
+
+async def test_a_client_starting_later_hears_conversation_joined_for_each_of_its_conversations(
+    connect: ClientFactory, remote: RemoteFactory, unique: str
+) -> None:
+    """Added while offline, carol's client announces the conversation when it initializes, as
+    the JS SDK does (the demo app fills its list from these events)."""
+    alice = await connect(f"alice-{unique}")
+    conversation = await alice.createConversation(friendlyName=f"chat {unique}")
+    await conversation.join()
+    await conversation.add(f"carol-{unique}")
+    carol = remote(f"carol-{unique}")  # returns once carol's client is initialized
+    assert ("Client.event.conversationAdded", conversation.sid) in carol.observed
+    assert ("Client.event.conversationJoined", conversation.sid) in carol.observed

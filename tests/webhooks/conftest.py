@@ -41,6 +41,8 @@ class Hit:
     signature: str
     peer: str = ""
     """The sender's address and port: one per connection."""
+    token: str = ""
+    """The ``I-Twilio-Idempotency-Token`` header: the same on every post of one event."""
 
     @property
     def event_type(self) -> str:
@@ -76,7 +78,8 @@ class WebhookServer:
                 params = dict(parse_qsl(body if self.command == "POST" else parts.query))
                 signed = self.headers.get("X-Twilio-Signature", "")
                 peer = "{}:{}".format(*self.client_address)
-                hit = Hit(self.command, url, params, signed, peer)
+                token = self.headers.get("I-Twilio-Idempotency-Token", "")
+                hit = Hit(self.command, url, params, signed, peer, token)
                 status, payload = server.answer(hit)
                 with server._lock:
                     server.hits.append(hit)

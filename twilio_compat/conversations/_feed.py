@@ -7,9 +7,16 @@ that two pollers both saw. Each event is looked up in the core (in a worker thre
 announced, in order, on the client's event loop; what the client itself did was announced
 already and is not repeated.
 
+What lives only in the shim's store (attributes, read horizons, users, notification levels,
+deleted conversations) and typing come from the store's change feed instead, which carries
+every write made in any process sharing the store (see `_changes`). Each client takes both
+sources on one queue, so it announces a conversation's changes in the order they arrive.
+Announcing compares with what the client already holds, so a change reported by both sources,
+or made by this client itself, is announced once.
+
 Typing: pollers cannot see it (ACS keeps no typing state); Event Grid delivers it as
-``ChatTypingIndicatorReceivedInThread``. A client's ``typing()`` is sent to ACS and also
-published on its bus, so clients sharing that bus (same process by default) see it at once.
+``ChatTypingIndicatorReceivedInThread``. A client's ``typing()`` is sent to ACS and put on the
+change feed as a short-lived signal, so every client of the conversation sees it.
 """
 
 from __future__ import annotations
@@ -22,15 +29,16 @@ import time
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from twilio_compat.conversations._changes import process_feed
 from twilio_compat.conversations._session import OFFLOAD
 from twilio_compat.conversations.conversation import ConversationView, load_view
 from twilio_compat.core import errors as core_errors
 from twilio_compat.core import records
 from twilio_compat.core.adapter_types import (
     AdapterError,
+    Change,
     ChatEvent,
     ChatEventPoller,
     EventBus,
@@ -67,7 +75,7 @@ def shared_bus(core: Core) -> EventBus:
 
 
 @dataclass(frozen=True)
-class Change:
+class Announcement:
     """What one chat event means for this client, read from the core."""
 
     action: str
@@ -101,7 +109,8 @@ class EventFeed:
         """(thread, ACS message id) of messages already announced: Event Grid reports a
         message to each recipient and to the thread, and reading it again would only be
         thrown away. ACS message ids are unique within a thread only."""
-        self._queue: asyncio.Queue[ChatEvent] = asyncio.Queue()
+        self._queue: asyncio.Queue[ChatEvent | Change] = asyncio.Queue()
+        self._unfollow: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._worker: asyncio.Task[None] | None = None
 
@@ -109,6 +118,7 @@ class EventFeed:
         self._loop = asyncio.get_running_loop()
         self._worker = self._loop.create_task(self._work())
         self._unsubscribe = self._bus.subscribe(self._on_event)
+        self._unfollow = process_feed(self._session.core).subscribe(self._on_changes)
         if self._poller is not None:
             self._poller.start()
 
@@ -116,6 +126,9 @@ class EventFeed:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+        if self._unfollow is not None:
+            unfollow, self._unfollow = self._unfollow, None
+            await OFFLOAD.run(unfollow)
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
@@ -130,21 +143,10 @@ class EventFeed:
             with contextlib.suppress(AdapterError):
                 await OFFLOAD.run(self._session.core.events.forget_cursor, poller)
 
-    def typed(self, conversation: Conversation) -> None:
-        """Publish this user's typing for the other clients on the bus."""
+    async def typed(self, conversation: Conversation) -> None:
+        """Put this user's typing on the change feed for the other clients, in any process."""
         session = self._session
-        self._bus.publish(
-            ChatEvent(
-                id=f"typing|{conversation._view.record.thread_id}|{session.acs_user}|"
-                f"{time.time_ns()}",
-                kind=EventKind.TYPING,
-                thread_id=conversation._view.record.thread_id,
-                time=datetime.now(timezone.utc),
-                actor_id=session.acs_user,
-                recipient_id=None,
-                sender_display_name=session.identity,
-            )
-        )
+        await OFFLOAD.run(session.core.events.signal_typing, conversation.sid, session.identity)
 
     # -- from a chat event to the JS events --------------------------------------------
 
@@ -157,13 +159,27 @@ class EventFeed:
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             self._loop.call_soon_threadsafe(self._queue.put_nowait, event)
 
+    def _on_changes(self, changes: list[Change]) -> None:
+        """On the feed's thread: queue the changes this client may announce, in order."""
+        loop = self._loop
+        if loop is None:
+            return
+        wanted = [change for change in changes if change.kind in CHANGE_KINDS]
+        if not wanted:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(_put_all, self._queue, wanted)
+
     async def _work(self) -> None:
         while True:
-            event = await self._queue.get()
+            item = await self._queue.get()
             try:
-                await self._handle(event)
+                if isinstance(item, Change):
+                    await self._changed(item)
+                else:
+                    await self._handle(item)
             except Exception:
-                _log.exception("announcing %s failed", event.id)
+                _log.exception("announcing %s failed", item.id)
 
     async def _handle(self, event: ChatEvent) -> None:
         if self._client._shut_down:
@@ -176,15 +192,15 @@ class EventFeed:
         except (core_errors.TwilioApiError, AdapterError) as error:
             _log.debug("ignoring %s: %s", event.id, error)
             return
-        for change in changes:
-            self._announce(change)
+        for announcement in changes:
+            self._announce(announcement)
 
-    def _read(self, event: ChatEvent) -> list[Change]:
+    def _read(self, event: ChatEvent) -> list[Announcement]:
         """In a worker thread: what the event changed, as this client's user sees it."""
         session = self._session
         core = session.core
         if event.kind is EventKind.THREAD_DELETED:
-            return [Change("deleted", identity=event.thread_id)]
+            return [Announcement("deleted", identity=event.thread_id)]
         row = core.conversations.by_thread_id(event.thread_id)
         if row is None and event.kind is EventKind.PARTICIPANT_ADDED:
             # A new conversation: the core records it just after ACS creates the thread.
@@ -205,14 +221,14 @@ class EventFeed:
             view = load_view(session, row.sid, synced=True)
             added = event.kind is EventKind.MESSAGE_RECEIVED
             action = "messageAdded" if added else "messageUpdated"
-            return [Change(action, view, message=message, acs_message_id=event.message_id)]
+            return [Announcement(action, view, message=message, acs_message_id=event.message_id)]
         view = load_view(session, row.sid)
         if event.kind is EventKind.THREAD_UPDATED:
-            return [Change("updated", view)]
+            return [Announcement("updated", view)]
         if event.kind is EventKind.TYPING:
             return [self._typist(row, view, event)]
         if event.kind is EventKind.MESSAGE_DELETED:
-            return [Change("messageRemoved", view, acs_message_id=event.message_id)]
+            return [Announcement("messageRemoved", view, acs_message_id=event.message_id)]
         return []
 
     def _message(self, row: StoredConversation, event: ChatEvent) -> records.Message | None:
@@ -234,42 +250,44 @@ class EventFeed:
         found = session.core.participants.find(session.service_sid, row.sid, session.identity)
         return found is not None
 
-    def _added(self, row: StoredConversation, acs_user: str) -> Change:
+    def _added(self, row: StoredConversation, acs_user: str) -> Announcement:
         session = self._session
         core = session.core
         if acs_user == session.acs_user:
             view = self._settle(lambda: _if_member(load_view(session, row.sid)))
-            return Change("joined", view) if view is not None else Change("none")
+            return Announcement("joined", view) if view is not None else Announcement("none")
         if not self._member(row):
-            return Change("none")
+            return Announcement("none")
         identity = core.directory.identity_for(acs_user)
         if identity is None or identity == SERVICE_IDENTITY:
-            return Change("none")
+            return Announcement("none")
         record = self._settle(
             lambda: core.participants.find_by_acs_user(session.service_sid, row.sid, acs_user)
         )
         if record is None:
-            return Change("none")
-        return Change("participantJoined", load_view(session, row.sid), participant=record)
+            return Announcement("none")
+        return Announcement("participantJoined", load_view(session, row.sid), participant=record)
 
-    def _removed(self, row: StoredConversation, acs_user: str) -> Change:
+    def _removed(self, row: StoredConversation, acs_user: str) -> Announcement:
         session = self._session
         view = load_view(session, row.sid)
         if acs_user == session.acs_user:
-            return Change("left", view)
+            return Announcement("left", view)
         identity = session.core.directory.identity_for(acs_user)
-        return Change("participantLeft", view, identity=identity)
+        return Announcement("participantLeft", view, identity=identity)
 
-    def _typist(self, row: StoredConversation, view: ConversationView, event: ChatEvent) -> Change:
+    def _typist(
+        self, row: StoredConversation, view: ConversationView, event: ChatEvent
+    ) -> Announcement:
         session = self._session
         if not event.actor_id or event.actor_id == session.acs_user:
-            return Change("none")
+            return Announcement("none")
         record = session.core.participants.find_by_acs_user(
             session.service_sid, row.sid, event.actor_id
         )
         if record is None:
-            return Change("none")
-        return Change("typing", view, participant=record)
+            return Announcement("none")
+        return Announcement("typing", view, participant=record)
 
     @staticmethod
     def _settle(read: Any) -> Any:
@@ -281,9 +299,127 @@ class EventFeed:
             time.sleep(SETTLE_PAUSE)
         return None
 
+    # -- from a change on the feed to the JS events ------------------------------------------
+
+    async def _changed(self, change: Change) -> None:
+        """Announce what a change to the shim's store means for this client, if anything."""
+        client = self._client
+        if client._shut_down:
+            return
+        if change.kind == "user.updated":
+            await self._user_changed(change)
+            return
+        conversation = client._conversations.get(change.conversation_sid or "")
+        if change.kind == "participant.added" and change.data.get("identity") == (
+            self._session.identity
+        ):
+            await self._joined(change)
+            return
+        if conversation is None:
+            return
+        if change.kind == "conversation.removed":
+            client._removed(conversation)
+            return
+        session = self._session
+        core = session.core
+        try:
+            if change.kind in ("conversation.updated", "notification_level.updated"):
+                if change.kind.startswith("notification") and change.subject != session.identity:
+                    return
+                conversation._apply_view(
+                    await OFFLOAD.run(load_view, session, conversation.sid, synced=True)
+                )
+            elif change.kind == "participant.added":
+                joined = await OFFLOAD.run(
+                    core.participants.get, session.service_sid, conversation.sid, change.subject
+                )
+                if joined.identity != SERVICE_IDENTITY:
+                    conversation._participant_joined(joined)
+            elif change.kind == "participant.removed":
+                await self._left(conversation, change)
+            elif change.kind == "participant.updated":
+                record = await OFFLOAD.run(
+                    core.participants.get, session.service_sid, conversation.sid, change.subject
+                )
+                self._participant_changed(conversation, record, change)
+            elif change.kind == "message.updated":
+                message = await OFFLOAD.run(
+                    core.messages.get, session.service_sid, conversation.sid, change.subject
+                )
+                conversation._message_updated(message)
+            elif change.kind == "typing" and change.subject != session.identity:
+                typist = await OFFLOAD.run(
+                    core.participants.find, session.service_sid, conversation.sid, change.subject
+                )
+                if typist is not None:
+                    self._start_typing(conversation, typist)
+        except (core_errors.TwilioApiError, AdapterError) as error:
+            _log.debug("ignoring change %s: %s", change.id, error)
+
+    async def _joined(self, change: Change) -> None:
+        """This client's user was added to a conversation (in any process)."""
+        session = self._session
+        try:
+            view = await OFFLOAD.run(load_view, session, change.conversation_sid or "", synced=True)
+        except (core_errors.TwilioApiError, AdapterError) as error:
+            _log.debug("ignoring change %s: %s", change.id, error)
+            return
+        if view.me is not None:
+            known = self._client._conversations.get(view.record.sid)
+            if known is not None:
+                known._apply_view(view)
+                self._client._joined(known)
+            else:
+                self._client._conversation(view)
+
+    async def _left(self, conversation: Conversation, change: Change) -> None:
+        identity = change.data.get("identity")
+        session = self._session
+        if identity != session.identity:
+            conversation._participant_left_identity(identity)
+            return
+        me = conversation._view.me
+        # Gone with the conversation itself, the view cannot be read: conversationRemoved says so.
+        with contextlib.suppress(core_errors.TwilioApiError, AdapterError):
+            conversation._apply_view(
+                await OFFLOAD.run(load_view, session, conversation.sid, synced=True)
+            )
+        if me is not None:
+            self._client._left(conversation, me.sid)
+
+    def _participant_changed(
+        self, conversation: Conversation, record: records.Participant, change: Change
+    ) -> None:
+        me = conversation._view.me
+        if me is not None and me.sid == record.sid:
+            conversation._my_horizon(record)
+            return
+        known = conversation._participants.get(record.sid)
+        if known is not None:
+            known._apply(record)
+            return
+        # Not loaded here yet: what changed is what the feed says changed.
+        reasons = [
+            PARTICIPANT_REASONS[name] for name in change.fields if name in PARTICIPANT_REASONS
+        ]
+        conversation._participant(record)._announce_update(reasons)
+
+    async def _user_changed(self, change: Change) -> None:
+        client = self._client
+        user = next((u for u in client._users.values() if u._record.sid == change.subject), None)
+        if user is None:
+            return
+        session = self._session
+        try:
+            record = await OFFLOAD.run(session.core.users.get, session.service_sid, change.subject)
+        except (core_errors.TwilioApiError, AdapterError) as error:
+            _log.debug("ignoring change %s: %s", change.id, error)
+            return
+        user._apply(record)
+
     # -- on the event loop -----------------------------------------------------------------
 
-    def _announce(self, change: Change) -> None:
+    def _announce(self, change: Announcement) -> None:
         client = self._client
         if change.action == "none" or client._shut_down:
             return
@@ -342,6 +478,35 @@ class EventFeed:
 
         loop = asyncio.get_running_loop()
         self._typing[key] = loop.call_later(TYPING_TIMEOUT + 1.0, ended)
+
+
+CHANGE_KINDS = frozenset(
+    {
+        "participant.added",
+        "participant.removed",
+        "conversation.updated",
+        "conversation.removed",
+        "notification_level.updated",
+        "participant.updated",
+        "message.updated",
+        "user.updated",
+        "typing",
+    }
+)
+"""The feed's kinds a client announces (new messages come from ACS, which has them first)."""
+
+PARTICIPANT_REASONS = {
+    "attributes": "attributes",
+    "role_sid": "roleSid",
+    "last_read_index": "lastReadMessageIndex",
+    "last_read_at": "lastReadTimestamp",
+}
+"""Store column -> the JS SDK's ``updateReasons`` name, for a participant's change."""
+
+
+def _put_all(queue: asyncio.Queue[ChatEvent | Change], changes: list[Change]) -> None:
+    for change in changes:
+        queue.put_nowait(change)
 
 
 def _if_member(view: ConversationView) -> ConversationView | None:

@@ -224,6 +224,13 @@ class Client(EventEmitter, ConversationEventNames):
         self._users[session.identity] = self._user
         self._schedule_token_timers()
         await self._start_feed()
+        # As the JS SDK does while it syncs: conversationAdded and conversationJoined for each
+        # conversation the user is already in, so an app can fill its list from those events.
+        try:
+            for view in await session.run(_subscribed_views, session):
+                self._conversation(view)
+        except (core_errors.TwilioApiError, AdapterError) as error:
+            _log.warning("loading %s's conversations failed: %s", session.identity, error)
         self._set_connection_state("connected")
         self.emit("stateChanged", "initialized")
         self.emit("initialized")
@@ -419,21 +426,7 @@ class Client(EventEmitter, ConversationEventNames):
         """The conversations this user is in (as ACS lists its threads), plus those this
         client created; in pages of 50."""
         session = await self._ready()
-
-        def load() -> list[ConversationView]:
-            views = []
-            for thread in session.chat().list_threads():
-                if thread.deleted_on is not None:
-                    continue
-                row = session.core.conversations.by_thread_id(thread.id)
-                if row is None or row.scope != session.service_sid:
-                    continue
-                view = load_view(session, row.sid)
-                if view.me is not None:
-                    views.append(view)
-            return views
-
-        views = await session.run(load)
+        views = await session.run(_subscribed_views, session)
         found = {view.record.sid: self._conversation(view) for view in views}
         for sid, cached in self._conversations.items():
             found.setdefault(sid, cached)
@@ -506,9 +499,9 @@ class Client(EventEmitter, ConversationEventNames):
         conversation.emit("removed", conversation)
         self.emit("conversationRemoved", conversation)
 
-    def _typed(self, conversation: Conversation) -> None:
+    async def _typed(self, conversation: Conversation) -> None:
         if self._feed is not None:
-            self._feed.typed(conversation)
+            await self._feed.typed(conversation)
 
     def _first_time(self, key: Hashable) -> bool:
         """Whether an announcement is new: own actions and the feed both report them."""
@@ -669,3 +662,18 @@ class Client(EventEmitter, ConversationEventNames):
     parse_push_notification = parsePushNotification
     populate_init_registrations = populateInitRegistrations
     get_content_templates = getContentTemplates
+
+
+def _subscribed_views(session: Session) -> list[ConversationView]:
+    """The conversations the session's user is a participant of, as ACS lists its threads."""
+    views = []
+    for thread in session.chat().list_threads():
+        if thread.deleted_on is not None:
+            continue
+        row = session.core.conversations.by_thread_id(thread.id)
+        if row is None or row.scope != session.service_sid:
+            continue
+        view = load_view(session, row.sid)
+        if view.me is not None:
+            views.append(view)
+    return views

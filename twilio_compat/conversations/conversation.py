@@ -552,7 +552,7 @@ class Conversation(EventEmitter, ConversationEventNames):
         session = self._session
         thread = self._view.record.thread_id
         await session.run(session.chat().send_typing, thread, sender_display_name=session.identity)
-        self._client._typed(self)
+        await self._client._typed(self)
 
     async def getAttributes(self) -> Any:
         return self.attributes
@@ -656,8 +656,9 @@ class Conversation(EventEmitter, ConversationEventNames):
             while len(self._messages) > MESSAGE_CACHE:
                 self._messages.popitem(last=False)
         else:
+            # A fresher read: announce what changed now (the feed's report then finds nothing).
             self._messages.move_to_end(record.sid)
-            found._record = record
+            found._apply(record)
         return found
 
     def _participant(self, record: records.Participant) -> Participant:
@@ -665,7 +666,7 @@ class Conversation(EventEmitter, ConversationEventNames):
         if found is None:
             found = self._participants[record.sid] = Participant(self, record)
         else:
-            found._record = record
+            found._apply(record)  # a fresher read: announce what changed now, once
         return found
 
     def _message_added(self, record: records.Message) -> None:

@@ -113,12 +113,16 @@ class Participant(EventEmitter):
         if reasons and record.date_updated != old.date_updated:
             reasons.append("dateUpdated")
         self._record = record
+        self._announce_update(reasons)
+        return reasons
+
+    def _announce_update(self, reasons: list[str]) -> None:
+        """Emit ``updated`` (here and up the chain) for `reasons`, if there are any."""
         if reasons:
             payload = {"participant": self, "updateReasons": reasons}
             self.emit("updated", payload)
             self.conversation.emit("participantUpdated", payload)
             self.conversation._client.emit("participantUpdated", payload)
-        return reasons
 
     def _set_typing(self, typing: bool) -> None:
         if typing == self._typing:

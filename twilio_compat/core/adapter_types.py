@@ -2,7 +2,8 @@
 
 Faces reach Twilio state only through the core; what they still need to *name* from the
 Azure side (the adapter's error classes, chat events, their bus and sources, secrets, records,
-the stored conversation the core hands event consumers, a user's chat) is re-exported here,
+the stored conversation the core hands event consumers, a user's chat, the change feed's
+records and tailer) is re-exported here,
 so no face imports `acs_adapter` itself and the core stays the one door.
 """
 
@@ -29,11 +30,13 @@ from acs_adapter.events import (
 )
 from acs_adapter.records import InvalidParticipant, MessageRecord, ParticipantRecord
 from acs_adapter.secret import Secret
-from acs_adapter.store import MappingStore
+from acs_adapter.store import Change, ChangeTailer, MappingStore
 from acs_adapter.store.conversations import Conversation as StoredConversation
 
 __all__ = [
     "AdapterError",
+    "Change",
+    "ChangeTailer",
     "ChatEvent",
     "ChatEventPoller",
     "ConfigurationError",

@@ -1,23 +1,31 @@
 """`Events`: where the client face and the webhooks plug into what happens in conversations.
 
 Outward, the core calls one set of write hooks around every write (the webhooks install
-theirs). Inward, ACS changes arrive as chat events: from Event Grid, or from a poller acting
-as one ACS user with a durable cursor in the store. Consumers also need to tell the shim's
-own edits and deletions from an ACS-native client's, and a conversation's own webhooks.
+theirs), and every write lands on the store's change feed, which any process can follow.
+Inward, ACS changes arrive as chat events: from Event Grid, or from a poller acting as one ACS
+user with a durable cursor in the store. Consumers also need to tell the shim's own edits and
+deletions from an ACS-native client's, and a conversation's own webhooks.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from acs_adapter.events import ChatEventPoller, EventGridReceiver
+from acs_adapter.store import Change, ChangeTailer
+from acs_adapter.store.tailer import DEFAULT_POLL_INTERVAL, DEFAULT_RETENTION
 from twilio_compat.core._context import Context
 from twilio_compat.core.hooks import WriteHooks
 
 if TYPE_CHECKING:
     from acs_adapter.events import EventBus
     from acs_adapter.secret import Secret
+
+TYPING_TTL = timedelta(seconds=10)
+"""How long a typing signal stays on the change feed (Twilio's indicator lasts 5 s)."""
 
 
 class Events:
@@ -50,6 +58,81 @@ class Events:
     def eventgrid_receiver(self, bus: EventBus, secret: str | Secret) -> EventGridReceiver:
         """The ASGI app that takes Event Grid's ACS chat events (checked by `secret`) to `bus`."""
         return EventGridReceiver(bus, secret)
+
+    def follow(
+        self,
+        deliver: Callable[[list[Change]], None],
+        *,
+        cursor: str | None = None,
+        start: int | None = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        retention: timedelta = DEFAULT_RETENTION,
+        name: str = "change-feed",
+    ) -> ChangeTailer:
+        """A tailer (not started) handing `deliver` every change to Twilio state, in order.
+
+        With `cursor`, its position is kept in the store under that name (a consumer that
+        must not miss a change across restarts); with `start`, it starts after that change;
+        with neither, at the newest change.
+        """
+        return ChangeTailer(
+            self._context.store,
+            deliver,
+            cursor=cursor,
+            start=start,
+            poll_interval=poll_interval,
+            retention=retention,
+            name=name,
+        )
+
+    def signal_typing(self, conversation_sid: str, identity: str) -> None:
+        """Put `identity` typing in a conversation on the change feed, for a short while."""
+        self._context.store.changes.signal(
+            "typing", identity, ttl=TYPING_TTL, conversation_sid=conversation_sid
+        )
+
+    def record_post_event(
+        self,
+        event_type: str,
+        conversation_sid: str | None,
+        webhooks: list[dict[str, Any]],
+        *,
+        key: str | None = None,
+    ) -> bool:
+        """Put post-event webhooks (each ``{"url", "method", "params"}``) on the change feed
+        for the one process holding the account's posting lease to post. With `key` (an ACS event's
+        id), only the first process to report that event records it: False for the others.
+        """
+        return self._context.store.changes.append(
+            "post_event",
+            event_type,
+            scope=self._context.account_sid,
+            conversation_sid=conversation_sid,
+            data={"webhooks": webhooks},
+            key=key,
+        )
+
+    def latest_change(self) -> int:
+        """The id of the newest change on the feed (0 when it is empty)."""
+        return self._context.store.changes.latest_id()
+
+    def cursor_position(self, name: str) -> int:
+        """Where the consumer `name` has read the feed up to (0 if it never read it)."""
+        saved = self._context.store.cursors.get(name)
+        return int(saved.value) if saved is not None and saved.value.isdigit() else 0
+
+    def save_cursor(self, name: str, change_id: int) -> None:
+        """Keep that the consumer `name` has handled the feed up to `change_id`."""
+        self._context.store.cursors.put(name, str(change_id))
+
+    def lease_value(self, name: str) -> str | None:
+        """The value of a lease kept among the cursors (None if nobody took it yet)."""
+        saved = self._context.store.cursors.get(name)
+        return None if saved is None else saved.value
+
+    def swap_lease(self, name: str, expected: str | None, value: str) -> bool:
+        """Set a lease to `value` only if it is still `expected`: True if this call won."""
+        return self._context.store.cursors.compare_and_set(name, expected, value)
 
     def forget_cursor(self, poller: ChatEventPoller) -> None:
         """Drop a stopped poller's cursor (for consumers that never resume, like a client)."""

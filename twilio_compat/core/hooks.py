@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from acs_adapter.store import ChangeOrigin, changes_by
 from twilio_compat.core.errors import TwilioApiError
 
 T = TypeVar("T")
@@ -67,10 +68,11 @@ def current_origin() -> Origin:
 
 @contextmanager
 def write_origin(origin: Origin) -> Iterator[Origin]:
-    """Attribute the core writes made inside the block to `origin`."""
+    """Attribute the core writes made inside the block to `origin` (on the change feed too)."""
     token = _ORIGIN.set(origin)
     try:
-        yield origin
+        with changes_by(ChangeOrigin(origin.source, origin.client_identity)):
+            yield origin
     finally:
         _ORIGIN.reset(token)
 

@@ -4,14 +4,19 @@ Where they come from:
 
 - Writes made through the shim (REST face, client face) reach it through the core's hooks:
   `before` runs the pre-event webhooks (a non-2xx answer vetoes the write with Twilio's error,
-  a 200 JSON answer may change the fields Twilio lets it change), `after` queues the
-  post-event webhooks with the record the write produced. Both happen only when the write's
-  origin enables webhooks (REST: `X-Twilio-Webhook-Enabled: true`; client face: always).
+  a 200 JSON answer may change the fields Twilio lets it change), `after` records the
+  post-event webhooks, rendered from the record the write produced, on the store's change
+  feed, where the one process holding the account's posting lease posts them in order
+  (`poster.FeedPoster`): once across replicas, and still after a crash. Both happen only
+  when the write's origin enables webhooks (REST: `X-Twilio-Webhook-Enabled: true`; client
+  face: always).
 - Everything else that happens in a mapped thread, such as a message sent by an ACS-native
   client that knows nothing of the shim, comes from the event source (`listen(bus)`), with
   `Source` `SDK` and the sender's identity as `ClientIdentity`. Changes the shim made itself
   are recognised (its message metadata, the service user as actor, this process's record of
-  its edits and deletions) and not posted twice.
+  its edits and deletions) and not posted twice. Every replica hears such an event; the
+  first to record it on the feed (keyed by the event's id) has it posted, the others find it
+  recorded already.
 
 Targets are Twilio's: the account's and the service's `configuration.webhooks`
 (`pre_webhook_url` / `post_webhook_url`, `filters`, `method`) and, for post-events, the
@@ -45,6 +50,7 @@ from twilio_compat.core.hooks import SDK, Action, Origin, WriteHooks, rejected, 
 from twilio_compat.settings import AUTH_TOKEN_ENV as AUTH_TOKEN_ENV
 from twilio_compat.settings import TwilioAccount
 from twilio_compat.webhooks import fields as form
+from twilio_compat.webhooks.poster import FeedPoster
 from twilio_compat.webhooks.sender import Webhook, WebhookSender
 
 if TYPE_CHECKING:
@@ -75,6 +81,7 @@ class TwilioWebhooks(WriteHooks):
         self._core = core
         self._token = token
         self.sender = sender or WebhookSender(token)
+        self.poster = FeedPoster(core, self.sender)
         self._events: queue.Queue[ChatEvent | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._unsubscribe: list[Callable[[], None]] = []
@@ -96,6 +103,7 @@ class TwilioWebhooks(WriteHooks):
     def install(self) -> TwilioWebhooks:
         """Make the core call these hooks around every write."""
         self._core.events.install_hooks(self)
+        self.poster.start()
         return self
 
     def listen(self, bus: EventBus) -> Callable[[], None]:
@@ -112,13 +120,14 @@ class TwilioWebhooks(WriteHooks):
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until reported events are handled and queued webhooks sent (for tests)."""
         self._events.join()
-        return self.sender.wait_idle(timeout)
+        return self.poster.wait_idle(timeout)
 
     def close(self) -> None:
         for stop in self._unsubscribe:
             stop()
         if self._worker is not None:
             self._events.put(None)
+        self.poster.stop()
         self.sender.close()
         self._core.events.remove_hooks(self)
 
@@ -160,7 +169,20 @@ class TwilioWebhooks(WriteHooks):
 
     # -- post-events ------------------------------------------------------------------
 
-    def _post(self, event_type: str, service_sid: str, record: object, origin: Origin) -> None:
+    def _post(
+        self,
+        event_type: str,
+        service_sid: str,
+        record: object,
+        origin: Origin,
+        *,
+        key: str | None = None,
+    ) -> None:
+        """Record the post-event's webhooks on the change feed, for the poster to post.
+
+        `key` names an event ACS reported (every replica hears it): only the first replica to
+        record it does, so it is posted once.
+        """
         conversation_sid = _conversation_sid(record)
         body = record.body if isinstance(record, records.Message) else None
         targets = self._targets(service_sid, conversation_sid, event_type, pre=False, body=body)
@@ -172,8 +194,8 @@ class TwilioWebhooks(WriteHooks):
             messaging = self._core.conversations.messaging_service_sid(record.conversation_sid)
             if messaging:
                 params["MessagingServiceSid"] = messaging
-        for url, method in targets:
-            self.sender.send(Webhook(url, method, params))
+        webhooks = [{"url": url, "method": method, "params": params} for url, method in targets]
+        self._core.events.record_post_event(event_type, conversation_sid, webhooks, key=key)
 
     def _common(self, event_type: str, origin: Origin) -> dict[str, str]:
         return form.common(event_type, self._core.account_sid, origin)
@@ -252,28 +274,30 @@ class TwilioWebhooks(WriteHooks):
         ):
             record = self._message(conversation, event)
             if record is not None:
-                self._post("onMessageAdded", service, record, origin)
+                self._post("onMessageAdded", service, record, origin, key=event.id)
         elif event.kind is EventKind.MESSAGE_EDITED:
             if not events.made_by_shim(event.thread_id, event.message_id or "", "edited"):
                 record = self._message(conversation, event)
                 if record is not None:
-                    self._post("onMessageUpdated", service, record, origin)
+                    self._post("onMessageUpdated", service, record, origin, key=event.id)
         elif event.kind is EventKind.MESSAGE_DELETED:
             if not events.made_by_shim(event.thread_id, event.message_id or "", "deleted"):
                 removed = self._core.messages.find_by_acs_message_id(
                     conversation, event.message_id or ""
                 )
                 if removed is not None:
-                    self._post("onMessageRemoved", service, removed, origin)
+                    self._post("onMessageRemoved", service, removed, origin, key=event.id)
         elif event.actor_id == self._core.directory.service_user:
             return  # the core posted its own conversation and participant changes
         elif event.kind in (EventKind.PARTICIPANT_ADDED, EventKind.PARTICIPANT_REMOVED):
             for user in event.participant_ids:
                 self._post_participant(conversation, event, user, origin)
         elif event.kind is EventKind.THREAD_UPDATED:
-            self._post("onConversationUpdated", service, conversation_record(conversation), origin)
+            updated = conversation_record(conversation)
+            self._post("onConversationUpdated", service, updated, origin, key=event.id)
         elif event.kind is EventKind.THREAD_DELETED:
-            self._post("onConversationRemoved", service, conversation_record(conversation), origin)
+            removed_record = conversation_record(conversation)
+            self._post("onConversationRemoved", service, removed_record, origin, key=event.id)
 
     def _message(
         self, conversation: StoredConversation, event: ChatEvent
@@ -303,7 +327,7 @@ class TwilioWebhooks(WriteHooks):
         )
         added = event.kind is EventKind.PARTICIPANT_ADDED
         name = "onParticipantAdded" if added else "onParticipantRemoved"
-        self._post(name, conversation.scope, record, origin)
+        self._post(name, conversation.scope, record, origin, key=f"{event.id}|{user}")
 
     def _identity(self, acs_user: str | None) -> str | None:
         if not acs_user:

@@ -31,6 +31,7 @@ logger = logging.getLogger("twilio_compat.webhooks")
 
 TIMEOUT = 5.0  # Twilio's webhook timeout
 USER_AGENT = "TwilioProxy/1.1"
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,15 @@ class Webhook:
     url: str
     method: str
     params: Mapping[str, str]
+    idempotency_token: str | None = None
+    """Sent as ``I-Twilio-Idempotency-Token``: the same on every delivery of one event."""
 
 
 def _request(hook: Webhook, auth_token: str) -> tuple[str, str, dict[str, str], bytes | None]:
     """(method, url, headers, body) of a signed Twilio webhook request."""
     headers = {"User-Agent": USER_AGENT}
+    if hook.idempotency_token:
+        headers[IDEMPOTENCY_HEADER] = hook.idempotency_token
     if hook.method.upper() == "GET":
         parts = urlsplit(hook.url)
         query = "&".join(q for q in (parts.query, urlencode(dict(hook.params))) if q)
@@ -137,6 +142,31 @@ class WebhookSender:
             self._pending += 1
             self._loop.call_soon_threadsafe(self._enqueue, _Pending(hook))
 
+    def post(self, hook: Webhook) -> bool:
+        """Deliver `hook` now, with the retries `send` gives it, and wait: True if delivered,
+        False if dropped (or the sender is closed)."""
+        with self._idle:
+            if self._closed:
+                return False
+            self._pending += 1
+            future = asyncio.run_coroutine_threadsafe(self._post(hook), self._loop)
+        try:
+            return future.result()
+        except (asyncio.CancelledError, RuntimeError):
+            return False  # closed while posting
+
+    async def _post(self, hook: Webhook) -> bool:
+        pending = _Pending(hook)
+        while True:
+            pending.attempts += 1
+            if await self._deliver(hook):
+                self._finish(delivered=1)
+                return True
+            if pending.attempts >= self._max_attempts:
+                self._drop(pending)
+                return False
+            await asyncio.sleep(self._backoff(pending.attempts))
+
     def call_pre_event(self, hook: Webhook) -> PreEventAnswer:
         """Call a pre-event webhook on this sender's connections and wait for its answer."""
         return call_pre_event(hook, self._auth_token, client=self._pre_events)
@@ -195,17 +225,22 @@ class WebhookSender:
                 self._finish(delivered=1)
             elif pending.attempts >= self._max_attempts:
                 queue.popleft()
-                logger.warning(
-                    "dropping %s webhook to %s after %d attempts",
-                    pending.hook.params.get("EventType"),
-                    target,
-                    pending.attempts,
-                )
-                self._finish(dropped=1)
+                self._drop(pending)
             else:
-                delay = self._base_delay * 2 ** (pending.attempts - 1)
-                await asyncio.sleep(min(delay, self._max_delay))
+                await asyncio.sleep(self._backoff(pending.attempts))
         del self._queues[target]
+
+    def _backoff(self, attempts: int) -> float:
+        return float(min(self._base_delay * 2 ** (attempts - 1), self._max_delay))
+
+    def _drop(self, pending: _Pending) -> None:
+        logger.warning(
+            "dropping %s webhook to %s after %d attempts",
+            pending.hook.params.get("EventType"),
+            pending.hook.url,
+            pending.attempts,
+        )
+        self._finish(dropped=1)
 
     async def _deliver(self, hook: Webhook) -> bool:
         assert self._client is not None

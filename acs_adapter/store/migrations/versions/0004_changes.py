@@ -30,7 +30,9 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(256)),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True)),
+        sa.Column("key", sa.String(256)),
         sa.PrimaryKeyConstraint("id", name="pk_changes"),
+        sa.UniqueConstraint("key", name="uq_changes_key"),
         sqlite_autoincrement=True,
     )
     op.create_index("ix_changes_created_at", "changes", ["created_at"])
