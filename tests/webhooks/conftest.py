@@ -161,7 +161,7 @@ def handler(adapter: AcsAdapter) -> Iterator[WireHandler]:
 
 @pytest.fixture
 def webhooks(handler: WireHandler, event_bus: EventBus) -> Iterator[TwilioWebhooks]:
-    sender = WebhookSender(AUTH_TOKEN, base_delay=0.01, max_delay=0.05)
+    sender = WebhookSender(AUTH_TOKEN, base_delay=0.01, max_delay=0.05, allow_private=True)
     hooks = TwilioWebhooks(handler.core, AUTH_TOKEN, sender=sender).install()
     hooks.listen(event_bus)
     yield hooks
