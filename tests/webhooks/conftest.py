@@ -41,6 +41,9 @@ class Hit:
     signature: str
     peer: str = ""
     """The sender's address and port: one per connection."""
+    host: str = ""
+    """The request's Host header."""
+    authorization: str = ""
 
     @property
     def event_type(self) -> str:
@@ -76,7 +79,15 @@ class WebhookServer:
                 params = dict(parse_qsl(body if self.command == "POST" else parts.query))
                 signed = self.headers.get("X-Twilio-Signature", "")
                 peer = "{}:{}".format(*self.client_address)
-                hit = Hit(self.command, url, params, signed, peer)
+                hit = Hit(
+                    self.command,
+                    url,
+                    params,
+                    signed,
+                    peer,
+                    self.headers.get("Host", ""),
+                    self.headers.get("Authorization", ""),
+                )
                 status, payload = server.answer(hit)
                 with server._lock:
                     server.hits.append(hit)
