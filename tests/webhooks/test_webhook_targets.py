@@ -128,16 +128,20 @@ def test_the_connection_goes_to_the_address_that_was_checked(
     """With private targets allowed, a name no DNS knows reaches the receiver: the one
     resolution the check saw is the address connected to, and the Host stays the name."""
     asked: list[str] = []
-    resolver = _resolving({"hooks.invalid": ["127.0.0.1"]}, asked)
-    sender = WebhookSender("token", allow_private=True, resolver=resolver)
+    answers = {"hooks.invalid": ["127.0.0.1"], "two.invalid": ["127.0.0.2", "127.0.0.1"]}
+    sender = WebhookSender("token", allow_private=True, resolver=_resolving(answers, asked))
     try:
         url = f"http://hooks.invalid:{webhook_server.port}/hook"
         assert sender.call_pre_event(Webhook(url, "POST", PRE)).status == 200
         assert sender.call_pre_event(Webhook(url, "POST", PRE)).status == 200
+        # Nothing listens on 127.0.0.2: the next checked address is tried.
+        other = f"http://two.invalid:{webhook_server.port}/hook"
+        assert sender.call_pre_event(Webhook(other, "POST", PRE)).status == 200
     finally:
         sender.close()
-    assert asked == ["hooks.invalid"]  # once per connection, and the connection was reused
-    assert [hit.host for hit in webhook_server.hits] == [f"hooks.invalid:{webhook_server.port}"] * 2
+    assert asked == list(answers)  # once per connection, and the connection was reused
+    hosts = [hit.host.split(":")[0] for hit in webhook_server.hits]
+    assert hosts == ["hooks.invalid", "hooks.invalid", "two.invalid"]
 
 
 def test_a_post_event_to_a_private_address_is_dropped_and_logged_once(

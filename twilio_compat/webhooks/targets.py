@@ -24,6 +24,8 @@ Resolve = Callable[[str, int], Awaitable[list[str]]]
 """(host, port) -> every address to try, in order."""
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_FIRST_TRIES = 1.0
+"""Seconds an address that is not the last one gets to connect before the next is tried."""
 
 
 class RefusedTarget(Exception):
@@ -78,10 +80,11 @@ class CheckedBackend(httpcore.AsyncNetworkBackend):
         if not self._allow_private and not all(is_public(a) for a in addresses):
             raise RefusedTarget(host)
         failure: Exception | None = None
-        for address in addresses:
+        for n, address in enumerate(addresses, 1):
+            limit = timeout if n == len(addresses) else min(timeout or _FIRST_TRIES, _FIRST_TRIES)
             try:
                 return await self._network.connect_tcp(
-                    address, port, timeout, local_address, socket_options
+                    address, port, limit, local_address, socket_options
                 )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
                 failure = error
