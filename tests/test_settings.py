@@ -18,6 +18,7 @@ from twilio_compat.settings import (
     ServeOptions,
     Settings,
     TwilioAccount,
+    WebhookOptions,
     configured,
     markdown_table,
 )
@@ -42,6 +43,7 @@ ENVIRONMENT = {
     "TWILIO_COMPAT_LOG_LEVEL": "DEBUG",
     "TWILIO_COMPAT_LOG_JSON": "true",
     "TWILIO_COMPAT_WORKERS": "3",
+    "TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS": "true",
 }
 
 
@@ -76,6 +78,7 @@ def test_the_environment_fills_every_part() -> None:
     assert (account.api_key, account.api_secret) == ("SK" + "e" * 32, Secret("api-secret-from-env"))
     assert settings.events == EventSource(Secret("eventgrid-secret-from-env"), 0.5)
     assert settings.serve == ServeOptions("https://chat.example.com", "debug", True, 3)
+    assert settings.webhooks == WebhookOptions(allow_private=True)
 
 
 def test_explicit_arguments_win() -> None:
@@ -102,6 +105,7 @@ def test_unset_and_blank_values_take_the_defaults() -> None:
     assert settings.account == TwilioAccount()
     assert settings.events == EventSource(None, DEFAULT_POLL_INTERVAL)
     assert settings.serve == ServeOptions()
+    assert settings.webhooks == WebhookOptions(allow_private=False)
 
 
 @pytest.mark.parametrize("value", ["soon", "0", "-1"])
@@ -117,6 +121,7 @@ def test_a_bad_poll_interval_names_the_setting(value: str) -> None:
         ("TWILIO_COMPAT_LOG_JSON", "maybe"),
         ("TWILIO_COMPAT_WORKERS", "0"),
         ("TWILIO_COMPAT_WORKERS", "two"),
+        ("TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS", "sometimes"),
     ],
 )
 def test_a_bad_serve_option_names_the_setting(name: str, value: str) -> None:

@@ -3,7 +3,8 @@
 `Settings.load()` reads the environment once; every part of the shim takes the values it
 needs from the loaded object and never reads the environment itself. The ACS side is the
 adapter's own `acs_adapter.Settings`, composed here with what only the shim uses (the Twilio
-account it answers as, the event source of `twilio-acs serve`). `SETTINGS` documents every
+account it answers as, the event source of `twilio-acs serve`, where webhooks may go).
+`SETTINGS` documents every
 variable; the README's configuration table is `markdown_table()`, and a test keeps them equal.
 """
 
@@ -36,6 +37,7 @@ PUBLIC_URL_ENV = "TWILIO_COMPAT_PUBLIC_URL"
 LOG_LEVEL_ENV = "TWILIO_COMPAT_LOG_LEVEL"
 LOG_JSON_ENV = "TWILIO_COMPAT_LOG_JSON"
 WORKERS_ENV = "TWILIO_COMPAT_WORKERS"
+ALLOW_PRIVATE_WEBHOOKS_ENV = "TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS"
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 DEFAULT_LOG_LEVEL = "info"
 _TRUE = ("1", "true", "yes", "on")
@@ -107,6 +109,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting((LOG_JSON_ENV,), "`true` for one JSON object per log line", "`false`"),
     Setting((WORKERS_ENV,), "worker processes of `twilio-acs serve`", "`1`"),
+    Setting(
+        (ALLOW_PRIVATE_WEBHOOKS_ENV,),
+        "`true` lets webhook URLs resolve to private, loopback or link-local addresses "
+        "(a receiver on the same machine or network); otherwise such targets are refused",
+        "`false`",
+    ),
 )
 """Every environment variable the shim and its adapter read, as the README documents them."""
 
@@ -180,6 +188,22 @@ class EventSource:
 
 
 @dataclass(frozen=True)
+class WebhookOptions:
+    """Where webhooks may be sent: public addresses only, unless `allow_private`."""
+
+    allow_private: bool = False
+
+    @classmethod
+    def load(
+        cls, environ: Mapping[str, str] | None = None, *, allow_private: bool | str | None = None
+    ) -> WebhookOptions:
+        """The argument, else the environment, else public addresses only."""
+        env = _environment(environ)
+        value = allow_private if allow_private is not None else env.get(ALLOW_PRIVATE_WEBHOOKS_ENV)
+        return cls(allow_private=_flag(value, ALLOW_PRIVATE_WEBHOOKS_ENV))
+
+
+@dataclass(frozen=True)
 class ServeOptions:
     """How `twilio-acs serve` runs: its public URL, its logs and its worker processes."""
 
@@ -230,6 +254,7 @@ class Settings:
     account: TwilioAccount = field(default_factory=TwilioAccount)
     events: EventSource = field(default_factory=EventSource)
     serve: ServeOptions = field(default_factory=ServeOptions)
+    webhooks: WebhookOptions = field(default_factory=WebhookOptions)
 
     @classmethod
     def load(
@@ -251,6 +276,7 @@ class Settings:
         log_level: str | None = None,
         log_json: bool | str | None = None,
         workers: int | str | None = None,
+        allow_private_webhooks: bool | str | None = None,
     ) -> Settings:
         """Resolve every setting: explicit arguments (or ready `acs` settings) win over
         `environ` (default: the process environment); errors name the setting at fault."""
@@ -276,7 +302,8 @@ class Settings:
         serve = ServeOptions.load(
             env, public_url=public_url, log_level=log_level, log_json=log_json, workers=workers
         )
-        return cls(acs=acs, account=account, events=events, serve=serve)
+        webhooks = WebhookOptions.load(env, allow_private=allow_private_webhooks)
+        return cls(acs=acs, account=account, events=events, serve=serve, webhooks=webhooks)
 
 
 def _environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:
@@ -353,6 +380,7 @@ def _workers(value: int | str | None) -> int:
 
 __all__ = [
     "ACCOUNT_SID_ENV",
+    "ALLOW_PRIVATE_WEBHOOKS_ENV",
     "API_KEY_ENV",
     "API_SECRET_ENV",
     "AUTH_TOKEN_ENV",
@@ -376,6 +404,7 @@ __all__ = [
     "Setting",
     "Settings",
     "TwilioAccount",
+    "WebhookOptions",
     "configured",
     "markdown_table",
 ]

@@ -17,6 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from twilio_compat.rest import AcsHttpClient, Client, WireHandler
 from twilio_compat.runtime import Runtime
+from twilio_compat.settings import WebhookOptions
 from twilio_compat.webhooks.service import start_event_services
 
 validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
@@ -55,7 +56,8 @@ base = f"http://127.0.0.1:{server.server_address[1]}"
 # when ACS_EVENTGRID_SECRET is set, else by polling ACS (what `twilio-acs serve` runs).
 runtime = Runtime.open()  # the settings, the adapter they open and the core over it
 handler = WireHandler(runtime.core, runtime=runtime)
-events = start_event_services(handler.core)
+# Webhooks go to public addresses only, unless allowed: this receiver is on 127.0.0.1.
+events = start_event_services(handler.core, webhook_options=WebhookOptions(allow_private=True))
 client = Client(
     os.environ["TWILIO_ACCOUNT_SID"],
     os.environ["TWILIO_AUTH_TOKEN"],

@@ -41,6 +41,9 @@ class Hit:
     signature: str
     peer: str = ""
     """The sender's address and port: one per connection."""
+    host: str = ""
+    """The request's Host header."""
+    authorization: str = ""
     token: str = ""
     """The ``I-Twilio-Idempotency-Token`` header: the same on every post of one event."""
 
@@ -78,8 +81,16 @@ class WebhookServer:
                 params = dict(parse_qsl(body if self.command == "POST" else parts.query))
                 signed = self.headers.get("X-Twilio-Signature", "")
                 peer = "{}:{}".format(*self.client_address)
-                token = self.headers.get("I-Twilio-Idempotency-Token", "")
-                hit = Hit(self.command, url, params, signed, peer, token)
+                hit = Hit(
+                    self.command,
+                    url,
+                    params,
+                    signed,
+                    peer,
+                    self.headers.get("Host", ""),
+                    self.headers.get("Authorization", ""),
+                    self.headers.get("I-Twilio-Idempotency-Token", ""),
+                )
                 status, payload = server.answer(hit)
                 with server._lock:
                     server.hits.append(hit)
@@ -164,7 +175,7 @@ def handler(adapter: AcsAdapter) -> Iterator[WireHandler]:
 
 @pytest.fixture
 def webhooks(handler: WireHandler, event_bus: EventBus) -> Iterator[TwilioWebhooks]:
-    sender = WebhookSender(AUTH_TOKEN, base_delay=0.01, max_delay=0.05)
+    sender = WebhookSender(AUTH_TOKEN, base_delay=0.01, max_delay=0.05, allow_private=True)
     hooks = TwilioWebhooks(handler.core, AUTH_TOKEN, sender=sender).install()
     hooks.listen(event_bus)
     yield hooks

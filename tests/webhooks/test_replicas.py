@@ -81,6 +81,7 @@ def replicas(tmp_path: Path, store_url: str) -> Iterator[tuple[AcsEmulator, list
             TWILIO_ACCOUNT_SID=ACCOUNT_SID,
             TWILIO_AUTH_TOKEN=AUTH_TOKEN,
             TWILIO_COMPAT_POLL_INTERVAL="0.5",
+            TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS="true",  # the receiver is on 127.0.0.1
         )
         env["TWILIO_COMPAT_STORE"] = store_url
         started = [Replica(env, tmp_path / f"replica-{n}.log").start() for n in range(REPLICAS)]

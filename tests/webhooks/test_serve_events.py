@@ -41,7 +41,12 @@ def _free_port() -> int:
 @contextmanager
 def _serving(emulator: AcsEmulator, folder: Path, port: int, **extra: str) -> Iterator[str]:
     env = _environment(
-        emulator, folder, TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN, **extra
+        emulator,
+        folder,
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS="true",  # the receivers listen on 127.0.0.1
+        **extra,
     )
     log = folder / "server.log"
     with log.open("w") as errors:

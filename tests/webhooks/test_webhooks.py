@@ -225,7 +225,9 @@ def test_failures_are_retried_a_bounded_number_of_times() -> None:
         WebhookServer(flaky).running() as flaky_server,
         WebhookServer(lambda hit: (500, None)).running() as broken,
     ):
-        sender = WebhookSender("token", max_attempts=3, base_delay=0.01, max_delay=0.02)
+        sender = WebhookSender(
+            "token", max_attempts=3, base_delay=0.01, max_delay=0.02, allow_private=True
+        )
         try:
             sender.send(Webhook(flaky_server.url, "POST", {"EventType": "onMessageAdded"}))
             sender.send(Webhook(broken.url, "POST", {"EventType": "onMessageAdded"}))
@@ -244,7 +246,7 @@ def test_one_slow_receiver_does_not_hold_up_another() -> None:
         return 200, None
 
     with WebhookServer(stuck).running() as slow, WebhookServer().running() as fast:
-        sender = WebhookSender("token", base_delay=0.01)
+        sender = WebhookSender("token", base_delay=0.01, allow_private=True)
         try:
             sender.send(Webhook(slow.url, "POST", {"EventType": "onMessageAdded", "n": "1"}))
             sender.send(Webhook(fast.url, "POST", {"EventType": "onMessageAdded", "n": "1"}))
@@ -349,7 +351,7 @@ def test_edits_and_deletions_made_through_another_shim_process_are_not_posted_ag
 
 
 def test_pre_events_share_the_senders_connections(webhook_server: WebhookServer) -> None:
-    sender = WebhookSender("token")
+    sender = WebhookSender("token", allow_private=True)
     try:
         for n in range(3):
             hook = Webhook(webhook_server.url, "POST", {"EventType": "onMessageAdd", "n": str(n)})
@@ -361,7 +363,7 @@ def test_pre_events_share_the_senders_connections(webhook_server: WebhookServer)
 
 
 def test_a_send_racing_close_does_not_keep_wait_idle_waiting() -> None:
-    sender = WebhookSender("token")
+    sender = WebhookSender("token", allow_private=True)
     hook = Webhook("http://127.0.0.1:9/hook", "POST", {"EventType": "onMessageAdded"})
     failures: list[BaseException] = []
 

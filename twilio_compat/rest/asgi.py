@@ -257,7 +257,9 @@ def open_server_app(
     account_sid, auth_token = _client_credentials(settings)
     with contextlib.ExitStack() as resources:
         runtime = resources.enter_context(Runtime.open(settings, account_sid=account_sid))
-        events = start_event_services(runtime.core, settings.account, settings.events)
+        events = start_event_services(
+            runtime.core, settings.account, settings.events, webhook_options=settings.webhooks
+        )
         resources.callback(events.close)
         readiness = Readiness(runtime)
         resources.callback(readiness.close)

@@ -48,7 +48,7 @@ from twilio_compat.core.codec import MessageMetadata
 from twilio_compat.core.conversations import to_record as conversation_record
 from twilio_compat.core.hooks import SDK, Action, Origin, WriteHooks, rejected, write_origin
 from twilio_compat.settings import AUTH_TOKEN_ENV as AUTH_TOKEN_ENV
-from twilio_compat.settings import TwilioAccount
+from twilio_compat.settings import TwilioAccount, WebhookOptions
 from twilio_compat.webhooks import fields as form
 from twilio_compat.webhooks.poster import FeedPoster
 from twilio_compat.webhooks.sender import Webhook, WebhookSender
@@ -73,14 +73,19 @@ class TwilioWebhooks(WriteHooks):
     """Twilio-format webhooks for one core. `install()` it, `listen()` to an event bus."""
 
     def __init__(
-        self, core: Core, auth_token: str | Secret, *, sender: WebhookSender | None = None
+        self,
+        core: Core,
+        auth_token: str | Secret,
+        *,
+        sender: WebhookSender | None = None,
+        allow_private: bool = False,
     ) -> None:
         token = auth_token.reveal() if isinstance(auth_token, Secret) else auth_token
         if not token:
             raise errors.invalid("webhooks need the account's auth token to sign requests")
         self._core = core
         self._token = token
-        self.sender = sender or WebhookSender(token)
+        self.sender = sender or WebhookSender(token, allow_private=allow_private)
         self.poster = FeedPoster(core, self.sender)
         self._events: queue.Queue[ChatEvent | None] = queue.Queue()
         self._worker: threading.Thread | None = None
@@ -91,14 +96,19 @@ class TwilioWebhooks(WriteHooks):
         cls, core: Core, *, environ: Mapping[str, str] | None = None
     ) -> TwilioWebhooks:
         """Signed with `TWILIO_AUTH_TOKEN`, as Twilio signs with the account's auth token."""
-        return cls.for_account(core, TwilioAccount.load(environ))
+        options = WebhookOptions.load(environ)
+        return cls.for_account(core, TwilioAccount.load(environ), options)
 
     @classmethod
-    def for_account(cls, core: Core, account: TwilioAccount) -> TwilioWebhooks:
-        """Signed with the loaded account's auth token, which must be set."""
+    def for_account(
+        cls, core: Core, account: TwilioAccount, options: WebhookOptions | None = None
+    ) -> TwilioWebhooks:
+        """Signed with the loaded account's auth token, which must be set; sent where
+        `options` allow (default: public addresses only)."""
         if account.auth_token is None:
             raise errors.invalid(f"{AUTH_TOKEN_ENV} is not set: webhooks cannot be signed")
-        return cls(core, account.auth_token)
+        allow_private = options is not None and options.allow_private
+        return cls(core, account.auth_token, allow_private=allow_private)
 
     def install(self) -> TwilioWebhooks:
         """Make the core call these hooks around every write."""

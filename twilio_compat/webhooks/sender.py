@@ -6,32 +6,50 @@ stay in order) and never the others or the write that caused them. Failures (con
 errors, timeouts, non-2xx answers) are retried with exponential backoff up to `max_attempts`,
 then dropped and logged.
 
-Pre-event webhooks are called inline by `WebhookSender.call_pre_event`, because the write waits
-for the answer; Twilio's 5-second timeout applies. They share one connection pool per sender,
-so a write does not open a new connection to a receiver it called a moment ago.
+Pre-event webhooks are called by `WebhookSender.call_pre_event`, which waits for the answer
+because the write does; they run on the same event loop and connection pool, so a write does
+not open a new connection to a receiver it called a moment ago.
+
+Every call has one deadline for all of it (resolving, connecting, sending, the answer's headers
+and body): Twilio's 5 seconds, so a receiver that answers a byte at a time cannot hold a write
+or a connection for longer. Answers are read up to a small limit and no further. Targets that
+resolve to private, loopback or link-local addresses are refused unless allowed
+(`twilio_compat.webhooks.targets`). Logs show a target as scheme://host[:port]/path only: its
+credentials and query string stay out of them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import concurrent.futures
+import json
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
+from twilio_compat.core.errors import TwilioApiError
+from twilio_compat.core.hooks import FORBIDDEN
 from twilio_compat.webhooks.signing import SIGNATURE_HEADER, signature
+from twilio_compat.webhooks.targets import CheckedBackend, RefusedTarget, Resolve, for_logs, resolve
 
 logger = logging.getLogger("twilio_compat.webhooks")
 
-TIMEOUT = 5.0  # Twilio's webhook timeout
+TIMEOUT = 5.0  # Twilio's webhook timeout: the deadline of each call, start to finish
 USER_AGENT = "TwilioProxy/1.1"
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+PRE_EVENT_ANSWER_LIMIT = 64 * 1024
+"""Bytes of a pre-event answer read at most: it is a small JSON object."""
+POST_EVENT_ANSWER_LIMIT = 4 * 1024
+"""Bytes of a post-event answer read at most: only its status matters."""
 
 
 @dataclass(frozen=True)
@@ -63,37 +81,62 @@ def _request(hook: Webhook, auth_token: str) -> tuple[str, str, dict[str, str], 
 
 @dataclass(frozen=True)
 class PreEventAnswer:
-    """What a pre-event webhook said: its status and JSON body (None if not JSON), or
-    `status` None when it could not be reached in time."""
+    """What a pre-event webhook said: its status and JSON body (None if not JSON, or longer
+    than `PRE_EVENT_ANSWER_LIMIT`), or `status` None when it could not be reached in time."""
 
     status: int | None
     body: Any = None
 
 
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    content: bytes | None
+    """The body, or None when it was longer than the limit or compressed."""
+
+
 def call_pre_event(
-    hook: Webhook,
-    auth_token: str,
-    *,
-    timeout: float = TIMEOUT,
-    client: httpx.Client | None = None,
+    hook: Webhook, auth_token: str, *, timeout: float = TIMEOUT, allow_private: bool = False
 ) -> PreEventAnswer:
-    """Call a pre-event webhook and wait for its answer, on `client` if given (else a
-    one-off connection; `WebhookSender.call_pre_event` reuses the sender's)."""
-    method, url, headers, body = _request(hook, auth_token)
+    """Call a pre-event webhook once and wait for its answer, on connections of its own
+    (`WebhookSender.call_pre_event` reuses a sender's)."""
+    sender = WebhookSender(auth_token, timeout=timeout, allow_private=allow_private)
     try:
-        if client is not None:
-            response = client.request(method, url, headers=headers, content=body, timeout=timeout)
-        else:
-            with httpx.Client(timeout=timeout) as one_off:
-                response = one_off.request(method, url, headers=headers, content=body)
-    except httpx.HTTPError as error:
-        logger.warning("pre-event webhook %s unreachable: %s", hook.url, error)
-        return PreEventAnswer(None)
+        return sender.call_pre_event(hook)
+    finally:
+        sender.close()
+
+
+def refused_target(event_type: str) -> TwilioApiError:
+    """The error a write gets when its pre-event webhook's target is not allowed: the same
+    403 as a webhook that refuses the write, since the webhook could not approve it."""
+    return TwilioApiError(
+        403,
+        FORBIDDEN,
+        f"The {event_type} webhook was not called: its URL resolves to a private, loopback "
+        "or link-local address",
+    )
+
+
+def _json(content: bytes | None) -> Any:
+    if content is None or not content.strip():
+        return None
     try:
-        answer = response.json() if response.content.strip() else None
-    except ValueError:
-        answer = None
-    return PreEventAnswer(response.status_code, answer)
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _reason(error: BaseException) -> str:
+    """Why a call failed, for logs: the error's kind and, for network errors, its message
+    (which names addresses, never the URL)."""
+    if isinstance(error, TimeoutError | asyncio.TimeoutError | concurrent.futures.TimeoutError):
+        return "no complete answer within the deadline"
+    if isinstance(error, httpx.InvalidURL | ValueError):
+        return "invalid URL"
+    if isinstance(error, OSError | httpcore.NetworkError | httpcore.TimeoutException):
+        return f"{type(error).__name__}: {error}"
+    return type(error).__name__
 
 
 @dataclass
@@ -102,8 +145,16 @@ class _Pending:
     attempts: int = 0
 
 
+Outcome = Literal["delivered", "failed", "refused"]
+
+
 class WebhookSender:
-    """Delivers post-event webhooks in the background, per target in order, with retries."""
+    """Delivers post-event webhooks in the background, per target in order, with retries, and
+    calls pre-event webhooks on the same connections.
+
+    `allow_private` lets targets resolve to private, loopback or link-local addresses (the
+    `TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS` setting); `resolver` replaces the system resolver.
+    """
 
     def __init__(
         self,
@@ -113,6 +164,8 @@ class WebhookSender:
         base_delay: float = 0.5,
         max_delay: float = 8.0,
         timeout: float = TIMEOUT,
+        allow_private: bool = False,
+        resolver: Resolve = resolve,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -123,14 +176,20 @@ class WebhookSender:
         self._timeout = timeout
         self._queues: dict[str, deque[_Pending]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
+        self._refused_logged: set[str] = set()
         self._idle = threading.Condition()
         self._pending = 0
         self.delivered = 0
         self.dropped = 0
         self._closed = False
         self._loop = asyncio.new_event_loop()
-        self._client: httpx.AsyncClient | None = None
-        self._pre_events = httpx.Client(timeout=TIMEOUT)
+        self._connections = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=CheckedBackend(allow_private=allow_private, resolver=resolver),
+        )
         self._thread = threading.Thread(target=self._run, name="twilio-webhooks", daemon=True)
         self._thread.start()
 
@@ -159,17 +218,41 @@ class WebhookSender:
         pending = _Pending(hook)
         while True:
             pending.attempts += 1
-            if await self._deliver(hook):
+            outcome = await self._deliver(hook)
+            if outcome == "delivered":
                 self._finish(delivered=1)
                 return True
-            if pending.attempts >= self._max_attempts:
-                self._drop(pending)
+            if outcome == "refused" or pending.attempts >= self._max_attempts:
+                self._drop(pending, outcome)
                 return False
             await asyncio.sleep(self._backoff(pending.attempts))
 
     def call_pre_event(self, hook: Webhook) -> PreEventAnswer:
-        """Call a pre-event webhook on this sender's connections and wait for its answer."""
-        return call_pre_event(hook, self._auth_token, client=self._pre_events)
+        """Call a pre-event webhook and wait for its answer. No answer in time, or none at
+        all, gives `status` None (Twilio lets the write go ahead); a target that is not
+        allowed raises `refused_target` (the write is refused)."""
+        shown = for_logs(hook.url)
+        with self._idle:
+            if self._closed:
+                return PreEventAnswer(None)
+            call = self._exchange(hook, PRE_EVENT_ANSWER_LIMIT)
+            future = asyncio.run_coroutine_threadsafe(call, self._loop)
+        try:
+            reply = future.result(self._timeout + 1.0)  # the deadline is kept by `_exchange`
+        except RefusedTarget:
+            logger.warning("pre-event webhook %s refused: %s", shown, _PRIVATE)
+            raise refused_target(str(hook.params.get("EventType", "pre-event"))) from None
+        except Exception as error:
+            future.cancel()
+            logger.warning("pre-event webhook %s unreachable: %s", shown, _reason(error))
+            return PreEventAnswer(None)
+        if reply.content is None:
+            logger.warning(
+                "pre-event webhook %s answered more than %d bytes or compressed: body ignored",
+                shown,
+                PRE_EVENT_ANSWER_LIMIT,
+            )
+        return PreEventAnswer(reply.status, _json(reply.content))
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until every queued webhook was delivered or dropped; False on timeout."""
@@ -190,14 +273,12 @@ class WebhookSender:
             self._closed = True
             self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
-        self._pre_events.close()
         with self._idle:
             self._pending = 0
             self._idle.notify_all()
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._client = httpx.AsyncClient(timeout=self._timeout)
         try:
             self._loop.run_forever()
         finally:
@@ -205,8 +286,40 @@ class WebhookSender:
             for task in tasks:
                 task.cancel()
             self._loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-            self._loop.run_until_complete(self._client.aclose())
+            self._loop.run_until_complete(self._connections.aclose())
             self._loop.close()
+
+    async def _exchange(self, hook: Webhook, limit: int) -> _Reply:
+        """Make the signed request and read at most `limit` bytes of the answer, all within
+        the deadline; raises `RefusedTarget`, `asyncio.TimeoutError` or a network error."""
+        method, url, headers, body = _request(hook, self._auth_token)
+        request = httpx.Request(method, url, headers=headers, content=body)
+        request.headers["Accept-Encoding"] = "identity"
+        if request.url.username or request.url.password:  # as Twilio: credentials in the URL
+            pair = f"{request.url.username}:{request.url.password}".encode()
+            request.headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        target = httpcore.URL(
+            scheme=request.url.raw_scheme,
+            host=request.url.raw_host,
+            port=request.url.port,
+            target=request.url.raw_path,
+        )
+        return await asyncio.wait_for(
+            self._ask(method, target, request.headers.raw, body, limit), self._timeout
+        )
+
+    async def _ask(
+        self,
+        method: str,
+        target: httpcore.URL,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | None,
+        limit: int,
+    ) -> _Reply:
+        async with self._connections.stream(
+            method, target, headers=headers, content=body
+        ) as response:
+            return _Reply(response.status, await _read(response, limit))
 
     def _enqueue(self, pending: _Pending) -> None:
         target = pending.hook.url
@@ -220,12 +333,13 @@ class WebhookSender:
         while queue:
             pending = queue[0]
             pending.attempts += 1
-            if await self._deliver(pending.hook):
+            outcome = await self._deliver(pending.hook)
+            if outcome == "delivered":
                 queue.popleft()
                 self._finish(delivered=1)
-            elif pending.attempts >= self._max_attempts:
+            elif outcome == "refused" or pending.attempts >= self._max_attempts:
                 queue.popleft()
-                self._drop(pending)
+                self._drop(pending, outcome)
             else:
                 await asyncio.sleep(self._backoff(pending.attempts))
         del self._queues[target]
@@ -233,24 +347,30 @@ class WebhookSender:
     def _backoff(self, attempts: int) -> float:
         return float(min(self._base_delay * 2 ** (attempts - 1), self._max_delay))
 
-    def _drop(self, pending: _Pending) -> None:
-        logger.warning(
-            "dropping %s webhook to %s after %d attempts",
-            pending.hook.params.get("EventType"),
-            pending.hook.url,
-            pending.attempts,
-        )
+    def _drop(self, pending: _Pending, outcome: Outcome) -> None:
+        """Give a webhook up: refused (logged once per target already) or out of attempts."""
+        if outcome == "failed":
+            logger.warning(
+                "dropping %s webhook to %s after %d attempts",
+                pending.hook.params.get("EventType"),
+                for_logs(pending.hook.url),
+                pending.attempts,
+            )
         self._finish(dropped=1)
 
-    async def _deliver(self, hook: Webhook) -> bool:
-        assert self._client is not None
-        method, url, headers, body = _request(hook, self._auth_token)
+    async def _deliver(self, hook: Webhook) -> Outcome:
+        shown = for_logs(hook.url)
         try:
-            response = await self._client.request(method, url, headers=headers, content=body)
-        except httpx.HTTPError as error:
-            logger.info("webhook to %s failed: %s", hook.url, error)
-            return False
-        return 200 <= response.status_code < 300
+            reply = await self._exchange(hook, POST_EVENT_ANSWER_LIMIT)
+        except RefusedTarget:
+            if shown not in self._refused_logged:  # once per target: it will not change
+                self._refused_logged.add(shown)
+                logger.warning("webhooks to %s are not sent: %s", shown, _PRIVATE)
+            return "refused"
+        except Exception as error:
+            logger.info("webhook to %s failed: %s", shown, _reason(error))
+            return "failed"
+        return "delivered" if 200 <= reply.status < 300 else "failed"
 
     def _finish(self, *, delivered: int = 0, dropped: int = 0) -> None:
         with self._idle:
@@ -261,3 +381,23 @@ class WebhookSender:
 
     def __repr__(self) -> str:
         return f"WebhookSender(pending={self._pending}, auth_token=***)"
+
+
+_PRIVATE = (
+    "it resolves to a private, loopback or link-local address "
+    "(TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS=true allows that)"
+)
+
+
+async def _read(response: httpcore.Response, limit: int) -> bytes | None:
+    """The answer's body, or None once it exceeds `limit` bytes (the rest is never read) or
+    when it is compressed (asked for uncompressed, so never decompressed here)."""
+    content = bytearray()
+    async for chunk in response.aiter_stream():
+        content += chunk
+        if len(content) > limit:
+            return None
+    encodings = [v for k, v in response.headers if k.lower() == b"content-encoding"]
+    if any(v.strip().lower() not in (b"", b"identity") for v in encodings):
+        return None
+    return bytes(content)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from twilio_compat.core import Core
 from twilio_compat.core.adapter_types import ChatEventPoller, EventBus, EventGridReceiver
-from twilio_compat.settings import EventSource, TwilioAccount
+from twilio_compat.settings import EventSource, TwilioAccount, WebhookOptions
 from twilio_compat.webhooks.dispatcher import TwilioWebhooks
 
 
@@ -38,14 +38,16 @@ def start_event_services(
     account: TwilioAccount | None = None,
     events: EventSource | None = None,
     *,
+    webhook_options: WebhookOptions | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> EventServices:
-    """Install the webhooks on `core` (signed with `account`'s auth token) and start the event
-    source `events` asks for; what is not given is loaded from `environ` (default: the
-    process environment)."""
+    """Install the webhooks on `core` (signed with `account`'s auth token, sent where
+    `webhook_options` allow) and start the event source `events` asks for; what is not given
+    is loaded from `environ` (default: the process environment)."""
     account = account or TwilioAccount.load(environ)
     events = events or EventSource.load(environ)
-    webhooks = TwilioWebhooks.for_account(core, account).install()
+    options = webhook_options or WebhookOptions.load(environ)
+    webhooks = TwilioWebhooks.for_account(core, account, options).install()
     bus = EventBus()
     webhooks.listen(bus)
     if events.eventgrid_secret is not None:
