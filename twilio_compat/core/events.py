@@ -11,7 +11,12 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from acs_adapter.events import ChatEventPoller, EventGridReceiver
+from acs_adapter.events import (
+    DEFAULT_MAX_AGE,
+    AcsConfirmation,
+    ChatEventPoller,
+    EventGridReceiver,
+)
 from twilio_compat.core._context import Context
 from twilio_compat.core.hooks import WriteHooks
 
@@ -48,8 +53,17 @@ class Events:
         )
 
     def eventgrid_receiver(self, bus: EventBus, secret: str | Secret) -> EventGridReceiver:
-        """The ASGI app that takes Event Grid's ACS chat events (checked by `secret`) to `bus`."""
-        return EventGridReceiver(bus, secret)
+        """The ASGI app that takes Event Grid's ACS chat events (checked by `secret`) to `bus`:
+        only those ACS confirms to the service user, each once across restarts and processes
+        sharing the store."""
+        context = self._context
+        return EventGridReceiver(
+            bus,
+            secret,
+            max_age=DEFAULT_MAX_AGE,
+            receipts=context.store.receipts,
+            confirm=AcsConfirmation(context.service_chat(), max_age=DEFAULT_MAX_AGE),
+        )
 
     def forget_cursor(self, poller: ChatEventPoller) -> None:
         """Drop a stopped poller's cursor (for consumers that never resume, like a client)."""
