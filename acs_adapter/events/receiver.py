@@ -5,8 +5,9 @@ delivery attribute of the subscription, marked secret: it stays out of URLs and 
 the subscription URL's query (`?secret=...`); it is compared in constant time, before the
 body is read, and anything else gets 401 and changes nothing. Then:
 
-- the body is read with the 1 MB cap Event Grid keeps to enforced while it streams (413 as
-  soon as it is passed) and parsed as JSON nested at most `MAX_JSON_DEPTH` deep (else 400);
+- the body is read with a 1 MB cap (Event Grid's own limit per delivery), enforced while it
+  streams: 413 as soon as it is passed; it must be JSON nested at most `MAX_JSON_DEPTH` deep
+  (else 400);
 - the subscription validation handshake is answered `200 {"validationResponse": code}`;
   CloudEvents' OPTIONS handshake is answered with `WebHook-Allowed-Origin`;
 - notifications (Event Grid schema, a JSON array) are parsed with `azure-eventgrid`; each
@@ -329,11 +330,14 @@ def eventgrid_receiver(
     secret: str | Secret | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> EventGridReceiver:
-    """The receiver `twilio-acs serve` mounts; secret: the argument, else ACS_EVENTGRID_SECRET."""
+    """A receiver checked by `secret`, else ACS_EVENTGRID_SECRET, remembering receipts in this
+    process and trusting what the secret holder sends; build `EventGridReceiver` with a store's
+    receipts and an `AcsConfirmation` where deliveries act on anything."""
     value = secret if secret is not None else eventgrid_secret(environ)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ConfigurationError(
             f"{SECRET_ENV} is not set: choose a random secret of at least "
-            f"{MIN_SECRET_LENGTH} characters and put it in the subscription URL as ?secret=..."
+            f"{MIN_SECRET_LENGTH} characters and give it to the subscription as the "
+            f"{SECRET_HEADER} header or in its URL as ?secret=..."
         )
     return EventGridReceiver(bus or EventBus(), value)
