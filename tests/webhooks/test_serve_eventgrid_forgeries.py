@@ -19,17 +19,14 @@ from typing import Any
 
 import pytest
 import requests
-from azure.communication.chat import ChatClient, ChatThreadClient, CommunicationTokenCredential
-from azure.communication.identity import CommunicationIdentityClient, CommunicationUserIdentifier
-from azure.core.pipeline.transport import RequestsTransport
 from twilio.rest import Client
 
 from acs_adapter.store import open_store
 from acs_emulator import AcsEmulator
 from tests.events import forged
-from tests.fixtures.chat_sdk import get_chat_thread_client
 from tests.rest.test_serve import CLI, ShimHttpClient, _environment
 from tests.webhooks.conftest import ACCOUNT_SID, AUTH_TOKEN, WebhookServer
+from tests.webhooks.test_serve_events import native_thread
 
 SECRET = "forgeries-eventgrid-secret-0123456789"
 WATCHED = [
@@ -89,27 +86,6 @@ def _post(base: str, deliveries: list[dict[str, Any]]) -> requests.Response:
     return requests.post(
         f"{base}/eventgrid", json=deliveries, headers={"X-Event-Secret": SECRET}, timeout=30
     )
-
-
-@contextmanager
-def _native(emulator: AcsEmulator, acs_user: str, thread_id: str) -> Iterator[ChatThreadClient]:
-    """The thread as `acs_user` sees it through the plain Azure SDK, as a native client."""
-    with RequestsTransport(connection_verify=emulator.ca_bundle) as transport:
-        identities = CommunicationIdentityClient.from_connection_string(
-            emulator.connection_string, transport=transport
-        )
-        token = identities.get_token(CommunicationUserIdentifier(acs_user), ["chat"])
-    chat = ChatClient(
-        emulator.endpoint,
-        CommunicationTokenCredential(token.token),
-        connection_verify=emulator.ca_bundle,
-    )
-    thread = get_chat_thread_client(chat, thread_id, connection_verify=emulator.ca_bundle)
-    try:
-        yield thread
-    finally:
-        thread.close()
-        chat.close()
 
 
 def _settle(emulator: AcsEmulator, hooks: WebhookServer, seconds: float = 1.5) -> None:
@@ -183,7 +159,7 @@ def test_forged_and_replayed_deliveries_change_nothing_and_post_nothing(tmp_path
             assert _state(client, conversation.sid) == before
 
             # Real activity of a native client is still confirmed and posted.
-            with _native(emulator, nia, thread) as native:
+            with native_thread(emulator, nia, thread) as native:
                 native.update_topic("Renamed natively")
                 native_id = native.send_message("sent natively").id
             _settle(emulator, hooks)
