@@ -42,7 +42,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from acs_adapter.config import EVENTGRID_SECRET_ENV, eventgrid_secret
-from acs_adapter.errors import ConfigurationError, Throttled, Unavailable
+from acs_adapter.errors import AdapterError, ConfigurationError, Unavailable
 from acs_adapter.events._model import ChatEvent, EventKind
 from acs_adapter.events._times import parse_time
 from acs_adapter.events.bus import EventBus
@@ -67,7 +67,8 @@ _JSON = "application/json"
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 Confirm = Callable[[ChatEvent], bool]
-"""Whether ACS shows that an event happened; may raise `Unavailable` or `Throttled`."""
+"""Whether ACS shows that an event happened; may raise an `AdapterError` such as
+`Unavailable` when ACS cannot tell now (the delivery then answers 503 and is retried)."""
 
 
 class Receipts(Protocol):
@@ -186,7 +187,7 @@ class EventGridReceiver:
         try:
             for event in events:
                 published += self._publish(event)
-        except (Unavailable, Throttled) as exc:
+        except AdapterError as exc:  # Unavailable, Throttled: ACS or the store is away
             logger.warning("could not check Event Grid events; Event Grid will retry: %s", exc)
             return _answer(503, {"error": "could not check the events now; retry later"})
         return _answer(200, {"published": published})
@@ -206,12 +207,12 @@ class EventGridReceiver:
         moment = parse_time(event.event_time)
         now = datetime.now(timezone.utc)
         if moment is None or now - moment > self._max_age or moment - now > MAX_CLOCK_SKEW:
-            logger.info("ignoring Event Grid event %s dated out of range", event.id)
+            logger.info("ignoring Event Grid event %r dated out of range", event.id)
             return 0
         try:
             chat = chat_event(event)
         except ValueError:
-            logger.info("ignoring Event Grid event %s without a time", event.id)
+            logger.info("ignoring Event Grid event %r without a time", event.id)
             return 0
         if chat is None:
             return 0
@@ -221,7 +222,7 @@ class EventGridReceiver:
             return 0
         if self._confirm is not None and not self._confirm(chat):
             logger.warning(
-                "ignoring Event Grid event %s (%s): ACS does not confirm it", event.id, chat.kind
+                "ignoring Event Grid event %r (%s): ACS does not confirm it", event.id, chat.kind
             )
             return 0
         if not self._receipts.record(chat.id, moment):

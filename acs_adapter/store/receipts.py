@@ -12,13 +12,17 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
+from acs_adapter.errors import InvalidInput
 from acs_adapter.store import _validate as check
 from acs_adapter.store._repository import Repository, upsert_insert
 from acs_adapter.store.schema import event_receipts
 
 
 def _digest(event_id: str) -> str:
-    return hashlib.sha256(check.free_text("event_id", event_id).encode("utf-8")).hexdigest()
+    """Any text, NUL characters and lone surrogates included, as 64 hex digits."""
+    if not isinstance(event_id, str) or not event_id:
+        raise InvalidInput("event_id must be a non-empty string")
+    return hashlib.sha256(event_id.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class ReceiptRepository(Repository):

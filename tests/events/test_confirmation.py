@@ -96,3 +96,13 @@ def test_threads_the_reader_is_not_in_confirm_nothing(
     assert not confirm(_event(forged.message("ChatMessageDeletedInThread", thread, sent)))
     stranger = forged.participant("ChatThreadParticipantAdded", thread, forged.FORGER)
     assert not confirm(_event(stranger))
+
+
+def test_ids_acs_could_never_have_written_confirm_nothing(
+    owner: UserChat, confirm: AcsConfirmation
+) -> None:
+    thread = owner.create_thread("Odd ids").thread.id
+    edited = forged.message("ChatMessageEditedInThread", thread, "1\x00")
+    added = forged.participant("ChatThreadParticipantAdded", thread, "8:acs:\x00")
+    assert not confirm(_event(edited))
+    assert not confirm(_event(added))

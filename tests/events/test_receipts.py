@@ -46,3 +46,14 @@ def test_a_delivery_seen_before_a_restart_publishes_nothing_after_it(store_url: 
             {"published": 0},
         )
         assert seen.events == []
+
+
+def test_ids_with_any_text_are_recorded(store_url: str) -> None:
+    """Ids carry text from the delivery: NUL characters and lone surrogates included."""
+    delivery = forged.message("ChatMessageReceivedInThread", "19:a\x00b\ud800@thread.v2", "1")
+    body = json.dumps([delivery]).encode()
+    with open_store(store_url) as store:
+        receiver = EventGridReceiver(EventBus(), SECRET, receipts=store.receipts)
+        for expected in (1, 0):
+            status, answer = receiver.handle({"X-Event-Secret": SECRET}, body)
+            assert (status, json.loads(answer)) == (200, {"published": expected})
