@@ -8,9 +8,11 @@ can reach it; run a `ChatEventPoller` where it cannot.
 
 from acs_adapter.events._model import ChatEvent, EventKind
 from acs_adapter.events.bus import EventBus
+from acs_adapter.events.confirmation import AcsConfirmation
 from acs_adapter.events.eventgrid import chat_event
 from acs_adapter.events.polling import ChatEventPoller
 from acs_adapter.events.receiver import (
+    DEFAULT_MAX_AGE,
     SECRET_ENV,
     SECRET_HEADER,
     SECRET_QUERY,
@@ -19,9 +21,11 @@ from acs_adapter.events.receiver import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_AGE",
     "SECRET_ENV",
     "SECRET_HEADER",
     "SECRET_QUERY",
+    "AcsConfirmation",
     "ChatEvent",
     "ChatEventPoller",
     "EventBus",

@@ -1,15 +1,22 @@
 """`EventGridReceiver`: the webhook endpoint an Event Grid subscription delivers ACS chat to.
 
-Every request must carry the shared secret, either in the subscription URL's query
-(`?secret=...`, the usual way with Event Grid webhooks) or in the `X-Event-Secret` header
-(a static delivery header); it is compared in constant time and anything else gets 401 and
-changes nothing. Then:
+Every request must carry the shared secret, either in the `X-Event-Secret` header (a static
+delivery attribute of the subscription, marked secret: it stays out of URLs and logs) or in
+the subscription URL's query (`?secret=...`); it is compared in constant time, before the
+body is read, and anything else gets 401 and changes nothing. Then:
 
+- the body is read with a 1 MB cap (Event Grid's own limit per delivery), enforced while it
+  streams: 413 as soon as it is passed; it must be JSON nested at most `MAX_JSON_DEPTH` deep
+  (else 400);
 - the subscription validation handshake is answered `200 {"validationResponse": code}`;
   CloudEvents' OPTIONS handshake is answered with `WebHook-Allowed-Origin`;
 - notifications (Event Grid schema, a JSON array) are parsed with `azure-eventgrid`; each
-  chat event becomes a `ChatEvent` published on the `EventBus`. A redelivered event (same
-  Event Grid id) and an event older than `max_age` (a replayed capture) publish nothing.
+  chat event becomes a `ChatEvent`. An event dated more than `max_age` ago or more than
+  `MAX_CLOCK_SKEW` ahead publishes nothing, nor does one whose activity is in the receipts
+  already (a redelivery or a replay, also after a restart when the receipts are the store's).
+  With a `confirm` check, an event ACS does not confirm publishes nothing either
+  (`confirmation.AcsConfirmation`); when ACS cannot be asked, the delivery answers 503 and
+  Event Grid retries it. What passes is recorded in the receipts, then published on the bus.
 
 `handle()` is the framework-free core; the receiver itself is an ASGI app.
 """
@@ -19,20 +26,24 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 from azure.eventgrid import EventGridEvent
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from acs_adapter.config import EVENTGRID_SECRET_ENV, eventgrid_secret
-from acs_adapter.errors import ConfigurationError
+from acs_adapter.errors import AdapterError, ConfigurationError, Unavailable
+from acs_adapter.events._model import ChatEvent, EventKind
 from acs_adapter.events._times import parse_time
 from acs_adapter.events.bus import EventBus
 from acs_adapter.events.eventgrid import chat_event
@@ -46,18 +57,73 @@ SECRET_HEADER = "x-event-secret"  # noqa: S105 (a header name)
 VALIDATION_EVENT = "Microsoft.EventGrid.SubscriptionValidationEvent"
 MIN_SECRET_LENGTH = 16
 MAX_BODY_BYTES = 1024 * 1024  # Event Grid sends at most 1 MB per delivery
+MAX_JSON_DEPTH = 64  # an Event Grid delivery nests five levels deep
 DEFAULT_MAX_AGE = timedelta(hours=25)  # Event Grid retries for up to 24 hours
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+PURGE_INTERVAL = 600.0  # seconds between purges of receipts too old to matter
 _REMEMBERED_DELIVERIES = 10_000
 
 _JSON = "application/json"
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+Confirm = Callable[[ChatEvent], bool]
+"""Whether ACS shows that an event happened; may raise an `AdapterError` such as
+`Unavailable` when ACS cannot tell now (the delivery then answers 503 and is retried)."""
+
+
+class Receipts(Protocol):
+    """Event ids already published (`acs_adapter.store.receipts.ReceiptRepository`)."""
+
+    def seen(self, event_id: str) -> bool: ...
+
+    def record(self, event_id: str, event_time: datetime) -> bool: ...
+
+    def delete_older_than(self, cutoff: datetime) -> int: ...
+
+
+class MemoryReceipts:
+    """Receipts of one process, the most recent `capacity` ids: forgotten on restart."""
+
+    def __init__(self, capacity: int = _REMEMBERED_DELIVERIES) -> None:
+        self._ids: OrderedDict[str, datetime] = OrderedDict()
+        self._capacity = capacity
+        self._lock = threading.Lock()
+
+    def seen(self, event_id: str) -> bool:
+        with self._lock:
+            return event_id in self._ids
+
+    def record(self, event_id: str, event_time: datetime) -> bool:
+        with self._lock:
+            if event_id in self._ids:
+                return False
+            self._ids[event_id] = event_time
+            if len(self._ids) > self._capacity:
+                self._ids.popitem(last=False)
+            return True
+
+    def delete_older_than(self, cutoff: datetime) -> int:
+        with self._lock:
+            old = [key for key, moment in self._ids.items() if moment < cutoff]
+            for key in old:
+                del self._ids[key]
+            return len(old)
 
 
 def _answer(status: int, payload: Any) -> tuple[int, bytes]:
     return status, json.dumps(payload, separators=(",", ":")).encode()
 
 
+class _TooLarge(Exception):
+    pass
+
+
 class EventGridReceiver:
-    """An authenticated Event Grid webhook that publishes chat events on `bus`."""
+    """An authenticated Event Grid webhook that publishes chat events on `bus`.
+
+    Without `receipts`, redeliveries are recognised within this process only; without
+    `confirm`, events are trusted as the secret holder sent them.
+    """
 
     def __init__(
         self,
@@ -65,6 +131,8 @@ class EventGridReceiver:
         secret: str | Secret,
         *,
         max_age: timedelta = DEFAULT_MAX_AGE,
+        receipts: Receipts | None = None,
+        confirm: Confirm | None = None,
     ) -> None:
         revealed = secret.reveal() if isinstance(secret, Secret) else secret
         if not isinstance(revealed, str) or len(revealed) < MIN_SECRET_LENGTH:
@@ -74,8 +142,9 @@ class EventGridReceiver:
         self.bus = bus
         self._secret = revealed.encode()
         self._max_age = max_age
-        self._seen: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()
+        self._receipts: Receipts = receipts if receipts is not None else MemoryReceipts()
+        self._confirm = confirm
+        self._next_purge = 0.0
 
     # Framework-free core
 
@@ -85,12 +154,16 @@ class EventGridReceiver:
         """Answer one POST: (status, JSON body). `query` is the raw URL query string."""
         lowered = {k.lower(): v for k, v in headers.items()}
         if not self._authentic(lowered, query):
-            return _answer(401, {"error": "missing or wrong Event Grid secret"})
+            return _unauthenticated()
         if len(body) > MAX_BODY_BYTES:
-            return _answer(413, {"error": "delivery larger than 1 MB"})
+            return _too_large()
+        return self.deliver(body)
+
+    def deliver(self, body: bytes) -> tuple[int, bytes]:
+        """Answer the body of an authenticated POST of at most `MAX_BODY_BYTES`."""
         try:
-            items = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+            items = _parse_json(body)
+        except ValueError:
             return _answer(400, {"error": "body is not JSON"})
         if isinstance(items, dict):
             items = [items]
@@ -109,16 +182,14 @@ class EventGridReceiver:
             events = [EventGridEvent.from_dict(item) for item in items]
         except Exception:
             return _answer(400, {"error": "body is not in the Event Grid event schema"})
+        self._purge_if_due()
         published = 0
-        for event in events:
-            if self._accept(event):
-                chat = None
-                try:
-                    chat = chat_event(event)
-                except ValueError:
-                    logger.info("ignoring Event Grid event %s without a time", event.id)
-                if chat is not None and self.bus.publish(chat):
-                    published += 1
+        try:
+            for event in events:
+                published += self._publish(event)
+        except AdapterError as exc:  # Unavailable, Throttled: ACS or the store is away
+            logger.warning("could not check Event Grid events; Event Grid will retry: %s", exc)
+            return _answer(503, {"error": "could not check the events now; retry later"})
         return _answer(200, {"published": published})
 
     def _authentic(self, headers: Mapping[str, str], query: str) -> bool:
@@ -131,19 +202,41 @@ class EventGridReceiver:
             ok |= hmac.compare_digest(candidate.encode(), self._secret)
         return ok
 
-    def _accept(self, event: EventGridEvent) -> bool:
-        """False for a redelivery already handled and for events too old to be genuine."""
+    def _publish(self, event: EventGridEvent) -> int:
+        """1 if `event` was published, 0 if it was refused or had been published already."""
         moment = parse_time(event.event_time)
-        if moment is None or datetime.now(timezone.utc) - moment > self._max_age:
-            logger.info("ignoring stale or undated Event Grid event %s", event.id)
-            return False
-        with self._lock:
-            if event.id in self._seen:
-                return False
-            self._seen[event.id] = None
-            if len(self._seen) > _REMEMBERED_DELIVERIES:
-                self._seen.popitem(last=False)
-        return True
+        now = datetime.now(timezone.utc)
+        if moment is None or now - moment > self._max_age or moment - now > MAX_CLOCK_SKEW:
+            logger.info("ignoring Event Grid event %r dated out of range", event.id)
+            return 0
+        try:
+            chat = chat_event(event)
+        except ValueError:
+            logger.info("ignoring Event Grid event %r without a time", event.id)
+            return 0
+        if chat is None:
+            return 0
+        if chat.kind is EventKind.TYPING:
+            return int(self.bus.publish(chat))  # ephemeral: the bus's memory is enough
+        if self._receipts.seen(chat.id):
+            return 0
+        if self._confirm is not None and not self._confirm(chat):
+            logger.warning(
+                "ignoring Event Grid event %r (%s): ACS does not confirm it", event.id, chat.kind
+            )
+            return 0
+        if not self._receipts.record(chat.id, moment):
+            return 0
+        return int(self.bus.publish(chat))
+
+    def _purge_if_due(self) -> None:
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_INTERVAL
+        try:
+            self._receipts.delete_older_than(datetime.now(timezone.utc) - self._max_age)
+        except Unavailable as exc:
+            logger.warning("could not purge old Event Grid receipts: %s", exc)
 
     # ASGI
 
@@ -156,12 +249,23 @@ class EventGridReceiver:
         if request.method == "OPTIONS":
             response = self._options(headers, query)
         elif request.method == "POST":
-            body = await request.body()
-            status, payload = self.handle(headers, body, query=query)
-            response = Response(payload, status_code=status, media_type=_JSON)
+            response = await self._post(request, headers, query)
         else:
             response = Response(status_code=405, headers={"Allow": "POST, OPTIONS"})
         await response(scope, receive, send)
+
+    async def _post(self, request: Request, headers: Mapping[str, str], query: str) -> Response:
+        """Authenticate on the headers alone, then read at most `MAX_BODY_BYTES`."""
+        if not self._authentic(headers, query):
+            status, payload = _unauthenticated()
+        else:
+            try:
+                body = await _read_capped(request, headers)
+            except _TooLarge:
+                status, payload = _too_large()
+            else:
+                status, payload = await run_in_threadpool(self.deliver, body)
+        return Response(payload, status_code=status, media_type=_JSON)
 
     def _options(self, headers: Mapping[str, str], query: str) -> Response:
         """CloudEvents webhook abuse protection: allow the origin that asks."""
@@ -176,6 +280,45 @@ class EventGridReceiver:
         return "EventGridReceiver(secret=***)"
 
 
+def _unauthenticated() -> tuple[int, bytes]:
+    return _answer(401, {"error": "missing or wrong Event Grid secret"})
+
+
+def _too_large() -> tuple[int, bytes]:
+    return _answer(413, {"error": "delivery larger than 1 MB"})
+
+
+async def _read_capped(request: Request, headers: Mapping[str, str]) -> bytes:
+    """The body, refused (`_TooLarge`) by its declared length or once it passes the cap."""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _TooLarge
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise _TooLarge
+    return bytes(body)
+
+
+def _parse_json(body: bytes) -> Any:
+    """JSON nested at most `MAX_JSON_DEPTH` deep; ValueError otherwise."""
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH:
+        depth = 0
+        for token in _JSON_TOKENS.finditer(body):
+            mark = token.group()
+            if mark in (b"[", b"{"):
+                depth += 1
+                if depth > MAX_JSON_DEPTH:
+                    raise ValueError("JSON nested too deeply")
+            elif mark in (b"]", b"}"):
+                depth -= 1
+    try:
+        return json.loads(body)
+    except (RecursionError, UnicodeDecodeError) as exc:
+        raise ValueError("body is not JSON") from exc
+
+
 def _has_event_grid_shape(item: Mapping[str, Any]) -> bool:
     """The envelope fields every Event Grid event has (azure-eventgrid itself is lenient)."""
     required = ("id", "eventType", "subject", "eventTime", "dataVersion")
@@ -188,11 +331,14 @@ def eventgrid_receiver(
     secret: str | Secret | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> EventGridReceiver:
-    """The receiver `twilio-acs serve` mounts; secret: the argument, else ACS_EVENTGRID_SECRET."""
+    """A receiver checked by `secret`, else ACS_EVENTGRID_SECRET, remembering receipts in this
+    process and trusting what the secret holder sends; build `EventGridReceiver` with a store's
+    receipts and an `AcsConfirmation` where deliveries act on anything."""
     value = secret if secret is not None else eventgrid_secret(environ)
     if value is None or (isinstance(value, str) and not value.strip()):
         raise ConfigurationError(
             f"{SECRET_ENV} is not set: choose a random secret of at least "
-            f"{MIN_SECRET_LENGTH} characters and put it in the subscription URL as ?secret=..."
+            f"{MIN_SECRET_LENGTH} characters and give it to the subscription as the "
+            f"{SECRET_HEADER} header or in its URL as ?secret=..."
         )
     return EventGridReceiver(bus or EventBus(), value)

@@ -22,6 +22,7 @@ from acs_adapter.store.identities import IdentityRepository
 from acs_adapter.store.media import MediaRepository
 from acs_adapter.store.messages import MessageRepository
 from acs_adapter.store.participants import ParticipantRepository
+from acs_adapter.store.receipts import ReceiptRepository
 from acs_adapter.store.roles import RoleRepository
 from acs_adapter.store.user_conversations import UserConversationRepository
 from acs_adapter.store.users import UserRepository
@@ -46,6 +47,7 @@ class Repositories:
         self.idempotency = IdempotencyRepository(scope)
         self.checkpoints = CheckpointRepository(scope)
         self.changes = ChangeRepository(scope)
+        self.receipts = ReceiptRepository(scope)
 
 
 class StoreTransaction(Repositories):

@@ -250,3 +250,11 @@ changes = Table(
     Index(None, "created_at"),
     sqlite_autoincrement=True,
 )
+
+event_receipts = Table(
+    "event_receipts",
+    metadata,
+    Column("digest", String(SID), primary_key=True),
+    Column("event_time", UtcDateTime, nullable=False),
+    Index(None, "event_time"),
+)

@@ -33,6 +33,7 @@ TABLES = {
     "idempotency_keys",
     "migration_checkpoints",
     "changes",
+    "event_receipts",
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from acs_adapter import ConfigurationError
 from acs_adapter.adapter import AcsAdapter
+from acs_adapter.errors import Unavailable
 from acs_adapter.events import (
     ChatEvent,
     EventBus,
@@ -228,3 +229,60 @@ def test_emulator_deliveries_reach_the_bus_and_forgeries_do_not(
         replayed = client.post(f"{receiver_url}/eventgrid?secret={SECRET}", json=[replay])
         assert replayed.status_code == 200 and replayed.json() == {"published": 0}
     assert [e for e in seen if e.thread_id == thread] == real
+
+
+def test_a_future_dated_event_publishes_nothing(receiver: EventGridReceiver, bus: EventBus) -> None:
+    seen = Recorder(bus)
+    ahead = _received(event_time=datetime.now(timezone.utc) + timedelta(minutes=10))
+    assert _post(receiver, [ahead]) == (200, {"published": 0})
+    slightly_ahead = _received(event_time=datetime.now(timezone.utc) + timedelta(seconds=30))
+    assert _post(receiver, [slightly_ahead]) == (200, {"published": 1})
+    assert len(seen.events) == 1
+
+
+@pytest.mark.parametrize("depth", [65, 100_000])
+def test_deeply_nested_json_gets_400(receiver: EventGridReceiver, depth: int) -> None:
+    body = b"[" * depth + b"]" * depth
+    status, answer = receiver.handle({}, body, query=f"secret={SECRET}")
+    assert status == 400 and json.loads(answer) == {"error": "body is not JSON"}
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(
+    receiver: EventGridReceiver, bus: EventBus
+) -> None:
+    seen = Recorder(bus)
+    event = _received()
+    event["data"]["messageBody"] = "[{" * 500
+    assert _post(receiver, [event]) == (200, {"published": 1})
+    assert seen.events[0].content == "[{" * 500
+
+
+def test_events_acs_does_not_confirm_publish_nothing(bus: EventBus) -> None:
+    seen = Recorder(bus)
+    asked: list[ChatEvent] = []
+
+    def refuse(event: ChatEvent) -> bool:
+        asked.append(event)
+        return False
+
+    receiver = EventGridReceiver(bus, SECRET, confirm=refuse)
+    assert _post(receiver, [_received()]) == (200, {"published": 0})
+    assert len(asked) == 1 and seen.events == []
+
+
+def test_when_acs_cannot_confirm_event_grid_is_asked_to_retry(bus: EventBus) -> None:
+    seen = Recorder(bus)
+    reachable = False
+
+    def confirm(event: ChatEvent) -> bool:
+        if not reachable:
+            raise Unavailable("ACS is down")
+        return True
+
+    receiver = EventGridReceiver(bus, SECRET, confirm=confirm)
+    event = _received()
+    status, body = _post(receiver, [event])
+    assert status == 503 and "retry" in body["error"] and seen.events == []
+    reachable = True
+    assert _post(receiver, [event]) == (200, {"published": 1})
+    assert len(seen.events) == 1

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from azure.communication.chat import ChatClient, CommunicationTokenCredential
+from azure.communication.chat import ChatClient, ChatThreadClient, CommunicationTokenCredential
 from azure.communication.identity import CommunicationIdentityClient, CommunicationUserIdentifier
 from azure.core.pipeline.transport import RequestsTransport
 from twilio.rest import Client
@@ -71,12 +71,11 @@ def _serving(emulator: AcsEmulator, folder: Path, port: int, **extra: str) -> It
     assert "Traceback" not in log.read_text()
 
 
-def _native_message(emulator: AcsEmulator, store_file: Path, identity: str, sid: str) -> None:
-    """Send into the conversation as `identity`'s ACS user with the plain Azure SDK."""
-    with open_store(f"sqlite:///{store_file}") as store:
-        acs_user = store.identities.get(identity)
-        conversation = store.conversations.get(sid)
-    assert acs_user is not None and conversation is not None and conversation.thread_id
+@contextmanager
+def native_thread(
+    emulator: AcsEmulator, acs_user: str, thread_id: str
+) -> Iterator[ChatThreadClient]:
+    """The thread as `acs_user` sees it through the plain Azure SDK, as a native client."""
     with RequestsTransport(connection_verify=emulator.ca_bundle) as transport:
         identities = CommunicationIdentityClient.from_connection_string(
             emulator.connection_string, transport=transport
@@ -87,12 +86,22 @@ def _native_message(emulator: AcsEmulator, store_file: Path, identity: str, sid:
         CommunicationTokenCredential(token.token),
         connection_verify=emulator.ca_bundle,
     )
-    thread = get_chat_thread_client(
-        chat, conversation.thread_id, connection_verify=emulator.ca_bundle
-    )
-    thread.send_message("sent by a native ACS client")
-    thread.close()
-    chat.close()
+    thread = get_chat_thread_client(chat, thread_id, connection_verify=emulator.ca_bundle)
+    try:
+        yield thread
+    finally:
+        thread.close()
+        chat.close()
+
+
+def _native_message(emulator: AcsEmulator, store_file: Path, identity: str, sid: str) -> None:
+    """Send into the conversation as `identity`'s ACS user with the plain Azure SDK."""
+    with open_store(f"sqlite:///{store_file}") as store:
+        acs_user = store.identities.get(identity)
+        conversation = store.conversations.get(sid)
+    assert acs_user is not None and conversation is not None and conversation.thread_id
+    with native_thread(emulator, acs_user, conversation.thread_id) as thread:
+        thread.send_message("sent by a native ACS client")
 
 
 def _wait_for(server: WebhookServer, event_type: str, count: int = 1) -> None:

@@ -14,7 +14,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from acs_adapter.events import ChatEventPoller, EventGridReceiver
+from acs_adapter.events import (
+    DEFAULT_MAX_AGE,
+    AcsConfirmation,
+    ChatEventPoller,
+    EventGridReceiver,
+)
 from acs_adapter.store import Change, ChangeTailer
 from acs_adapter.store.tailer import DEFAULT_POLL_INTERVAL, DEFAULT_RETENTION
 from twilio_compat.core._context import Context
@@ -56,8 +61,17 @@ class Events:
         )
 
     def eventgrid_receiver(self, bus: EventBus, secret: str | Secret) -> EventGridReceiver:
-        """The ASGI app that takes Event Grid's ACS chat events (checked by `secret`) to `bus`."""
-        return EventGridReceiver(bus, secret)
+        """The ASGI app that takes Event Grid's ACS chat events (checked by `secret`) to `bus`:
+        only those ACS confirms to the service user, each once across restarts and processes
+        sharing the store."""
+        context = self._context
+        return EventGridReceiver(
+            bus,
+            secret,
+            max_age=DEFAULT_MAX_AGE,
+            receipts=context.store.receipts,
+            confirm=AcsConfirmation(context.service_chat(), max_age=DEFAULT_MAX_AGE),
+        )
 
     def follow(
         self,

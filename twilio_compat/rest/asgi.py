@@ -52,7 +52,8 @@ _METHODS = ["GET", "POST", "DELETE"]
 GRACEFUL_SHUTDOWN_SECONDS = 10
 """How long a stop signal waits for open requests; idle TLS keep-alives would hold it 30 s."""
 EVENTGRID_PATH = "/eventgrid"
-"""Where `serve` mounts the Event Grid receiver (the subscription URL adds `?secret=...`)."""
+"""Where `serve` mounts the Event Grid receiver; deliveries carry the secret in the
+`X-Event-Secret` header (a static delivery attribute) or the URL's `?secret=...`."""
 
 
 def _credentials(request: Request) -> tuple[str, str] | None:
