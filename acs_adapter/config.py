@@ -16,6 +16,7 @@ import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -37,6 +38,8 @@ MEDIA_ENV = "TWILIO_COMPAT_MEDIA"
 MEDIA_SECRET_ENV = "TWILIO_COMPAT_MEDIA_SECRET"  # noqa: S105 (a setting name)
 AUTHORITY_HOST_ENV = "AZURE_AUTHORITY_HOST"  # read by azure-identity too
 EVENTGRID_SECRET_ENV = "ACS_EVENTGRID_SECRET"  # noqa: S105 (a setting name)
+CHANGE_RETENTION_ENV = "TWILIO_COMPAT_CHANGE_RETENTION"
+DEFAULT_CHANGE_RETENTION = timedelta(days=1)
 REQUESTS_CA_BUNDLE_ENVS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 """What `requests` itself reads for a CA bundle, in its order of preference."""
 
@@ -129,6 +132,9 @@ class Settings:
     authority_host: str | None = None
     """`AZURE_AUTHORITY_HOST` as azure-identity reads it: a private one (the emulator's Entra
     ID) turns off instance discovery for the credential the adapter makes."""
+    change_retention: timedelta = DEFAULT_CHANGE_RETENTION
+    """How long the store's change feed keeps a change: a consumer stopped for longer misses
+    what is older."""
 
     @classmethod
     def load(
@@ -143,6 +149,7 @@ class Settings:
         credential: TokenCredential | None = None,
         media_secret: str | Secret | None = None,
         authority_host: str | None = None,
+        change_retention: timedelta | float | str | None = None,
     ) -> Settings:
         """Resolve each setting from the argument, else the environment, else the default."""
         env = _environment(environ)
@@ -170,6 +177,9 @@ class Settings:
 
         media_secret_value = _pick(media_secret, env, MEDIA_SECRET_ENV)
         authority_value = _pick(authority_host, env, AUTHORITY_HOST_ENV)
+        retention = _retention(
+            change_retention if change_retention is not None else env.get(CHANGE_RETENTION_ENV)
+        )
 
         return cls(
             connection=connection,
@@ -181,6 +191,7 @@ class Settings:
             credential=credential,
             media_secret=Secret(media_secret_value) if media_secret_value is not None else None,
             authority_host=authority_value.strip() if authority_value else None,
+            change_retention=retention,
         )
 
     @property
@@ -193,6 +204,24 @@ class Settings:
     def store_display(self) -> str:
         """The store URL with any password masked, for logs and status output."""
         return make_url(self.store_url.reveal()).render_as_string(hide_password=True)
+
+
+def _retention(value: timedelta | float | str | None) -> timedelta:
+    """A change-feed retention: a timedelta, or seconds (a positive number, at most a year)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_CHANGE_RETENTION
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    else:
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = float("nan")
+    if not 60 <= seconds <= 366 * 86400:
+        raise ConfigurationError(
+            f"{CHANGE_RETENTION_ENV} must be a number of seconds from 60 to 31622400"
+        )
+    return timedelta(seconds=seconds)
 
 
 def _environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:

@@ -44,6 +44,7 @@ ENVIRONMENT = {
     "TWILIO_COMPAT_LOG_JSON": "true",
     "TWILIO_COMPAT_WORKERS": "3",
     "TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS": "true",
+    "TWILIO_COMPAT_CHANGE_RETENTION": "7200",
 }
 
 
@@ -79,6 +80,7 @@ def test_the_environment_fills_every_part() -> None:
     assert settings.events == EventSource(Secret("eventgrid-secret-from-env"), 0.5)
     assert settings.serve == ServeOptions("https://chat.example.com", "debug", True, 3)
     assert settings.webhooks == WebhookOptions(allow_private=True)
+    assert settings.acs.change_retention.total_seconds() == 7200
 
 
 def test_explicit_arguments_win() -> None:

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from acs_adapter.config import (
     AUTHORITY_HOST_ENV,
     CA_BUNDLE_ENV,
+    CHANGE_RETENTION_ENV,
     CONNECTION_STRING_ENV,
+    DEFAULT_CHANGE_RETENTION,
     EMBEDDED,
     EVENTGRID_SECRET_ENV,
     MEDIA_ENV,
@@ -84,7 +86,18 @@ SETTINGS: tuple[Setting, ...] = (
         "derived from the access key",
     ),
     Setting((ACCOUNT_SID_ENV, AUTH_TOKEN_ENV), "as in twilio-python", "as in twilio-python"),
-    Setting((EVENTGRID_SECRET_ENV,), "shared secret in the Event Grid subscription URL", "none"),
+    Setting(
+        (EVENTGRID_SECRET_ENV,),
+        "shared secret every Event Grid delivery carries, in the `X-Event-Secret` header (a "
+        "delivery attribute of the subscription) or the subscription URL's `?secret=`",
+        "none",
+    ),
+    Setting(
+        (CHANGE_RETENTION_ENV,),
+        "seconds the store's change feed keeps a change (client events, webhooks and replicas "
+        "follow it); a consumer stopped for longer misses what is older",
+        f"`{int(DEFAULT_CHANGE_RETENTION.total_seconds())}` (a day)",
+    ),
     Setting(
         (POLL_INTERVAL_ENV,),
         "seconds between polls when `twilio-acs serve` has no Event Grid secret",

@@ -198,3 +198,14 @@ def test_retry_settings_reject_nonsense() -> None:
         RetrySettings(timeout=0)
     with pytest.raises(ValueError):
         RetrySettings(total=-1)
+
+
+def test_change_feed_retention_is_seconds_within_bounds() -> None:
+    assert Settings.load(environ={"ACS_CONNECTION_STRING": CONN}).change_retention.days == 1
+    env = {"ACS_CONNECTION_STRING": CONN, "TWILIO_COMPAT_CHANGE_RETENTION": "3600"}
+    assert Settings.load(environ=env).change_retention.total_seconds() == 3600
+    assert Settings.load(environ=env, change_retention=120).change_retention.seconds == 120
+    for bad in ("0", "-5", "soon", "nan", "1e12"):
+        env["TWILIO_COMPAT_CHANGE_RETENTION"] = bad
+        with pytest.raises(ConfigurationError, match="TWILIO_COMPAT_CHANGE_RETENTION"):
+            Settings.load(environ=env)

@@ -1,21 +1,24 @@
 """Which events reach a client in another OS process: what the parity table may call "works".
 
 The acting client runs in the test's process; the listening client runs in a child process
-(``tests.conversations.remote_client``) over the same emulator and the same store file, fed by
-its own poller as its own ACS user and by the store's change feed. ``event_delivery.DELIVERED``
-names, per event, the test that proves it arrives there within ``event_delivery.BOUND``; each
-test fails if an event it is named for does not arrive, or if an event it lists in
-``NOT_ACROSS_TESTED`` does.
+(``tests.conversations.remote_client``) over the same emulator and the same store, fed by its
+own poller as its own ACS user and by the store's change feed; every test runs on a SQLite file
+and on PostgreSQL. ``event_delivery.DELIVERED`` names, per event, the test that proves it
+arrives there within ``event_delivery.BOUND``; each test fails if an event it is named for does
+not arrive, or if an event it lists in ``NOT_ACROSS_TESTED`` does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
 
 from acs_adapter.adapter import AcsAdapter
+from acs_adapter.config import Settings
 from acs_emulator import AcsEmulator
 from tests.conversations.conftest import ClientFactory
 from tests.conversations.remote import RemoteClient
@@ -23,6 +26,31 @@ from twilio_compat.conversations import event_delivery
 from twilio_compat.conversations.event_delivery import BOUND, SETTLE
 
 RemoteFactory = Callable[[str], RemoteClient]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def adapter(
+    request: pytest.FixtureRequest, emulator: AcsEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AcsAdapter]:
+    """The adapter both processes open: on a SQLite file, then on a PostgreSQL database."""
+    folder = tmp_path_factory.mktemp("cross-process")
+    store_url = f"sqlite:///{folder / 'store.sqlite3'}"
+    if request.param == "postgresql":
+        admin: str = request.getfixturevalue("postgres_url")
+        name = f"cross_{uuid.uuid4().hex[:12]}"
+        plain = admin.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(plain, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        store_url = admin.rsplit("/", 1)[0] + f"/{name}"
+    settings = Settings.load(
+        connection_string=emulator.connection_string,
+        ca_bundle=emulator.ca_bundle,
+        store_url=store_url,
+        media=(folder / "media").as_uri(),
+        environ={},
+    )
+    with AcsAdapter.open(settings) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from acs_adapter.events import (
     EventGridReceiver,
 )
 from acs_adapter.store import Change, ChangeTailer
-from acs_adapter.store.tailer import DEFAULT_POLL_INTERVAL, DEFAULT_RETENTION
+from acs_adapter.store.tailer import DEFAULT_POLL_INTERVAL
 from twilio_compat.core._context import Context
 from twilio_compat.core.hooks import WriteHooks
 
@@ -80,14 +80,15 @@ class Events:
         cursor: str | None = None,
         start: int | None = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
-        retention: timedelta = DEFAULT_RETENTION,
+        retention: timedelta | None = None,
         name: str = "change-feed",
     ) -> ChangeTailer:
         """A tailer (not started) handing `deliver` every change to Twilio state, in order.
 
         With `cursor`, its position is kept in the store under that name (a consumer that
         must not miss a change across restarts); with `start`, it starts after that change;
-        with neither, at the newest change.
+        with neither, at the newest change. It trims changes older than `retention`
+        (default: the adapter's ``TWILIO_COMPAT_CHANGE_RETENTION``).
         """
         return ChangeTailer(
             self._context.store,
@@ -95,7 +96,7 @@ class Events:
             cursor=cursor,
             start=start,
             poll_interval=poll_interval,
-            retention=retention,
+            retention=retention or self._context.adapter.settings.change_retention,
             name=name,
         )
 
