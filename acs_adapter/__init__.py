@@ -6,10 +6,9 @@ threads), `IdentityDirectory` and `TokenCache` for users and tokens. Results are
 below and failures the errors of `acs_adapter.errors`, never Azure SDK types.
 """
 
-from acs_adapter._retry import RetrySettings
-from acs_adapter.adapter import AcsAdapter
-from acs_adapter.chat import ChatGateway, UserChat
-from acs_adapter.config import AcsConnection, Settings
+from typing import TYPE_CHECKING
+
+from acs_adapter._lazy import lazy_exports
 from acs_adapter.errors import (
     AdapterError,
     ConfigurationError,
@@ -21,7 +20,6 @@ from acs_adapter.errors import (
     Unauthorized,
     Unavailable,
 )
-from acs_adapter.identities import IdentityDirectory, TokenCache
 from acs_adapter.records import (
     CreatedThread,
     InvalidParticipant,
@@ -32,6 +30,24 @@ from acs_adapter.records import (
     ThreadSummary,
 )
 from acs_adapter.secret import Secret
+
+if TYPE_CHECKING:
+    from acs_adapter._retry import RetrySettings
+    from acs_adapter.adapter import AcsAdapter
+    from acs_adapter.chat import ChatGateway, UserChat
+    from acs_adapter.config import AcsConnection, Settings
+    from acs_adapter.identities import IdentityDirectory, TokenCache
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "acs_adapter._retry": ("RetrySettings",),
+        "acs_adapter.adapter": ("AcsAdapter",),
+        "acs_adapter.chat": ("ChatGateway", "UserChat"),
+        "acs_adapter.config": ("AcsConnection", "Settings"),
+        "acs_adapter.identities": ("IdentityDirectory", "TokenCache"),
+    },
+)
 
 __all__ = [
     "AcsAdapter",

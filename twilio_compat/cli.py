@@ -10,9 +10,19 @@ from __future__ import annotations
 import importlib
 import logging
 import pkgutil
+import sys
 from typing import Annotated
 
-import typer
+try:
+    import rich  # noqa: F401 (the commands' tables and progress)
+    import typer
+except ImportError as missing:  # installed without the extra: one line, never a traceback
+    if (missing.name or "").partition(".")[0] not in {"typer", "rich", "click"}:
+        raise
+    sys.stderr.write(
+        "error: twilio-acs needs the cli extra: pip install 'twilio-acs-compat[cli]'\n"
+    )
+    raise SystemExit(2) from None
 
 from twilio_compat import commands
 from twilio_compat.commands._failures import exit_codes_text

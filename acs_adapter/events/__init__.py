@@ -6,18 +6,40 @@ webhooks, the client face) do not know which source saw the activity. Mount an
 can reach it; run a `ChatEventPoller` where it cannot.
 """
 
+from typing import TYPE_CHECKING
+
+from acs_adapter._lazy import lazy_exports
 from acs_adapter.events._model import ChatEvent, EventKind
 from acs_adapter.events.bus import EventBus
-from acs_adapter.events.confirmation import AcsConfirmation
-from acs_adapter.events.eventgrid import chat_event
-from acs_adapter.events.polling import ChatEventPoller
-from acs_adapter.events.receiver import (
-    DEFAULT_MAX_AGE,
-    SECRET_ENV,
-    SECRET_HEADER,
-    SECRET_QUERY,
-    EventGridReceiver,
-    eventgrid_receiver,
+
+if TYPE_CHECKING:
+    from acs_adapter.events.confirmation import AcsConfirmation
+    from acs_adapter.events.eventgrid import chat_event
+    from acs_adapter.events.polling import ChatEventPoller
+    from acs_adapter.events.receiver import (
+        DEFAULT_MAX_AGE,
+        SECRET_ENV,
+        SECRET_HEADER,
+        SECRET_QUERY,
+        EventGridReceiver,
+        eventgrid_receiver,
+    )
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "acs_adapter.events.confirmation": ("AcsConfirmation",),
+        "acs_adapter.events.eventgrid": ("chat_event",),
+        "acs_adapter.events.polling": ("ChatEventPoller",),
+        "acs_adapter.events.receiver": (
+            "DEFAULT_MAX_AGE",
+            "SECRET_ENV",
+            "SECRET_HEADER",
+            "SECRET_QUERY",
+            "EventGridReceiver",
+            "eventgrid_receiver",
+        ),
+    },
 )
 
 __all__ = [

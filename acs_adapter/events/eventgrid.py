@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
-
-from azure.eventgrid import EventGridEvent
+from typing import TYPE_CHECKING, Any
 
 from acs_adapter._validate import visible_metadata
 from acs_adapter.events._model import ChatEvent, EventKind, event_id
 from acs_adapter.events._times import parse_time
+
+if TYPE_CHECKING:
+    from azure.eventgrid import EventGridEvent
 
 PREFIX = "Microsoft.Communication."
 

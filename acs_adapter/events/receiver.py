@@ -32,10 +32,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
-from azure.eventgrid import EventGridEvent
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -48,6 +47,9 @@ from acs_adapter.events._times import parse_time
 from acs_adapter.events.bus import EventBus
 from acs_adapter.events.eventgrid import chat_event
 from acs_adapter.secret import Secret
+
+if TYPE_CHECKING:
+    from azure.eventgrid import EventGridEvent
 
 logger = logging.getLogger("acs_adapter.events")
 
@@ -139,6 +141,7 @@ class EventGridReceiver:
             raise ConfigurationError(
                 f"the Event Grid secret must be at least {MIN_SECRET_LENGTH} characters"
             )
+        self._event_type = _event_grid_event_type()
         self.bus = bus
         self._secret = revealed.encode()
         self._max_age = max_age
@@ -179,7 +182,7 @@ class EventGridReceiver:
         if not all(_has_event_grid_shape(item) for item in items):
             return _answer(400, {"error": "body is not in the Event Grid event schema"})
         try:
-            events = [EventGridEvent.from_dict(item) for item in items]
+            events = [self._event_type.from_dict(item) for item in items]
         except Exception:
             return _answer(400, {"error": "body is not in the Event Grid event schema"})
         self._purge_if_due()
@@ -317,6 +320,20 @@ def _parse_json(body: bytes) -> Any:
         return json.loads(body)
     except (RecursionError, UnicodeDecodeError) as exc:
         raise ValueError("body is not JSON") from exc
+
+
+def _event_grid_event_type() -> type[EventGridEvent]:
+    """azure-eventgrid's event class, or the one-line `ConfigurationError` naming its extra."""
+    try:
+        from azure.eventgrid import EventGridEvent
+    except ImportError as missing:
+        if not (missing.name or "").startswith("azure"):
+            raise
+        raise ConfigurationError(
+            "the Event Grid receiver needs the eventgrid extra: "
+            "pip install 'twilio-acs-compat[eventgrid]'"
+        ) from None
+    return EventGridEvent
 
 
 def _has_event_grid_shape(item: Mapping[str, Any]) -> bool:

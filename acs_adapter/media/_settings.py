@@ -15,14 +15,17 @@ Errors name the setting and never repeat its value, which may hold a key or SAS 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from acs_adapter.errors import ConfigurationError
 
 from ._base import DEFAULT_MAX_BYTES, SETTING_NAME, MediaStore
-from .azure_blob import DEFAULT_CONTAINER, AzureBlobMediaStore
 from .local import LocalMediaStore
+
+if TYPE_CHECKING:
+    from .azure_blob import AzureBlobMediaStore
 
 _CONNECTION_STRING_NAMES = {"accountname", "blobendpoint", "usedevelopmentstorage"}
 
@@ -56,14 +59,13 @@ def media_store_from_setting(
             max_bytes=max_bytes,
         )
     if _is_connection_string(text):
+        blob_store = _blob_store()
         connection_string, container = _split_container(text)
-        return AzureBlobMediaStore.from_connection_string(
+        return blob_store.from_connection_string(
             connection_string, container, max_bytes=max_bytes, ca_bundle=ca_bundle
         )
     if text.lower().startswith(("https://", "http://")):
-        return AzureBlobMediaStore.from_container_url(
-            text, max_bytes=max_bytes, ca_bundle=ca_bundle
-        )
+        return _blob_store().from_container_url(text, max_bytes=max_bytes, ca_bundle=ca_bundle)
     raise ConfigurationError(
         f"{SETTING_NAME} must be file:///absolute/folder, an Azure Storage connection string, "
         "or an https container URL with a SAS token",
@@ -87,6 +89,21 @@ def _folder_from_file_url(text: str) -> str:
     return folder
 
 
+def _blob_store() -> type[AzureBlobMediaStore]:
+    """The Blob media store, or the one-line `ConfigurationError` naming its extra."""
+    try:
+        from .azure_blob import AzureBlobMediaStore
+    except ImportError as missing:
+        if not (missing.name or "").startswith("azure"):
+            raise
+        raise ConfigurationError(
+            f"{SETTING_NAME} names Azure Blob storage, which needs the blob extra: "
+            "pip install 'twilio-acs-compat[blob]'",
+            code="MediaSetting",
+        ) from None
+    return AzureBlobMediaStore
+
+
 def _is_connection_string(text: str) -> bool:
     names = {segment.partition("=")[0].strip().lower() for segment in text.split(";")}
     return bool(names & _CONNECTION_STRING_NAMES)
@@ -94,6 +111,8 @@ def _is_connection_string(text: str) -> bool:
 
 def _split_container(text: str) -> tuple[str, str]:
     """Take a `Container=<name>` segment out of a connection string (the SDK has no such key)."""
+    from .azure_blob import DEFAULT_CONTAINER
+
     kept: list[str] = []
     container = DEFAULT_CONTAINER
     for segment in text.split(";"):

@@ -5,6 +5,20 @@ media) and speaks Twilio's errors (`core.errors.TwilioApiError`); it knows nothi
 formats, which each face renders from the records in `core.records`.
 """
 
-from twilio_compat.core._core import Core
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from twilio_compat.core._core import Core
+
+
+def __getattr__(name: str) -> object:
+    # The core (and through it the adapter, SQLAlchemy and the Azure SDKs) loads on first use,
+    # so importing a light module of this package (`core.offload`) stays light.
+    if name == "Core":
+        from twilio_compat.core._core import Core
+
+        return Core
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Core"]

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twilio.http import AsyncHttpClient, HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client as TwilioClient
 
 from twilio_compat.core.offload import Offload
-from twilio_compat.rest.handler import WireHandler
 from twilio_compat.rest.http_client import AcsHttpClient, AsyncAcsHttpClient
 from twilio_compat.rest.routing import AsyncRoutingHttpClient, RoutingHttpClient
-from twilio_compat.runtime import close_shared_runtime, shared_runtime
+
+if TYPE_CHECKING:
+    from twilio_compat.rest.handler import WireHandler
 
 _shared: WireHandler | None = None
 _shared_lock = threading.Lock()
@@ -33,6 +34,9 @@ _shared_offload = Offload("twilio-acs-shared-http")
 def shared_handler() -> WireHandler:
     """The handler over the process-wide runtime (`twilio_compat.runtime.shared_runtime`)."""
     global _shared
+    from twilio_compat.rest.handler import WireHandler
+    from twilio_compat.runtime import shared_runtime
+
     core = shared_runtime().core
     with _shared_lock:
         if _shared is None or _shared.core is not core:
@@ -43,6 +47,8 @@ def shared_handler() -> WireHandler:
 def close_shared_handler() -> None:
     """Close the process-wide runtime (its core and adapter), if one was opened."""
     global _shared
+    from twilio_compat.runtime import close_shared_runtime
+
     with _shared_lock:
         _shared = None
     close_shared_runtime()

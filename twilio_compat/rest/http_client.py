@@ -20,11 +20,11 @@ from twilio.http.response import Response
 
 from twilio_compat.core.offload import Offload
 from twilio_compat.rest._wire import WireRequest, from_twilio_call
-from twilio_compat.rest.handler import WireHandler
 from twilio_compat.rest.seam import AsyncSeamHttpClient, RequestOptions, SeamHttpClient
 
 if TYPE_CHECKING:
     from twilio_compat.rest._wire import WireResponse
+    from twilio_compat.rest.handler import WireHandler
     from twilio_compat.runtime import AcsAdapter
     from twilio_compat.settings import AdapterSettings, Settings
 
@@ -53,6 +53,8 @@ class _HandlerOwner:
         handler = self._handler
         if handler is not None:
             return handler
+        from twilio_compat.rest.handler import WireHandler  # the core, loaded on first use
+
         with self._lock:
             if self._handler is None:
                 self._owned = WireHandler.open(
