@@ -22,6 +22,7 @@ MODULES = (
     "benchmarks.event_latency",
     "benchmarks.change_feed",
     "benchmarks.migration_import",
+    "benchmarks.import_time",
 )
 
 
