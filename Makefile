@@ -12,6 +12,13 @@ SQLALCHEMY_OLDEST := 2.0.28
 OLDEST_VENV := .venv-twilio-oldest
 OLDEST_PY := $(OLDEST_VENV)/bin/python
 OLDEST_STAMP := $(OLDEST_VENV)/.installed-$(TWILIO_OLDEST)-$(SQLALCHEMY_OLDEST)
+# The same pass runs on the other Pythons the package supports ($(VENV) has the machine's
+# python3), each in .venv-py<version>, from pyenv's versions or PATH; a Python the machine does
+# not have is skipped with a notice.
+OTHER_PYTHONS := 3.10 3.12 3.13
+PYENV_ROOT ?= $(HOME)/.pyenv
+OTHER_STAMPS := $(foreach version,$(OTHER_PYTHONS),.venv-py$(version)/.installed)
+SHORT_TESTS := tests/rest tests/adapter/test_store*.py
 
 .PHONY: demo test test-fast lint bench setup tools clean
 
@@ -29,6 +36,20 @@ $(OLDEST_STAMP): pyproject.toml
 		'sqlalchemy==$(SQLALCHEMY_OLDEST)'
 	@touch $@
 
+# The interpreter: pyenv's newest patch release of that version, else pythonX.Y on PATH if it
+# runs (a pyenv shim for a version not selected does not); none, no venv (`test` says so).
+.venv-py%/.installed: pyproject.toml
+	@interpreter=$$(ls -d $(PYENV_ROOT)/versions/$*.*/bin/python 2>/dev/null | sort -V | tail -n 1); \
+	if [ -z "$$interpreter" ] && python$* -c pass 2>/dev/null; then interpreter=python$*; fi; \
+	if [ -z "$$interpreter" ]; then exit 0; fi; \
+	set -e; \
+	test -x .venv-py$*/bin/python || "$$interpreter" -m venv .venv-py$*; \
+	echo '*' > .venv-py$*/.gitignore; \
+	echo "installing into .venv-py$* ($$(.venv-py$*/bin/python --version))"; \
+	.venv-py$*/bin/python -m pip install -q --upgrade pip; \
+	.venv-py$*/bin/python -m pip install -q -e '.[dev]'; \
+	touch $@
+
 $(AZURITE):
 	@mkdir -p $(TOOLS)
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) azurite@3
@@ -40,9 +61,17 @@ tools: $(AZURITE)
 demo: $(STAMP)
 	$(PY) -m twilio_compat.demo
 
-test: $(STAMP) $(AZURITE) $(OLDEST_STAMP)
+test: $(STAMP) $(AZURITE) $(OLDEST_STAMP) $(OTHER_STAMPS)
 	PATH="$(CURDIR)/$(TOOLS)/node_modules/.bin:$$PATH" $(PY) -m pytest
-	$(OLDEST_PY) -m pytest -q -p no:cacheprovider tests/rest tests/adapter/test_store*.py
+	$(OLDEST_PY) -m pytest -q -p no:cacheprovider $(SHORT_TESTS)
+	@for version in $(OTHER_PYTHONS); do \
+		if [ -f .venv-py$$version/.installed ]; then \
+			echo ".venv-py$$version/bin/python -m pytest -q -p no:cacheprovider $(SHORT_TESTS)"; \
+			.venv-py$$version/bin/python -m pytest -q -p no:cacheprovider $(SHORT_TESTS) || exit 1; \
+		else \
+			echo "notice: no Python $$version on this machine; its test pass is skipped"; \
+		fi; \
+	done
 
 # Everything but the soak and slow tests (see the markers in pyproject.toml), for quick checks.
 test-fast: $(STAMP) $(AZURITE)
@@ -60,4 +89,5 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) $(OLDEST_VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OLDEST_VENV) $(OTHER_STAMPS:/.installed=) $(TOOLS) .pytest_cache .mypy_cache \
+		.ruff_cache
