@@ -99,8 +99,9 @@ class Message(EventEmitter):
 
     @property
     def lastUpdatedBy(self) -> str | None:
-        """ACS lets only the sender edit a message, so an edited message was edited by its
-        author; an unedited one has None, as in the JS SDK."""
+        """The author of an edited message (the shim records no editor: ACS keeps none, and
+        another participant's edit acts as the sender); None for an unedited one, as in the
+        JS SDK."""
         edited = self._record.date_updated != self._record.date_created
         return self._record.author if edited else None
 
