@@ -262,3 +262,34 @@ async def test_service_permissions(connect: ClientFactory, rest: TwilioClient, u
     )
     rest.conversations.v1.users(f"dave-{unique}").update(role_sid=speaker.sid)
     assert await theirs.sendMessage("hello") == 0
+
+
+def test_permits_reads_the_roles_and_reuses_grants_briefly(
+    core: Core, rest: TwilioClient, monkeypatch: pytest.MonkeyPatch, unique: str
+) -> None:
+    service = core.services.resolve(None)
+    speaker = conversation_role(rest, f"speaker {unique}", ["sendMessage"])
+    made = rest.conversations.v1.conversations.create()
+    made.participants.create(identity=f"erin-{unique}", role_sid=speaker)
+    erin = f"erin-{unique}"
+
+    def permits(identity: str, permission: str) -> bool:
+        return core.roles.permits(service, made.sid, identity, permission)
+
+    assert permits(erin, "sendMessage")
+    assert not permits(erin, "editConversationName")
+    assert permits(erin, "createConversation")  # the default service user role
+    assert not permits(f"frank-{unique}", "sendMessage")  # not a participant
+
+    # A RoleSid changed elsewhere applies once the kept grants expire...
+    quiet = conversation_role(rest, f"quiet {unique}", ["leaveConversation"])
+    made.participants(erin).update(role_sid=quiet)
+    assert permits(erin, "sendMessage")
+    monkeypatch.setattr("twilio_compat.core.roles.GRANTS_KEPT_SECONDS", 0.0)
+    assert not permits(erin, "sendMessage")
+    # ...a role changed through this process applies at once, and so does a grant.
+    monkeypatch.undo()
+    rest.conversations.v1.roles(quiet).update(permission=["leaveConversation", "sendMessage"])
+    assert permits(erin, "sendMessage")
+    rest.conversations.v1.roles(quiet).update(permission=["leaveConversation"])
+    assert not permits(erin, "sendMessage")
