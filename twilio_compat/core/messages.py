@@ -317,6 +317,8 @@ class Messages:
         if message.deleted_on is not None:
             if row is not None:
                 store.delete(row.sid)
+                if row.attributes not in (None, "{}"):
+                    self._context.store.cursors.delete(attributes_kept(row.sid))
             return False
         carried = MessageMetadata.decode(message.metadata)
         sid = carried.twilio_sid
