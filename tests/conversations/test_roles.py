@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from azure.communication.chat import ChatClient, CommunicationTokenCredential
+from azure.communication.chat import ChatClient, ChatMessage, CommunicationTokenCredential
 from twilio.rest import Client as TwilioClient
 
 from acs_adapter.adapter import AcsAdapter
@@ -63,10 +63,10 @@ async def newest(conversation: Conversation) -> Message:
     return (await conversation.getMessages()).items[-1]
 
 
-def acs_metadata(
+def acs_message(
     emulator: AcsEmulator, adapter: AcsAdapter, identity: str, sid: str, acs_id: str
-) -> dict[str, str]:
-    """The ACS message's metadata, read as ``identity``'s own ACS user with the Azure SDK."""
+) -> ChatMessage:
+    """The ACS message, read as ``identity``'s own ACS user with the Azure SDK."""
     token = adapter.tokens.token_for(adapter.directory.acs_user_for(identity)).token
     chat = ChatClient(
         adapter.endpoint, CommunicationTokenCredential(token), connection_verify=emulator.ca_bundle
@@ -75,7 +75,7 @@ def acs_metadata(
         chat, thread_of(adapter, sid), connection_verify=emulator.ca_bundle
     )
     try:
-        return dict(thread.get_message(acs_id).metadata or {})
+        return thread.get_message(acs_id)
     finally:
         thread.close()
         chat.close()
@@ -147,9 +147,9 @@ async def test_a_role_with_edit_any_message_attributes_lets_bob_react(
     assert (await newest(mine)).attributes == reacted
     # ACS keeps what its sender gave: a reaction is not alice's own metadata.
     carried = await asyncio.to_thread(
-        acs_metadata, emulator, adapter, f"alice-{unique}", mine.sid, acs_id
+        acs_message, emulator, adapter, f"alice-{unique}", mine.sid, acs_id
     )
-    assert json.loads(carried[ATTRIBUTES_KEY]) == {"mood": "calm"}
+    assert json.loads((carried.metadata or {})[ATTRIBUTES_KEY]) == {"mood": "calm"}
 
     # Alice's body edit reaches ACS and keeps the reaction; her own attributes edit wins.
     own = await newest(mine)
@@ -197,24 +197,10 @@ async def test_own_and_any_message_permissions(
     await seen.updateBody("moderated")
     acs_id = acs_id_of(adapter, seen.sid)
 
-    def acs_body() -> str | None:
-        token = adapter.tokens.token_for(adapter.directory.acs_user_for(f"bob-{unique}")).token
-        chat = ChatClient(
-            adapter.endpoint,
-            CommunicationTokenCredential(token),
-            connection_verify=emulator.ca_bundle,
-        )
-        thread = get_chat_thread_client(
-            chat, thread_of(adapter, mine.sid), connection_verify=emulator.ca_bundle
-        )
-        try:
-            content = thread.get_message(acs_id).content
-            return content.message if content else None
-        finally:
-            thread.close()
-            chat.close()
-
-    assert await asyncio.to_thread(acs_body) == "moderated"
+    edited = await asyncio.to_thread(
+        acs_message, emulator, adapter, f"bob-{unique}", mine.sid, acs_id
+    )
+    assert edited.content is not None and edited.content.message == "moderated"
     await seen.remove()
     assert [m.body for m in (await theirs.getMessages()).items] == ["by alice"]
 
