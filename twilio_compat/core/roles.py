@@ -141,15 +141,7 @@ class Roles:
         service role; a conversation permission through its participant's conversation role in
         ``conversation_sid`` or its service role (Twilio lets a service role grant conversation
         permissions in every conversation). Not a participant: its service role only."""
-        scope = None if permission in SERVICE_ONLY_PERMISSIONS else conversation_sid
-        key = (service_sid, scope or "", identity)
-        granted = self._grants.get(key)
-        if granted is not None and permission in granted:
-            return True
-        # Not known to be granted: read the store, so a role granted a moment ago applies.
-        granted = self._granted(service_sid, scope, identity)
-        self._grants.put(key, granted)
-        return permission in granted
+        return self._holds(service_sid, conversation_sid, identity, (permission,))
 
     def require(
         self,
@@ -159,11 +151,27 @@ class Roles:
         permissions: Iterable[str],
     ) -> None:
         """Refuse, with Twilio's 50107, unless ``identity`` holds one of ``permissions``."""
-        if not any(
-            self.permits(service_sid, conversation_sid, identity, permission)
-            for permission in permissions
-        ):
+        if not self._holds(service_sid, conversation_sid, identity, tuple(permissions)):
             raise errors.TwilioApiError(403, NOT_AUTHORIZED, "User not authorized for command")
+
+    def _holds(
+        self,
+        service_sid: str,
+        conversation_sid: str | None,
+        identity: str,
+        permissions: tuple[str, ...],
+    ) -> bool:
+        """Whether ``identity`` holds one of ``permissions`` (see `permits`)."""
+        service_only = all(p in SERVICE_ONLY_PERMISSIONS for p in permissions)
+        scope = None if service_only else conversation_sid
+        key = (service_sid, scope or "", identity)
+        granted = self._grants.get(key)
+        if granted is not None and not granted.isdisjoint(permissions):
+            return True
+        # Not known to be granted: read the store, so a role granted a moment ago applies.
+        granted = self._granted(service_sid, scope, identity)
+        self._grants.put(key, granted)
+        return not granted.isdisjoint(permissions)
 
     def forget(self, service_sid: str, conversation_sid: str, identity: str) -> None:
         """Drop what is known of a member whose participant was just added or removed."""
