@@ -535,7 +535,8 @@ class Messages:
         content = fields.body if fields.body else None
         if in_store_only:
             self._keep_in_store(row)
-        elif row.acs_message_id and conversation.thread_id and (content or metadata):
+            metadata = {}  # the ACS message keeps its sender's (a hook's new body still goes)
+        if row.acs_message_id and conversation.thread_id and (content or metadata):
             chat = self._sender_chat(conversation, row)
             self._context.shim_writes.mark(conversation.thread_id, row.acs_message_id, "edited")
             chat.update_message(
