@@ -207,8 +207,8 @@ async def test_own_and_any_message_permissions(
 
 async def test_service_permissions(connect: ClientFactory, rest: TwilioClient, unique: str) -> None:
     """createConversation and joinConversation come from the user's service role; the creator
-    joins with the creator role; a service role's conversation permissions apply in every
-    conversation."""
+    joins with the creator role and may delete the conversation; a service role's conversation
+    permissions apply in every conversation."""
     roles = rest.conversations.v1.roles
     limited = roles.create(
         friendly_name=f"limited {unique}", type="service", permission=["editOwnUserInfo"]
@@ -248,6 +248,11 @@ async def test_service_permissions(connect: ClientFactory, rest: TwilioClient, u
     )
     rest.conversations.v1.users(f"dave-{unique}").update(role_sid=speaker.sid)
     assert await theirs.sendMessage("hello") == 0
+
+    with pytest.raises(ConversationsError) as error:
+        await theirs.delete()  # not its creator, and no destroyConversation
+    assert refused(error)[0] == NOT_AUTHORIZED
+    await mine.delete()  # its creator may
 
 
 def test_permits_reads_the_roles_and_reuses_grants_briefly(

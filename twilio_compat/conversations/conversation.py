@@ -202,7 +202,8 @@ class Conversation(EventEmitter, ConversationEventNames):
     async def delete(self) -> Conversation:
         self._require_member()
         session = self._session
-        await _permissions.require(session, self.sid, *_permissions.DESTROY_CONVERSATION)
+        if self._view.record.created_by != session.identity:  # its creator may delete it
+            await _permissions.require(session, self.sid, *_permissions.DESTROY_CONVERSATION)
         await session.run(session.core.conversations.delete, session.service_sid, self.sid)
         self._client._removed(self)
         return self
