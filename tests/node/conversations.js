@@ -12,24 +12,19 @@ const twilio = require("twilio");
 const serveUrl = process.env.SERVE_URL.replace(/\/$/, "");
 const accountSid = process.env.TWILIO_ACCOUNT_SID;
 const authToken = process.env.TWILIO_AUTH_TOKEN;
-const TWILIO_HOSTS = ["https://conversations.twilio.com", "https://mcs.us1.twilio.com"];
 
-// twilio-node sends every request, next pages included, through `httpClient.request(opts)`:
-// a RequestClient that swaps Twilio's hosts for the server's address is all it takes.
+// Shown in the README and the migration guide (tests/rest/test_twilio_node.py checks they
+// match): twilio-node sends every request, next pages included, through its httpClient, so a
+// RequestClient that swaps Twilio's Conversations and media hosts for serve's is all it takes.
 class ShimRequestClient extends twilio.RequestClient {
-  constructor(baseUrl) {
-    super();
-    this.baseUrl = baseUrl;
-    this.requested = [];
+  constructor(serveUrl, options) {
+    super(options); // RequestClient's options: timeout, ca (serve's CA over HTTPS), ...
+    this.serveUrl = serveUrl;
   }
 
   request(opts) {
-    let uri = opts.uri;
-    for (const host of TWILIO_HOSTS) {
-      if (uri.startsWith(host)) uri = this.baseUrl + uri.slice(host.length);
-    }
-    this.requested.push(`${opts.method.toUpperCase()} ${uri}`);
-    return super.request({ ...opts, uri });
+    const twilioHost = /^https:\/\/(conversations|mcs)(\.[a-z0-9-]+)*\.twilio\.com/;
+    return super.request({ ...opts, uri: opts.uri.replace(twilioHost, this.serveUrl) });
   }
 }
 
@@ -79,8 +74,13 @@ async function uploadMedia(chatServiceSid, bytes, contentType, filename) {
 }
 
 async function main() {
-  const httpClient = new ShimRequestClient(serveUrl);
-  const client = twilio(accountSid, authToken, { httpClient });
+  const client = twilio(accountSid, authToken, { httpClient: new ShimRequestClient(serveUrl) });
+  // What goes over the wire, after the rewrite: the paging checks read it.
+  const requested = [];
+  client.httpClient.axios.interceptors.request.use((config) => {
+    requested.push(`${config.method.toUpperCase()} ${config.url}`);
+    return config;
+  });
   const hooks = await startWebhookReceiver();
   const result = {};
   try {
@@ -120,7 +120,7 @@ async function main() {
       bodies: firstPage.instances.map((m) => m.body),
       nextPageUrl: firstPage.nextPageUrl,
     };
-    const pagesBefore = httpClient.requested.length;
+    const pagesBefore = requested.length;
     const seen = [];
     await new Promise((resolve, reject) => {
       messages.each({
@@ -131,7 +131,7 @@ async function main() {
     });
     result.each = {
       messages: seen,
-      requests: httpClient.requested.slice(pagesBefore),
+      requests: requested.slice(pagesBefore),
     };
 
     const png = Buffer.from("\x89PNG\r\n\x1a\n-node-bytes", "latin1");

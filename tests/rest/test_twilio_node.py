@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "node" / "conversations.js"
 NODE_MODULES = ROOT / ".tools" / "node" / "node_modules"
+DOCS = (ROOT / "README.md", ROOT / "migration_guide" / "README.md")
 
 
 def _unavailable(reason: str) -> None:
@@ -112,3 +114,13 @@ def test_the_post_event_webhook_passes_twilio_validate_request(node_run: dict[st
     assert webhook["valid"] is True
     assert webhook["tamperedValid"] is False
     assert webhook["wrongTokenValid"] is False
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_the_documented_node_client_is_the_tested_one(doc: Path) -> None:
+    """The docs' Node snippet is, line for line and in order, code the script runs."""
+    blocks = re.findall(r"```js\n(.*?)```", doc.read_text(encoding="utf-8"), re.DOTALL)
+    (snippet,) = [block for block in blocks if "class ShimRequestClient" in block]
+    script = iter(line.strip() for line in SCRIPT.read_text(encoding="utf-8").splitlines())
+    for line in filter(None, (line.strip() for line in snippet.splitlines())):
+        assert line in script, f"{doc.name}: not in {SCRIPT.name} (in this order): {line}"
