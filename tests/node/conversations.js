@@ -37,7 +37,6 @@ function startWebhookReceiver() {
     req.on("end", () => {
       hits.push({
         signature: req.headers["x-twilio-signature"],
-        path: req.url,
         params: Object.fromEntries(new URLSearchParams(body)),
       });
       res.writeHead(200).end();

@@ -13,7 +13,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -29,7 +29,7 @@ NODE_MODULES = ROOT / ".tools" / "node" / "node_modules"
 DOCS = (ROOT / "README.md", ROOT / "migration_guide" / "README.md")
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"twilio-node tests cannot run in CI: {reason}", pytrace=False)
     pytest.skip(f"twilio-node tests SKIPPED: {reason}")
@@ -39,9 +39,12 @@ def _node() -> str:
     node = shutil.which("node")
     if node is None:
         _unavailable("`node` is not on PATH (install Node.js 20 or newer)")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True)
+    if int(version.stdout.strip().lstrip("v").split(".")[0]) < 18:  # fetch() came in 18
+        _unavailable(f"Node.js {version.stdout.strip()} is too old (install 20 or newer)")
     if not (NODE_MODULES / "twilio" / "package.json").is_file():
         _unavailable("the twilio npm package is not installed (run `make tools`)")
-    return str(node)
+    return node
 
 
 @pytest.fixture(scope="module", params=["public-url", "twilio-urls"])
