@@ -118,7 +118,8 @@ class EventFeed:
         self._loop = asyncio.get_running_loop()
         self._worker = self._loop.create_task(self._work())
         self._unsubscribe = self._bus.subscribe(self._on_event)
-        self._unfollow = process_feed(self._session.core).subscribe(self._on_changes)
+        feed = process_feed(self._session.core)
+        self._unfollow = await OFFLOAD.run(feed.subscribe, self._on_changes)  # may read the store
         if self._poller is not None:
             self._poller.start()
 
