@@ -236,7 +236,7 @@ class EventFeed:
         messages = self._session.core.messages
         sid = MessageMetadata.decode(event.metadata).sid
         if not sid and event.message_id:
-            messages.sync(row)
+            messages.sync(row, force=True)  # the reported message must be in the cache
             return messages.find_by_acs_message_id(row, event.message_id)
         if not sid:
             return None

@@ -45,6 +45,7 @@ from twilio_compat.core.hooks import (
     current_origin,
     origin_metadata,
 )
+from twilio_compat.core.indexing import NativeIndexer
 from twilio_compat.core.media import MediaLibrary
 from twilio_compat.core.participants import Participants
 from twilio_compat.core.stamps import iso, now, parse_iso
@@ -139,6 +140,8 @@ class Messages:
         self._media = media
         self._synced: dict[str, _SyncMark] = {}  # by conversation SID, oldest first
         self._sync_lock = threading.Lock()
+        self.indexer = NativeIndexer(self._sync_now, context.store.conversations.get_by_thread_id)
+        """Syncs in the background what an event source reports (`Events.index_from`)."""
 
     # -- reading --------------------------------------------------------------------
 
@@ -236,7 +239,15 @@ class Messages:
 
     # -- the read-through cache --------------------------------------------------------
 
-    def sync(self, conversation: StoredConversation) -> None:
+    def sync(self, conversation: StoredConversation, *, force: bool = False) -> None:
+        """Bring the cache up to date, unless an Event Grid source keeps it so (see
+        `indexing`); `force`: sync all the same (a consumer of an event about a message it
+        must find in the cache now)."""
+        if not force and conversation.thread_id and self.indexer.follows(conversation.thread_id):
+            return
+        self._sync_now(conversation)
+
+    def _sync_now(self, conversation: StoredConversation) -> None:
         """Bring the cache up to date with one ``list_messages`` call (more only if busy).
 
         It asks for what changed since the later of two points before which everything has
