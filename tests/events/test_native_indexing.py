@@ -135,6 +135,13 @@ def test_a_polling_source_indexes_in_the_background_but_reads_still_sync(
         before = requests.count
         _bodies(rest, conversation.sid)
         assert requests.count > before
+        changes, _ = adapter.store.changes.after(0, limit=10_000)
+        added = [
+            c
+            for c in changes
+            if c.kind == "message.added" and c.conversation_sid == conversation.sid
+        ]
+        assert [(c.source, c.actor) for c in added] == [("ACS", None)]  # not the reader's origin
     finally:
         poller.stop()
         stop()

@@ -344,8 +344,12 @@ class EventFeed:
                 )
                 self._participant_changed(conversation, record, change)
             elif change.kind == "message.updated":
-                message = await OFFLOAD.run(
-                    core.messages.get, session.service_sid, conversation.sid, change.subject
+                message = await OFFLOAD.run(  # the change is in the store: no sync needed
+                    core.messages.get,
+                    session.service_sid,
+                    conversation.sid,
+                    change.subject,
+                    sync=False,
                 )
                 conversation._message_updated(message)
             elif change.kind == "typing" and change.subject != session.identity:

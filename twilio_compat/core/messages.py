@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 from acs_adapter.errors import Conflict, InvalidInput, NotFound
+from acs_adapter.store import ChangeOrigin, changes_by
 from acs_adapter.store.messages import Message as StoredMessage
 from acs_adapter.store.messages import Outgoing, Reservation
 from twilio_compat.core import conversations as conversation_rules
@@ -119,6 +120,10 @@ class _SyncMark:
         if self.latest_activity is not None:
             points.append(self.latest_activity - ACTIVITY_OVERLAP)
         return max(points)
+
+
+FROM_ACS = ChangeOrigin("ACS")
+"""The origin the change feed gives what a sync brings in from ACS."""
 
 
 def sync_cursor(conversation_sid: str) -> str:
@@ -277,11 +282,12 @@ class Messages:
         changed = [message for message in listed if message.type in ("text", "html")]
         if changed:
             cached = store.messages.by_acs_message_ids(conversation.sid, [m.id for m in changed])
-            added = [
-                message.created_on
-                for message in sorted(changed, key=lambda m: m.sequence_id)
-                if self._absorb(conversation, message, cached.get(message.id))
-            ]
+            with changes_by(FROM_ACS):  # on the change feed, these came from ACS, not the caller
+                added = [
+                    message.created_on
+                    for message in sorted(changed, key=lambda m: m.sequence_id)
+                    if self._absorb(conversation, message, cached.get(message.id))
+                ]
             if added:
                 self._count_as_activity(conversation, max(added))
         saved = mark.saved
