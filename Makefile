@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TOOLS := .tools
 AZURITE := $(TOOLS)/node_modules/.bin/azurite
+# The official twilio npm package, at the range tests/node/package.json pins, for the Node check.
+TWILIO_NODE := $(TOOLS)/node/node_modules/twilio/package.json
 # The REST face runs a second time on the oldest twilio it supports, and the store on the oldest
 # SQLAlchemy (the newest of both are in $(VENV)).
 TWILIO_OLDEST := 8.0.0
@@ -54,9 +56,18 @@ $(AZURITE):
 	@mkdir -p $(TOOLS)
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) azurite@3
 
+$(TWILIO_NODE): tests/node/package.json
+	@mkdir -p $(TOOLS)/node
+	cp tests/node/package.json $(TOOLS)/node/package.json
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS)/node
+	@touch $@
+
 setup: $(STAMP)
 
-tools: $(AZURITE)
+tools: $(AZURITE) $(TWILIO_NODE)
+
+# The tests drive twilio-node too (tests/rest/test_twilio_node.py).
+test test-fast: $(TWILIO_NODE)
 
 demo: $(STAMP)
 	$(PY) -m twilio_compat.demo

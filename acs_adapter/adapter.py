@@ -29,6 +29,7 @@ from acs_adapter.errors import ConfigurationError
 from acs_adapter.identities import IdentityDirectory, TokenCache
 from acs_adapter.media import MediaStore, media_store_from_setting
 from acs_adapter.media.local import LocalMediaStore
+from acs_adapter.observing import ObservedCalls
 from acs_adapter.secret import Secret
 from acs_adapter.store import MappingStore, open_store
 
@@ -155,6 +156,7 @@ class AcsAdapter:
                 acs_auth,
                 transport=identity_transport,
                 retry_policy=retry_policy(settings.retry),
+                per_retry_policies=[ObservedCalls("identity")],
             )
             tokens = TokenCache(identity_client)
             chat = ChatGateway(connection.endpoint, tokens, ca_bundle=verify, retry=settings.retry)

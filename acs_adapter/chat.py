@@ -31,6 +31,7 @@ from acs_adapter._lru import LruCache
 from acs_adapter._retry import SEND_AT_MOST_ONCE, IdempotentSend, RetrySettings, retry_policy
 from acs_adapter.errors import InvalidInput
 from acs_adapter.identities import TokenCache
+from acs_adapter.observing import ObservedCalls
 from acs_adapter.records import (
     CreatedThread,
     InvalidParticipant,
@@ -108,7 +109,10 @@ class ChatGateway:
             "transport": self._transport,
             "connection_verify": self._verify,
             "retry_policy": retry_policy(self._retry),
-            "per_retry_policies": [RenewTokenOn401Policy(self._tokens, acs_user_id)],
+            "per_retry_policies": [
+                RenewTokenOn401Policy(self._tokens, acs_user_id),
+                ObservedCalls("chat"),
+            ],
         }
 
     @property

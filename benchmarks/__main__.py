@@ -21,6 +21,7 @@ MODULES = (
     "benchmarks.client_paging",
     "benchmarks.event_latency",
     "benchmarks.change_feed",
+    "benchmarks.native_indexing",
     "benchmarks.migration_import",
     "benchmarks.import_time",
 )

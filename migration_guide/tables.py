@@ -308,9 +308,11 @@ def data_mapping() -> str:
         (
             "Role `RL...`",
             "none",
-            "stored and listed; permissions are checked against Twilio's permission values "
-            "but ACS Chat does not enforce them; participants and users created without a "
-            "role get the service configuration's default role, as on Twilio",
+            "stored and listed; ACS Chat has no roles, so the shim enforces their permissions "
+            "for client-face commands (error 50107) and, as on Twilio, not for the REST face; "
+            "participants and users created without a role get the service configuration's "
+            "default role, and a creator joining its conversation the creator role, as on "
+            "Twilio",
         ),
         (
             "delivery receipts, SMS/WhatsApp/email bindings, push credentials, content templates",

@@ -6,7 +6,8 @@ closed by whoever opened it. `shared_runtime()` is the process-wide one that
 `twilio_compat.rest.Client`, `twilio_compat.install()` and the client face share. The store's
 schema maintenance (`schema_revision`, `upgrade_schema`, `stored_webhook_urls`) is offered here
 too, for the `store` and `doctor` commands, so nothing else in the shim reaches into the
-adapter's store.
+adapter's store. So is `watch_acs_calls`, which the metrics of `serve` use to count the
+requests the adapter makes to ACS.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 from types import TracebackType
 
 from acs_adapter.adapter import AcsAdapter
+from acs_adapter.observing import watch_acs_calls
 from acs_adapter.store.revisions import (
     SchemaRevision,
     schema_revision,
@@ -138,4 +140,5 @@ __all__ = [
     "shared_runtime",
     "stored_webhook_urls",
     "upgrade_schema",
+    "watch_acs_calls",
 ]

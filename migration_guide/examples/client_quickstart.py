@@ -5,11 +5,13 @@ Each client acts with its own ACS user, so ACS itself decides what each identity
 """
 
 import asyncio
+import os
 import urllib.request
 
 from client_token_endpoint import chat_token  # the token endpoint, beside this file
 
 from twilio_compat.conversations import Client, Message
+from twilio_compat.rest import Client as RestClient
 
 
 async def main() -> None:
@@ -46,7 +48,10 @@ async def main() -> None:
     page = await conversation.getMessages(30, last, "backwards")
     print("history", [(m.index, m.author, m.body) for m in page.items])
 
-    await conversation.delete()
+    # Deleting a conversation takes a service role with destroyConversation (of the built-in
+    # roles, "service admin"); alice has the default "service user", so the server deletes it.
+    server = RestClient(os.environ["TWILIO_ACCOUNT_SID"], os.environ["TWILIO_AUTH_TOKEN"])
+    server.conversations.v1.conversations(conversation.sid).delete()
     await bob.shutdown()
     await alice.shutdown()
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conversations.conftest import ClientFactory, eventually
+from tests.conversations.roles import NOT_AUTHORIZED
 from twilio_compat.conversations import ConversationsError
 from twilio_compat.conversations._emitter import EventEmitter
 
@@ -63,8 +64,9 @@ async def test_users(connect: ClientFactory, unique: str) -> None:
 
     seen = await bob.getUser(f"alice-{unique}")
     assert seen.friendlyName == "Alice"
-    with pytest.raises(ConversationsError, match="own user"):
+    with pytest.raises(ConversationsError, match="not authorized") as refused:
         await seen.updateFriendlyName("not yours")
+    assert (refused.value.code, refused.value.status) == (NOT_AUTHORIZED, 403)
     assert seen in await bob.getSubscribedUsers()
     gone: list[Any] = []
     bob.on("userUnsubscribed", gone.append)

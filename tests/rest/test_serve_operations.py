@@ -148,6 +148,8 @@ def test_metrics_count_requests_by_operation_and_status(url: str) -> None:
     assert 'twilio_compat_request_seconds_bucket{le="+Inf",operation="conversation.create"}' in text
     assert "twilio_compat_webhooks_total" in text
     assert "twilio_compat_eventgrid_deliveries_total" in text
+    assert 'twilio_compat_acs_requests_total{service="chat",status="201"}' in text
+    assert 'twilio_compat_acs_request_seconds_bucket{le="+Inf",service="chat"}' in text
 
 
 def test_logs_are_json_and_access_lines_carry_no_query_string(

@@ -64,6 +64,7 @@ def _serving(emulator: AcsEmulator, folder: Path, port: int, logs: Logs) -> Iter
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         ACS_EVENTGRID_SECRET=SECRET,
         TWILIO_COMPAT_LOG_LEVEL="debug",
+        TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS="true",  # the receiver listens on 127.0.0.1
     )
     started = logs.stdout.read_text().count("listening on") if logs.stdout.exists() else 0
     with logs.stdout.open("a") as out, logs.stderr.open("a") as errors:

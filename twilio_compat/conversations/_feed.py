@@ -118,7 +118,8 @@ class EventFeed:
         self._loop = asyncio.get_running_loop()
         self._worker = self._loop.create_task(self._work())
         self._unsubscribe = self._bus.subscribe(self._on_event)
-        self._unfollow = process_feed(self._session.core).subscribe(self._on_changes)
+        feed = process_feed(self._session.core)
+        self._unfollow = await OFFLOAD.run(feed.subscribe, self._on_changes)  # may read the store
         if self._poller is not None:
             self._poller.start()
 
@@ -235,7 +236,7 @@ class EventFeed:
         messages = self._session.core.messages
         sid = MessageMetadata.decode(event.metadata).sid
         if not sid and event.message_id:
-            messages.sync(row)
+            messages.sync(row, force=True)  # the reported message must be in the cache
             return messages.find_by_acs_message_id(row, event.message_id)
         if not sid:
             return None
@@ -343,8 +344,12 @@ class EventFeed:
                 )
                 self._participant_changed(conversation, record, change)
             elif change.kind == "message.updated":
-                message = await OFFLOAD.run(
-                    core.messages.get, session.service_sid, conversation.sid, change.subject
+                message = await OFFLOAD.run(  # the change is in the store: no sync needed
+                    core.messages.get,
+                    session.service_sid,
+                    conversation.sid,
+                    change.subject,
+                    sync=False,
                 )
                 conversation._message_updated(message)
             elif change.kind == "typing" and change.subject != session.identity:

@@ -30,7 +30,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from twilio_compat.conversations import _validate
+from twilio_compat.conversations import _permissions, _validate
 from twilio_compat.conversations._access import SigningKeys, VerifiedToken
 from twilio_compat.conversations._emitter import EventEmitter
 from twilio_compat.conversations._event_names import ConversationEventNames
@@ -461,6 +461,7 @@ class Client(EventEmitter, ConversationEventNames):
         )
 
         def create() -> ConversationView:
+            _permissions.check(session, None, "createConversation")
             record = session.core.conversations.create(session.service_sid, fields)
             return load_view(session, record.sid)
 

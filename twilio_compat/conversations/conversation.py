@@ -1,8 +1,8 @@
 """``Conversation``: a chat thread seen by one client's user, with the JS SDK's methods.
 
 Reads and writes go through the shared core, so this is the same conversation (same SID) the
-REST face shows. What the user may do follows the JS SDK's default roles: members read,
-send, add and remove; only a message's author edits or removes it.
+REST face shows. What the user may do follows its roles, as on Twilio
+(`twilio_compat.conversations._permissions`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from twilio_compat import wire
-from twilio_compat.conversations import _validate
+from twilio_compat.conversations import _permissions, _validate
 from twilio_compat.conversations._emitter import EventEmitter
 from twilio_compat.conversations._event_names import ConversationEventNames
 from twilio_compat.conversations._names import js_names
@@ -179,12 +179,7 @@ class Conversation(EventEmitter, ConversationEventNames):
         session = self._session
         if self._view.me is None:
             try:
-                await session.run(
-                    session.core.participants.create,
-                    session.service_sid,
-                    self.sid,
-                    ParticipantFields(identity=session.identity),
-                )
+                await session.run(_permissions.join, session, self._view.record)
             except ConversationsError as error:
                 if error.code != core_errors.PARTICIPANT_EXISTS:
                     raise
@@ -196,6 +191,7 @@ class Conversation(EventEmitter, ConversationEventNames):
         session = self._session
         me = self._view.me
         if me is not None:
+            await _permissions.require(session, self.sid, "leaveConversation")
             await session.run(
                 session.core.participants.delete, session.service_sid, self.sid, me.sid
             )
@@ -206,6 +202,8 @@ class Conversation(EventEmitter, ConversationEventNames):
     async def delete(self) -> Conversation:
         self._require_member()
         session = self._session
+        if self._view.record.created_by != session.identity:  # its creator may delete it
+            await _permissions.require(session, self.sid, *_permissions.DESTROY_CONVERSATION)
         await session.run(session.core.conversations.delete, session.service_sid, self.sid)
         self._client._removed(self)
         return self
@@ -215,6 +213,7 @@ class Conversation(EventEmitter, ConversationEventNames):
         text = None if attributes is None else _validate.json_value("add", "attributes", attributes)
         self._require_member()
         session = self._session
+        await _permissions.require(session, self.sid, "addParticipant")
         record = await session.run(
             session.core.participants.create,
             session.service_sid,
@@ -246,6 +245,9 @@ class Conversation(EventEmitter, ConversationEventNames):
         session = self._session
         record = await session.run(
             session.core.participants.get, session.service_sid, self.sid, key
+        )
+        await _permissions.require(
+            session, self.sid, _permissions.to_remove(session, record.identity)
         )
         await session.run(session.core.participants.delete, session.service_sid, self.sid, key)
         if record.identity == session.identity:
@@ -441,6 +443,7 @@ class Conversation(EventEmitter, ConversationEventNames):
 
         def send() -> tuple[records.Message, str | None]:
             core = session.core
+            _permissions.check(session, self.sid, _permissions.to_send(bool(uploads)))
             media = []
             try:
                 for upload in uploads:
@@ -578,6 +581,7 @@ class Conversation(EventEmitter, ConversationEventNames):
         )
         self._require_member()
         session = self._session
+        await _permissions.require(session, self.sid, "editNotificationLevel")
         await session.run(
             session.core.users.update_user_conversation,
             session.service_sid,
@@ -595,6 +599,7 @@ class Conversation(EventEmitter, ConversationEventNames):
     async def _update(self, fields: ConversationFields) -> Conversation:
         self._require_member()
         session = self._session
+        await _permissions.require(session, self.sid, _permissions.to_update(fields))
         await session.run(session.core.conversations.update, session.service_sid, self.sid, fields)
         await self._refresh()
         return self

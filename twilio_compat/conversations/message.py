@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from twilio_compat.conversations import _validate
+from twilio_compat.conversations import _permissions, _validate
 from twilio_compat.conversations._emitter import EventEmitter
 from twilio_compat.conversations._names import js_names
 from twilio_compat.conversations._session import parse_json
 from twilio_compat.conversations.errors import (
     EMAIL,
-    FORBIDDEN,
     RECEIPTS,
     TEMPLATES,
     ConversationsError,
@@ -49,7 +48,7 @@ def _receipts(feature: str) -> NotSupportedError:
 
 @js_names
 class Message(EventEmitter):
-    """A message as the JS SDK shows it. Only its author may edit or remove it."""
+    """A message as the JS SDK shows it; who may edit or remove it follows the roles."""
 
     updated = "updated"
 
@@ -100,8 +99,9 @@ class Message(EventEmitter):
 
     @property
     def lastUpdatedBy(self) -> str | None:
-        """ACS lets only the sender edit a message, so an edited message was edited by its
-        author; an unedited one has None, as in the JS SDK."""
+        """The author of an edited message (the shim records no editor: ACS keeps none, and
+        another participant's edit acts as the sender); None for an unedited one, as in the
+        JS SDK."""
         edited = self._record.date_updated != self._record.date_created
         return self._record.author if edited else None
 
@@ -185,8 +185,11 @@ class Message(EventEmitter):
         return found
 
     async def remove(self) -> Message:
-        self._require_author("remove")
+        self.conversation._require_member()
         session = self.conversation._session
+        await _permissions.require_own_or_any(
+            session, self.conversation.sid, self.author, "deleteOwnMessage", "deleteAnyMessage"
+        )
         await session.run(
             session.core.messages.delete, session.service_sid, self.conversation.sid, self.sid
         )
@@ -195,34 +198,20 @@ class Message(EventEmitter):
 
     async def updateBody(self, body: str) -> Message:
         text = _validate.string("updateBody", "body", body)
-        return await self._update(MessageFields(body=text), "updateBody")
+        return await self._update(MessageFields(body=text))
 
     async def updateAttributes(self, attributes: Any) -> Message:
         text = _validate.json_value("updateAttributes", "attributes", attributes)
-        return await self._update(MessageFields(attributes=text), "updateAttributes")
+        return await self._update(MessageFields(attributes=text))
 
-    async def _update(self, fields: MessageFields, action: str) -> Message:
-        self._require_author(action)
+    async def _update(self, fields: MessageFields) -> Message:
+        self.conversation._require_member()
         session = self.conversation._session
         record = await session.run(
-            session.core.messages.update,
-            session.service_sid,
-            self.conversation.sid,
-            self.sid,
-            fields,
+            _permissions.edit_message, session, self.conversation.sid, self._record, fields
         )
         self._apply(record)
         return self
-
-    def _require_author(self, action: str) -> None:
-        self.conversation._require_member()
-        if self._record.author != self.conversation._session.identity:
-            raise ConversationsError(
-                f"Forbidden: only the author of a message may {action} it (ACS allows only "
-                "the sender to edit or delete a message)",
-                code=FORBIDDEN,
-                status=403,
-            )
 
     def _apply(self, record: records.Message) -> list[str]:
         old = self._record

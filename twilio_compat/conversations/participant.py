@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from twilio_compat.conversations import _validate
+from twilio_compat.conversations import _permissions, _validate
 from twilio_compat.conversations._emitter import EventEmitter
 from twilio_compat.conversations._names import js_names
 from twilio_compat.conversations._session import parse_json
@@ -88,6 +88,13 @@ class Participant(EventEmitter):
         conversation = self.conversation
         session = conversation._session
         conversation._require_member()
+        await _permissions.require_own_or_any(
+            session,
+            conversation.sid,
+            self.identity,
+            "editOwnParticipantAttributes",
+            "editAnyParticipantAttributes",
+        )
         record = await session.run(
             session.core.participants.update,
             session.service_sid,

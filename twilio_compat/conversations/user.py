@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from twilio_compat.conversations import _validate
+from twilio_compat.conversations import _permissions, _validate
 from twilio_compat.conversations._emitter import EventEmitter
 from twilio_compat.conversations._names import js_names
 from twilio_compat.conversations._session import parse_json
-from twilio_compat.conversations.errors import FORBIDDEN, ConversationsError
+from twilio_compat.conversations.errors import ConversationsError
 from twilio_compat.core.users import UserFields
 
 if TYPE_CHECKING:
@@ -86,11 +86,10 @@ class User(EventEmitter):
     async def _update(self, fields: UserFields) -> User:
         if not self._subscribed:
             raise ConversationsError("Can't modify unsubscribed object")
-        if self.identity != self._session.identity:
-            raise ConversationsError(
-                "Forbidden: a client may edit only its own user", code=FORBIDDEN, status=403
-            )
         session = self._session
+        await _permissions.require_own_or_any(
+            session, None, self.identity, "editOwnUserInfo", "editAnyUserInfo"
+        )
         record = await session.run(
             session.core.users.update, session.service_sid, self._record.sid, fields
         )

@@ -57,7 +57,7 @@ class Core:
         self.webhooks = ConversationWebhooks(self._context, self.participants)
         self.imports = Imports(self._context)
         self.directory = Directory(self._context)
-        self.events = Events(self._context)
+        self.events = Events(self._context, self.messages.indexer)
 
     def for_account(self, account_sid: str | None) -> Core:
         """The core answering as ``account_sid`` over this core's adapter: this core for its

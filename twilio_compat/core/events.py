@@ -24,6 +24,7 @@ from acs_adapter.store import Change, ChangeTailer
 from acs_adapter.store.tailer import DEFAULT_POLL_INTERVAL
 from twilio_compat.core._context import Context
 from twilio_compat.core.hooks import WriteHooks
+from twilio_compat.core.indexing import NativeIndexer
 
 if TYPE_CHECKING:
     from acs_adapter.events import EventBus
@@ -36,8 +37,15 @@ TYPING_TTL = timedelta(seconds=10)
 class Events:
     """Write hooks, chat-event pollers and the shim's marks of its own writes."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, indexer: NativeIndexer) -> None:
         self._context = context
+        self._indexer = indexer
+
+    def index_from(self, bus: EventBus, *, push: bool) -> Callable[[], None]:
+        """Keep the message cache current from what `bus` reports, in the background; `push`:
+        the source reports at once (Event Grid), so reads may skip their sync. Returns the
+        function that stops it."""
+        return self._indexer.watch(bus, push=push)
 
     def install_hooks(self, hooks: WriteHooks) -> None:
         """Make the core call `hooks` around every write from now on."""

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 from acs_adapter.errors import Conflict, InvalidInput, NotFound
+from acs_adapter.store import ChangeOrigin, changes_by
 from acs_adapter.store.messages import Message as StoredMessage
 from acs_adapter.store.messages import Outgoing, Reservation
 from twilio_compat.core import conversations as conversation_rules
@@ -45,6 +46,7 @@ from twilio_compat.core.hooks import (
     current_origin,
     origin_metadata,
 )
+from twilio_compat.core.indexing import NativeIndexer
 from twilio_compat.core.media import MediaLibrary
 from twilio_compat.core.participants import Participants
 from twilio_compat.core.stamps import iso, now, parse_iso
@@ -120,8 +122,18 @@ class _SyncMark:
         return max(points)
 
 
+FROM_ACS = ChangeOrigin("ACS")
+"""The origin the change feed gives what a sync brings in from ACS."""
+
+
 def sync_cursor(conversation_sid: str) -> str:
     return f"messages-sync:{conversation_sid}"
+
+
+def attributes_kept(message_sid: str) -> str:
+    """The cursor holding what the ACS message carried when the store's attributes of the
+    message parted from it (attributes changed by someone other than the author)."""
+    return f"message-attributes:{message_sid}"
 
 
 class Messages:
@@ -133,6 +145,8 @@ class Messages:
         self._media = media
         self._synced: dict[str, _SyncMark] = {}  # by conversation SID, oldest first
         self._sync_lock = threading.Lock()
+        self.indexer = NativeIndexer(self._sync_now, context.store.conversations.get_by_thread_id)
+        """Syncs in the background what an event source reports (`Events.index_from`)."""
 
     # -- reading --------------------------------------------------------------------
 
@@ -230,7 +244,15 @@ class Messages:
 
     # -- the read-through cache --------------------------------------------------------
 
-    def sync(self, conversation: StoredConversation) -> None:
+    def sync(self, conversation: StoredConversation, *, force: bool = False) -> None:
+        """Bring the cache up to date, unless an Event Grid source keeps it so (see
+        `indexing`); `force`: sync all the same (a consumer of an event about a message it
+        must find in the cache now)."""
+        if not force and conversation.thread_id and self.indexer.follows(conversation.thread_id):
+            return
+        self._sync_now(conversation)
+
+    def _sync_now(self, conversation: StoredConversation) -> None:
         """Bring the cache up to date with one ``list_messages`` call (more only if busy).
 
         It asks for what changed since the later of two points before which everything has
@@ -260,11 +282,12 @@ class Messages:
         changed = [message for message in listed if message.type in ("text", "html")]
         if changed:
             cached = store.messages.by_acs_message_ids(conversation.sid, [m.id for m in changed])
-            added = [
-                message.created_on
-                for message in sorted(changed, key=lambda m: m.sequence_id)
-                if self._absorb(conversation, message, cached.get(message.id))
-            ]
+            with changes_by(FROM_ACS):  # on the change feed, these came from ACS, not the caller
+                added = [
+                    message.created_on
+                    for message in sorted(changed, key=lambda m: m.sequence_id)
+                    if self._absorb(conversation, message, cached.get(message.id))
+                ]
             if added:
                 self._count_as_activity(conversation, max(added))
         saved = mark.saved
@@ -311,6 +334,8 @@ class Messages:
         if message.deleted_on is not None:
             if row is not None:
                 store.delete(row.sid)
+                if row.attributes not in (None, "{}"):
+                    self._context.store.cursors.delete(attributes_kept(row.sid))
             return False
         carried = MessageMetadata.decode(message.metadata)
         sid = carried.twilio_sid
@@ -325,6 +350,8 @@ class Messages:
             author = row.author if carried.author is None else carried.author
             cached = (row.body, row.attributes or "{}", row.media, row.author)
             fresh = (body, attributes, media, author)
+            if message.edited_on is not None and cached[1] != attributes:
+                fresh = (body, self._kept_attributes(row, attributes), media, author)
             if message.edited_on is not None and cached != fresh:
                 store.update(
                     row.sid,
@@ -492,8 +519,20 @@ class Messages:
             return None  # refused before any write; the full path says what is wrong
 
     def update(
-        self, service_sid: str, conversation_key: str, sid: str, fields: MessageFields
+        self,
+        service_sid: str,
+        conversation_key: str,
+        sid: str,
+        fields: MessageFields,
+        *,
+        in_store_only: bool = False,
     ) -> records.Message:
+        """Change a message in ACS (as its sender) and in the store.
+
+        ``in_store_only``: attributes changed by someone other than the author (a reaction a
+        role allows): kept in the store and served to every Twilio reader, while the ACS
+        message keeps the metadata its sender gave it (see `_kept_attributes`).
+        """
         conversation = self.conversation(service_sid, conversation_key)
         conversation_rules.ensure_open(conversation)
         self.sync(conversation)
@@ -511,6 +550,9 @@ class Messages:
         )
         metadata = MessageMetadata(attributes=fields.attributes, author=fields.author).encode()
         content = fields.body if fields.body else None
+        if in_store_only:
+            self._keep_in_store(row)
+            metadata = {}  # the ACS message keeps its sender's (a hook's new body still goes)
         if row.acs_message_id and conversation.thread_id and (content or metadata):
             chat = self._sender_chat(conversation, row)
             self._context.shim_writes.mark(conversation.thread_id, row.acs_message_id, "edited")
@@ -535,6 +577,28 @@ class Messages:
         result = self._records(conversation, [updated])[0]
         self._context.hooks.after(Action("onMessageUpdated", service_sid, conversation.sid, result))
         return result
+
+    def _keep_in_store(self, row: StoredMessage) -> None:
+        """Note, before the store's attributes part from the ACS message's, what the ACS
+        message carries, so a sync keeps the store's until the ACS attributes change."""
+        name = attributes_kept(row.sid)
+        cursors = self._context.store.cursors
+        if cursors.get(name) is None:
+            cursors.put(name, row.attributes or "{}")
+
+    def _kept_attributes(self, row: StoredMessage, acs_attributes: str) -> str:
+        """The attributes a sync keeps for a cached message whose ACS message changed: the
+        store's while the ACS message still carries what it had when they parted (a body edit
+        keeps a reaction), else the ACS message's (a newer attributes edit wins)."""
+        name = attributes_kept(row.sid)
+        cursors = self._context.store.cursors
+        parted = cursors.get(name)
+        if parted is None:
+            return acs_attributes
+        if parted.value == acs_attributes:
+            return row.attributes or "{}"
+        cursors.delete(name)
+        return acs_attributes
 
     def delete(self, service_sid: str, conversation_key: str, sid: str) -> None:
         conversation = self.conversation(service_sid, conversation_key)

@@ -1,15 +1,24 @@
-"""Roles (``RL...``): kept in the store; ACS Chat has no roles, so they are not enforced.
+"""Roles (``RL...``): kept in the store and enforced by the shim for client-face commands.
 
 Every service starts with Twilio's four built-in roles, which get stable SIDs so that every
 process sharing a store agrees on them. Permissions are checked against Twilio's permission
 values (twilio.com/docs/conversations/api/role-resource#permission-values): a conversation
 role takes conversation permissions only; a service role takes those and the service ones.
+
+ACS Chat has no roles, so ``Roles.permits`` decides what a client (one identity acting with its
+own token) may do: a service permission comes from the user's service role, a conversation
+permission from the participant's conversation role or the user's service role. The REST face
+acts with account credentials and, as on Twilio, is not subject to roles.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
 
 from acs_adapter.errors import Conflict
 from acs_adapter.store.roles import Role as StoredRole
@@ -19,6 +28,15 @@ from twilio_compat.core.stamps import dumps
 from twilio_compat.sids import is_sid, new_sid, stable_sid
 
 ROLE_TYPES = ("conversation", "service")
+
+NOT_AUTHORIZED = 50107
+"""Twilio's "User not authorized for command" (twilio.com/docs/api/errors/50107)."""
+GRANTS_KEPT_SECONDS = 2.0
+"""How long a member's permissions are reused before the store is read again: a burst of
+sends costs no extra store reads. A permission not among them is always checked against the
+store, so a grant applies at once; a revocation made elsewhere (another process, the REST
+face) applies within this time, one made through this process's roles at once."""
+GRANTS_KEPT = 10_000
 
 CONVERSATION_PERMISSIONS = frozenset(
     {
@@ -60,6 +78,7 @@ _CONVERSATION_USER = (
     "editOwnMessageAttributes",
     "deleteOwnMessage",
     "editOwnParticipantAttributes",
+    "editNotificationLevel",  # muting a conversation works for every participant on Twilio
 )
 DEFAULT_ROLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("channel user", "conversation", _CONVERSATION_USER),
@@ -106,10 +125,97 @@ def to_record(row: StoredRole) -> records.Role:
 
 
 class Roles:
-    """Create, read, update and delete roles; seeds the built-in roles of a service."""
+    """Create, read, update and delete roles; seeds the built-in roles of a service; says what
+    a client's identity may do (`permits`)."""
 
     def __init__(self, context: Context) -> None:
         self._context = context
+        self._grants = _Grants()
+
+    # -- enforcement (client face) ---------------------------------------------------------
+
+    def permits(
+        self, service_sid: str, conversation_sid: str | None, identity: str, permission: str
+    ) -> bool:
+        """Whether ``identity`` holds ``permission``: a service permission through its user's
+        service role; a conversation permission through its participant's conversation role in
+        ``conversation_sid`` or its service role (Twilio lets a service role grant conversation
+        permissions in every conversation). Not a participant: its service role only."""
+        return self._holds(service_sid, conversation_sid, identity, (permission,))
+
+    def require(
+        self,
+        service_sid: str,
+        conversation_sid: str | None,
+        identity: str,
+        permissions: Iterable[str],
+    ) -> None:
+        """Refuse, with Twilio's 50107, unless ``identity`` holds one of ``permissions``."""
+        if not self._holds(service_sid, conversation_sid, identity, tuple(permissions)):
+            raise errors.TwilioApiError(403, NOT_AUTHORIZED, "User not authorized for command")
+
+    def _holds(
+        self,
+        service_sid: str,
+        conversation_sid: str | None,
+        identity: str,
+        permissions: tuple[str, ...],
+    ) -> bool:
+        """Whether ``identity`` holds one of ``permissions`` (see `permits`)."""
+        service_only = all(p in SERVICE_ONLY_PERMISSIONS for p in permissions)
+        scope = None if service_only else conversation_sid
+        key = (service_sid, scope or "", identity)
+        granted = self._grants.get(key)
+        if granted is not None and not granted.isdisjoint(permissions):
+            return True
+        # Not known to be granted: read the store, so a role granted a moment ago applies.
+        granted = self._granted(service_sid, scope, identity)
+        self._grants.put(key, granted)
+        return not granted.isdisjoint(permissions)
+
+    def forget(self, service_sid: str, conversation_sid: str, identity: str) -> None:
+        """Drop what is known of a member whose participant was just added or removed."""
+        self._grants.drop((service_sid, conversation_sid, identity))
+
+    def creator_role_sid(self, service_sid: str) -> str:
+        """The conversation role the creator of a conversation gets when it joins it."""
+        return self._default_role(service_sid, "default_conversation_creator_role_sid")
+
+    def _granted(
+        self, service_sid: str, conversation_sid: str | None, identity: str
+    ) -> frozenset[str]:
+        store = self._context.store
+        user = store.users.get_by_identity(service_sid, identity)
+        service_role = (user.role_sid if user else None) or self._default_role(
+            service_sid, "default_chat_service_role_sid"
+        )
+        granted = set(self._permissions(service_sid, service_role))
+        if conversation_sid is not None:
+            member = store.participants.get_by_identity(conversation_sid, identity)
+            if member is not None:
+                role = member.role_sid or self._default_role(
+                    service_sid, "default_conversation_role_sid"
+                )
+                granted |= self._permissions(service_sid, role)
+        return frozenset(granted)
+
+    def _permissions(self, service_sid: str, role_sid: str) -> frozenset[str]:
+        """A role's permissions; a role that no longer exists grants nothing."""
+        store = self._context.store.roles
+        row = store.get(role_sid) if is_sid(role_sid, "RL") else None
+        if row is None and role_sid in {built_in_sid(service_sid, r[0]) for r in DEFAULT_ROLES}:
+            self._seed(service_sid)  # a default role of a service no role call has seeded yet
+            row = store.get(role_sid)
+        if row is None or row.scope != service_sid:
+            return frozenset()
+        return frozenset(json.loads(row.permissions))
+
+    def _default_role(self, service_sid: str, setting: str) -> str:
+        from twilio_compat.core.configuration import default_role_sid  # it imports this module
+
+        return default_role_sid(self._context.store.configuration, service_sid, setting)
+
+    # -- the Role resource -----------------------------------------------------------------
 
     def check_kind(self, service_sid: str, sid: str, kind: str) -> None:
         """Refuse ``sid`` as a ``kind`` role (a participant's or user's ``RoleSid``, a service
@@ -167,11 +273,14 @@ class Roles:
     def update(self, service_sid: str, sid: str, permissions: list[str]) -> records.Role:
         role = self.get(service_sid, sid)
         _check(role.type, permissions)
-        return to_record(self._context.store.roles.update(sid, permissions=dumps(permissions)))
+        updated = self._context.store.roles.update(sid, permissions=dumps(permissions))
+        self._grants.clear()
+        return to_record(updated)
 
     def delete(self, service_sid: str, sid: str) -> None:
         self.get(service_sid, sid)
         self._context.store.roles.delete(sid)
+        self._grants.clear()
 
     def page(self, service_sid: str, *, offset: int, limit: int) -> tuple[list[records.Role], bool]:
         self._seed(service_sid)
@@ -200,3 +309,34 @@ def _check(kind: str, permissions: list[str]) -> None:
             raise errors.invalid(
                 f"Permission '{permission}' was not found", errors.PERMISSION_NOT_FOUND
             )
+
+
+class _Grants:
+    """What each (service, conversation, identity) was last found to hold, for a short while
+    (``GRANTS_KEPT_SECONDS``), at most ``GRANTS_KEPT`` of them; shared by worker threads."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[str, str, str], tuple[float, frozenset[str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> frozenset[str] | None:
+        with self._lock:
+            found = self._kept.get(key)
+        if found is None or time.monotonic() - found[0] > GRANTS_KEPT_SECONDS:
+            return None
+        return found[1]
+
+    def put(self, key: tuple[str, str, str], granted: frozenset[str]) -> None:
+        with self._lock:
+            self._kept.pop(key, None)
+            self._kept[key] = (time.monotonic(), granted)
+            if len(self._kept) > GRANTS_KEPT:
+                self._kept.popitem(last=False)
+
+    def drop(self, key: tuple[str, str, str]) -> None:
+        with self._lock:
+            self._kept.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()

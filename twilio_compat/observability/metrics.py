@@ -7,8 +7,11 @@ extra).
 | `twilio_compat_request_seconds` | histogram | `operation` | time to answer them |
 | `twilio_compat_eventgrid_deliveries_total` | counter | `status` | Event Grid POSTs received |
 | `twilio_compat_webhooks_total` | counter | `outcome`: `delivered`, `dropped` | webhooks posted |
+| `twilio_compat_acs_requests_total` | counter | `service`, `status` | requests to ACS |
+| `twilio_compat_acs_request_seconds` | histogram | `service` | their duration |
 
-`operation` is the Twilio operation (`conversation.create`, `conversation_message.list`, ...),
+`service` is `chat` or `identity`; ACS requests count each attempt, `status` `0` when no answer
+came. `operation` is the Twilio operation (`conversation.create`, `conversation_message.list`, ...),
 or `media`, `eventgrid`, `healthz`, `readyz`, `metrics`, `unknown`. With several worker
 processes, `PROMETHEUS_MULTIPROC_DIR` names an empty folder shared by the workers (`serve
 --workers` makes a temporary one when it is unset): `/metrics` then sums every worker's counts.
@@ -26,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from twilio_compat.core import errors
 from twilio_compat.rest import _routing
+from twilio_compat.runtime import watch_acs_calls
 from twilio_compat.settings import metrics_folder
 
 if TYPE_CHECKING:
@@ -83,8 +87,26 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        self.acs_requests = Counter(
+            "twilio_compat_acs_requests",
+            "HTTP requests to ACS, each attempt, by service and status (0: no answer)",
+            ["service", "status"],
+            registry=self.registry,
+        )
+        self.acs_latency = Histogram(
+            "twilio_compat_acs_request_seconds",
+            "Duration of HTTP requests to ACS, by service",
+            ["service"],
+            registry=self.registry,
+        )
         self._webhook_counts: Callable[[], tuple[int, int]] | None = None
         self._seen = (0, 0)
+        self.stop_watching = watch_acs_calls(self._acs_call)
+        """Stops counting ACS requests (for a process that makes more than one `Metrics`)."""
+
+    def _acs_call(self, service: str, status: int, seconds: float) -> None:
+        self.acs_requests.labels(service, str(status)).inc()
+        self.acs_latency.labels(service).observe(seconds)
 
     def count_webhooks_from(self, counts: Callable[[], tuple[int, int]]) -> None:
         """Follow a sender's running (delivered, dropped) totals."""

@@ -314,7 +314,7 @@ class TwilioWebhooks(WriteHooks):
     ) -> records.Message | None:
         """The message as Twilio sees it, once the core's cache has absorbed it."""
         messages = self._core.messages
-        messages.sync(conversation)
+        messages.sync(conversation, force=True)  # the reported message must be in the cache
         return messages.find_by_acs_message_id(conversation, event.message_id or "")
 
     def _post_participant(

@@ -4,12 +4,13 @@ Writes made through the shim post their webhooks from the core's hooks. Everythi
 (messages sent by ACS-native clients, for instance) reaches the webhooks through an event
 source: the Event Grid receiver when `ACS_EVENTGRID_SECRET` is set (mounted at `/eventgrid`),
 else a poller acting as the account's service user, which is a member of every thread the
-shim created.
+shim created. The same source feeds the core's indexer, which keeps the message cache current
+in the background (`twilio_compat.core.indexing`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from twilio_compat.core import Core
@@ -26,10 +27,12 @@ class EventServices:
     bus: EventBus
     receiver: EventGridReceiver | None
     poller: ChatEventPoller | None
+    stop_indexing: Callable[[], None] = lambda: None
 
     def close(self) -> None:
         if self.poller is not None:
             self.poller.stop()
+        self.stop_indexing()
         self.webhooks.close()
 
 
@@ -50,9 +53,11 @@ def start_event_services(
     webhooks = TwilioWebhooks.for_account(core, account, options).install()
     bus = EventBus()
     webhooks.listen(bus)
+    # Native messages are indexed as they are reported, not on the next read.
+    stop_indexing = core.events.index_from(bus, push=events.eventgrid_secret is not None)
     if events.eventgrid_secret is not None:
         receiver = core.events.eventgrid_receiver(bus, events.eventgrid_secret)
-        return EventServices(webhooks, bus, receiver, None)
+        return EventServices(webhooks, bus, receiver, None, stop_indexing)
     poller = core.events.poller(
         bus,
         core.directory.service_user,
@@ -60,4 +65,4 @@ def start_event_services(
         consumer="twilio-acs-serve",
     )
     poller.start()
-    return EventServices(webhooks, bus, None, poller)
+    return EventServices(webhooks, bus, None, poller, stop_indexing)
