@@ -71,6 +71,14 @@ def _follower(url: str) -> Iterator[Any]:
         process.join(30)
 
 
+def _arrival(arrivals: Any, change_id: int) -> float:
+    """When the following process received the change `change_id` (monotonic seconds)."""
+    while True:
+        received, arrived = arrivals.get(timeout=WAIT_SECONDS)
+        if received >= change_id:
+            return float(arrived)
+
+
 def _measure(url: str, label: str, goal_ms: float) -> list[Row]:
     with open_store(url) as store:
         store.conversations.insert(sid="CHbench", scope="ISbench")
@@ -81,21 +89,11 @@ def _measure(url: str, label: str, goal_ms: float) -> list[Row]:
                 time.sleep(random.uniform(0, DEFAULT_POLL_INTERVAL))  # every phase of a poll
                 started = time.monotonic()
                 store.participants.update("MBbench", attributes=f'{{"n":{n}}}')
-                written = store.changes.latest_id()
-                while True:
-                    change_id, arrived = arrivals.get(timeout=WAIT_SECONDS)
-                    if change_id >= written:
-                        break
-                latencies.append(arrived - started)
+                latencies.append(_arrival(arrivals, store.changes.latest_id()) - started)
             started = time.monotonic()
             for n in range(BURST):
                 store.participants.update("MBbench", attributes=f'{{"b":{n}}}')
-            last = store.changes.latest_id()
-            while True:
-                change_id, arrived = arrivals.get(timeout=WAIT_SECONDS)
-                if change_id >= last:
-                    break
-            rate = BURST / (arrived - started)
+            rate = BURST / (_arrival(arrivals, store.changes.latest_id()) - started)
     median = statistics.median(latencies) * 1000
     worst = max(latencies) * 1000
     return [

@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, ClassVar, Final
 
-from sqlalchemy import Executable, Select, Table, func, select
+from sqlalchemy import Executable, Select, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from acs_adapter.store import _append as feed
+from acs_adapter.store import _validate as check
 from acs_adapter.store._conflicts import integrity_error
 from acs_adapter.store._database import Scope
 from acs_adapter.store._driver import DriverCursor
@@ -29,7 +30,12 @@ class Repository:
         self._scope = scope
 
     def _changed(
-        self, conn: Connection, what: str, row: Row[Any], fields: Iterable[str] = ()
+        self,
+        conn: Connection,
+        what: str,
+        row: Row[Any],
+        fields: Iterable[str] = (),
+        data: Mapping[str, object] | None = None,
     ) -> None:
         """Append `what` (``added``, ``updated``, ``removed``) happened to `row` to the feed."""
         if self.change_kind is None:
@@ -42,7 +48,20 @@ class Repository:
             conversation_sid=values.get("conversation_sid"),
             scope=values.get("scope"),
             fields=[name for name in fields if name != "updated_at"],
+            data=data,
         )
+
+    def _remove(self, sid: str, *, keep: Iterable[str] = ()) -> bool:
+        """Delete the row with this SID and feed its removal, with the row's `keep` columns in
+        the change's data (what a consumer cannot read back); True if there was one."""
+        sid = check.sid("sid", sid)
+        table = self.table
+        with self._write() as conn:
+            row = conn.execute(delete(table).where(table.c.sid == sid).returning(*table.c)).first()
+            if row is None:
+                return False
+            self._changed(conn, "removed", row, data={name: row._mapping[name] for name in keep})
+            return True
 
     def _read(self) -> AbstractContextManager[Connection]:
         return self._scope.read()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, select, update
 
 from acs_adapter.errors import NotFound
 from acs_adapter.store import _validate as check
@@ -97,12 +97,7 @@ class MediaRepository(Repository):
 
     def delete(self, sid: str) -> bool:
         """Forget a media item (the caller removes its bytes); True if there was one."""
-        sid = check.sid("sid", sid)
-        with self._write() as conn:
-            row = conn.execute(delete(media).where(media.c.sid == sid).returning(*media.c)).first()
-            if row is not None:
-                self._changed(conn, "removed", row)
-            return row is not None
+        return self._remove(sid)
 
     def list(
         self,

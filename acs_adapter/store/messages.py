@@ -205,6 +205,7 @@ class MessageRepository(Repository):
     """Messages by SID, ACS message id or index; index ranges; atomic index allocation."""
 
     table = messages
+    change_kind = "message"
 
     def __init__(self, scope: Scope, sent: SentLog | None = None) -> None:
         super().__init__(scope)
@@ -494,23 +495,7 @@ class MessageRepository(Repository):
 
     def delete(self, sid: str) -> bool:
         """Remove a message (its index stays unused); True if there was one."""
-        sid = check.sid("sid", sid)
-        with self._write() as conn:
-            row = conn.execute(
-                delete(messages)
-                .where(messages.c.sid == sid)
-                .returning(messages.c.conversation_sid, messages.c.acs_message_id)
-            ).first()
-            if row is None:
-                return False
-            feed.record(
-                conn,
-                "message.removed",
-                sid,
-                conversation_sid=row.conversation_sid,
-                data={"acs_message_id": row.acs_message_id},
-            )
-            return True
+        return self._remove(sid, keep=["acs_message_id"])
 
     def insert_many(self, conversation_sid: str, items: Sequence[Mapping[str, Any]]) -> int:
         """Add many messages at their explicit indices in one statement (history imports).

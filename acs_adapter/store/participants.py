@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.engine import Row
 
 from acs_adapter.errors import InvalidInput, NotFound
@@ -63,6 +63,7 @@ class ParticipantRepository(Repository):
     """Participants by SID, by identity or ACS user within a conversation, or by identity."""
 
     table = participants
+    change_kind = "participant"
 
     def insert(
         self,
@@ -193,23 +194,7 @@ class ParticipantRepository(Repository):
 
     def delete(self, sid: str) -> bool:
         """Remove a participant; True if there was one."""
-        sid = check.sid("sid", sid)
-        with self._write() as conn:
-            row = conn.execute(
-                delete(participants)
-                .where(participants.c.sid == sid)
-                .returning(participants.c.conversation_sid, participants.c.identity)
-            ).first()
-            if row is None:
-                return False
-            feed.record(
-                conn,
-                "participant.removed",
-                sid,
-                conversation_sid=row.conversation_sid,
-                data={"identity": row.identity},
-            )
-            return True
+        return self._remove(sid, keep=["identity"])
 
     def list(
         self,

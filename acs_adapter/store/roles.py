@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, select, update
 
 from acs_adapter.errors import NotFound
 from acs_adapter.store import _validate as check
@@ -104,12 +104,7 @@ class RoleRepository(Repository):
 
     def delete(self, sid: str) -> bool:
         """Remove a role; True if there was one."""
-        sid = check.sid("sid", sid)
-        with self._write() as conn:
-            row = conn.execute(delete(roles).where(roles.c.sid == sid).returning(*roles.c)).first()
-            if row is not None:
-                self._changed(conn, "removed", row)
-            return row is not None
+        return self._remove(sid)
 
     def list(
         self, scope: str, *, type: str | None = None, limit: int = 100, offset: int = 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from acs_adapter.errors import NotFound
 from acs_adapter.store import _validate as check
@@ -122,12 +122,7 @@ class UserRepository(Repository):
 
     def delete(self, sid: str) -> bool:
         """Remove a user; True if there was one."""
-        sid = check.sid("sid", sid)
-        with self._write() as conn:
-            row = conn.execute(delete(users).where(users.c.sid == sid).returning(*users.c)).first()
-            if row is not None:
-                self._changed(conn, "removed", row)
-            return row is not None
+        return self._remove(sid)
 
     def list(self, scope: str, *, limit: int = 100, offset: int = 0) -> list[User]:
         """Users of `scope`, oldest first."""
