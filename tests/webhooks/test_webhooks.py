@@ -113,6 +113,8 @@ def test_rest_writes_post_only_with_the_webhook_header(
         "onMessageRemoved",
     ]
     assert all(h.signed() and h.params["Source"] == "API" for h in webhook_server.hits)
+    tokens = [h.token for h in webhook_server.hits]  # I-Twilio-Idempotency-Token, one per event
+    assert all(tokens) and len(set(tokens)) == len(tokens)
     added = webhook_server.of("onMessageAdded")[0].params
     assert (added["Body"], added["Author"], added["Attributes"]) == ("hi", "bob", '{"a":1}')
     assert added["MessageSid"] == message.sid and added["Index"] == "0"
