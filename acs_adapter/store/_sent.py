@@ -84,7 +84,9 @@ class SentLog:
             _log.warning("recording sent messages' ACS ids on close failed", exc_info=True)
 
     def _run(self) -> None:
-        while True:
+        # Checked before each wait: `close` may set the wake-up just before this thread clears
+        # it, and must not leave the thread waiting for another.
+        while not self._stopping.is_set():
             self._wake.wait()
             if self._stopping.wait(SETTLE_DELAY_SECONDS):
                 return
