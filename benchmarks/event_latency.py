@@ -178,7 +178,10 @@ async def _measure(emu: AcsEmulator, adapter: AcsAdapter, core: Core, bus: Event
     ]
 
 
-def run() -> list[Row]:
+@contextmanager
+def pushing() -> Iterator[tuple[AcsEmulator, AcsAdapter, Core, EventBus]]:
+    """An emulator pushing to an Event Grid receiver on a local port, whose bus is yielded, with
+    an adapter and a core over the emulator (closed afterwards)."""
     bus = EventBus()
     secret = "benchmark-eventgrid-" + "0123456789abcdef"
     with (
@@ -189,7 +192,12 @@ def run() -> list[Row]:
         adapter = open_adapter(emu, Path(folder))
         core = Core(adapter, account_sid=ACCOUNT_SID)
         try:
-            return asyncio.run(_measure(emu, adapter, core, bus))
+            yield emu, adapter, core, bus
         finally:
             core.close()
             adapter.close()
+
+
+def run() -> list[Row]:
+    with pushing() as (emu, adapter, core, bus):
+        return asyncio.run(_measure(emu, adapter, core, bus))

@@ -20,25 +20,21 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 from azure.communication.chat import ChatThreadClient
 from twilio.rest import Client as TwilioClient
 
 from acs_adapter.adapter import AcsAdapter
-from acs_adapter.events import EventBus, EventGridReceiver
 from acs_emulator import AcsEmulator
 from benchmarks.client_paging import (
     ACCOUNT_SID,
     access_token,
     native_thread,
-    open_adapter,
     signing_keys,
 )
-from benchmarks.event_latency import _serve
+from benchmarks.event_latency import pushing
 from benchmarks.report import Row
 from twilio_compat.conversations import Client
 from twilio_compat.core import Core
@@ -149,22 +145,14 @@ async def _measure(
 
 
 def run() -> list[Row]:
-    bus = EventBus()
-    secret = "benchmark-eventgrid-" + "0123456789abcdef"
     requests = _Requests()
     stop_counting = watch_acs_calls(requests)
-    with (
-        tempfile.TemporaryDirectory() as folder,
-        _serve(EventGridReceiver(bus, secret)) as url,
-        AcsEmulator(eventgrid_webhooks=[f"{url}/?secret={secret}"]) as emu,
-    ):
-        adapter = open_adapter(emu, Path(folder))
-        core = Core(adapter, account_sid=ACCOUNT_SID)
-        stop_indexing = core.events.index_from(bus, push=True)
-        try:
-            return asyncio.run(_measure(emu, adapter, core, requests))
-        finally:
-            stop_indexing()
-            stop_counting()
-            core.close()
-            adapter.close()
+    try:
+        with pushing() as (emu, adapter, core, bus):
+            stop_indexing = core.events.index_from(bus, push=True)
+            try:
+                return asyncio.run(_measure(emu, adapter, core, requests))
+            finally:
+                stop_indexing()
+    finally:
+        stop_counting()

@@ -3,7 +3,6 @@ posting when one of them is killed (-9) mid-run and started again."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import threading
@@ -62,14 +61,6 @@ class Replica:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=60)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    url: str = request.getfixturevalue("postgres_database_url")
-    return url
 
 
 @pytest.fixture
@@ -142,4 +133,3 @@ def test_each_webhook_is_posted_once_across_replicas_while_one_is_killed(
     assert len(repeats) <= 1, repeats
     first_posts = list(dict.fromkeys(posted_sids))
     assert first_posts == sent, "posted in the order the messages were sent"
-    assert os.path.exists(CLI)
