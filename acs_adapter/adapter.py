@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -31,10 +32,12 @@ from acs_adapter.media import MediaStore, media_store_from_setting
 from acs_adapter.media.local import LocalMediaStore
 from acs_adapter.observing import ObservedCalls
 from acs_adapter.secret import Secret
+from acs_adapter.sms import SmsGateway
 from acs_adapter.store import MappingStore, open_store
+from acs_adapter.whatsapp import WhatsAppGateway
 
 if TYPE_CHECKING:
-    from azure.core.credentials import TokenCredential
+    from azure.core.credentials import AzureKeyCredential, TokenCredential
 
     from acs_emulator import AcsEmulator
 
@@ -89,6 +92,7 @@ class AcsAdapter:
         chat: ChatGateway,
         emulator: AcsEmulator | None,
         resources: ExitStack,
+        credential: AzureKeyCredential | TokenCredential | None = None,
     ) -> None:
         self.settings = settings
         self.endpoint = endpoint
@@ -101,6 +105,10 @@ class AcsAdapter:
         self.chat = chat
         self.emulator = emulator
         self._resources = resources
+        self._credential = credential
+        self._channels_lock = threading.Lock()
+        self._sms: SmsGateway | None = None
+        self._whatsapp: WhatsAppGateway | None = None
 
     @classmethod
     def open(
@@ -173,6 +181,7 @@ class AcsAdapter:
                 chat=chat,
                 emulator=emulator,
                 resources=resources.pop_all(),
+                credential=acs_auth,
             )
         raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
 
@@ -188,8 +197,45 @@ class AcsAdapter:
             with translated():
                 self.identity_client.delete_user(user)
 
+    @property
+    def sms(self) -> SmsGateway:
+        """ACS SMS on the resource's credential, opened on first use (the omnichannel extra)."""
+        with self._channels_lock:
+            if self._sms is None:
+                self._sms = SmsGateway(
+                    self.endpoint,
+                    self._channel_credential(),
+                    ca_bundle=self.ca_bundle,
+                    retry=self.settings.retry,
+                )
+            return self._sms
+
+    @property
+    def whatsapp(self) -> WhatsAppGateway:
+        """ACS Advanced Messaging on the resource's credential, opened on first use."""
+        with self._channels_lock:
+            if self._whatsapp is None:
+                self._whatsapp = WhatsAppGateway(
+                    self.endpoint,
+                    self._channel_credential(),
+                    ca_bundle=self.ca_bundle,
+                    retry=self.settings.retry,
+                )
+            return self._whatsapp
+
+    def _channel_credential(self) -> AzureKeyCredential | TokenCredential:
+        if self._credential is None:
+            raise ConfigurationError("this adapter was opened without an ACS credential")
+        return self._credential
+
     def close(self) -> None:
-        """Close the chat gateway, identity client, media and store, then the embedded emulator."""
+        """Close the channel gateways, the chat gateway, identity client, media and store,
+        then the embedded emulator."""
+        with self._channels_lock:
+            gateways, self._sms, self._whatsapp = (self._sms, self._whatsapp), None, None
+        for gateway in gateways:
+            if gateway is not None:
+                gateway.close()
         self._resources.close()
 
     def __enter__(self) -> AcsAdapter:

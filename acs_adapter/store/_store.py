@@ -17,6 +17,7 @@ from acs_adapter.store.checkpoints import CheckpointRepository
 from acs_adapter.store.configuration import ConfigurationRepository
 from acs_adapter.store.conversations import ConversationRepository
 from acs_adapter.store.cursors import CursorRepository
+from acs_adapter.store.deliveries import DeliveryRepository
 from acs_adapter.store.idempotency import IdempotencyRepository
 from acs_adapter.store.identities import IdentityRepository
 from acs_adapter.store.media import MediaRepository
@@ -48,6 +49,7 @@ class Repositories:
         self.checkpoints = CheckpointRepository(scope)
         self.changes = ChangeRepository(scope)
         self.receipts = ReceiptRepository(scope)
+        self.deliveries = DeliveryRepository(scope)
 
 
 class StoreTransaction(Repositories):

@@ -258,3 +258,28 @@ event_receipts = Table(
     Column("event_time", UtcDateTime, nullable=False),
     Index(None, "event_time"),
 )
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("sid", String(SID), primary_key=True),
+    Column(
+        "conversation_sid",
+        String(SID),
+        ForeignKey("conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "message_sid", String(SID), ForeignKey("messages.sid", ondelete="CASCADE"), nullable=False
+    ),
+    # No foreign key: a receipt outlives the participant's removal, as on Twilio.
+    Column("participant_sid", String(SID), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("channel_message_id", String(NAME)),
+    Column("status", String(16), nullable=False),
+    Column("error_code", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("message_sid", "participant_sid"),
+    Index(None, "channel_message_id"),
+)

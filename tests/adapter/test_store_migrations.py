@@ -34,6 +34,7 @@ TABLES = {
     "migration_checkpoints",
     "changes",
     "event_receipts",
+    "deliveries",
 }
 
 
