@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,12 +28,13 @@ from acs_adapter.events.channels import (
 NOW = datetime(2026, 12, 6, 8, 0, tzinfo=timezone.utc)
 
 
-def _example(reference: Path, name: str) -> dict:
+def _example(reference: Path, name: str) -> dict[str, Any]:
     path = reference / "specs" / "eventgrid" / "examples" / "event-grid-schema" / name
-    return json.loads(path.read_text())
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded
 
 
-def _read(event: dict):
+def _read(event: dict[str, Any]):
     return channel_event(event["eventType"], event["id"], event["data"], NOW)
 
 
