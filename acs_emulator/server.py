@@ -9,9 +9,11 @@ the caller's choosing) keeps them; its CA bundle is then written beside it (`FIL
 a path that stays.
 
 Besides Identity and Chat it serves ACS SMS (2021-03-07) from the phone numbers it owns
-(`phone_numbers`), and plays the phones on the other side: `sms_outbox()` shows what was sent,
-`send_inbound_sms()` texts the resource, and `set_delivery_outcome()` decides what the delivery
-reports say.
+(`phone_numbers`) and Advanced Messaging for WhatsApp (2024-08-30) through its channel
+registrations (`whatsapp_channels`, each with templates), and plays the phones on the other
+side: `sms_outbox()` / `whatsapp_outbox()` show what was sent, `send_inbound_sms()` /
+`send_inbound_whatsapp()` write to the resource, and `set_delivery_outcome()` decides what the
+delivery reports say. The same surface is served over HTTP under `/_emulator/` (handset.py).
 
 The emulator is also a Microsoft Entra ID tenant (`emu.entra`: authority, tenant, an app's
 client id and secret, the CA): identity, SMS and Advanced Messaging requests may carry its
@@ -63,6 +65,8 @@ from acs_emulator.faults import ABORT_SCOPE_KEY, FaultInjector, FaultPlan
 from acs_emulator.guard import Guard
 from acs_emulator.identity import urls as identity_urls
 from acs_emulator.identity.models import IdentityBackend
+from acs_emulator.messages import MessagesBackend
+from acs_emulator.messages import routes as messages_routes
 from acs_emulator.numbers import NumberRegistry, WhatsAppTemplate
 from acs_emulator.sms import SmsBackend
 from acs_emulator.sms import routes as sms_routes
@@ -149,6 +153,7 @@ class AcsEmulator:
         self._followups: FollowUpEvents | None = None
         self._outcomes: DeliveryOutcomes | None = None
         self.sms: SmsBackend | None = None
+        self.messages: MessagesBackend | None = None
         self._throttle = Throttle() if throttle else None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -228,6 +233,9 @@ class AcsEmulator:
         followups = self._followups = FollowUpEvents(self._events)
         outcomes = self._outcomes = DeliveryOutcomes(db)
         self.sms = SmsBackend(db, self._registry, outcomes, followups, self._messaging_clock)
+        self.messages = MessagesBackend(
+            db, self._registry, outcomes, followups, self._messaging_clock
+        )
         self._guard = Guard(
             hmac=HmacVerifier(decode_access_key(self._access_key)),
             bearer=BearerVerifier(self.tokens, self.identity),
@@ -240,7 +248,10 @@ class AcsEmulator:
             identity_urls.routes(self.identity),
             chat_routes(self.chat),
             unguarded,
-            {"sms": sms_routes(self.sms)},
+            {
+                "sms": sms_routes(self.sms),
+                "messages": messages_routes(self.messages, self._registry),
+            },
         )
         config = uvicorn.Config(
             app,
@@ -450,12 +461,46 @@ class AcsEmulator:
         """A phone texts one of the resource's numbers; returns the `SMSReceived` message id."""
         return self._running_sms().receive(from_, to, body)
 
+    def add_whatsapp_template(
+        self,
+        channel_id: str,
+        name: str,
+        language: str,
+        body_text: str,
+        status: str = "approved",
+    ) -> None:
+        """Give a channel one more template (or replace the one of that name and language);
+        `body_text` holds `{{1}}`-style slots, each a body parameter of a send."""
+        self._registry.add_template(channel_id, WhatsAppTemplate(name, language, body_text, status))
+
+    def whatsapp_outbox(self, to: str | None = None) -> list[dict[str, Any]]:
+        """WhatsApp messages the resource sent, one dict per recipient (`from`, `to`, `body`,
+        `message_id`, `channel_id`, `template`, `media`, plus `status`, `error_code`)."""
+        return self._running_messages().outbox(to)
+
+    def send_inbound_whatsapp(
+        self,
+        from_: str,
+        channel_id: str,
+        body: str | None = None,
+        media: dict[str, Any] | None = None,
+    ) -> str:
+        """A WhatsApp user (+E.164) writes to a channel; `media` is a dict with `content`
+        (bytes), `content_type` and optional `filename` / `caption`, then downloadable from
+        `/messages/streams/{id}`. Opens the user's 24-hour window; returns the message id."""
+        return self._running_messages().receive(from_, channel_id, body, media)
+
     def set_delivery_outcome(self, to: str, outcome: str, error_code: str | None = None) -> None:
         """What later sends to `to` report: "delivered" (the default), "failed" (with
         `error_code` as the failure detail) or "none" (no report at all)."""
         if self._outcomes is None:
             raise RuntimeError("the emulator is not running: start it first")
         self._outcomes.set(to, outcome, error_code)
+
+    def _running_messages(self) -> MessagesBackend:
+        if self.messages is None:
+            raise RuntimeError("the emulator is not running: start it first")
+        return self.messages
 
     def _running_sms(self) -> SmsBackend:
         if self.sms is None:
