@@ -1,4 +1,5 @@
-"""The emulator's ASGI application: identity and chat routes behind one guard.
+"""The emulator's ASGI application: identity, chat, SMS, Advanced Messaging and the handset
+surface's routes behind one guard.
 
 Anything that does not reach an endpoint (unknown path, wrong method, an error outside every
 endpoint) is still answered in ACS's `{"error": {...}}` shape.
@@ -6,7 +7,7 @@ endpoint) is still answered in ACS's `{"error": {...}}` shape.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -15,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from acs_emulator.exceptions import AcsError, method_not_allowed, not_found
-from acs_emulator.guard import Guard, error_response, internal_error
+from acs_emulator.guard import Guard, Service, error_response, internal_error
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -54,10 +55,13 @@ def build_app(
     identity_routes: list[Route],
     chat_routes: list[Route],
     unguarded_routes: Sequence[Route] = (),
+    more_services: Mapping[Service, Sequence[Route]] | None = None,
 ) -> Starlette:
     """The ACS API routes behind the guard, plus routes outside the API (Event Grid)."""
     routes = [guard.wrap(route, "identity") for route in identity_routes]
     routes += [guard.wrap(route, "chat") for route in chat_routes]
+    for service, service_routes in (more_services or {}).items():
+        routes += [guard.wrap(route, service) for route in service_routes]
     routes += unguarded_routes
     app = Starlette(
         routes=routes,

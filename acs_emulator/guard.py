@@ -1,7 +1,8 @@
 """What every request goes through before an endpoint sees it, in the service's order.
 
 Per operation (the route's name, the spec's operationId): count it, inject the planned fault,
-authenticate (HMAC or an Entra ID token for identity, a user token for chat), check the token's
+authenticate (HMAC or an Entra ID token for identity, SMS, Advanced Messaging and the handset
+surface; a user token for chat), check the token's
 scope, apply rate limits, check `api-version`, then hand the endpoint an authenticated
 principal. Endpoints only raise `AcsError`; the guard renders every error in ACS's shape and
 adds the headers the real service sends, so no request can end in a stack trace.
@@ -40,16 +41,22 @@ from acs_emulator.throttle import Throttle
 
 logger = logging.getLogger("acs_emulator")
 
-Service = Literal["chat", "identity"]
+Service = Literal["chat", "identity", "sms", "messages", "handset"]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 JSON_TYPE = "application/json; charset=utf-8"
 CHAT_API_VERSIONS = ("2021-09-07", "2023-11-07", "2024-03-07", "2025-03-15")
 IDENTITY_API_VERSIONS = ("2021-03-07", "2022-06-01", "2022-10-01", "2023-10-01")
-_SUPPORTED_HEADER = {
-    "chat": ", ".join(CHAT_API_VERSIONS),
-    "identity": ", ".join(IDENTITY_API_VERSIONS),
+SMS_API_VERSIONS = ("2021-03-07",)
+MESSAGES_API_VERSIONS = ("2024-08-30",)
+_API_VERSIONS: dict[Service, tuple[str, ...]] = {
+    "chat": CHAT_API_VERSIONS,
+    "identity": IDENTITY_API_VERSIONS,
+    "sms": SMS_API_VERSIONS,
+    "messages": MESSAGES_API_VERSIONS,
 }
+# Services signed with the access key (or an Entra ID token) rather than a user token.
+_KEY_SERVICES = frozenset({"identity", "sms", "messages", "handset"})
 _THREAD_IN_PATH = re.compile(r"^/chat/threads/([^/]+)")
 
 
@@ -72,12 +79,14 @@ def thread_id_of(request: Request) -> str | None:
 
 
 def _api_version_error(request: Request, service: Service) -> AcsError | None:
+    known = _API_VERSIONS.get(service)
+    if known is None:  # the handset surface is the emulator's own, without versions
+        return None
     version = request.query_params.get("api-version")
     if version is None:
         return AcsError(
             400, "MissingApiVersionParameter", "The api-version query parameter is required."
         )
-    known = CHAT_API_VERSIONS if service == "chat" else IDENTITY_API_VERSIONS
     if version not in known:
         return AcsError(
             400,
@@ -168,6 +177,8 @@ class Guard:
                 raise service_unavailable(decision.retry_after)
         except AcsError as error:
             response = error_response(error)
+            if service == "messages":  # Azure.Core errors name their code in a header too
+                response.headers["x-ms-error-code"] = error.code
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             response = error_response(bad_request(f"The request body is not valid JSON: {exc}."))
         except Exception:
@@ -179,9 +190,9 @@ class Guard:
     async def _authenticate(
         self, request: Request, operation: str, service: Service
     ) -> Principal | None:
-        """The chat caller, allowed by its token's scopes; None for identity (signed with the
-        access key, or carrying an Entra ID token when the emulator has a tenant)."""
-        if service == "identity":
+        """The chat caller, allowed by its token's scopes; None for the other services (signed
+        with the access key, or carrying an Entra ID token when the emulator has a tenant)."""
+        if service in _KEY_SERVICES:
             token = bearer_token(request)
             if token is not None and self._entra is not None:
                 self._entra.verify(token)
@@ -199,7 +210,9 @@ class Guard:
     ) -> None:
         headers = response.headers
         headers["MS-CV"] = _correlation_vector()
-        headers["api-supported-versions"] = _SUPPORTED_HEADER[service]
+        versions = _API_VERSIONS.get(service)
+        if versions is not None:
+            headers["api-supported-versions"] = ", ".join(versions)
         headers["Strict-Transport-Security"] = "max-age=2592000"
         client_request_id = request.headers.get("x-ms-client-request-id")
         if client_request_id is not None:

@@ -8,9 +8,16 @@ chat record and the CA itself live in that SQLite file, so a restarted emulator 
 the caller's choosing) keeps them; its CA bundle is then written beside it (`FILE.ca.pem`), at
 a path that stays.
 
+Besides Identity and Chat it serves ACS SMS (2021-03-07) from the phone numbers it owns
+(`phone_numbers`) and Advanced Messaging for WhatsApp (2024-08-30) through its channel
+registrations (`whatsapp_channels`, each with templates), and plays the phones on the other
+side: `sms_outbox()` / `whatsapp_outbox()` show what was sent, `send_inbound_sms()` /
+`send_inbound_whatsapp()` write to the resource, and `set_delivery_outcome()` decides what the
+delivery reports say. The same surface is served over HTTP under `/_emulator/` (handset.py).
+
 The emulator is also a Microsoft Entra ID tenant (`emu.entra`: authority, tenant, an app's
-client id and secret, the CA): identity requests may carry its tokens instead of an HMAC
-signature, as on Azure.
+client id and secret, the CA): identity, SMS and Advanced Messaging requests may carry its
+tokens instead of an HMAC signature, as on Azure.
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import trustme
 import uvicorn
@@ -40,6 +48,7 @@ from acs_emulator.chat import ChatBackend
 from acs_emulator.chat import routes as chat_routes
 from acs_emulator.chat.timestamps import now_ms
 from acs_emulator.db import Database
+from acs_emulator.delivery_outcomes import DeliveryOutcomes, FollowUpEvents
 from acs_emulator.entra import FakeEntra
 from acs_emulator.entra import urls as entra_urls
 from acs_emulator.entra.managed_identity import ManagedIdentityServer
@@ -56,6 +65,11 @@ from acs_emulator.faults import ABORT_SCOPE_KEY, FaultInjector, FaultPlan
 from acs_emulator.guard import Guard
 from acs_emulator.identity import urls as identity_urls
 from acs_emulator.identity.models import IdentityBackend
+from acs_emulator.messages import MessagesBackend
+from acs_emulator.messages import routes as messages_routes
+from acs_emulator.numbers import NumberRegistry, WhatsAppTemplate
+from acs_emulator.sms import SmsBackend
+from acs_emulator.sms import routes as sms_routes
 from acs_emulator.throttle import Throttle
 from acs_emulator.tokens import TokenService, setting, store_setting
 
@@ -102,9 +116,19 @@ class AcsEmulator:
         faults: FaultPlan | None = None,
         eventgrid_ca: str | None = None,
         chat_clock: Callable[[], int] = now_ms,
+        phone_numbers: Sequence[str] | None = None,
+        whatsapp_channels: Mapping[str, str] | None = None,
+        whatsapp_templates: Mapping[str, Iterable[WhatsAppTemplate]] | None = None,
+        messaging_clock: Callable[[], int] = now_ms,
     ) -> None:
         """`chat_clock` gives the epoch milliseconds chat stamps threads and messages with;
-        tests pass one they can move forward instead of sleeping."""
+        tests pass one they can move forward instead of sleeping. `messaging_clock` does the
+        same for SMS and WhatsApp (the WhatsApp 24-hour window runs on it).
+
+        `phone_numbers` (+E.164) are the resource's SMS numbers and `whatsapp_channels` its
+        WhatsApp channel registrations (channel GUID -> +E.164 business number); None gives
+        the default set (`numbers.DEFAULT_*`). `whatsapp_templates` adds templates per
+        channel to the default ones."""
         if access_key is not None:
             decode_access_key(access_key)
         if resource_id is not None:
@@ -124,6 +148,12 @@ class AcsEmulator:
         self._eventgrid_ca = eventgrid_ca
         self._faults = FaultInjector(faults)
         self._chat_clock = chat_clock
+        self._messaging_clock = messaging_clock
+        self._registry = NumberRegistry(phone_numbers, whatsapp_channels, whatsapp_templates)
+        self._followups: FollowUpEvents | None = None
+        self._outcomes: DeliveryOutcomes | None = None
+        self.sms: SmsBackend | None = None
+        self.messages: MessagesBackend | None = None
         self._throttle = Throttle() if throttle else None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -199,6 +229,13 @@ class AcsEmulator:
         self.chat = ChatBackend(
             db, self._events, self.identity, resource_id=self._resource_id, clock=self._chat_clock
         )
+        self._registry.attach(db)
+        followups = self._followups = FollowUpEvents(self._events)
+        outcomes = self._outcomes = DeliveryOutcomes(db)
+        self.sms = SmsBackend(db, self._registry, outcomes, followups, self._messaging_clock)
+        self.messages = MessagesBackend(
+            db, self._registry, outcomes, followups, self._messaging_clock
+        )
         self._guard = Guard(
             hmac=HmacVerifier(decode_access_key(self._access_key)),
             bearer=BearerVerifier(self.tokens, self.identity),
@@ -207,7 +244,14 @@ class AcsEmulator:
             entra=EntraVerifier(entra),
         )
         app = build_app(
-            self._guard, identity_urls.routes(self.identity), chat_routes(self.chat), unguarded
+            self._guard,
+            identity_urls.routes(self.identity),
+            chat_routes(self.chat),
+            unguarded,
+            {
+                "sms": sms_routes(self.sms),
+                "messages": messages_routes(self.messages, self._registry),
+            },
         )
         config = uvicorn.Config(
             app,
@@ -306,6 +350,9 @@ class AcsEmulator:
         if self._managed_identity is not None:
             self._managed_identity.close()
             self._managed_identity = None
+        if self._followups is not None:
+            self._followups.close()
+            self._followups = None
         if self._delivery is not None:
             self._delivery.close()
             self._delivery = None
@@ -384,8 +431,81 @@ class AcsEmulator:
         return self._delivery.stats if self._delivery is not None else DeliveryStats()
 
     def wait_for_deliveries(self, timeout: float = 30.0) -> bool:
-        """Wait until every event published so far was delivered or dropped."""
-        return self._delivery.wait_for_deliveries(timeout) if self._delivery is not None else True
+        """Wait until every event raised so far (delivery reports and status updates that
+        follow a send included) was delivered or dropped."""
+        deadline = time.monotonic() + timeout
+        if self._followups is not None and not self._followups.wait_idle(timeout):
+            return False
+        if self._delivery is None:
+            return True
+        return self._delivery.wait_for_deliveries(max(0.0, deadline - time.monotonic()))
+
+    # The resource's numbers and the phones on the other side
+
+    @property
+    def phone_numbers(self) -> list[str]:
+        """The SMS numbers the resource owns (+E.164)."""
+        return self._registry.phone_numbers
+
+    @property
+    def whatsapp_channels(self) -> dict[str, str]:
+        """The WhatsApp channel registrations: channel GUID -> +E.164 business number."""
+        return self._registry.whatsapp_channels
+
+    def sms_outbox(self, to: str | None = None) -> list[dict[str, Any]]:
+        """Texts the resource sent, one dict per recipient (`from`, `to`, `body`,
+        `message_id`, plus `tag`, `status`, `error_code`), oldest first."""
+        return self._running_sms().outbox(to)
+
+    def send_inbound_sms(self, from_: str, to: str, body: str) -> str:
+        """A phone texts one of the resource's numbers; returns the `SMSReceived` message id."""
+        return self._running_sms().receive(from_, to, body)
+
+    def add_whatsapp_template(
+        self,
+        channel_id: str,
+        name: str,
+        language: str,
+        body_text: str,
+        status: str = "approved",
+    ) -> None:
+        """Give a channel one more template (or replace the one of that name and language);
+        `body_text` holds `{{1}}`-style slots, each a body parameter of a send."""
+        self._registry.add_template(channel_id, WhatsAppTemplate(name, language, body_text, status))
+
+    def whatsapp_outbox(self, to: str | None = None) -> list[dict[str, Any]]:
+        """WhatsApp messages the resource sent, one dict per recipient (`from`, `to`, `body`,
+        `message_id`, `channel_id`, `template`, `media`, plus `status`, `error_code`)."""
+        return self._running_messages().outbox(to)
+
+    def send_inbound_whatsapp(
+        self,
+        from_: str,
+        channel_id: str,
+        body: str | None = None,
+        media: dict[str, Any] | None = None,
+    ) -> str:
+        """A WhatsApp user (+E.164) writes to a channel; `media` is a dict with `content`
+        (bytes), `content_type` and optional `filename` / `caption`, then downloadable from
+        `/messages/streams/{id}`. Opens the user's 24-hour window; returns the message id."""
+        return self._running_messages().receive(from_, channel_id, body, media)
+
+    def set_delivery_outcome(self, to: str, outcome: str, error_code: str | None = None) -> None:
+        """What later sends to `to` report: "delivered" (the default), "failed" (with
+        `error_code` as the failure detail) or "none" (no report at all)."""
+        if self._outcomes is None:
+            raise RuntimeError("the emulator is not running: start it first")
+        self._outcomes.set(to, outcome, error_code)
+
+    def _running_messages(self) -> MessagesBackend:
+        if self.messages is None:
+            raise RuntimeError("the emulator is not running: start it first")
+        return self.messages
+
+    def _running_sms(self) -> SmsBackend:
+        if self.sms is None:
+            raise RuntimeError("the emulator is not running: start it first")
+        return self.sms
 
     def __repr__(self) -> str:
         return f"AcsEmulator(endpoint={self.endpoint!r}, state={self._state or 'memory'!r})"
