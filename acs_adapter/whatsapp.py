@@ -195,7 +195,7 @@ class WhatsAppGateway:
                 TemplateInfo(
                     str(item.name),
                     str(item.language),
-                    str(item.status).lower(),
+                    str(getattr(item.status, "value", item.status)).lower(),
                     getattr(item, "content", None),
                 )
                 for item in self._templates.list_templates(channel_id)
