@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import ssl
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -13,31 +12,18 @@ from acs_emulator import AcsEmulator
 from acs_emulator.numbers import DEFAULT_CHANNEL_ID, DEFAULT_CHANNEL_NUMBER, DEFAULT_PHONE_NUMBER
 from tests.emulator.helpers import WebhookReceiver
 from tests.emulator.messaging_helpers import (
-    emulator_with_webhook,
+    emu,
     events_of,
+    messaging_clock,
     notification_client,
+    receiver,
     signed_json,
     sms_client,
+    wired,
 )
 from tests.fixtures.entra import app_credential, clean_env
 
-__all__ = ["clean_env"]  # a fixture a test here takes
-
-
-@pytest.fixture(scope="module")
-def wired() -> Iterator[tuple[AcsEmulator, WebhookReceiver]]:
-    with emulator_with_webhook() as pair:
-        yield pair
-
-
-@pytest.fixture
-def emu(wired: tuple[AcsEmulator, WebhookReceiver]) -> AcsEmulator:
-    return wired[0]
-
-
-@pytest.fixture
-def receiver(wired: tuple[AcsEmulator, WebhookReceiver]) -> WebhookReceiver:
-    return wired[1]
+__all__ = ["clean_env", "emu", "messaging_clock", "receiver", "wired"]  # fixtures
 
 
 def test_numbers_are_listed(emu: AcsEmulator) -> None:

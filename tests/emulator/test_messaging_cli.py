@@ -13,22 +13,9 @@ from azure.communication.sms import SmsClient
 from azure.core.credentials import AzureKeyCredential
 
 from acs_emulator.cli import main, whatsapp_channels
+from tests.emulator.helpers import printed_settings
 
 CHANNEL = "5d1c7a0e-3f2b-4c55-8e0a-9b7f6e5d4c3b"
-_LAST_LINE = "ACS_WHATSAPP_CHANNELS"
-
-
-def _printed(process: subprocess.Popen[str]) -> dict[str, str]:
-    settings: dict[str, str] = {}
-    assert process.stdout is not None
-    while _LAST_LINE not in settings:
-        line = process.stdout.readline()
-        if not line:
-            pytest.fail(f"the emulator stopped before printing {_LAST_LINE}")
-        name, sep, value = line.strip().partition("=")
-        if sep:
-            settings[name] = value
-    return settings
 
 
 def test_numbers_and_channels_from_the_command_line_are_owned_and_printed() -> None:
@@ -52,7 +39,7 @@ def test_numbers_and_channels_from_the_command_line_are_owned_and_printed() -> N
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        printed = _printed(process)
+        printed = printed_settings(process, "ACS_WHATSAPP_CHANNELS")
         assert printed["ACS_PHONE_NUMBERS"] == "+18005550123,+18005550124"
         assert printed["ACS_WHATSAPP_CHANNELS"] == f"{CHANNEL}=+18005550125"
         endpoint, key = (
