@@ -3,6 +3,7 @@ azure-communication-messages SDK: sends, templates, media streams, the 24-hour w
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -324,3 +325,21 @@ def test_templates_are_listed_in_pages(emu: AcsEmulator) -> None:
         "/messages/channels/11111111-2222-3333-4444-555555555555/templates?api-version=2024-08-30",
     )
     assert unknown.status_code == 404
+
+
+def test_channels_templates_and_windows_survive_a_restart(tmp_path: Path) -> None:
+    state = str(tmp_path / "state.db")
+    channel = "5d1c7a0e-3f2b-4c55-8e0a-9b7f6e5d4c3b"
+    user = "+14255550213"
+    with AcsEmulator(state=state, whatsapp_channels={channel: "+18005550125"}) as first:
+        first.add_whatsapp_template(channel, "kept", "en", "Kept {{1}}")
+        first.send_inbound_whatsapp(user, channel, "hi")
+    with AcsEmulator(state=state) as again:
+        assert again.whatsapp_channels == {channel: "+18005550125"}
+        names = {t.name for t in template_client(again).list_templates(channel)}
+        assert names == {"hello_world", "order_update", "kept"}
+        content = TextNotificationContent(channel_registration_id=channel, to=[user], content="x")
+        notification_client(again).send(content)
+        assert again.wait_for_deliveries(30)
+        [line] = again.whatsapp_outbox(to=user)
+        assert line["status"] == "delivered"  # the window opened before the restart
