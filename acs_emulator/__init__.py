@@ -1,4 +1,6 @@
-"""A local emulator of Azure Communication Services Chat 2024-03-07 and Identity 2023-10-01."""
+"""A local emulator of Azure Communication Services: Chat 2024-03-07, Identity 2023-10-01,
+SMS 2021-03-07 and Advanced Messaging for WhatsApp 2024-08-30, with their Event Grid events and
+a handset surface that plays the customer's phone."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 It prints the connection string and the CA bundle path as `NAME=value` lines, ready for the
 environment (`ACS_CONNECTION_STRING`, `ACS_CA_BUNDLE`, and the azure-identity variables that
-reach its Entra ID tenant), then serves until stopped, exiting 0.
+reach its Entra ID tenant), then the SMS numbers and WhatsApp channels the resource owns
+(`ACS_PHONE_NUMBERS`, `ACS_WHATSAPP_CHANNELS` as `GUID=+number` pairs, comma-separated), and
+serves until stopped, exiting 0.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import argparse
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -35,6 +37,21 @@ class EmulatorOptions:
     throttle: bool = False
     eventgrid_webhooks: Sequence[str] = field(default_factory=tuple)
     eventgrid_ca: str | None = None
+    phone_numbers: Sequence[str] | None = None
+    whatsapp_channels: Mapping[str, str] | None = None
+
+
+def whatsapp_channels(pairs: Sequence[str]) -> dict[str, str] | None:
+    """`GUID=+E164` option values as the emulator's channel map (None when there are none)."""
+    if not pairs:
+        return None
+    channels: dict[str, str] = {}
+    for pair in pairs:
+        channel_id, sep, number = pair.partition("=")
+        if not sep:
+            raise ValueError(f"a WhatsApp channel is GUID=+E164, got {pair!r}")
+        channels[channel_id.strip()] = number.strip()
+    return channels
 
 
 def serve(options: EmulatorOptions) -> int:
@@ -60,6 +77,8 @@ def serve(options: EmulatorOptions) -> int:
             eventgrid_webhooks=options.eventgrid_webhooks,
             throttle=options.throttle,
             eventgrid_ca=options.eventgrid_ca,
+            phone_numbers=options.phone_numbers,
+            whatsapp_channels=options.whatsapp_channels,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -79,7 +98,7 @@ def serve(options: EmulatorOptions) -> int:
         print(f"ACS emulator listening on {emulator.endpoint}", flush=True)
         print(f"ACS_CONNECTION_STRING={emulator.connection_string}", flush=True)
         print(f"ACS_CA_BUNDLE={emulator.ca_bundle}", flush=True)
-        for name, value in entra_lines(emulator):
+        for name, value in [*entra_lines(emulator), *number_lines(emulator)]:
             print(f"{name}={value}", flush=True)
         while not stop.wait(0.5):
             pass
@@ -103,10 +122,20 @@ def entra_lines(emulator: AcsEmulator) -> list[tuple[str, str]]:
     ]
 
 
+def number_lines(emulator: AcsEmulator) -> list[tuple[str, str]]:
+    """The SMS numbers and WhatsApp channels (`GUID=+number`) the emulated resource owns."""
+    channels = emulator.whatsapp_channels.items()
+    return [
+        ("ACS_PHONE_NUMBERS", ",".join(emulator.phone_numbers)),
+        ("ACS_WHATSAPP_CHANNELS", ",".join(f"{cid}={number}" for cid, number in channels)),
+    ]
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m acs_emulator",
-        description="A local HTTPS emulator of Azure Communication Services Chat and Identity.",
+        description="A local HTTPS emulator of Azure Communication Services Chat, Identity, "
+        "SMS and Advanced Messaging (WhatsApp).",
         epilog="Exit codes: 0 stopped by SIGINT or SIGTERM; 1 cannot listen on the address; "
         "2 a bad option or the emulator extra missing.",
     )
@@ -121,14 +150,34 @@ def parser() -> argparse.ArgumentParser:
         metavar="URL",
         action="append",
         default=[],
-        help="deliver chat events to this Event Grid webhook (repeatable)",
+        help="deliver chat, SMS and WhatsApp events to this Event Grid webhook (repeatable)",
     )
     p.add_argument("--eventgrid-ca", metavar="PEM", help="extra CA to trust for webhook URLs")
+    p.add_argument(
+        "--phone-number",
+        metavar="+E164",
+        action="append",
+        default=[],
+        help="an SMS number the resource owns (repeatable; default +18005550100)",
+    )
+    p.add_argument(
+        "--whatsapp-channel",
+        metavar="GUID=+E164",
+        action="append",
+        default=[],
+        help="a WhatsApp channel registration and its business number (repeatable; "
+        "default 0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11=+18005550101)",
+    )
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    try:
+        channels = whatsapp_channels(args.whatsapp_channel)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return serve(
         EmulatorOptions(
             host=args.host,
@@ -139,5 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             throttle=args.throttle,
             eventgrid_webhooks=tuple(args.eventgrid_webhook),
             eventgrid_ca=args.eventgrid_ca,
+            phone_numbers=tuple(args.phone_number) or None,
+            whatsapp_channels=channels,
         )
     )

@@ -63,6 +63,7 @@ from acs_emulator.eventgrid import (
 from acs_emulator.events import EventSink, NullSink
 from acs_emulator.faults import ABORT_SCOPE_KEY, FaultInjector, FaultPlan
 from acs_emulator.guard import Guard
+from acs_emulator.handset import routes as handset_routes
 from acs_emulator.identity import urls as identity_urls
 from acs_emulator.identity.models import IdentityBackend
 from acs_emulator.messages import MessagesBackend
@@ -251,6 +252,7 @@ class AcsEmulator:
             {
                 "sms": sms_routes(self.sms),
                 "messages": messages_routes(self.messages, self._registry),
+                "handset": handset_routes(self._registry, self.sms, self.messages, outcomes),
             },
         )
         config = uvicorn.Config(

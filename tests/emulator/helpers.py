@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import ssl
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from azure.communication.chat import ChatClient, ChatThreadClient, CommunicationTokenCredential
 from azure.communication.identity import CommunicationIdentityClient
 
@@ -211,3 +213,17 @@ class WebhookReceiver:
         finally:
             self._server.shutdown()
             self._server.server_close()
+
+
+def printed_settings(process: subprocess.Popen[str], last_line: str) -> dict[str, str]:
+    """The `NAME=value` lines a started emulator printed, read up to `last_line`."""
+    settings: dict[str, str] = {}
+    assert process.stdout is not None
+    while last_line not in settings:
+        line = process.stdout.readline()
+        if not line:
+            pytest.fail(f"the emulator stopped before printing {last_line}")
+        name, sep, value = line.strip().partition("=")
+        if sep:
+            settings[name] = value
+    return settings

@@ -1,4 +1,6 @@
-"""Helpers for the SMS, WhatsApp and handset tests: SDK clients and the events a webhook got."""
+"""Helpers for the SMS, WhatsApp and handset tests: SDK clients, the events a webhook got, and
+module fixtures (`emu`, `receiver`, `messaging_clock`) for one emulator per test module whose
+Event Grid subscriber is a local receiver; a module imports the fixtures it takes."""
 
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ from contextlib import contextmanager
 from typing import Any, Protocol, cast
 
 import httpx
+import pytest
 from azure.communication.messages import MessageTemplateClient, NotificationMessagesClient
 from azure.communication.sms import SmsClient, SmsSendResult
 from azure.core.credentials import AzureKeyCredential
 
 from acs_emulator import AcsEmulator
 from tests.emulator.helpers import WebhookReceiver, hmac_headers
+from tests.fixtures.clock import SteppedClock
 
 
 class SmsSender(Protocol):
@@ -66,6 +70,28 @@ def emulator_with_webhook(**kwargs: Any) -> Iterator[tuple[AcsEmulator, WebhookR
     receiver = WebhookReceiver()
     with receiver.running(), AcsEmulator(eventgrid_webhooks=[receiver.url], **kwargs) as emu:
         yield emu, receiver
+
+
+@pytest.fixture(scope="module")
+def messaging_clock() -> SteppedClock:
+    """The module emulator's messaging clock: step it to move the WhatsApp window."""
+    return SteppedClock()
+
+
+@pytest.fixture(scope="module")
+def wired(messaging_clock: SteppedClock) -> Iterator[tuple[AcsEmulator, WebhookReceiver]]:
+    with emulator_with_webhook(messaging_clock=messaging_clock.ms) as pair:
+        yield pair
+
+
+@pytest.fixture
+def emu(wired: tuple[AcsEmulator, WebhookReceiver]) -> AcsEmulator:
+    return wired[0]
+
+
+@pytest.fixture
+def receiver(wired: tuple[AcsEmulator, WebhookReceiver]) -> WebhookReceiver:
+    return wired[1]
 
 
 def events_of(emu: AcsEmulator, receiver: WebhookReceiver, event_type: str) -> list[dict[str, Any]]:

@@ -7,24 +7,10 @@ import signal
 import subprocess
 import sys
 
-import pytest
 from azure.communication.identity import CommunicationIdentityClient
 from azure.identity import ClientSecretCredential
 
-_LAST_LINE = "IDENTITY_HEADER"
-
-
-def _printed_settings(process: subprocess.Popen[str]) -> dict[str, str]:
-    settings: dict[str, str] = {}
-    assert process.stdout is not None
-    while _LAST_LINE not in settings:
-        line = process.stdout.readline()
-        if not line:
-            pytest.fail(f"the emulator stopped before printing {_LAST_LINE}")
-        name, sep, value = line.strip().partition("=")
-        if sep:
-            settings[name] = value
-    return settings
+from tests.emulator.helpers import printed_settings
 
 
 def test_printed_coordinates_sign_in_to_the_identity_endpoints() -> None:
@@ -36,7 +22,7 @@ def test_printed_coordinates_sign_in_to_the_identity_endpoints() -> None:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        printed = _printed_settings(process)
+        printed = printed_settings(process, "IDENTITY_HEADER")
         credential = ClientSecretCredential(
             printed["AZURE_TENANT_ID"],
             printed["AZURE_CLIENT_ID"],

@@ -3,7 +3,7 @@ azure-communication-messages SDK: sends, templates, media streams, the 24-hour w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,38 +26,22 @@ from acs_emulator import AcsEmulator
 from acs_emulator.numbers import DEFAULT_CHANNEL_ID, DEFAULT_CHANNEL_NUMBER
 from tests.emulator.helpers import WebhookReceiver
 from tests.emulator.messaging_helpers import (
-    emulator_with_webhook,
+    emu,
     events_of,
+    messaging_clock,
     notification_client,
+    receiver,
     signed_json,
     template_client,
+    wired,
 )
 from tests.fixtures.clock import SteppedClock
+
+__all__ = ["emu", "messaging_clock", "receiver", "wired"]  # fixtures
 
 CHANNEL = DEFAULT_CHANNEL_ID
 SEND = "/messages/notifications:send?api-version=2024-08-30"
 DAY = 24 * 60 * 60
-
-
-@pytest.fixture(scope="module")
-def clock() -> SteppedClock:
-    return SteppedClock()
-
-
-@pytest.fixture(scope="module")
-def wired(clock: SteppedClock) -> Iterator[tuple[AcsEmulator, WebhookReceiver]]:
-    with emulator_with_webhook(messaging_clock=clock.ms) as pair:
-        yield pair
-
-
-@pytest.fixture
-def emu(wired: tuple[AcsEmulator, WebhookReceiver]) -> AcsEmulator:
-    return wired[0]
-
-
-@pytest.fixture
-def receiver(wired: tuple[AcsEmulator, WebhookReceiver]) -> WebhookReceiver:
-    return wired[1]
 
 
 def text(to: str, content: str) -> TextNotificationContent:
@@ -110,7 +94,7 @@ def test_free_form_outside_the_window_is_accepted_then_fails(
 
 
 def test_an_inbound_message_opens_the_window_for_a_day(
-    emu: AcsEmulator, receiver: WebhookReceiver, clock: SteppedClock
+    emu: AcsEmulator, receiver: WebhookReceiver, messaging_clock: SteppedClock
 ) -> None:
     user = "+14255550202"
     emu.send_inbound_whatsapp(user, CHANNEL, "hi there")
@@ -120,7 +104,7 @@ def test_an_inbound_message_opens_the_window_for_a_day(
     assert delivered["data"]["from"] == CHANNEL and delivered["data"]["to"] == "14255550202"
     assert "error" not in delivered["data"]
     assert delivered["subject"] == f"advancedMessage/{inside}/status/Delivered"
-    clock.step(DAY + 1)
+    messaging_clock.step(DAY + 1)
     late = send_id(emu, text(user, "still there?"))
     assert [e["data"]["status"] for e in statuses(emu, receiver, late)] == ["failed"]
     reply = send_id(emu, template(user, "order_update", "en_US", "Ann", "A-17"))
@@ -341,3 +325,21 @@ def test_templates_are_listed_in_pages(emu: AcsEmulator) -> None:
         "/messages/channels/11111111-2222-3333-4444-555555555555/templates?api-version=2024-08-30",
     )
     assert unknown.status_code == 404
+
+
+def test_channels_templates_and_windows_survive_a_restart(tmp_path: Path) -> None:
+    state = str(tmp_path / "state.db")
+    channel = "5d1c7a0e-3f2b-4c55-8e0a-9b7f6e5d4c3b"
+    user = "+14255550213"
+    with AcsEmulator(state=state, whatsapp_channels={channel: "+18005550125"}) as first:
+        first.add_whatsapp_template(channel, "kept", "en", "Kept {{1}}")
+        first.send_inbound_whatsapp(user, channel, "hi")
+    with AcsEmulator(state=state) as again:
+        assert again.whatsapp_channels == {channel: "+18005550125"}
+        names = {t.name for t in template_client(again).list_templates(channel)}
+        assert names == {"hello_world", "order_update", "kept"}
+        content = TextNotificationContent(channel_registration_id=channel, to=[user], content="x")
+        notification_client(again).send(content)
+        assert again.wait_for_deliveries(30)
+        [line] = again.whatsapp_outbox(to=user)
+        assert line["status"] == "delivered"  # the window opened before the restart

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,34 +12,21 @@ from acs_emulator import AcsEmulator
 from acs_emulator.numbers import DEFAULT_CHANNEL_ID, DEFAULT_CHANNEL_NUMBER, DEFAULT_PHONE_NUMBER
 from tests.emulator.helpers import WebhookReceiver
 from tests.emulator.messaging_helpers import (
-    emulator_with_webhook,
+    emu,
     events_of,
+    messaging_clock,
+    receiver,
     signed_json,
     sms_client,
+    wired,
 )
 from tests.fixtures.entra import app_credential, clean_env
 
-__all__ = ["clean_env"]  # a fixture a test here takes
+__all__ = ["clean_env", "emu", "messaging_clock", "receiver", "wired"]  # fixtures
 
 OURS = DEFAULT_PHONE_NUMBER
 SEND = "/sms?api-version=2021-03-07"
 FIRST_SENT = "Sun, 06 Dec 2026 01:14:37 GMT"
-
-
-@pytest.fixture(scope="module")
-def wired() -> Iterator[tuple[AcsEmulator, WebhookReceiver]]:
-    with emulator_with_webhook() as pair:
-        yield pair
-
-
-@pytest.fixture
-def emu(wired: tuple[AcsEmulator, WebhookReceiver]) -> AcsEmulator:
-    return wired[0]
-
-
-@pytest.fixture
-def receiver(wired: tuple[AcsEmulator, WebhookReceiver]) -> WebhookReceiver:
-    return wired[1]
 
 
 def test_default_numbers_and_validation() -> None:
