@@ -34,6 +34,9 @@ TABLES = {
     "migration_checkpoints",
     "changes",
     "event_receipts",
+    "bindings",
+    "numbers",
+    "address_configurations",
 }
 
 

@@ -247,7 +247,7 @@ class Conversation(EventEmitter, ConversationEventNames):
             session.core.participants.get, session.service_sid, self.sid, key
         )
         await _permissions.require(
-            session, self.sid, _permissions.to_remove(session, record.identity)
+            session, self.sid, _permissions.to_remove(session, record.identity or "")
         )
         await session.run(session.core.participants.delete, session.service_sid, self.sid, key)
         if record.identity == session.identity:
