@@ -15,7 +15,7 @@ from acs_adapter.store import _append as feed
 from acs_adapter.store import _validate as check
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
 from acs_adapter.store._types import utc_now
-from acs_adapter.store.schema import bindings, participants
+from acs_adapter.store.schema import bindings, conversations, participants
 
 BINDING_TYPES = ("sms", "whatsapp")
 """The messaging binding types a participant can have besides chat."""
@@ -306,6 +306,25 @@ class ParticipantRepository(Repository):
                 participants.c.binding_type.is_not(None),
             )
             .order_by(participants.c.created_at, participants.c.sid)
+        )
+        return [_participant(row) for row in self._all(statement)]
+
+    def list_by_address(
+        self, scope: str, address: str, *, limit: int = 100, offset: int = 0
+    ) -> list[Participant]:
+        """Participants bound to `address` in the (shown) conversations of `scope`, oldest
+        first: the conversations an SMS/WhatsApp number takes part in."""
+        statement = (
+            select(participants)
+            .join(conversations, conversations.c.sid == participants.c.conversation_sid)
+            .where(
+                conversations.c.scope == check.sid("scope", scope),
+                conversations.c.pending_since.is_(None),
+                participants.c.binding_address == check.text("address", address),
+            )
+            .order_by(participants.c.created_at, participants.c.sid)
+            .limit(check.count("limit", limit, minimum=1))
+            .offset(check.count("offset", offset))
         )
         return [_participant(row) for row in self._all(statement)]
 
