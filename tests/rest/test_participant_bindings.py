@@ -60,8 +60,8 @@ def _sms(conversation: Any, address: str, proxy: str = SMS_PROXY) -> Any:
     )
 
 
-def _thread_of(handler: WireHandler, conversation_sid: str) -> str:
-    stored = handler.core._context.store.conversations.get(conversation_sid)
+def _thread_of(adapter: AcsAdapter, conversation_sid: str) -> str:
+    stored = adapter.store.conversations.get(conversation_sid)
     assert stored is not None and stored.thread_id
     return stored.thread_id
 
@@ -72,7 +72,9 @@ def _code(call: Any) -> tuple[int, int, str]:
     return caught.value.status, caught.value.code, caught.value.msg
 
 
-def test_an_sms_participant_has_twilios_fields(conversation: Any, handler: WireHandler) -> None:
+def test_an_sms_participant_has_twilios_fields(
+    conversation: Any, adapter: AcsAdapter, handler: WireHandler
+) -> None:
     created = _sms(conversation, "+15558675310")
     assert created.identity is None
     assert created.sid.startswith("MB")
@@ -85,7 +87,7 @@ def test_an_sms_participant_has_twilios_fields(conversation: Any, handler: WireH
     assert fetched.messaging_binding == created.messaging_binding
     assert [p.sid for p in conversation.participants.list()] == [created.sid]
     # Store-only: the ACS thread has the service user alone.
-    thread_id = _thread_of(handler, fetched.conversation_sid)
+    thread_id = _thread_of(adapter, fetched.conversation_sid)
     members = handler.core.directory.service_chat().list_participants(thread_id)
     assert len(list(members)) == 1
 
@@ -184,12 +186,12 @@ def test_more_than_fifty_non_chat_participants_are_refused(conversation: Any) ->
 
 
 def test_the_250th_chat_participant_is_refused_as_a_full_conversation(
-    conversation: Any, handler: WireHandler
+    conversation: Any, adapter: AcsAdapter
 ) -> None:
     """50417, Twilio's error for a conversation at its participant limit
     (twilio.com/docs/api/errors/50417): an ACS thread has 250 seats and the service user
     holds one, so 249 chat participants fill it; SMS participants take no seat."""
-    store = handler.core._context.store
+    store = adapter.store
     sid = conversation.fetch().sid
     with store.transaction() as tx:  # fill the seats without 249 ACS round trips
         for n in range(CHAT_MAX):
