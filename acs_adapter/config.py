@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -39,6 +41,8 @@ MEDIA_SECRET_ENV = "TWILIO_COMPAT_MEDIA_SECRET"  # noqa: S105 (a setting name)
 AUTHORITY_HOST_ENV = "AZURE_AUTHORITY_HOST"  # read by azure-identity too
 EVENTGRID_SECRET_ENV = "ACS_EVENTGRID_SECRET"  # noqa: S105 (a setting name)
 CHANGE_RETENTION_ENV = "TWILIO_COMPAT_CHANGE_RETENTION"
+NUMBERS_ENV = "TWILIO_COMPAT_NUMBERS"
+WHATSAPP_PREFIX = "whatsapp:"
 DEFAULT_CHANGE_RETENTION = timedelta(days=1)
 REQUESTS_CA_BUNDLE_ENVS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 """What `requests` itself reads for a CA bundle, in its order of preference."""
@@ -47,6 +51,78 @@ EMBEDDED = "embedded"
 DEFAULT_STORE_URL = "sqlite:///twilio_compat.sqlite3"
 DEFAULT_MEDIA_FOLDER = "twilio_compat_media"
 EMBEDDED_STATE_FILE = "twilio_compat_emulator.sqlite3"
+
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
+def is_e164(value: str) -> bool:
+    """True for a phone number in E.164 form: ``+`` then 2 to 15 digits, no leading zero."""
+    return _E164.fullmatch(value) is not None
+
+
+@dataclass(frozen=True)
+class OwnedNumber:
+    """A proxy address the shim owns: ``+E.164`` for SMS, or ``whatsapp:+E.164`` with the
+    ACS WhatsApp channel registration id it sends from."""
+
+    address: str
+    channel_id: str | None = None
+
+    @property
+    def type(self) -> str:
+        """``sms`` or ``whatsapp``."""
+        return "whatsapp" if self.address.startswith(WHATSAPP_PREFIX) else "sms"
+
+    @classmethod
+    def parse(cls, value: str, *, setting: str = NUMBERS_ENV) -> OwnedNumber:
+        """One `TWILIO_COMPAT_NUMBERS` item: ``+E.164`` or ``whatsapp:+E.164=<channel-guid>``."""
+        address, sep, channel = (part.strip() for part in value.partition("="))
+        return cls.checked(address, channel if sep else None, setting=setting)
+
+    @classmethod
+    def checked(
+        cls, address: str, channel_id: str | None = None, *, setting: str = NUMBERS_ENV
+    ) -> OwnedNumber:
+        """The number, or `ConfigurationError` naming `setting` for a malformed one."""
+        number = address.removeprefix(WHATSAPP_PREFIX)
+        whatsapp = number != address
+        if not is_e164(number):
+            raise ConfigurationError(f"{setting}: {address!r} is not '+E.164' or 'whatsapp:+E.164'")
+        if whatsapp:
+            if not channel_id:
+                raise ConfigurationError(
+                    f"{setting}: {address!r} needs its ACS channel id ('{address}=<channel-guid>')"
+                )
+            try:
+                channel_id = str(uuid.UUID(channel_id))
+            except ValueError:
+                raise ConfigurationError(
+                    f"{setting}: the channel id of {address!r} is not a GUID"
+                ) from None
+        elif channel_id:
+            raise ConfigurationError(f"{setting}: an SMS number ({address!r}) takes no channel id")
+        return cls(address, channel_id if whatsapp else None)
+
+
+EMBEDDED_NUMBERS: tuple[OwnedNumber, ...] = (
+    OwnedNumber("+18005550100"),
+    OwnedNumber("whatsapp:+18005550101", "0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11"),
+)
+"""What the embedded emulator's resource owns by default, so `embedded` needs no setting."""
+
+
+def parse_numbers(value: str, *, setting: str = NUMBERS_ENV) -> tuple[OwnedNumber, ...]:
+    """A comma-separated `TWILIO_COMPAT_NUMBERS` value; an address given twice is refused."""
+    numbers = tuple(
+        OwnedNumber.parse(item, setting=setting) for item in value.split(",") if item.strip()
+    )
+    seen: set[str] = set()
+    for number in numbers:
+        if number.address in seen:
+            raise ConfigurationError(f"{setting}: {number.address!r} is listed twice")
+        seen.add(number.address)
+    return numbers
+
 
 _BLOB_CONNECTION_KEYS = frozenset(
     {
@@ -135,6 +211,9 @@ class Settings:
     change_retention: timedelta = DEFAULT_CHANGE_RETENTION
     """How long the store's change feed keeps a change: a consumer stopped for longer misses
     what is older."""
+    numbers: tuple[OwnedNumber, ...] = ()
+    """The proxy addresses the shim owns by configuration (more can be kept in the store);
+    in embedded mode without a setting, the emulator's default numbers."""
 
     @classmethod
     def load(
@@ -150,6 +229,7 @@ class Settings:
         media_secret: str | Secret | None = None,
         authority_host: str | None = None,
         change_retention: timedelta | float | str | None = None,
+        numbers: str | tuple[OwnedNumber, ...] | None = None,
     ) -> Settings:
         """Resolve each setting from the argument, else the environment, else the default."""
         env = _environment(environ)
@@ -180,6 +260,13 @@ class Settings:
         retention = _retention(
             change_retention if change_retention is not None else env.get(CHANGE_RETENTION_ENV)
         )
+        if isinstance(numbers, tuple):
+            owned = numbers
+        else:
+            numbers_value = _pick(numbers, env, NUMBERS_ENV)
+            owned = parse_numbers(numbers_value) if numbers_value is not None else ()
+        if embedded and numbers is None and not owned:
+            owned = EMBEDDED_NUMBERS
 
         return cls(
             connection=connection,
@@ -192,6 +279,7 @@ class Settings:
             media_secret=Secret(media_secret_value) if media_secret_value is not None else None,
             authority_host=authority_value.strip() if authority_value else None,
             change_retention=retention,
+            numbers=owned,
         )
 
     @property

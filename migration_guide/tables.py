@@ -315,7 +315,15 @@ def data_mapping() -> str:
             "Twilio",
         ),
         (
-            "delivery receipts, SMS/WhatsApp/email bindings, push credentials, content templates",
+            "SMS / WhatsApp participant `MB...` (`messaging_binding`)",
+            "ACS SMS / Advanced Messaging (WhatsApp) numbers",
+            "kept by the shim, with no ACS thread seat; the proxy address must be one of the "
+            "shim's numbers (`TWILIO_COMPAT_NUMBERS`, `twilio-acs numbers`); an (address, proxy "
+            "address) pair is bound in at most one non-closed conversation (50416); group MMS "
+            "(`projected_address`) is refused: ACS has no MMS",
+        ),
+        (
+            "delivery receipts, email bindings, push credentials, content templates",
             "none in ACS Chat",
             "refused (or an empty list) with a Twilio-shaped error; see the gaps",
         ),

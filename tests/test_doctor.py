@@ -59,7 +59,10 @@ def test_embedded_mode_is_healthy(tmp_path: Path) -> None:
         "ACS identity": "ok",
         "ACS chat": "ok",
         "media store": "ok",
+        "owned numbers": "ok",
     }
+    numbers = next(check for check in report["checks"] if check["name"] == "owned numbers")
+    assert numbers["detail"] == "+18005550100 (sms), whatsapp:+18005550101 (whatsapp)"
     assert report["verdict"].startswith("healthy")
     table = _run(["doctor"], env, tmp_path)
     assert table.returncode == OK, table.stderr

@@ -45,6 +45,8 @@ ENVIRONMENT = {
     "TWILIO_COMPAT_WORKERS": "3",
     "TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS": "true",
     "TWILIO_COMPAT_CHANGE_RETENTION": "7200",
+    "TWILIO_COMPAT_NUMBERS": "+18005550100, whatsapp:+18005550101="
+    "0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11",
 }
 
 
@@ -81,6 +83,10 @@ def test_the_environment_fills_every_part() -> None:
     assert settings.serve == ServeOptions("https://chat.example.com", "debug", True, 3)
     assert settings.webhooks == WebhookOptions(allow_private=True)
     assert settings.acs.change_retention.total_seconds() == 7200
+    assert [(n.address, n.channel_id) for n in settings.acs.numbers] == [
+        ("+18005550100", None),
+        ("whatsapp:+18005550101", "0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11"),
+    ]
 
 
 def test_explicit_arguments_win() -> None:

@@ -24,6 +24,7 @@ from acs_adapter.config import (
     EVENTGRID_SECRET_ENV,
     MEDIA_ENV,
     MEDIA_SECRET_ENV,
+    NUMBERS_ENV,
     STORE_ENV,
 )
 from acs_adapter.config import Settings as AdapterSettings
@@ -97,6 +98,13 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds the store's change feed keeps a change (client events, webhooks and replicas "
         "follow it); a consumer stopped for longer misses what is older",
         f"`{int(DEFAULT_CHANGE_RETENTION.total_seconds())}` (a day)",
+    ),
+    Setting(
+        (NUMBERS_ENV,),
+        "proxy addresses the shim owns for SMS/WhatsApp participants, comma-separated: "
+        "`+E.164`, or `whatsapp:+E.164=<channel-guid>` (the ACS channel registration); "
+        "`twilio-acs numbers add` keeps more in the store",
+        "none (`embedded`: the emulator's `+18005550100` and `whatsapp:+18005550101`)",
     ),
     Setting(
         (POLL_INTERVAL_ENV,),
@@ -290,6 +298,7 @@ class Settings:
         log_json: bool | str | None = None,
         workers: int | str | None = None,
         allow_private_webhooks: bool | str | None = None,
+        numbers: str | None = None,
     ) -> Settings:
         """Resolve every setting: explicit arguments (or ready `acs` settings) win over
         `environ` (default: the process environment); errors name the setting at fault."""
@@ -301,6 +310,7 @@ class Settings:
                 store_url=store_url,
                 media=media,
                 environ=env,
+                numbers=numbers,
             )
         account = TwilioAccount.load(
             env,

@@ -16,6 +16,10 @@ from acs_adapter._lazy import lazy_exports
 if TYPE_CHECKING:
     from acs_adapter.store._repository import UNSET, Unset
     from acs_adapter.store._store import MappingStore, StoreTransaction, open_store
+    from acs_adapter.store.address_configurations import (
+        AddressConfiguration,
+        AddressConfigurationRepository,
+    )
     from acs_adapter.store.changes import Change, ChangeOrigin, ChangeRepository, changes_by
     from acs_adapter.store.checkpoints import Checkpoint, CheckpointRepository
     from acs_adapter.store.configuration import ConfigurationDocument, ConfigurationRepository
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from acs_adapter.store.identities import IdentityRepository
     from acs_adapter.store.media import MediaItem, MediaRepository
     from acs_adapter.store.messages import Message, MessageRepository
+    from acs_adapter.store.numbers import NumberRepository, OwnedNumber
     from acs_adapter.store.participants import Participant, ParticipantRepository
     from acs_adapter.store.roles import Role, RoleRepository
     from acs_adapter.store.tailer import ChangeTailer
@@ -40,6 +45,10 @@ __getattr__ = lazy_exports(
     {
         "acs_adapter.store._repository": ("UNSET", "Unset"),
         "acs_adapter.store._store": ("MappingStore", "StoreTransaction", "open_store"),
+        "acs_adapter.store.address_configurations": (
+            "AddressConfiguration",
+            "AddressConfigurationRepository",
+        ),
         "acs_adapter.store.changes": ("Change", "ChangeOrigin", "ChangeRepository", "changes_by"),
         "acs_adapter.store.checkpoints": ("Checkpoint", "CheckpointRepository"),
         "acs_adapter.store.configuration": ("ConfigurationDocument", "ConfigurationRepository"),
@@ -49,6 +58,7 @@ __getattr__ = lazy_exports(
         "acs_adapter.store.identities": ("IdentityRepository",),
         "acs_adapter.store.media": ("MediaItem", "MediaRepository"),
         "acs_adapter.store.messages": ("Message", "MessageRepository"),
+        "acs_adapter.store.numbers": ("NumberRepository", "OwnedNumber"),
         "acs_adapter.store.participants": ("Participant", "ParticipantRepository"),
         "acs_adapter.store.roles": ("Role", "RoleRepository"),
         "acs_adapter.store.tailer": ("ChangeTailer",),
@@ -63,6 +73,8 @@ __getattr__ = lazy_exports(
 
 __all__ = [
     "UNSET",
+    "AddressConfiguration",
+    "AddressConfigurationRepository",
     "Change",
     "ChangeOrigin",
     "ChangeRepository",
@@ -84,6 +96,8 @@ __all__ = [
     "MediaRepository",
     "Message",
     "MessageRepository",
+    "NumberRepository",
+    "OwnedNumber",
     "Participant",
     "ParticipantRepository",
     "Role",

@@ -29,6 +29,9 @@ NOUNS = {
     "cursors": "cursor",
     "idempotency_keys": "idempotency key",
     "migration_checkpoints": "migration checkpoint",
+    "bindings": "binding",
+    "numbers": "owned number",
+    "address_configurations": "address configuration",
 }
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")

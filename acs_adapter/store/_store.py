@@ -12,6 +12,7 @@ from acs_adapter.store._database import AutoCommit, Database, InTransaction, Sco
 from acs_adapter.store._engine import create_store_engine, resolve_url
 from acs_adapter.store._migrate import upgrade_to_head
 from acs_adapter.store._sent import SentLog
+from acs_adapter.store.address_configurations import AddressConfigurationRepository
 from acs_adapter.store.changes import ChangeRepository
 from acs_adapter.store.checkpoints import CheckpointRepository
 from acs_adapter.store.configuration import ConfigurationRepository
@@ -22,6 +23,7 @@ from acs_adapter.store.idempotency import IdempotencyRepository
 from acs_adapter.store.identities import IdentityRepository
 from acs_adapter.store.media import MediaRepository
 from acs_adapter.store.messages import MessageRepository
+from acs_adapter.store.numbers import NumberRepository
 from acs_adapter.store.participants import ParticipantRepository
 from acs_adapter.store.receipts import ReceiptRepository
 from acs_adapter.store.roles import RoleRepository
@@ -50,6 +52,8 @@ class Repositories:
         self.changes = ChangeRepository(scope)
         self.receipts = ReceiptRepository(scope)
         self.deliveries = DeliveryRepository(scope)
+        self.numbers = NumberRepository(scope)
+        self.address_configurations = AddressConfigurationRepository(scope)
 
 
 class StoreTransaction(Repositories):

@@ -82,10 +82,14 @@ participants = Table(
         ForeignKey("conversations.sid", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("identity", String(NAME), nullable=False),
+    # None for an SMS/WhatsApp participant, which has a messaging binding instead.
+    Column("identity", String(NAME)),
     Column("acs_user_id", String(NAME)),
     Column("attributes", Text, nullable=False, server_default="{}"),
     Column("role_sid", String(SID)),
+    Column("binding_type", String(16)),
+    Column("binding_address", String(NAME)),
+    Column("binding_proxy_address", String(NAME)),
     Column("last_read_index", BigInteger),
     Column("last_read_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
@@ -93,6 +97,56 @@ participants = Table(
     UniqueConstraint("conversation_sid", "identity"),
     UniqueConstraint("conversation_sid", "acs_user_id"),
     Index(None, "identity"),
+    Index(None, "binding_address"),
+)
+
+bindings = Table(
+    "bindings",
+    metadata,
+    # One row per (address, proxy_address) pair held by a participant of a non-closed
+    # conversation: the unique constraint keeps a pair in one such conversation across
+    # processes; removing the participant, closing or deleting the conversation frees it.
+    Column(
+        "participant_sid",
+        String(SID),
+        ForeignKey("participants.sid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "conversation_sid",
+        String(SID),
+        ForeignKey("conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("address", String(NAME), nullable=False),
+    Column("proxy_address", String(NAME), nullable=False),
+    UniqueConstraint("address", "proxy_address"),
+    Index(None, "conversation_sid"),
+)
+
+numbers = Table(
+    "numbers",
+    metadata,
+    # A proxy address the shim owns: `+E.164` (SMS) or `whatsapp:+E.164` with its ACS
+    # channel registration id.
+    Column("address", String(NAME), primary_key=True),
+    Column("channel_id", String(SID)),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+address_configurations = Table(
+    "address_configurations",
+    metadata,
+    Column("sid", String(SID), primary_key=True),
+    Column("type", String(16), nullable=False),
+    Column("address", String(NAME), nullable=False, unique=True),
+    Column("friendly_name", Text),
+    Column("address_country", String(16)),
+    # Twilio's `auto_creation` object as JSON text.
+    Column("auto_creation", Text, nullable=False, server_default="{}"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(None, "type", "created_at", "sid"),
 )
 
 messages = Table(

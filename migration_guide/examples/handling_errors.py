@@ -26,7 +26,7 @@ except TwilioRestException as error:
 # A Twilio feature ACS Chat has no equivalent for is refused, never faked: 400, code 20001.
 try:
     conversations("support-desk").participants.create(
-        messaging_binding_address="+15555550100", messaging_binding_proxy_address="+15555550199"
+        identity="agent", messaging_binding_projected_address="+15555550199"  # group MMS
     )
 except TwilioRestException as error:
     print("unsupported", error.status, error.code, error.msg)

@@ -35,6 +35,9 @@ TABLES = {
     "changes",
     "event_receipts",
     "deliveries",
+    "bindings",
+    "numbers",
+    "address_configurations",
 }
 
 

@@ -253,8 +253,10 @@ async def test_features_acs_lacks_say_so(connect: ClientFactory, unique: str) ->
         await client.setPushRegistrationId("sms", "device-token")
     with pytest.raises(NotSupportedError):
         await client.getContentTemplates()
-    with pytest.raises(NotSupportedError):
-        await conversation.addNonChatParticipant("+15550001", "+15550002")
+    with pytest.raises(NotSupportedError, match="e-mail"):
+        await conversation.addNonChatParticipant(
+            "+15550001", "+15550002", None, {"email": {"level": "to"}}
+        )
     with pytest.raises(NotSupportedError, match="e-mail"):
         conversation.prepareMessage().setSubject("hello")
     with pytest.raises(NotSupportedError):

@@ -192,10 +192,12 @@ def test_list_limits_above_the_maximum_page_size_are_served(client: Client, uniq
         assert refused(client, "GET", "/Conversations", {"PageSize": wrong}) == (400, 20001)
 
 
-def test_participant_conversations_by_address_is_an_empty_list(client: Client) -> None:
+def test_participant_conversations_by_an_unbound_address_is_an_empty_list(
+    client: Client,
+) -> None:
     """Twilio lists a participant's conversations by ``Identity`` or by ``Address``
-    (twilio.com/docs/conversations/api/participant-conversation-resource); ACS Chat has
-    only chat participants, so no conversation has a participant with an address."""
+    (twilio.com/docs/conversations/api/participant-conversation-resource); an address no
+    SMS/WhatsApp participant has gives an empty list."""
     listed = client.conversations.v1.participant_conversations.list(address="+15555550100")
     assert listed == []
     status, body = answer(client, "GET", "/ParticipantConversations", {"Address": "+1555"})
@@ -204,7 +206,7 @@ def test_participant_conversations_by_address_is_an_empty_list(client: Client) -
     )
     assert refused(client, "GET", "/ParticipantConversations", {}) == (400, 20001)
     (row,) = operations_for("participant_conversation")
-    assert row.support is Support.DIFFERENT and "Address" in row.note
+    assert row.support is Support.WORKS
 
 
 # -- values ----------------------------------------------------------------------------------
@@ -272,8 +274,10 @@ def test_refused_operations_say_what_and_why_in_one_sentence(client: Client) -> 
         ("/Conversations", {"Bindings.Email.Address": "a@example.com"}),
         (f"/Conversations/{conversation.sid}/Messages", {"ContentSid": "HX" + "0" * 32}),
         (f"/Conversations/{conversation.sid}/Messages", {"Body": "b", "Subject": "s"}),
-        (f"/Conversations/{conversation.sid}/Participants", {"MessagingBinding.Address": "+1"}),
-        (f"/Conversations/{conversation.sid}/Participants", {}),
+        (
+            f"/Conversations/{conversation.sid}/Participants",
+            {"Identity": "x", "MessagingBinding.ProjectedAddress": "+18005550100"},
+        ),
         (f"/Conversations/{conversation.sid}/Webhooks", {"Target": "studio"}),
     ):
         status, body = answer(client, "POST", path, params)

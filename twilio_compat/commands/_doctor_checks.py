@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
+    from twilio_compat.core.adapter_types import OwnedNumber
     from twilio_compat.runtime import Runtime
     from twilio_compat.settings import Settings
 
@@ -226,3 +227,8 @@ def webhook_dns(urls: list[str]) -> Callable[[], str]:
         return f"{len(hosts)} host(s) resolved: " + ", ".join(hosts)
 
     return check
+
+
+def numbers_text(numbers: list[OwnedNumber]) -> str:
+    """The proxy addresses SMS/WhatsApp participants may use, each with its type."""
+    return ", ".join(f"{number.address} ({number.type})" for number in numbers)

@@ -79,6 +79,13 @@ def diagnose(settings: Settings, *, eventgrid_url: str | None = None) -> Report:
         else:
             checks.skip(report, ["ACS chat"], "needs ACS identity")
         checks.run_check(report, "media store", checks.media_store(runtime))
+        owned = runtime.core.numbers.list()
+        if owned:
+            checks.run_check(report, "owned numbers", lambda: checks.numbers_text(owned))
+        else:
+            report.not_configured.append(
+                "owned numbers (TWILIO_COMPAT_NUMBERS or `twilio-acs numbers add`)"
+            )
         ca_bundle = str(runtime.adapter.ca_bundle) if runtime.adapter.ca_bundle else None
     if eventgrid_url:
         secret = settings.events.eventgrid_secret

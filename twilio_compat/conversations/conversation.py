@@ -169,8 +169,8 @@ class Conversation(EventEmitter, ConversationEventNames):
 
     @property
     def bindings(self) -> dict[str, Any]:
-        """The conversation's SMS and e-mail bindings (``ConversationBindings``): always ``{}``,
-        since ACS conversations have only chat participants."""
+        """The conversation's e-mail bindings (``ConversationBindings``): always ``{}``, since
+        ACS has no e-mail channel (SMS/WhatsApp bindings are on each `Participant`)."""
         return {}
 
     # -- membership -------------------------------------------------------------------
@@ -223,7 +223,6 @@ class Conversation(EventEmitter, ConversationEventNames):
         self._participant_joined(record)
         return participant_json(session.core.account_sid, record)
 
-    @unsupported(NON_CHAT)
     async def addNonChatParticipant(
         self,
         proxyAddress: str,
@@ -231,10 +230,34 @@ class Conversation(EventEmitter, ConversationEventNames):
         attributes: Any = None,
         bindingOptions: Any = None,
     ) -> dict[str, Any]:
-        raise NotSupportedError(
-            "Conversation.addNonChatParticipant",
-            "ACS Chat has only chat participants (no SMS, WhatsApp or e-mail bindings)",
+        """Add an SMS or WhatsApp participant (``whatsapp:+E.164`` on both addresses); resolves
+        to the REST participant resource, as the JS SDK does. E-mail bindings are refused."""
+        proxy = _validate.non_empty_string("addNonChatParticipant", "proxyAddress", proxyAddress)
+        bound = _validate.non_empty_string("addNonChatParticipant", "address", address)
+        text = (
+            None
+            if attributes is None
+            else _validate.json_value("addNonChatParticipant", "attributes", attributes)
         )
+        if bindingOptions is not None and (
+            not isinstance(bindingOptions, dict) or bindingOptions.get("email") is not None
+        ):
+            raise NotSupportedError("Conversation.addNonChatParticipant bindingOptions", NON_CHAT)
+        self._require_member()
+        session = self._session
+        await _permissions.require(session, self.sid, "addNonChatParticipant")
+        record = await session.run(
+            session.core.participants.create,
+            session.service_sid,
+            self.sid,
+            ParticipantFields(
+                attributes=text,
+                messaging_binding_address=bound,
+                messaging_binding_proxy_address=proxy,
+            ),
+        )
+        self._participant_joined(record)
+        return participant_json(session.core.account_sid, record)
 
     async def removeParticipant(self, participant: str | Participant) -> None:
         if isinstance(participant, Participant):
@@ -247,7 +270,7 @@ class Conversation(EventEmitter, ConversationEventNames):
             session.core.participants.get, session.service_sid, self.sid, key
         )
         await _permissions.require(
-            session, self.sid, _permissions.to_remove(session, record.identity)
+            session, self.sid, _permissions.to_remove(session, record.identity or "")
         )
         await session.run(session.core.participants.delete, session.service_sid, self.sid, key)
         if record.identity == session.identity:
@@ -720,6 +743,8 @@ class Conversation(EventEmitter, ConversationEventNames):
         self._client.emit("participantLeft", participant)
 
     def _participant_left_identity(self, identity: str | None) -> None:
+        if identity is None:  # only chat members leave through ACS
+            return
         for participant in list(self._participants.values()):
             if participant.identity == identity:
                 self._participant_left(participant._record)

@@ -55,7 +55,7 @@ PUSH = "ACS Chat has no push registration (ACS push goes through Azure Notificat
 EMAIL = "ACS Chat has no e-mail channel"
 TEMPLATES = "ACS Chat has no rich content templates"
 RECEIPTS = "ACS Chat has no per-channel delivery receipts"
-NON_CHAT = "ACS Chat has only chat participants (no SMS, WhatsApp or e-mail bindings)"
+NON_CHAT = "ACS has no e-mail channel: SMS and WhatsApp participants only"
 
 F = TypeVar("F", bound=Callable[..., Any])
 

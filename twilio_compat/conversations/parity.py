@@ -195,7 +195,6 @@ MEMBER_AREAS = {
     "Message.getContentData": "content_templates",
     "UnsentMessage.contentSid": "content_templates",
     "UnsentMessage.contentVariables": "content_templates",
-    "Conversation.addNonChatParticipant": "non_chat_bindings",
     "User.entityName": "internal",
     "Client.token": "internal",
     "Conversation.bindings": "internal",
@@ -206,8 +205,11 @@ NOTES = {
     "User.isOnline": "always None: reachability is off on ACS",
     "User.isNotifiable": "always None: reachability is off on ACS",
     "Client.reachabilityEnabled": "always False: ACS has no presence",
-    "Participant.type": "always 'chat'",
-    "Participant.bindings": "always {}: chat participants have no bindings",
+    "Participant.type": "'chat', 'sms' or 'whatsapp' (no 'email': ACS has no e-mail channel)",
+    "Participant.bindings": "{'sms': {...}} or {'whatsapp': {...}} for a non-chat participant; "
+    "{} for a chat participant",
+    "Conversation.addNonChatParticipant": "SMS and WhatsApp (the proxy address must be one of "
+    "the shim's numbers); e-mail bindingOptions are refused",
     "Message.getChannelMetadata": "always None: chat messages have no channel metadata",
     "Message.subject": "always None",
     "Message.contentSid": "always None",
@@ -215,7 +217,7 @@ NOTES = {
     "User.entityName": "a setter the JS SDK uses during initialization (it names the user's "
     "Sync object); here readable too: the user's SID unless set",
     "Client.token": "the current access token (the newest given to updateToken)",
-    "Conversation.bindings": "always {}: chat conversations have no SMS or e-mail bindings",
+    "Conversation.bindings": "always {}: it holds e-mail bindings, and ACS has no e-mail",
 }
 _ALWAYS_NONE = {"Message.subject", "Message.contentSid", "Message.aggregatedDeliveryReceipt"}
 

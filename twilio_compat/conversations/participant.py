@@ -1,4 +1,4 @@
-"""``Participant``: a chat member of a conversation (the only kind ACS has)."""
+"""``Participant``: a member of a conversation, on chat or bridged from SMS / WhatsApp."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @js_names
 class Participant(EventEmitter):
-    """A participant as the JS SDK shows it; ``type`` is always ``chat`` on ACS."""
+    """A participant as the JS SDK shows it: ``type`` ``chat``, ``sms`` or ``whatsapp``."""
 
     typingStarted = "typingStarted"
     typingEnded = "typingEnded"
@@ -70,15 +70,28 @@ class Participant(EventEmitter):
 
     @property
     def type(self) -> str:
-        return "chat"
+        return self._record.type
 
     @property
     def bindings(self) -> dict[str, Any]:
-        """Chat participants have no SMS / WhatsApp / e-mail bindings."""
-        return {}
+        """The JS SDK's ``ParticipantBindings``: ``{"sms": {"address", "proxy_address"}}`` (or
+        ``whatsapp``) for a non-chat participant; chat participants have none."""
+        binding = self._record.messaging_binding
+        if binding is None:
+            return {}
+        return {
+            binding.type: {
+                "type": binding.type,
+                "address": binding.address,
+                "proxy_address": binding.proxy_address,
+            }
+        }
 
     async def getUser(self) -> User:
-        return await self.conversation._client.getUser(self._record.identity)
+        identity = self._record.identity
+        if identity is None:
+            raise ValueError("Getting User is not supported for this Participant type")
+        return await self.conversation._client.getUser(identity)
 
     async def remove(self) -> None:
         await self.conversation.removeParticipant(self)

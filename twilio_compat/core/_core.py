@@ -13,6 +13,7 @@ from twilio_compat.core.events import Events
 from twilio_compat.core.imports import Imports
 from twilio_compat.core.media import MediaLibrary
 from twilio_compat.core.messages import Messages
+from twilio_compat.core.numbers import Numbers
 from twilio_compat.core.participants import Participants
 from twilio_compat.core.roles import Roles
 from twilio_compat.core.services import Services
@@ -48,7 +49,8 @@ class Core:
         self._accounts_lock = threading.Lock()
         self.services = Services(self._context)
         self.conversations = Conversations(self._context)
-        self.participants = Participants(self._context, self.conversations)
+        self.numbers = Numbers(self._context)
+        self.participants = Participants(self._context, self.conversations, self.numbers)
         self.media = MediaLibrary(self._context)
         self.messages = Messages(self._context, self.participants, self.media)
         self.users = Users(self._context, self.participants, self.messages)

@@ -10,6 +10,7 @@ so no face imports `acs_adapter` itself and the core stays the one door.
 from __future__ import annotations
 
 from acs_adapter.chat import UserChat
+from acs_adapter.config import OwnedNumber
 from acs_adapter.errors import (
     AdapterError,
     ConfigurationError,
@@ -50,6 +51,7 @@ __all__ = [
     "MappingStore",
     "MessageRecord",
     "NotFound",
+    "OwnedNumber",
     "ParticipantRecord",
     "Secret",
     "StoredConversation",

@@ -137,7 +137,13 @@ def state_changed(
     at: datetime | None = None,
     origin: Origin | None = None,
 ) -> None:
-    """Tell the hooks a conversation's state moved (post-event only; Twilio has no veto)."""
+    """Tell the hooks a conversation's state moved (post-event only; Twilio has no veto).
+
+    A closed conversation frees the (address, proxy address) pairs its SMS/WhatsApp
+    participants held, so another conversation may bind them.
+    """
+    if conversation.state == "closed":
+        context.store.participants.release_bindings(conversation.sid)
     change = StateChange(conversation, state_from, reason, at or now())
     action = Action(
         "onConversationStateUpdated", conversation.service_sid, conversation.sid, change

@@ -35,6 +35,16 @@ ROLE_NOT_FOUND = 50100
 PERMISSION_NOT_FOUND = 50104
 INVALID_ROLE_TYPE = 50105
 CONVERSATION_ROLE_NOT_FOUND = 50109
+BINDING_ADDRESS_INVALID = 50407
+BINDING_PROXY_INVALID = 50408
+BINDING_SAME_ADDRESSES = 50409
+BINDING_ADDRESS_MISSING = 50411
+BINDING_PROXY_MISSING = 50412
+BINDING_PROXY_NOT_OWNED = 50413
+BINDING_TYPES_DIFFER = 50414
+BINDING_IN_USE = 50416
+PARTICIPANT_LIMIT = 50417
+BINDINGS_IN_USE = 50425
 
 
 ONLY_CHAT_PARTICIPANTS = "ACS Chat has only chat participants (no SMS, WhatsApp or e-mail)"
@@ -198,6 +208,44 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         TOO_MANY_PARTICIPANTS, (400,), "ConversationWithParticipants with more than 10 participants"
     ),
     ErrorCode(USER_EXISTS, (409,), "creating a User whose identity already exists"),
+    ErrorCode(
+        BINDING_ADDRESS_INVALID,
+        (400,),
+        "a MessagingBinding.Address that is not +E.164 (SMS) or whatsapp:+E.164",
+    ),
+    ErrorCode(
+        BINDING_PROXY_INVALID,
+        (400,),
+        "a MessagingBinding.ProxyAddress that is not +E.164 (SMS) or whatsapp:+E.164",
+    ),
+    ErrorCode(BINDING_SAME_ADDRESSES, (400,), "a MessagingBinding.Address equal to its proxy"),
+    ErrorCode(BINDING_ADDRESS_MISSING, (400,), "a MessagingBinding.ProxyAddress without Address"),
+    ErrorCode(BINDING_PROXY_MISSING, (400,), "a MessagingBinding.Address without ProxyAddress"),
+    ErrorCode(
+        BINDING_PROXY_NOT_OWNED,
+        (400,),
+        "a MessagingBinding.ProxyAddress (or address configuration Address) the shim does not "
+        "own: neither in TWILIO_COMPAT_NUMBERS nor added with `twilio-acs numbers add`",
+    ),
+    ErrorCode(
+        BINDING_TYPES_DIFFER, (400,), "an SMS address with a WhatsApp proxy address, or back"
+    ),
+    ErrorCode(
+        BINDING_IN_USE,
+        (409,),
+        "an (address, proxy address) pair already bound in another non-closed conversation",
+    ),
+    ErrorCode(
+        PARTICIPANT_LIMIT,
+        (400,),
+        "a 51st SMS/WhatsApp participant, or a 250th chat participant (the ACS thread holds "
+        "250 members and the shim's service user takes one seat)",
+    ),
+    ErrorCode(
+        BINDINGS_IN_USE,
+        (409,),
+        "ConversationWithParticipants with an (address, proxy address) pair bound elsewhere",
+    ),
     ErrorCode(
         ROLE_NOT_FOUND,
         (400,),

@@ -1,7 +1,10 @@
-"""Participants: chat members of a conversation, each an ACS user found via the directory.
+"""Participants: chat members of a conversation, each an ACS user found via the directory,
+and SMS/WhatsApp members, each a messaging binding kept only in the store.
 
-The service user adds and removes members (it is in every thread); the store keeps Twilio's
-participant SID, attributes, role and read horizon. Only chat participants exist on ACS.
+The service user adds and removes chat members (it is in every thread); the store keeps
+Twilio's participant SID, attributes, role and read horizon. Only chat participants exist on
+ACS: a non-chat participant has no thread seat, and the store holds its (address, proxy
+address) pair so that no other non-closed conversation can bind it.
 """
 
 from __future__ import annotations
@@ -14,16 +17,20 @@ from typing import TYPE_CHECKING
 from acs_adapter.errors import AdapterError, Conflict, NotFound
 from acs_adapter.records import ParticipantRecord
 from acs_adapter.store.participants import Participant as StoredParticipant
-from twilio_compat.core import errors, records
+from twilio_compat.core import bindings, errors, records
 from twilio_compat.core._context import Context
+from twilio_compat.core.bindings import Binding
 from twilio_compat.core.configuration import CONVERSATION_ROLE, SERVICE_ROLE, default_role_sid
 from twilio_compat.core.conversations import (
     ConversationFields,
     Conversations,
+    apply_timers,
     ensure_open,
     record_activity,
 )
+from twilio_compat.core.conversations import to_record as conversation_record
 from twilio_compat.core.hooks import Action
+from twilio_compat.core.numbers import Numbers
 from twilio_compat.core.service_user import SERVICE_IDENTITY
 from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
@@ -45,9 +52,20 @@ class ParticipantFields:
     last_read_timestamp: datetime | None = None
     date_created: datetime | None = None
     date_updated: datetime | None = None
+    messaging_binding_address: str | None = None
+    messaging_binding_proxy_address: str | None = None
+    messaging_binding_projected_address: str | None = None
 
     def __post_init__(self) -> None:
         check_unicode_fields(self)
+
+    @property
+    def non_chat(self) -> bool:
+        """True when the fields describe an SMS/WhatsApp participant (an address, no identity)."""
+        return self.identity is None and (
+            self.messaging_binding_address is not None
+            or self.messaging_binding_proxy_address is not None
+        )
 
 
 def check_identity(identity: str) -> str:
@@ -67,6 +85,11 @@ def already_exists(identity: str) -> errors.TwilioApiError:
 
 
 def to_record(row: StoredParticipant, service_sid: str) -> records.Participant:
+    binding = None
+    if row.binding_type is not None:
+        binding = records.MessagingBinding(
+            row.binding_type, row.binding_address or "", row.binding_proxy_address
+        )
     return records.Participant(
         sid=row.sid,
         conversation_sid=row.conversation_sid,
@@ -78,15 +101,19 @@ def to_record(row: StoredParticipant, service_sid: str) -> records.Participant:
         last_read_timestamp=row.last_read_at,
         date_created=row.created_at,
         date_updated=row.updated_at,
+        messaging_binding=binding,
     )
 
 
 class Participants:
     """Twilio's Participant resource over ACS thread membership and the store."""
 
-    def __init__(self, context: Context, conversations: Conversations) -> None:
+    def __init__(
+        self, context: Context, conversations: Conversations, numbers: Numbers | None = None
+    ) -> None:
         self._context = context
         self._conversations = conversations
+        self.numbers = numbers or Numbers(context)
 
     def conversation(self, service_sid: str, key: str) -> StoredConversation:
         return self._conversations.stored(service_sid, key)
@@ -125,13 +152,26 @@ class Participants:
     def create(
         self, service_sid: str, conversation_key: str, fields: ParticipantFields
     ) -> records.Participant:
-        """Add a chat participant: the ACS user joins the thread, then the record is kept."""
+        """Add a participant: a chat one (the ACS user joins the thread, then the record is
+        kept) or, with a messaging binding and no identity, an SMS/WhatsApp one."""
+        bindings.refuse_projected_address(fields.messaging_binding_projected_address)
+        if fields.identity is not None and (
+            fields.messaging_binding_address is not None
+            or fields.messaging_binding_proxy_address is not None
+        ):
+            raise errors.invalid(
+                "A participant has either an Identity or a MessagingBinding.Address, not both"
+            )
+        if fields.non_chat:
+            return self._create_non_chat(service_sid, conversation_key, fields)
         conversation = self.conversation(service_sid, conversation_key)
         ensure_open(conversation)
         identity = check_identity(fields.identity or "")
         store = self._context.store
         if store.participants.get_by_identity(conversation.sid, identity) is not None:
             raise already_exists(identity)
+        if store.participants.count_chat(conversation.sid) >= bindings.CHAT_MAX:
+            raise bindings.conversation_full()
         self._check_role(service_sid, fields.role_sid)
         self._context.hooks.before(
             Action("onParticipantAdd", service_sid, conversation.sid, None, vars(fields))
@@ -168,14 +208,119 @@ class Participants:
         )
         return added
 
+    def _create_non_chat(
+        self, service_sid: str, conversation_key: str, fields: ParticipantFields
+    ) -> records.Participant:
+        """An SMS/WhatsApp participant: store-only, holding its pair while the conversation is
+        not closed."""
+        conversation = self.conversation(service_sid, conversation_key)
+        ensure_open(conversation)
+        binding = bindings.check_binding(
+            self.numbers, fields.messaging_binding_address, fields.messaging_binding_proxy_address
+        )
+        store = self._context.store
+        if store.participants.count_non_chat(conversation.sid) >= bindings.NON_CHAT_MAX:
+            raise bindings.too_many_non_chat()
+        self._check_role(service_sid, fields.role_sid)
+        self._context.hooks.before(
+            Action("onParticipantAdd", service_sid, conversation.sid, None, vars(fields))
+        )
+        row = self._insert_bound(
+            conversation.sid,
+            binding,
+            attributes=fields.attributes or "{}",
+            role_sid=fields.role_sid or self._default_role(service_sid, CONVERSATION_ROLE),
+            created_at=fields.date_created,
+            updated_at=fields.date_updated,
+        )
+        record_activity(self._context, conversation)
+        added = to_record(row, service_sid)
+        self._context.hooks.after(
+            Action("onParticipantAdded", service_sid, conversation.sid, added)
+        )
+        return added
+
+    def _insert_bound(
+        self,
+        conversation_sid: str,
+        binding: Binding,
+        *,
+        attributes: str = "{}",
+        role_sid: str | None = None,
+        created_at: datetime | None = None,
+        updated_at: datetime | None = None,
+    ) -> StoredParticipant:
+        """Keep a non-chat participant; a pair held elsewhere answers 50416, unless its holder
+        has been closed by a timer meanwhile (then the pair is freed and taken)."""
+        for _ in range(2):
+            try:
+                return self._context.store.participants.insert(
+                    sid=new_sid("MB"),
+                    conversation_sid=conversation_sid,
+                    attributes=attributes,
+                    role_sid=role_sid,
+                    created_at=created_at,
+                    updated_at=updated_at,
+                    binding_type=binding.type,
+                    binding_address=binding.address,
+                    binding_proxy_address=binding.proxy_address,
+                )
+            except Conflict:
+                holder = self._holder(binding.address, binding.proxy_address)
+                if holder is not None:
+                    raise bindings.pair_in_use(holder) from None
+        raise bindings.pair_in_use(conversation_sid)
+
+    def _holder(self, address: str, proxy_address: str) -> str | None:
+        """The conversation holding a pair, after freeing it from a conversation that timers
+        have closed; None when the pair is free."""
+        found = self.bound(address, proxy_address)
+        return None if found is None else found.conversation_sid
+
+    def bound(self, address: str, proxy_address: str) -> StoredParticipant | None:
+        """The participant bound to (address, proxy_address) in a non-closed conversation:
+        where an inbound message from `address` to `proxy_address` belongs."""
+        store = self._context.store
+        found = store.participants.get_by_pair(address, proxy_address)
+        if found is None:
+            return None
+        holder = store.conversations.get(found.conversation_sid)
+        if holder is None:
+            return None
+        if apply_timers(self._context, holder).state == "closed":
+            store.participants.release_bindings(holder.sid)
+            return None
+        return found
+
+    def non_chat(self, conversation_sid: str) -> list[StoredParticipant]:
+        """The SMS/WhatsApp participants of a conversation (by SID): who a message reaches."""
+        return self._context.store.participants.list_non_chat(conversation_sid)
+
     def create_conversation_with(
-        self, service_sid: str, fields: ConversationFields, identities: list[str]
+        self,
+        service_sid: str,
+        fields: ConversationFields,
+        identities: list[str],
+        bound: list[tuple[str | None, str | None]] | None = None,
     ) -> records.Conversation:
-        """ConversationWithParticipants: one ACS request creates the thread with its members."""
+        """ConversationWithParticipants: one ACS request creates the thread with its chat
+        members; `bound` adds SMS/WhatsApp participants as (address, proxy address) pairs.
+
+        Every participant is checked before anything is created; a pair held elsewhere
+        answers 50425 and leaves nothing behind.
+        """
         for identity in identities:
             check_identity(identity)
         if len(set(identities)) != len(identities):
             raise errors.invalid("Each Participant identity may appear only once")
+        checked = [
+            bindings.check_binding(self.numbers, address, proxy) for address, proxy in bound or ()
+        ]
+        if len({(b.address, b.proxy_address) for b in checked}) != len(checked):
+            raise errors.invalid("Each Participant messaging binding may appear only once")
+        for binding in checked:
+            if self._holder(binding.address, binding.proxy_address) is not None:
+                raise bindings.pairs_in_use()
         directory = self._context.adapter.directory
         members = tuple((directory.acs_user_for(identity), identity) for identity in identities)
         conversation = self._conversations.create(service_sid, fields, members=members)
@@ -190,6 +335,18 @@ class Participants:
                         acs_user_id=acs_user,
                         role_sid=role_sid,
                     )
+                for binding in checked:
+                    tx.participants.insert(
+                        sid=new_sid("MB"),
+                        conversation_sid=conversation.sid,
+                        role_sid=role_sid,
+                        binding_type=binding.type,
+                        binding_address=binding.address,
+                        binding_proxy_address=binding.proxy_address,
+                    )
+        except Conflict:
+            self._conversations.delete(service_sid, conversation.sid)
+            raise bindings.pairs_in_use() from None
         except BaseException:
             self._conversations.delete(service_sid, conversation.sid)
             raise
@@ -203,6 +360,15 @@ class Participants:
         conversation = self.conversation(service_sid, conversation_key)
         row = self._stored(conversation, key)
         self._check_role(service_sid, fields.role_sid)
+        bindings.refuse_projected_address(fields.messaging_binding_projected_address)
+        proxy = fields.messaging_binding_proxy_address
+        if row.binding_type is None and proxy is not None:
+            raise errors.invalid("MessagingBinding.ProxyAddress applies to non-chat participants")
+        if row.binding_type is not None and fields.identity is not None:
+            raise errors.invalid("Identity can't be set on a non-chat participant")
+        if proxy is not None and proxy != row.binding_proxy_address:
+            ensure_open(conversation)
+            bindings.check_binding(self.numbers, row.binding_address, proxy)
         self._context.hooks.before(
             Action(
                 "onParticipantUpdate",
@@ -223,11 +389,17 @@ class Participants:
             changes["last_read_at"] = fields.last_read_timestamp
         if fields.last_read_message_index is not None:
             changes["last_read_index"] = fields.last_read_message_index
-        updated = self._context.store.participants.update(
-            row.sid,
-            updated_at=fields.date_updated,
-            **changes,  # type: ignore[arg-type]
-        )
+        if proxy is not None and proxy != row.binding_proxy_address:
+            changes["binding_proxy_address"] = proxy
+        try:
+            updated = self._context.store.participants.update(
+                row.sid,
+                updated_at=fields.date_updated,
+                **changes,  # type: ignore[arg-type]
+            )
+        except Conflict:
+            holder = self._holder(row.binding_address or "", proxy or "")
+            raise bindings.pair_in_use(holder or conversation.sid) from None
         if fields.last_read_message_index is not None and row.acs_user_id:
             self._send_read_receipt(conversation, row.acs_user_id, fields.last_read_message_index)
         result = to_record(updated, service_sid)
@@ -313,6 +485,31 @@ class Participants:
             conversation.sid, offset=offset, limit=limit + 1
         )
         return [to_record(row, service_sid) for row in rows[:limit]], len(rows) > limit
+
+    def conversations_of_address(
+        self, service_sid: str, address: str, *, offset: int, limit: int
+    ) -> tuple[list[records.UserConversation], bool]:
+        """The conversations an SMS/WhatsApp address takes part in (ParticipantConversations
+        by ``Address``), oldest participation first."""
+        store = self._context.store
+        rows = store.participants.list_by_address(
+            service_sid, address, offset=offset, limit=limit + 1
+        )
+        items = []
+        for row in rows[:limit]:
+            conversation = store.conversations.get(row.conversation_sid)
+            if conversation is None:
+                continue
+            items.append(
+                records.UserConversation(
+                    user=None,
+                    conversation=conversation_record(conversation),
+                    participant=to_record(row, service_sid),
+                    unread_messages_count=None,
+                    notification_level="default",
+                )
+            )
+        return items, len(rows) > limit
 
     def _ensure_user(self, service_sid: str, identity: str) -> None:
         """Twilio creates the identity's User when it first joins a conversation."""

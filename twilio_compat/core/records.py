@@ -48,17 +48,34 @@ class Conversation:
 
 
 @dataclass(frozen=True)
+class MessagingBinding:
+    """How an SMS/WhatsApp participant is reached: its `address` through our `proxy_address`."""
+
+    type: str
+    address: str
+    proxy_address: str | None
+
+
+@dataclass(frozen=True)
 class Participant:
+    """A conversation member: `identity` for chat, `messaging_binding` (identity None) else."""
+
     sid: str
     conversation_sid: str
     service_sid: str
-    identity: str
+    identity: str | None
     attributes: str
     role_sid: str | None
     last_read_message_index: int | None
     last_read_timestamp: datetime | None
     date_created: datetime
     date_updated: datetime
+    messaging_binding: MessagingBinding | None = None
+
+    @property
+    def type(self) -> str:
+        """``chat``, ``sms`` or ``whatsapp``, as the client SDK's `Participant.type`."""
+        return self.messaging_binding.type if self.messaging_binding else "chat"
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,12 @@ _ADDRESSES = "SMS/WhatsApp address configuration: ACS Chat has no phone numbers 
 _CREDENTIALS = f"Push credential storage: {_PUSH}"
 _BINDINGS = f"Push binding registration: {_PUSH}"
 _NOTIFICATIONS = f"Push notification configuration: {_PUSH}"
+_GROUP_MMS_NOTE = (
+    "SMS/WhatsApp participants (MessagingBinding.Address + ProxyAddress) are kept by the shim "
+    "and bridged to ACS SMS / Advanced Messaging; the proxy address must be one of the shim's "
+    "numbers (TWILIO_COMPAT_NUMBERS); MessagingBinding.ProjectedAddress (group MMS) is "
+    "refused: ACS SMS has no MMS"
+)
 
 # Account-level rows, and the service-level rows that have no account-level twin.
 _WRITTEN: tuple[Operation, ...] = (
@@ -279,7 +285,7 @@ _WRITTEN: tuple[Operation, ...] = (
             "RoleSid",
         ),
         D,
-        "MessagingBinding.* are refused: ACS Chat has chat participants only",
+        _GROUP_MMS_NOTE,
     ),
     Operation(
         "conversation.participant",
@@ -306,7 +312,7 @@ _WRITTEN: tuple[Operation, ...] = (
             "LastReadTimestamp",
         ),
         D,
-        "MessagingBinding.* are refused: ACS Chat has chat participants only",
+        _GROUP_MMS_NOTE,
     ),
     Operation(
         "conversation.participant",
@@ -456,9 +462,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "GET",
         "/ParticipantConversations",
         ("Identity", "Address"),
-        D,
-        "by Identity as on Twilio; by Address an empty list, since every ACS Chat participant "
-        "is a chat participant (none has an SMS/WhatsApp address)",
+        W,
     ),
     Operation(
         "role",

@@ -98,6 +98,8 @@ def conversation(item: records.Conversation, *, removed: bool = False) -> Fields
 
 
 def participant(item: records.Participant, *, removed: bool = False) -> Fields:
+    """A participant's fields; an SMS/WhatsApp one carries its `MessagingBinding.*`."""
+    binding = item.messaging_binding
     return _clean(
         {
             "ConversationSid": item.conversation_sid,
@@ -109,7 +111,9 @@ def participant(item: records.Participant, *, removed: bool = False) -> Fields:
             "RoleSid": item.role_sid,
             "Attributes": item.attributes,
             "LastReadMessageIndex": item.last_read_message_index,
-            "MessagingBinding.Type": "CHAT",
+            "MessagingBinding.Type": binding.type.upper() if binding else "CHAT",
+            "MessagingBinding.Address": binding.address if binding else None,
+            "MessagingBinding.ProxyAddress": binding.proxy_address if binding else None,
         }
     )
 
@@ -172,6 +176,8 @@ _PROPOSED_NAMES = {
     "messaging_service_sid": "MessagingServiceSid",
     "identity": "Identity",
     "role_sid": "RoleSid",
+    "messaging_binding_address": "MessagingBinding.Address",
+    "messaging_binding_proxy_address": "MessagingBinding.ProxyAddress",
 }
 
 

@@ -48,6 +48,18 @@ def _owner(scope: Scope, service_sid: str) -> Json:
     return body
 
 
+def messaging_binding(item: records.Participant) -> Json | None:
+    """Twilio's ``messaging_binding`` object: null for a chat participant."""
+    binding = item.messaging_binding
+    if binding is None:
+        return None
+    return {
+        "type": binding.type,
+        "address": binding.address,
+        "proxy_address": binding.proxy_address,
+    }
+
+
 def participant(scope: Scope, item: records.Participant) -> Json:
     return {
         **_owner(scope, item.service_sid),
@@ -55,7 +67,7 @@ def participant(scope: Scope, item: records.Participant) -> Json:
         "sid": item.sid,
         "identity": item.identity,
         "attributes": item.attributes,
-        "messaging_binding": None,
+        "messaging_binding": messaging_binding(item),
         "role_sid": item.role_sid,
         "date_created": timestamp(item.date_created),
         "date_updated": timestamp(item.date_updated),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from twilio_compat.core import records
-from twilio_compat.wire.conversations import timers
+from twilio_compat.wire.conversations import messaging_binding, timers
 from twilio_compat.wire.scope import Json, Scope, timestamp
 
 
@@ -67,7 +67,7 @@ def participant_conversation(scope: Scope, item: records.UserConversation) -> Js
         "participant_sid": item.participant.sid,
         "participant_user_sid": item.user.sid if item.user else None,
         "participant_identity": item.participant.identity,
-        "participant_messaging_binding": None,
+        "participant_messaging_binding": messaging_binding(item.participant),
         "conversation_sid": conv.sid,
         "conversation_unique_name": conv.unique_name,
         "conversation_friendly_name": conv.friendly_name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from twilio_compat import wire
-from twilio_compat.core import errors
+from twilio_compat.core import bindings, errors
 from twilio_compat.core.text import parse_json
 from twilio_compat.rest.resources.conversations import conversation_fields
 from twilio_compat.rest.resources.limits import CONVERSATION_WITH_PARTICIPANTS_MAX, IDENTITY_MAX
@@ -16,8 +16,12 @@ if TYPE_CHECKING:
     from twilio_compat.rest.resources.handler_types import Key, ResourceHandler
 
 
-def _identities(call: Call) -> list[str]:
-    """The identity of each ``Participant`` JSON object; chat participants only."""
+Bound = tuple[str | None, str | None]
+
+
+def _participants(call: Call) -> tuple[list[str], list[Bound]]:
+    """The identity of each chat ``Participant`` JSON object, and the (address, proxy
+    address) of each ``messaging_binding`` one."""
     requests = call.form.many("Participant")
     if len(requests) > CONVERSATION_WITH_PARTICIPANTS_MAX:
         raise errors.invalid(
@@ -25,6 +29,7 @@ def _identities(call: Call) -> list[str]:
             errors.TOO_MANY_PARTICIPANTS,
         )
     identities: list[str] = []
+    bound: list[Bound] = []
     for text in requests:
         try:
             request = parse_json(text)
@@ -32,21 +37,32 @@ def _identities(call: Call) -> list[str]:
             raise errors.invalid("Parameter 'Participant' must be a JSON object") from None
         if not isinstance(request, dict):
             raise errors.invalid("Parameter 'Participant' must be a JSON object")
-        if "messaging_binding" in request:
-            raise errors.not_supported(
-                "Adding a participant with a messaging_binding", errors.ONLY_CHAT_PARTICIPANTS
+        binding = request.get("messaging_binding")
+        if binding is not None:
+            if "identity" in request or not isinstance(binding, dict):
+                raise errors.invalid(
+                    "Each Participant has either an identity or a messaging_binding object"
+                )
+            bindings.refuse_projected_address(binding.get("projected_address"))
+            address, proxy = binding.get("address"), binding.get("proxy_address")
+            bound.append(
+                (
+                    address if isinstance(address, str) else None,
+                    proxy if isinstance(proxy, str) else None,
+                )
             )
+            continue
         identity = request.get("identity")
         if not isinstance(identity, str) or not identity or len(identity) > IDENTITY_MAX:
             raise errors.invalid("Each Participant needs an identity of 1 to 256 characters")
         identities.append(identity)
-    return identities
+    return identities, bound
 
 
 def create(core: Core, call: Call) -> Result:
     fields = conversation_fields(call)
-    identities = _identities(call)
-    item = core.participants.create_conversation_with(call.service, fields, identities)
+    identities, bound = _participants(call)
+    item = core.participants.create_conversation_with(call.service, fields, identities, bound)
     return 201, wire.conversation(call.scope, item)
 
 

@@ -1,4 +1,5 @@
-"""``/ParticipantConversations``: the conversations an identity takes part in."""
+"""``/ParticipantConversations``: the conversations an identity or an SMS/WhatsApp address
+takes part in."""
 
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ def list_(core: Core, call: Call) -> Result:
     if not identity:
         if not address:
             raise errors.invalid("Missing required parameter Identity or Address")
-        # Only chat participants exist on ACS: no participant has an SMS/WhatsApp address.
-        return paging.list_body(
-            call, "conversations", [], dict, next_position=None, query=[("Address", address)]
+        return paging.offset_list(
+            call,
+            "conversations",
+            lambda offset, limit: core.participants.conversations_of_address(
+                call.service, address, offset=offset, limit=limit
+            ),
+            lambda item: wire.participant_conversation(call.scope, item),
+            [("Address", address)],
         )
     return paging.offset_list(
         call,

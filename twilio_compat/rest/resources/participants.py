@@ -1,4 +1,4 @@
-"""``/Conversations/CH.../Participants``: chat participants of one conversation."""
+"""``/Conversations/CH.../Participants``: chat and SMS/WhatsApp participants of a conversation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,11 @@ from twilio_compat import wire
 from twilio_compat.core import errors
 from twilio_compat.core.participants import ParticipantFields
 from twilio_compat.rest.resources import paging
-from twilio_compat.rest.resources.limits import IDENTITY_MAX, PARTICIPANT_ATTRIBUTES_MAX
+from twilio_compat.rest.resources.limits import (
+    ADDRESS_MAX,
+    IDENTITY_MAX,
+    PARTICIPANT_ATTRIBUTES_MAX,
+)
 
 if TYPE_CHECKING:
     from twilio_compat.core import Core
@@ -18,16 +22,14 @@ if TYPE_CHECKING:
 
 def _fields(call: Call) -> ParticipantFields:
     form = call.form
-    form.reject(
-        (
-            "MessagingBinding.Address",
-            "MessagingBinding.ProxyAddress",
-            "MessagingBinding.ProjectedAddress",
-        ),
-        "Adding an SMS/WhatsApp participant",
-        errors.ONLY_CHAT_PARTICIPANTS,
-    )
     return ParticipantFields(
+        messaging_binding_address=form.text("MessagingBinding.Address", max_length=ADDRESS_MAX),
+        messaging_binding_proxy_address=form.text(
+            "MessagingBinding.ProxyAddress", max_length=ADDRESS_MAX
+        ),
+        messaging_binding_projected_address=form.text(
+            "MessagingBinding.ProjectedAddress", max_length=ADDRESS_MAX
+        ),
         identity=form.text("Identity", max_length=IDENTITY_MAX),
         attributes=form.json_text("Attributes", max_bytes=PARTICIPANT_ATTRIBUTES_MAX),
         role_sid=form.text("RoleSid"),
@@ -40,10 +42,8 @@ def _fields(call: Call) -> ParticipantFields:
 
 def create(core: Core, call: Call) -> Result:
     fields = _fields(call)
-    if not fields.identity:
-        raise errors.not_supported(
-            "Adding a participant without an identity", errors.ONLY_CHAT_PARTICIPANTS
-        )
+    if not fields.identity and not fields.non_chat:
+        raise errors.invalid("Missing required parameter Identity or MessagingBinding.Address")
     item = core.participants.create(call.service, call.path["conversation_sid"], fields)
     return 201, wire.participant(call.scope, item)
 
