@@ -6,6 +6,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from twilio_compat.core._context import AdapterState, Context
+from twilio_compat.core.channels import Channels
 from twilio_compat.core.configuration import Configuration
 from twilio_compat.core.conversations import Conversations
 from twilio_compat.core.directory import Directory
@@ -60,6 +61,7 @@ class Core:
         self.imports = Imports(self._context)
         self.directory = Directory(self._context)
         self.events = Events(self._context, self.messages.indexer)
+        self.channels = Channels(self._context, self.events, self.messages, self.media)
 
     def for_account(self, account_sid: str | None) -> Core:
         """The core answering as ``account_sid`` over this core's adapter: this core for its
@@ -87,6 +89,7 @@ class Core:
             others, self._accounts = list(self._accounts.values()), {}
         for core in others:
             core.close()
+        self.channels.close()
         self.media.close()
 
     @property

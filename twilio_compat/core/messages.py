@@ -390,13 +390,26 @@ class Messages:
     # -- writing -----------------------------------------------------------------------
 
     def create(
-        self, service_sid: str, conversation_key: str, fields: MessageFields
+        self,
+        service_sid: str,
+        conversation_key: str,
+        fields: MessageFields,
+        *,
+        sid: str | None = None,
     ) -> records.Message:
-        """Send one ACS message (one request) and record it; retries never duplicate it."""
-        return self.send(service_sid, conversation_key, fields)[0]
+        """Send one ACS message (one request) and record it; retries never duplicate it.
+
+        `sid`: the message's SID when the caller derives it (a message arriving from another
+        channel, added once however often it is reported); a SID taken raises `Conflict`."""
+        return self.send(service_sid, conversation_key, fields, sid=sid)[0]
 
     def send(
-        self, service_sid: str, conversation_key: str, fields: MessageFields
+        self,
+        service_sid: str,
+        conversation_key: str,
+        fields: MessageFields,
+        *,
+        sid: str | None = None,
     ) -> tuple[records.Message, str]:
         """`create`, also giving the ACS id of the message sent."""
         store = self._context.store
@@ -404,7 +417,7 @@ class Messages:
         # Dates not given are stamped by the store as it reserves the index, so a conversation's
         # index order and date order agree however many sends race.
         outgoing = Outgoing(
-            sid=new_sid("IM"),
+            sid=sid or new_sid("IM"),
             author=author,
             body=fields.body or None,
             attributes=fields.attributes or "{}",

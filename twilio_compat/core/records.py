@@ -105,6 +105,35 @@ class Message:
 
 
 @dataclass(frozen=True)
+class DeliveryReceipt:
+    """Where one message stands with one SMS or WhatsApp participant (Twilio's `DY...`)."""
+
+    sid: str
+    conversation_sid: str
+    service_sid: str
+    message_sid: str
+    participant_sid: str
+    channel_message_sid: str | None
+    status: str
+    error_code: int
+    date_created: datetime
+    date_updated: datetime
+
+
+@dataclass(frozen=True)
+class DeliverySummary:
+    """A message's `delivery`: how many recipients, and for each status "all", "some" or
+    "none" of them (sent counts those delivered or read too; delivered those read)."""
+
+    total: int
+    sent: str
+    delivered: str
+    read: str
+    failed: str
+    undelivered: str
+
+
+@dataclass(frozen=True)
 class User:
     sid: str
     service_sid: str

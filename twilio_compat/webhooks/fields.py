@@ -134,6 +134,24 @@ def user(item: records.User, *, updated: bool = False) -> Fields:
     )
 
 
+def delivery_receipt(item: records.DeliveryReceipt) -> Fields:
+    """onDeliveryUpdated's fields."""
+    return _clean(
+        {
+            "ConversationSid": item.conversation_sid,
+            "ChatServiceSid": item.service_sid,
+            "MessageSid": item.message_sid,
+            "DeliveryReceiptSid": item.sid,
+            "ChannelMessageSid": item.channel_message_sid,
+            "ParticipantSid": item.participant_sid,
+            "Status": item.status,
+            "ErrorCode": item.error_code,
+            "DateCreated": _iso(item.date_created),
+            "DateUpdated": _iso(item.date_updated),
+        }
+    )
+
+
 def state_change(change: StateChange) -> Fields:
     """onConversationStateUpdated's fields."""
     item = change.conversation
@@ -163,6 +181,8 @@ def of_record(record: object, event_type: str) -> Fields:
         return user(record, updated=event_type.startswith("onUserUpdate"))
     if isinstance(record, StateChange):
         return state_change(record)
+    if isinstance(record, records.DeliveryReceipt):
+        return delivery_receipt(record)
     return {}
 
 

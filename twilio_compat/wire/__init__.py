@@ -15,6 +15,8 @@ import json
 
 from twilio_compat.wire.conversations import (
     conversation,
+    delivery_receipt,
+    delivery_summary,
     media_summary,
     message,
     participant,
@@ -46,6 +48,8 @@ __all__ = [
     "account_configuration",
     "account_webhooks",
     "conversation",
+    "delivery_receipt",
+    "delivery_summary",
     "dumps",
     "media_resource",
     "media_summary",

@@ -87,7 +87,9 @@ def media_summary(item: records.Media) -> Json:
     }
 
 
-def message(scope: Scope, item: records.Message) -> Json:
+def message(
+    scope: Scope, item: records.Message, delivery: records.DeliverySummary | None = None
+) -> Json:
     url = f"{scope.prefix}/Conversations/{item.conversation_sid}/Messages/{item.sid}"
     return {
         **_owner(scope, item.service_sid),
@@ -102,12 +104,42 @@ def message(scope: Scope, item: records.Message) -> Json:
         "date_created": timestamp(item.date_created),
         "date_updated": timestamp(item.date_updated),
         "url": url,
-        "delivery": None,
+        "delivery": delivery_summary(delivery) if delivery is not None else None,
         "links": {
             "delivery_receipts": f"{url}/Receipts",
             "channel_metadata": f"{url}/ChannelMetadata",
         },
         "content_sid": None,
+    }
+
+
+def delivery_summary(item: records.DeliverySummary) -> Json:
+    return {
+        "total": item.total,
+        "sent": item.sent,
+        "delivered": item.delivered,
+        "read": item.read,
+        "failed": item.failed,
+        "undelivered": item.undelivered,
+    }
+
+
+def delivery_receipt(scope: Scope, item: records.DeliveryReceipt) -> Json:
+    message_url = (
+        f"{scope.prefix}/Conversations/{item.conversation_sid}/Messages/{item.message_sid}"
+    )
+    return {
+        **_owner(scope, item.service_sid),
+        "conversation_sid": item.conversation_sid,
+        "sid": item.sid,
+        "message_sid": item.message_sid,
+        "channel_message_sid": item.channel_message_sid,
+        "participant_sid": item.participant_sid,
+        "status": item.status,
+        "error_code": item.error_code,
+        "date_created": timestamp(item.date_created),
+        "date_updated": timestamp(item.date_updated),
+        "url": f"{message_url}/Receipts/{item.sid}",
     }
 
 

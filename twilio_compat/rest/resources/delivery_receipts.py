@@ -1,13 +1,14 @@
-"""``/Conversations/CH.../Messages/IM.../Receipts``: always empty, as ACS Chat has no receipts.
+"""``/Conversations/CH.../Messages/IM.../Receipts``: where a message stands with each SMS or
+WhatsApp participant (chat participants have no receipts, as on Twilio).
 
-The message must still exist, so a missing one answers 20404 as on Twilio.
+The message must exist, so a missing one answers 20404 as on Twilio.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from twilio_compat.core import errors
+from twilio_compat import wire
 from twilio_compat.rest.resources import paging
 
 if TYPE_CHECKING:
@@ -17,13 +18,25 @@ if TYPE_CHECKING:
 
 
 def list_(core: Core, call: Call) -> Result:
-    core.messages.get(call.service, call.path["conversation_sid"], call.path["message_sid"])
-    return paging.list_body(call, "delivery_receipts", [], lambda item: item, next_position=None)
+    message = core.messages.get(
+        call.service, call.path["conversation_sid"], call.path["message_sid"]
+    )
+    receipts = core.channels.receipts(call.service, message)
+    return paging.list_body(
+        call,
+        "delivery_receipts",
+        receipts,
+        lambda item: wire.delivery_receipt(call.scope, item),
+        next_position=None,
+    )
 
 
 def fetch(core: Core, call: Call) -> Result:
-    core.messages.get(call.service, call.path["conversation_sid"], call.path["message_sid"])
-    raise errors.ResourceNotFound(call.path["sid"])
+    message = core.messages.get(
+        call.service, call.path["conversation_sid"], call.path["message_sid"]
+    )
+    item = core.channels.receipt(call.service, message, call.path["sid"])
+    return 200, wire.delivery_receipt(call.scope, item)
 
 
 HANDLERS: dict[Key, ResourceHandler] = {
