@@ -328,6 +328,12 @@ class ParticipantRepository(Repository):
         )
         return [_participant(row) for row in self._all(statement)]
 
+    def any_non_chat(self) -> bool:
+        """Whether any conversation has an SMS/WhatsApp participant (the channels' job runs
+        only then)."""
+        statement = select(participants.c.sid).where(participants.c.binding_type.is_not(None))
+        return self._first(statement.limit(1)) is not None
+
     def count_non_chat(self, conversation_sid: str) -> int:
         """How many SMS/WhatsApp participants a conversation has."""
         return self._count(

@@ -61,7 +61,10 @@ class Core:
         self.imports = Imports(self._context)
         self.directory = Directory(self._context)
         self.events = Events(self._context, self.messages.indexer)
-        self.channels = Channels(self._context, self.events, self.messages, self.media)
+        self.channels = Channels(
+            self._context, self.events, self.messages, self.participants, self.media
+        )
+        self.participants.non_chat_added = self.channels.start
 
     def for_account(self, account_sid: str | None) -> Core:
         """The core answering as ``account_sid`` over this core's adapter: this core for its

@@ -76,3 +76,16 @@ class Numbers:
         if not address or len(address) > 256:
             return False
         return self._context.store.numbers.remove(address)
+
+    def channel_id(self, proxy_address: str) -> str | None:
+        """The WhatsApp channel registration a `whatsapp:` proxy address sends from."""
+        number = self.get(proxy_address)
+        return None if number is None else number.channel_id
+
+    def whatsapp_proxy(self, channel_id: str) -> str | None:
+        """The `whatsapp:+E.164` proxy address of a channel registration, if owned."""
+        wanted = channel_id.lower()
+        for number in self.list():
+            if number.channel_id is not None and number.channel_id.lower() == wanted:
+                return number.address
+        return None

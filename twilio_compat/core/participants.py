@@ -10,6 +10,7 @@ address) pair so that no other non-closed conversation can bind it.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -114,6 +115,8 @@ class Participants:
         self._context = context
         self._conversations = conversations
         self.numbers = numbers or Numbers(context)
+        self.non_chat_added: Callable[[], None] = lambda: None
+        """Called once an SMS/WhatsApp participant is kept (the core starts its channels)."""
 
     def conversation(self, service_sid: str, key: str) -> StoredConversation:
         return self._conversations.stored(service_sid, key)
@@ -254,7 +257,7 @@ class Participants:
         has been closed by a timer meanwhile (then the pair is freed and taken)."""
         for _ in range(2):
             try:
-                return self._context.store.participants.insert(
+                row = self._context.store.participants.insert(
                     sid=new_sid("MB"),
                     conversation_sid=conversation_sid,
                     attributes=attributes,
@@ -269,6 +272,9 @@ class Participants:
                 holder = self._holder(binding.address, binding.proxy_address)
                 if holder is not None:
                     raise bindings.pair_in_use(holder) from None
+            else:
+                self.non_chat_added()
+                return row
         raise bindings.pair_in_use(conversation_sid)
 
     def _holder(self, address: str, proxy_address: str) -> str | None:

@@ -29,7 +29,6 @@ from acs_adapter.events.channels import (
 )
 from twilio_compat.core import errors, records
 from twilio_compat.core.adapter_types import Change
-from twilio_compat.core.channels.addresses import Numbers
 from twilio_compat.core.channels.inbound import Inbound
 from twilio_compat.core.channels.outbound import FanOut
 from twilio_compat.core.channels.receipts import summary, to_receipt
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from twilio_compat.core.events import Events
     from twilio_compat.core.media import MediaLibrary
     from twilio_compat.core.messages import Messages
+    from twilio_compat.core.participants import Participants
 
 logger = logging.getLogger("twilio_compat.channels")
 
@@ -55,13 +55,17 @@ class Channels:
     """Fan-out, inbound messages and delivery receipts of SMS and WhatsApp participants."""
 
     def __init__(
-        self, context: Context, events: Events, messages: Messages, media: MediaLibrary
+        self,
+        context: Context,
+        events: Events,
+        messages: Messages,
+        participants: Participants,
+        media: MediaLibrary,
     ) -> None:
         self._context = context
         self._messages = messages
-        self.numbers = Numbers(context)
-        self._fan_out = FanOut(context, media, self.numbers)
-        self._inbound = Inbound(context, messages, media, self.numbers)
+        self._fan_out = FanOut(context, media, participants.numbers)
+        self._inbound = Inbound(context, messages, participants, media)
         self._follower = LeasedFollower(
             events,
             lease="channels:lease",

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from acs_adapter.errors import Conflict
 from acs_adapter.events.channels import DeliveryReport, InboundMessage
 from twilio_compat.core import records
-from twilio_compat.core.channels.addresses import Numbers, whatsapp_address
+from twilio_compat.core.channels.addresses import whatsapp_address
 from twilio_compat.core.channels.errors import sms_report_error, whatsapp_error
 from twilio_compat.core.channels.receipts import to_receipt
 from twilio_compat.core.hooks import Action, Origin, write_origin
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from twilio_compat.core._context import Context
     from twilio_compat.core.media import MediaLibrary
     from twilio_compat.core.messages import Messages
+    from twilio_compat.core.participants import Participants
 
 logger = logging.getLogger("twilio_compat.channels")
 
@@ -39,12 +40,17 @@ class Inbound:
     """Turns what the channels report into Twilio messages and receipts."""
 
     def __init__(
-        self, context: Context, messages: Messages, media: MediaLibrary, numbers: Numbers
+        self,
+        context: Context,
+        messages: Messages,
+        participants: Participants,
+        media: MediaLibrary,
     ) -> None:
         self._context = context
         self._messages = messages
+        self._participants = participants
         self._media = media
-        self._numbers = numbers
+        self._numbers = participants.numbers
 
     def receive(self, event: InboundMessage) -> records.Message | None:
         """The Twilio message `event` became (None when it matches no conversation)."""
@@ -58,7 +64,7 @@ class Inbound:
             return None
         address, proxy = pair
         store = self._context.store
-        bound = store.participants.get_by_pair(address, proxy)
+        bound = self._participants.bound(address, proxy)
         if bound is None:
             logger.warning(
                 "dropped a %s message from %s to %s: no open conversation holds the pair "
@@ -119,8 +125,8 @@ class Inbound:
     def _pair(self, event: InboundMessage) -> tuple[str, str] | None:
         """(address, proxy address) in Twilio's form, or None for a sender nobody owns."""
         if event.channel == "sms":
-            owned = {n.address for n in self._numbers.owned()}
-            return (event.sender, event.recipient) if event.recipient in owned else None
+            owned = self._numbers.get(event.recipient)
+            return (event.sender, event.recipient) if owned is not None else None
         proxy = self._numbers.whatsapp_proxy(event.recipient)
         return None if proxy is None else (whatsapp_address(event.sender), proxy)
 

@@ -21,7 +21,7 @@ from acs_adapter.sms import MAX_RECIPIENTS, SmsRecipient
 from acs_adapter.store.deliveries import Delivery, PlannedDelivery
 from acs_adapter.whatsapp import MediaKind, Repeatability, WhatsAppMedia
 from twilio_compat.core import records
-from twilio_compat.core.channels.addresses import Numbers, bare_number
+from twilio_compat.core.channels.addresses import bare_number
 from twilio_compat.core.channels.errors import (
     NO_TEXT_FOR_SMS,
     UNKNOWN_ERROR,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from acs_adapter.store.participants import Participant as StoredParticipant
     from twilio_compat.core._context import Context
     from twilio_compat.core.media import MediaLibrary
+    from twilio_compat.core.numbers import Numbers
 
 logger = logging.getLogger("twilio_compat.channels")
 
