@@ -35,6 +35,7 @@ class EmulatorOptions:
     throttle: bool = False
     eventgrid_webhooks: Sequence[str] = field(default_factory=tuple)
     eventgrid_ca: str | None = None
+    eventgrid_entra_audience: str | None = None
 
 
 def serve(options: EmulatorOptions) -> int:
@@ -60,6 +61,7 @@ def serve(options: EmulatorOptions) -> int:
             eventgrid_webhooks=options.eventgrid_webhooks,
             throttle=options.throttle,
             eventgrid_ca=options.eventgrid_ca,
+            eventgrid_entra_audience=options.eventgrid_entra_audience,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -124,6 +126,11 @@ def parser() -> argparse.ArgumentParser:
         help="deliver chat events to this Event Grid webhook (repeatable)",
     )
     p.add_argument("--eventgrid-ca", metavar="PEM", help="extra CA to trust for webhook URLs")
+    p.add_argument(
+        "--eventgrid-entra-audience",
+        metavar="APP",
+        help="sign deliveries with Entra ID tokens of the emulator's tenant for this webhook app",
+    )
     return p
 
 
@@ -139,5 +146,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             throttle=args.throttle,
             eventgrid_webhooks=tuple(args.eventgrid_webhook),
             eventgrid_ca=args.eventgrid_ca,
+            eventgrid_entra_audience=args.eventgrid_entra_audience,
         )
     )

@@ -42,6 +42,7 @@ from acs_emulator.chat.timestamps import now_ms
 from acs_emulator.db import Database
 from acs_emulator.entra import FakeEntra
 from acs_emulator.entra import urls as entra_urls
+from acs_emulator.entra.eventgrid import EventGridTokens
 from acs_emulator.entra.managed_identity import ManagedIdentityServer
 from acs_emulator.entra.state import load_entra
 from acs_emulator.eventgrid import (
@@ -102,9 +103,12 @@ class AcsEmulator:
         faults: FaultPlan | None = None,
         eventgrid_ca: str | None = None,
         chat_clock: Callable[[], int] = now_ms,
+        eventgrid_entra_audience: str | None = None,
     ) -> None:
         """`chat_clock` gives the epoch milliseconds chat stamps threads and messages with;
-        tests pass one they can move forward instead of sleeping."""
+        tests pass one they can move forward instead of sleeping. `eventgrid_entra_audience`
+        protects the Event Grid subscription with Microsoft Entra ID: every delivery carries
+        a token of the emulator's tenant for that webhook app (its client id or App ID URI)."""
         if access_key is not None:
             decode_access_key(access_key)
         if resource_id is not None:
@@ -122,6 +126,7 @@ class AcsEmulator:
         self._resource_id_arg = resource_id
         self._webhooks = list(eventgrid_webhooks)
         self._eventgrid_ca = eventgrid_ca
+        self._eventgrid_audience = eventgrid_entra_audience
         self._faults = FaultInjector(faults)
         self._chat_clock = chat_clock
         self._throttle = Throttle() if throttle else None
@@ -191,6 +196,11 @@ class AcsEmulator:
                 topic=resource_topic(self._resource_id),
                 ca_bundle=self._eventgrid_ca,
                 validation_url=self.endpoint + VALIDATION_PATH.lstrip("/"),
+                authorization=(
+                    EventGridTokens(entra, self._eventgrid_audience).authorization
+                    if self._eventgrid_audience
+                    else None
+                ),
             )
             self._events = self._delivery
             unguarded += validation_routes(self._delivery)

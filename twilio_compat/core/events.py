@@ -18,8 +18,11 @@ from acs_adapter.events import (
     DEFAULT_MAX_AGE,
     AcsConfirmation,
     ChatEventPoller,
+    EntraWebhookAuth,
+    EntraWebhookSettings,
     EventGridReceiver,
 )
+from acs_adapter.events.entra_auth import PUBLIC_AUTHORITY
 from acs_adapter.store import Change, ChangeTailer
 from acs_adapter.store.tailer import DEFAULT_POLL_INTERVAL
 from twilio_compat.core._context import Context
@@ -68,17 +71,35 @@ class Events:
             adapter.chat, adapter.store.cursors, bus, acs_user, interval=interval, consumer=consumer
         )
 
-    def eventgrid_receiver(self, bus: EventBus, secret: str | Secret) -> EventGridReceiver:
-        """The ASGI app that takes Event Grid's ACS chat events (checked by `secret`) to `bus`:
-        only those ACS confirms to the service user, each once across restarts and processes
-        sharing the store."""
+    def eventgrid_receiver(
+        self,
+        bus: EventBus,
+        secret: str | Secret | None,
+        *,
+        entra: tuple[str, str] | None = None,
+    ) -> EventGridReceiver:
+        """The ASGI app that takes Event Grid's ACS chat events (checked by `secret`, or by
+        Entra ID tokens of `entra`'s (tenant id, audience)) to `bus`: only those ACS confirms
+        to the service user, each once across restarts and processes sharing the store."""
         context = self._context
+        auth = None
+        if entra is not None:
+            settings = context.adapter.settings
+            auth = EntraWebhookAuth(
+                EntraWebhookSettings(
+                    tenant_id=entra[0],
+                    audience=entra[1],
+                    authority=settings.authority_host or PUBLIC_AUTHORITY,
+                    ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
+                )
+            )
         return EventGridReceiver(
             bus,
             secret,
             max_age=DEFAULT_MAX_AGE,
             receipts=context.store.receipts,
             confirm=AcsConfirmation(context.service_chat(), max_age=DEFAULT_MAX_AGE),
+            entra=auth,
         )
 
     def follow(
