@@ -74,7 +74,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         (MEDIA_ENV,),
-        "`file:///dir`, an Azure Blob connection string, or a container URL",
+        "`file:///dir`, an Azure Blob connection string, a container URL with a SAS token, or "
+        "one without (Microsoft Entra ID: `DefaultAzureCredential`, user delegation SAS links)",
         "a folder beside the store",
     ),
     Setting(
