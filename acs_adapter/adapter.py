@@ -130,6 +130,7 @@ class AcsAdapter:
             media = media_store_from_setting(
                 settings.media.reveal(),
                 secret=_adapter_media_key(connection, settings),
+                public_base_url=settings.media_base_url,
                 ca_bundle=verify,
                 credential=credential or settings.credential,
                 make_credential=lambda: default_azure_credential(

@@ -137,6 +137,10 @@ class Settings:
     change_retention: timedelta = DEFAULT_CHANGE_RETENTION
     """How long the store's change feed keeps a change: a consumer stopped for longer misses
     what is older."""
+    media_base_url: str | None = None
+    """Where local media's temporary URLs point (`<base>/media/<key>?...`): the public URL of
+    a server that mounts the media routes (`twilio-acs serve --public-url`); without it the
+    adapter serves them itself on a loopback port that changes with every start."""
 
     @classmethod
     def load(
@@ -152,6 +156,7 @@ class Settings:
         media_secret: str | Secret | None = None,
         authority_host: str | None = None,
         change_retention: timedelta | float | str | None = None,
+        media_base_url: str | None = None,
     ) -> Settings:
         """Resolve each setting from the argument, else the environment, else the default."""
         env = _environment(environ)
@@ -194,6 +199,7 @@ class Settings:
             media_secret=Secret(media_secret_value) if media_secret_value is not None else None,
             authority_host=authority_value.strip() if authority_value else None,
             change_retention=retention,
+            media_base_url=media_base_url,
         )
 
     @property

@@ -122,7 +122,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         (PUBLIC_URL_ENV,),
         "where clients reach `twilio-acs serve` (e.g. `https://chat.example.com`); "
-        "resource and paging URLs point there",
+        "resource and paging URLs point there, and so do local media links (`/media/...`), "
+        "which `serve` answers itself",
         "Twilio's own URLs",
     ),
     Setting(
