@@ -275,6 +275,7 @@ def open_server_app(
         else:
             sender = events.webhooks.sender
             metrics.count_webhooks_from(lambda: (sender.delivered, sender.dropped))
+            resources.callback(metrics.time_store(runtime.adapter.store.engine))
         rest = create_app(
             WireHandler(runtime.core),
             account_sid=account_sid,
