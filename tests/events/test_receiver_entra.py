@@ -161,7 +161,7 @@ def test_both_issuer_forms_and_both_audience_forms_are_accepted(
     assert (answer.status_code, answer.json()) == (200, {"validationResponse": "code-1"})
 
 
-def _forgeries(emu: AcsEmulator) -> dict[str, str | None]:
+def _forgeries(emu: AcsEmulator) -> dict[str, tuple[str | None, str]]:
     entra = emu.entra
     now = time.time()
     other_key = SigningKey.generate()
@@ -174,41 +174,47 @@ def _forgeries(emu: AcsEmulator) -> dict[str, str | None]:
         "roles": [SUBSCRIBER_ROLE],
         "appid": EVENTGRID_APP_ID,
     }
+    forged_kid = {"kid": entra.signing_key.kid}
     return {
-        "no token": None,
-        "another audience": _token(emu, str(uuid.uuid4())),
-        "expired": _token(emu, now=now - 7200, lifetime=3599),
-        "not valid yet": _token(emu, now=now + 3600),
-        "without the role": _token(emu, claims={"roles": []}),
-        "with another role": _token(emu, claims={"roles": ["Reader"]}),
-        "another tenant": _token(emu, claims={"iss": "https://sts.windows.net/other-tenant/"}),
-        "unsigned": jwt.encode(claims, "", algorithm="none"),
-        "HS256 with the public key id": jwt.encode(
-            claims, "x" * 32, algorithm="HS256", headers={"kid": entra.signing_key.kid}
+        "no token": (None, "no bearer token"),
+        "another audience": (_token(emu, str(uuid.uuid4())), "audience"),
+        "expired": (_token(emu, now=now - 7200, lifetime=3599), "expired"),
+        "not valid yet": (_token(emu, now=now + 3600), "not valid yet"),
+        "without the role": (_token(emu, claims={"roles": []}), "role"),
+        "with another role": (_token(emu, claims={"roles": ["Reader"]}), "role"),
+        "another tenant": (
+            _token(emu, claims={"iss": "https://sts.windows.net/other-tenant/"}),
+            "issuer",
         ),
-        "signed by another key": jwt.encode(
-            claims,
-            other_key.private_key,
-            algorithm="RS256",
-            headers={"kid": entra.signing_key.kid},
+        "unsigned": (jwt.encode(claims, "", algorithm="none"), "not RS256"),
+        "HS256 with the public key id": (
+            jwt.encode(claims, "x" * 32, algorithm="HS256", headers=forged_kid),
+            "not RS256",
         ),
-        "an unknown key id": jwt.encode(
-            claims, other_key.private_key, algorithm="RS256", headers={"kid": other_key.kid}
+        "signed by another key": (
+            jwt.encode(claims, other_key.private_key, algorithm="RS256", headers=forged_kid),
+            "Signature verification failed",
         ),
-        "garbage": "not-a-jwt",
+        "an unknown key id": (
+            jwt.encode(
+                claims, other_key.private_key, algorithm="RS256", headers={"kid": other_key.kid}
+            ),
+            "is not one of the tenant's",
+        ),
+        "garbage": ("not-a-jwt", "malformed"),
     }
 
 
 def test_forged_tokens_are_refused_with_401_and_logged(
     emulator: AcsEmulator, url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for name, token in _forgeries(emulator).items():
+    for name, (token, reason) in _forgeries(emulator).items():
         with caplog.at_level(logging.WARNING, logger="acs_adapter.events"):
             caplog.clear()
             answer = _post(url, token)
         assert answer.status_code == 401, name
         refusals = [r for r in caplog.records if "refused an Event Grid delivery" in r.message]
-        assert len(refusals) == 1, name
+        assert len(refusals) == 1 and reason in refusals[0].message, (name, caplog.text)
 
 
 def test_a_secret_and_entra_tokens_are_alternatives(emulator: AcsEmulator) -> None:
