@@ -34,21 +34,17 @@ logger = logging.getLogger("acs_adapter.events")
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
 V1_ISSUER = "https://sts.windows.net/{tenant}/"
 SUBSCRIBER_ROLE = "AzureEventGridSecureWebhookSubscriber"
-EVENTGRID_APP_ID = "4962773b-9cdb-44cf-a8bf-237846a00ab7"
-"""The Event Grid first-party application (public cloud): the `appid`/`azp` of its tokens."""
 CLOCK_SKEW = 300
 MIN_REFRESH_INTERVAL = 60.0
 """Seconds between two JWKS fetches caused by unknown key ids, so forged `kid`s cannot make the
 receiver hammer the tenant."""
 KEYS_LIFETIME = 24 * 3600.0
 """Seconds a fetched JWKS is trusted before it is fetched again (Entra rolls keys in weeks)."""
+RETRY_AFTER_FAILURE = 5.0
+"""Seconds before a failed JWKS fetch is tried again."""
 FETCH_TIMEOUT = 10.0
 MAX_DOCUMENT_BYTES = 256 * 1024
 _API_PREFIX = "api://"
-
-
-RETRY_AFTER_FAILURE = 5.0
-"""Seconds before a failed JWKS fetch is tried again."""
 
 
 class EntraTokenRefused(Exception):
@@ -137,13 +133,16 @@ class TenantKeys:
             return self._keys.get(kid)
 
     def _fetch(self) -> dict[str, PyJWK]:
-        from jwt import PyJWKSet
+        from jwt import PyJWKSet, PyJWKSetError
 
         discovery = self._get_json(self._settings.discovery_url)
         jwks_uri = discovery.get("jwks_uri")
         if not isinstance(jwks_uri, str) or not jwks_uri.startswith("https://"):
             raise ValueError("the OpenID discovery document has no https jwks_uri")
-        keys = PyJWKSet.from_dict(self._get_json(jwks_uri))
+        try:
+            keys = PyJWKSet.from_dict(self._get_json(jwks_uri))
+        except PyJWKSetError as exc:
+            raise ValueError(f"the tenant's JWKS has no usable key: {exc}") from None
         return {key.key_id: key for key in keys.keys if key.key_id}
 
     def _get_json(self, url: str) -> dict[str, Any]:
@@ -182,7 +181,8 @@ class EntraWebhookAuth:
         kid = header.get("kid")
         key = self._keys.key(kid) if isinstance(kid, str) else None  # may raise Unavailable
         if key is None:
-            raise EntraTokenRefused(f"token signing key {kid!r} is not one of the tenant's")
+            shown = repr(kid)[:50]  # the sender chose it: keep log lines short
+            raise EntraTokenRefused(f"token signing key {shown} is not one of the tenant's")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token.strip(),
@@ -201,7 +201,7 @@ class EntraWebhookAuth:
             raise EntraTokenRefused("token audience is not this webhook's app") from None
         except jwt.InvalidIssuerError:
             raise EntraTokenRefused("token issuer is not the configured tenant") from None
-        except jwt.InvalidTokenError as exc:
+        except jwt.PyJWTError as exc:  # a bad signature, a key of another type, ...
             raise EntraTokenRefused(f"invalid token: {exc}") from None
         roles = claims.get("roles")
         if not isinstance(roles, list) or SUBSCRIBER_ROLE not in roles:
