@@ -25,7 +25,7 @@ from acs_adapter._errors_map import translated
 from acs_adapter._retry import retry_policy
 from acs_adapter.chat import ChatGateway
 from acs_adapter.config import MEDIA_SECRET_ENV, AcsConnection, Settings
-from acs_adapter.credentials import acs_credential
+from acs_adapter.credentials import BLOB_WITHOUT_KEY, acs_credential, default_azure_credential
 from acs_adapter.errors import ConfigurationError
 from acs_adapter.identities import IdentityDirectory, TokenCache
 from acs_adapter.media import MediaStore, media_store_from_setting
@@ -138,7 +138,14 @@ class AcsAdapter:
             media = media_store_from_setting(
                 settings.media.reveal(),
                 secret=_adapter_media_key(connection, settings),
+                public_base_url=settings.media_base_url,
                 ca_bundle=verify,
+                credential=credential or settings.credential,
+                make_credential=lambda: default_azure_credential(
+                    ca_bundle=verify,
+                    authority_host=settings.authority_host,
+                    reason=BLOB_WITHOUT_KEY,
+                ),
             )
             resources.callback(media.close)  # also stops the server started below
             if isinstance(media, LocalMediaStore) and media.base_url is None:

@@ -40,6 +40,8 @@ MEDIA_ENV = "TWILIO_COMPAT_MEDIA"
 MEDIA_SECRET_ENV = "TWILIO_COMPAT_MEDIA_SECRET"  # noqa: S105 (a setting name)
 AUTHORITY_HOST_ENV = "AZURE_AUTHORITY_HOST"  # read by azure-identity too
 EVENTGRID_SECRET_ENV = "ACS_EVENTGRID_SECRET"  # noqa: S105 (a setting name)
+EVENTGRID_TENANT_ENV = "ACS_EVENTGRID_TENANT_ID"
+EVENTGRID_AUDIENCE_ENV = "ACS_EVENTGRID_AUDIENCE"
 CHANGE_RETENTION_ENV = "TWILIO_COMPAT_CHANGE_RETENTION"
 NUMBERS_ENV = "TWILIO_COMPAT_NUMBERS"
 WHATSAPP_PREFIX = "whatsapp:"
@@ -214,6 +216,10 @@ class Settings:
     numbers: tuple[OwnedNumber, ...] = ()
     """The proxy addresses the shim owns by configuration (more can be kept in the store);
     in embedded mode without a setting, the emulator's default numbers."""
+    media_base_url: str | None = None
+    """Where local media's temporary URLs point (`<base>/media/<key>?...`): the public URL of
+    a server that mounts the media routes (`twilio-acs serve --public-url`); without it the
+    adapter serves them itself on a loopback port that changes with every start."""
 
     @classmethod
     def load(
@@ -230,6 +236,7 @@ class Settings:
         authority_host: str | None = None,
         change_retention: timedelta | float | str | None = None,
         numbers: str | tuple[OwnedNumber, ...] | None = None,
+        media_base_url: str | None = None,
     ) -> Settings:
         """Resolve each setting from the argument, else the environment, else the default."""
         env = _environment(environ)
@@ -280,6 +287,7 @@ class Settings:
             authority_host=authority_value.strip() if authority_value else None,
             change_retention=retention,
             numbers=owned,
+            media_base_url=media_base_url,
         )
 
     @property
@@ -324,6 +332,24 @@ def configured_store_url(environ: Mapping[str, str] | None = None) -> str:
 def eventgrid_secret(environ: Mapping[str, str] | None = None) -> str | None:
     """`ACS_EVENTGRID_SECRET` from the environment, or None when it is unset."""
     return _environment(environ).get(EVENTGRID_SECRET_ENV)
+
+
+def eventgrid_entra(environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """(tenant id, audience) of Event Grid's Entra ID tokens from `ACS_EVENTGRID_TENANT_ID`
+    and `ACS_EVENTGRID_AUDIENCE`; None when neither is set, an error naming the missing one
+    when only one is."""
+    env = _environment(environ)
+    tenant = env.get(EVENTGRID_TENANT_ENV, "").strip()
+    audience = env.get(EVENTGRID_AUDIENCE_ENV, "").strip()
+    if not tenant and not audience:
+        return None
+    if not tenant or not audience:
+        missing = EVENTGRID_TENANT_ENV if not tenant else EVENTGRID_AUDIENCE_ENV
+        raise ConfigurationError(
+            f"{missing} is not set: Event Grid with Entra ID needs both "
+            f"{EVENTGRID_TENANT_ENV} and {EVENTGRID_AUDIENCE_ENV}"
+        )
+    return tenant, audience
 
 
 def requests_ca_bundle(environ: Mapping[str, str] | None = None) -> str | None:

@@ -38,19 +38,31 @@ def _is_entra_module(name: str) -> bool:
     return any(name == module or name.startswith(module + ".") for module in _ENTRA_MODULES)
 
 
+ACS_WITHOUT_KEY = (
+    "ACS_CONNECTION_STRING has no access key, so ACS is reached with Microsoft Entra ID"
+)
+BLOB_WITHOUT_KEY = (
+    "TWILIO_COMPAT_MEDIA names Azure Blob storage without a key or SAS token, so it is reached "
+    "with Microsoft Entra ID"
+)
+
+
 def default_azure_credential(
-    *, ca_bundle: str | None = None, authority_host: str | None = None
+    *,
+    ca_bundle: str | None = None,
+    authority_host: str | None = None,
+    reason: str = ACS_WITHOUT_KEY,
 ) -> TokenCredential:
     """`DefaultAzureCredential` for the environment; a private `AZURE_AUTHORITY_HOST` gets
-    instance discovery disabled and the ACS CA bundle trusted (the emulator's Entra ID)."""
+    instance discovery disabled and the ACS CA bundle trusted (the emulator's Entra ID).
+    `reason` says why Entra ID is needed when the extra is missing."""
     try:
         from azure.identity import DefaultAzureCredential
     except ModuleNotFoundError as missing:
         if not _is_entra_module(missing.name or ""):
             raise
         raise ConfigurationError(
-            "ACS_CONNECTION_STRING has no access key, so ACS is reached with Microsoft Entra ID, "
-            f"which needs the entra extra: {ENTRA_EXTRA_HINT}"
+            f"{reason}, which needs the entra extra: {ENTRA_EXTRA_HINT}"
         ) from None
     options: dict[str, Any] = {}
     authority = (authority_host or "").strip()

@@ -39,6 +39,7 @@ class EmulatorOptions:
     eventgrid_ca: str | None = None
     phone_numbers: Sequence[str] | None = None
     whatsapp_channels: Mapping[str, str] | None = None
+    eventgrid_entra_audience: str | None = None
 
 
 def whatsapp_channels(pairs: Sequence[str]) -> dict[str, str] | None:
@@ -79,6 +80,7 @@ def serve(options: EmulatorOptions) -> int:
             eventgrid_ca=options.eventgrid_ca,
             phone_numbers=options.phone_numbers,
             whatsapp_channels=options.whatsapp_channels,
+            eventgrid_entra_audience=options.eventgrid_entra_audience,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -168,6 +170,11 @@ def parser() -> argparse.ArgumentParser:
         help="a WhatsApp channel registration and its business number (repeatable; "
         "default 0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11=+18005550101)",
     )
+    p.add_argument(
+        "--eventgrid-entra-audience",
+        metavar="APP",
+        help="sign deliveries with Entra ID tokens of the emulator's tenant for this webhook app",
+    )
     return p
 
 
@@ -190,5 +197,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             eventgrid_ca=args.eventgrid_ca,
             phone_numbers=tuple(args.phone_number) or None,
             whatsapp_channels=channels,
+            eventgrid_entra_audience=args.eventgrid_entra_audience,
         )
     )

@@ -51,6 +51,7 @@ from acs_emulator.db import Database
 from acs_emulator.delivery_outcomes import DeliveryOutcomes, FollowUpEvents
 from acs_emulator.entra import FakeEntra
 from acs_emulator.entra import urls as entra_urls
+from acs_emulator.entra.eventgrid import EventGridTokens
 from acs_emulator.entra.managed_identity import ManagedIdentityServer
 from acs_emulator.entra.state import load_entra
 from acs_emulator.eventgrid import (
@@ -121,6 +122,7 @@ class AcsEmulator:
         whatsapp_channels: Mapping[str, str] | None = None,
         whatsapp_templates: Mapping[str, Iterable[WhatsAppTemplate]] | None = None,
         messaging_clock: Callable[[], int] = now_ms,
+        eventgrid_entra_audience: str | None = None,
     ) -> None:
         """`chat_clock` gives the epoch milliseconds chat stamps threads and messages with;
         tests pass one they can move forward instead of sleeping. `messaging_clock` does the
@@ -129,7 +131,11 @@ class AcsEmulator:
         `phone_numbers` (+E.164) are the resource's SMS numbers and `whatsapp_channels` its
         WhatsApp channel registrations (channel GUID -> +E.164 business number); None gives
         the default set (`numbers.DEFAULT_*`). `whatsapp_templates` adds templates per
-        channel to the default ones."""
+        channel to the default ones.
+
+        `eventgrid_entra_audience` protects the Event Grid subscription with Microsoft Entra
+        ID: every delivery carries a token of the emulator's tenant for that webhook app (its
+        client id or App ID URI)."""
         if access_key is not None:
             decode_access_key(access_key)
         if resource_id is not None:
@@ -147,6 +153,7 @@ class AcsEmulator:
         self._resource_id_arg = resource_id
         self._webhooks = list(eventgrid_webhooks)
         self._eventgrid_ca = eventgrid_ca
+        self._eventgrid_audience = eventgrid_entra_audience
         self._faults = FaultInjector(faults)
         self._chat_clock = chat_clock
         self._messaging_clock = messaging_clock
@@ -222,6 +229,11 @@ class AcsEmulator:
                 topic=resource_topic(self._resource_id),
                 ca_bundle=self._eventgrid_ca,
                 validation_url=self.endpoint + VALIDATION_PATH.lstrip("/"),
+                authorization=(
+                    EventGridTokens(entra, self._eventgrid_audience).authorization
+                    if self._eventgrid_audience
+                    else None
+                ),
             )
             self._events = self._delivery
             unguarded += validation_routes(self._delivery)

@@ -64,6 +64,8 @@ def test_every_documented_variable_is_read() -> None:
         "TWILIO_COMPAT_MEDIA": "file:///srv/media",
         "TWILIO_COMPAT_MEDIA_SECRET": "media-secret-from-env",
         "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com",
+        "ACS_EVENTGRID_TENANT_ID": "contoso-tenant",
+        "ACS_EVENTGRID_AUDIENCE": "api://chat-webhook",
     }
     assert set(env) | {"ACS_CA_BUNDLE"} == documented
     assert configured(env) == frozenset(env)
@@ -87,6 +89,13 @@ def test_the_environment_fills_every_part() -> None:
         ("+18005550100", None),
         ("whatsapp:+18005550101", "0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11"),
     ]
+
+
+def test_event_grid_with_entra_id_pushes_without_a_secret() -> None:
+    env = {"ACS_EVENTGRID_TENANT_ID": " t-1 ", "ACS_EVENTGRID_AUDIENCE": "api://hook"}
+    events = EventSource.load(env)
+    assert events.eventgrid_entra == ("t-1", "api://hook") and events.push
+    assert not EventSource.load({}).push
 
 
 def test_explicit_arguments_win() -> None:

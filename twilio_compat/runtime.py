@@ -7,7 +7,7 @@ closed by whoever opened it. `shared_runtime()` is the process-wide one that
 schema maintenance (`schema_revision`, `upgrade_schema`, `stored_webhook_urls`) is offered here
 too, for the `store` and `doctor` commands, so nothing else in the shim reaches into the
 adapter's store. So is `watch_acs_calls`, which the metrics of `serve` use to count the
-requests the adapter makes to ACS.
+requests the adapter makes to ACS, and `served_media_routes`, which `serve` mounts.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import threading
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from acs_adapter.adapter import AcsAdapter
 from acs_adapter.observing import watch_acs_calls
@@ -26,6 +27,9 @@ from acs_adapter.store.revisions import (
 )
 from twilio_compat.core import Core
 from twilio_compat.settings import AdapterSettings, Settings
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
 
 
 class Runtime:
@@ -62,6 +66,7 @@ class Runtime:
         adapter = AcsAdapter.open(settings.acs)
         try:
             core = Core(adapter, account_sid=account_sid or settings.account.account_sid)
+            core.channels.start_if_used()
         except BaseException:
             adapter.close()
             raise
@@ -71,7 +76,19 @@ class Runtime:
     def over(cls, adapter: AcsAdapter, *, account_sid: str | None = None) -> Runtime:
         """A core over an adapter someone else opened (and will close)."""
         core = Core(adapter, account_sid=account_sid)
+        core.channels.start_if_used()
         return cls(Settings(acs=adapter.settings), adapter, core, owns_adapter=False)
+
+    def served_media_routes(self) -> list[BaseRoute]:
+        """The routes (`/media/<key>`) a server mounts when the adapter's local media links
+        point at it (`media_base_url`); none for other media stores."""
+        from acs_adapter.media.local import LocalMediaStore
+        from acs_adapter.media.server import media_routes
+
+        media, base_url = self.adapter.media, self.adapter.settings.media_base_url
+        if base_url is None or not isinstance(media, LocalMediaStore) or media.base_url != base_url:
+            return []
+        return list(media_routes(media))
 
     def close(self) -> None:
         """Close the core, and the adapter if this runtime opened it."""

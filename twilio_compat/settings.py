@@ -21,11 +21,14 @@ from acs_adapter.config import (
     CONNECTION_STRING_ENV,
     DEFAULT_CHANGE_RETENTION,
     EMBEDDED,
+    EVENTGRID_AUDIENCE_ENV,
     EVENTGRID_SECRET_ENV,
+    EVENTGRID_TENANT_ENV,
     MEDIA_ENV,
     MEDIA_SECRET_ENV,
     NUMBERS_ENV,
     STORE_ENV,
+    eventgrid_entra,
 )
 from acs_adapter.config import Settings as AdapterSettings
 from acs_adapter.secret import Secret
@@ -72,7 +75,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         (MEDIA_ENV,),
-        "`file:///dir`, an Azure Blob connection string, or a container URL",
+        "`file:///dir`, an Azure Blob connection string, a container URL with a SAS token, or "
+        "one without (Microsoft Entra ID: `DefaultAzureCredential`, user delegation SAS links)",
         "a folder beside the store",
     ),
     Setting(
@@ -91,6 +95,13 @@ SETTINGS: tuple[Setting, ...] = (
         (EVENTGRID_SECRET_ENV,),
         "shared secret every Event Grid delivery carries, in the `X-Event-Secret` header (a "
         "delivery attribute of the subscription) or the subscription URL's `?secret=`",
+        "none",
+    ),
+    Setting(
+        (EVENTGRID_TENANT_ENV, EVENTGRID_AUDIENCE_ENV),
+        "for an Event Grid subscription protected by Microsoft Entra ID: the webhook app's "
+        "tenant and its client id or `api://` App ID URI; deliveries then carry a bearer token "
+        "(checked against the tenant's keys at `AZURE_AUTHORITY_HOST`) instead of the secret",
         "none",
     ),
     Setting(
@@ -119,7 +130,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         (PUBLIC_URL_ENV,),
         "where clients reach `twilio-acs serve` (e.g. `https://chat.example.com`); "
-        "resource and paging URLs point there",
+        "resource and paging URLs point there, and so do local media links (`/media/...`), "
+        "which `serve` answers itself",
         "Twilio's own URLs",
     ),
     Setting(
@@ -187,11 +199,18 @@ class TwilioAccount:
 
 @dataclass(frozen=True)
 class EventSource:
-    """Where `twilio-acs serve` learns of ACS changes: Event Grid when a secret is set, else
-    a poller every `poll_interval` seconds."""
+    """Where `twilio-acs serve` learns of ACS changes: Event Grid when a secret or its Entra ID
+    tenant and audience are set, else a poller every `poll_interval` seconds."""
 
     eventgrid_secret: Secret | None = None
     poll_interval: float = DEFAULT_POLL_INTERVAL
+    eventgrid_entra: tuple[str, str] | None = None
+    """(tenant id, audience) of the Entra ID tokens Event Grid deliveries carry."""
+
+    @property
+    def push(self) -> bool:
+        """Whether Event Grid delivers the events (else they are polled)."""
+        return self.eventgrid_secret is not None or self.eventgrid_entra is not None
 
     @classmethod
     def load(
@@ -205,7 +224,11 @@ class EventSource:
         env = _environment(environ)
         secret = eventgrid_secret if eventgrid_secret is not None else env.get(EVENTGRID_SECRET_ENV)
         interval = poll_interval if poll_interval is not None else env.get(POLL_INTERVAL_ENV)
-        return cls(eventgrid_secret=_blank_is_none(secret), poll_interval=_interval(interval))
+        return cls(
+            eventgrid_secret=_blank_is_none(secret),
+            poll_interval=_interval(interval),
+            eventgrid_entra=eventgrid_entra(env),
+        )
 
 
 @dataclass(frozen=True)

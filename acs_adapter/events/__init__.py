@@ -14,6 +14,7 @@ from acs_adapter.events.bus import EventBus
 
 if TYPE_CHECKING:
     from acs_adapter.events.confirmation import AcsConfirmation
+    from acs_adapter.events.entra_auth import EntraWebhookAuth, EntraWebhookSettings
     from acs_adapter.events.eventgrid import chat_event
     from acs_adapter.events.polling import ChatEventPoller
     from acs_adapter.events.receiver import (
@@ -29,6 +30,7 @@ __getattr__ = lazy_exports(
     __name__,
     {
         "acs_adapter.events.confirmation": ("AcsConfirmation",),
+        "acs_adapter.events.entra_auth": ("EntraWebhookAuth", "EntraWebhookSettings"),
         "acs_adapter.events.eventgrid": ("chat_event",),
         "acs_adapter.events.polling": ("ChatEventPoller",),
         "acs_adapter.events.receiver": (
@@ -50,6 +52,8 @@ __all__ = [
     "AcsConfirmation",
     "ChatEvent",
     "ChatEventPoller",
+    "EntraWebhookAuth",
+    "EntraWebhookSettings",
     "EventBus",
     "EventGridReceiver",
     "EventKind",

@@ -2,8 +2,10 @@
 
 Every request must carry the shared secret, either in the `X-Event-Secret` header (a static
 delivery attribute of the subscription, marked secret: it stays out of URLs and logs) or in
-the subscription URL's query (`?secret=...`); it is compared in constant time, before the
-body is read, and anything else gets 401 and changes nothing. Then:
+the subscription URL's query (`?secret=...`), compared in constant time; or, for a
+subscription protected by Microsoft Entra ID, a bearer token Event Grid got for the webhook's
+app (`entra_auth.EntraWebhookAuth`). Either is checked before the body is read; anything else
+gets 401 (logged: Event Grid does not retry a 401) and changes nothing. Then:
 
 - the body is read with a 1 MB cap (Event Grid's own limit per delivery), enforced while it
   streams: 413 as soon as it is passed; it must be JSON nested at most `MAX_JSON_DEPTH` deep
@@ -26,6 +28,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -40,11 +43,27 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from acs_adapter.config import EVENTGRID_SECRET_ENV, eventgrid_secret
+from acs_adapter.config import (
+    AUTHORITY_HOST_ENV,
+    CA_BUNDLE_ENV,
+    EVENTGRID_AUDIENCE_ENV,
+    EVENTGRID_SECRET_ENV,
+    EVENTGRID_TENANT_ENV,
+    eventgrid_entra,
+    eventgrid_secret,
+)
 from acs_adapter.errors import AdapterError, ConfigurationError, Unavailable
 from acs_adapter.events._model import ChatEvent, EventKind
 from acs_adapter.events._times import parse_time
 from acs_adapter.events.bus import EventBus
+from acs_adapter.events.channels import ChannelEvent, channel_event, is_channel_event_type
+from acs_adapter.events.entra_auth import (
+    PUBLIC_AUTHORITY,
+    EntraTokenRefused,
+    EntraWebhookAuth,
+    EntraWebhookSettings,
+    TenantKeysUnavailable,
+)
 from acs_adapter.events.eventgrid import chat_event
 from acs_adapter.secret import Secret
 
@@ -123,30 +142,39 @@ class _TooLarge(Exception):
 class EventGridReceiver:
     """An authenticated Event Grid webhook that publishes chat events on `bus`.
 
-    Without `receipts`, redeliveries are recognised within this process only; without
-    `confirm`, events are trusted as the secret holder sent them.
+    Deliveries prove themselves with `secret`, with an Entra ID token `entra` accepts, or with
+    either when both are given. Without `receipts`, redeliveries are recognised within this
+    process only; without `confirm`, events are trusted as the authenticated sender sent them.
     """
 
     def __init__(
         self,
         bus: EventBus,
-        secret: str | Secret,
+        secret: str | Secret | None,
         *,
         max_age: timedelta = DEFAULT_MAX_AGE,
         receipts: Receipts | None = None,
         confirm: Confirm | None = None,
+        entra: EntraWebhookAuth | None = None,
+        channels: Callable[[ChannelEvent], bool] | None = None,
     ) -> None:
         revealed = secret.reveal() if isinstance(secret, Secret) else secret
-        if not isinstance(revealed, str) or len(revealed) < MIN_SECRET_LENGTH:
+        if revealed is None and entra is None:
+            raise ConfigurationError("the Event Grid receiver needs a secret or Entra ID settings")
+        if revealed is not None and (
+            not isinstance(revealed, str) or len(revealed) < MIN_SECRET_LENGTH
+        ):
             raise ConfigurationError(
                 f"the Event Grid secret must be at least {MIN_SECRET_LENGTH} characters"
             )
         self._event_type = _event_grid_event_type()
         self.bus = bus
-        self._secret = revealed.encode()
+        self._secret = revealed.encode() if revealed is not None else None
+        self._entra = entra
         self._max_age = max_age
         self._receipts: Receipts = receipts if receipts is not None else MemoryReceipts()
         self._confirm = confirm
+        self._channels = channels
         self._next_purge = 0.0
 
     # Framework-free core
@@ -156,8 +184,9 @@ class EventGridReceiver:
     ) -> tuple[int, bytes]:
         """Answer one POST: (status, JSON body). `query` is the raw URL query string."""
         lowered = {k.lower(): v for k, v in headers.items()}
-        if not self._authentic(lowered, query):
-            return _unauthenticated()
+        refused = self._refusal(lowered, query)
+        if refused is not None:
+            return refused
         if len(body) > MAX_BODY_BYTES:
             return _too_large()
         return self.deliver(body)
@@ -195,7 +224,28 @@ class EventGridReceiver:
             return _answer(503, {"error": "could not check the events now; retry later"})
         return _answer(200, {"published": published})
 
-    def _authentic(self, headers: Mapping[str, str], query: str) -> bool:
+    def _refusal(self, headers: Mapping[str, str], query: str) -> tuple[int, bytes] | None:
+        """None for an authentic request; else the answer: 401, or 503 when the Entra ID
+        tenant's keys cannot be fetched to judge a token (Event Grid then retries)."""
+        if self._secret_matches(headers, query):
+            return None
+        if self._entra is None:
+            _log_refusal("missing or wrong secret")
+            return _unauthenticated()
+        try:
+            self._entra.check(headers.get("authorization"))
+        except EntraTokenRefused as exc:
+            reason = str(exc) if self._secret is None else f"{exc}, and no valid secret"
+            _log_refusal(reason)
+            return _unauthenticated()
+        except TenantKeysUnavailable as exc:
+            logger.warning("cannot check an Event Grid delivery's Entra ID token now: %s", exc)
+            return _answer(503, {"error": "cannot check the token now; retry later"})
+        return None
+
+    def _secret_matches(self, headers: Mapping[str, str], query: str) -> bool:
+        if self._secret is None:
+            return False
         candidates = parse_qs(query).get(SECRET_QUERY, [])
         header = headers.get(SECRET_HEADER)
         if header is not None:
@@ -205,6 +255,14 @@ class EventGridReceiver:
             ok |= hmac.compare_digest(candidate.encode(), self._secret)
         return ok
 
+    async def _refusal_async(
+        self, headers: Mapping[str, str], query: str
+    ) -> tuple[int, bytes] | None:
+        """`_refusal` off the event loop when a token check may fetch the tenant's keys."""
+        if self._entra is None:
+            return self._refusal(headers, query)
+        return await run_in_threadpool(self._refusal, headers, query)
+
     def _publish(self, event: EventGridEvent) -> int:
         """1 if `event` was published, 0 if it was refused or had been published already."""
         moment = parse_time(event.event_time)
@@ -212,6 +270,8 @@ class EventGridReceiver:
         if moment is None or now - moment > self._max_age or moment - now > MAX_CLOCK_SKEW:
             logger.info("ignoring Event Grid event %r dated out of range", event.id)
             return 0
+        if is_channel_event_type(event.event_type):
+            return self._publish_channel_event(event, moment)
         try:
             chat = chat_event(event)
         except ValueError:
@@ -232,6 +292,17 @@ class EventGridReceiver:
             return 0
         return int(self.bus.publish(chat))
 
+    def _publish_channel_event(self, event: EventGridEvent, moment: datetime) -> int:
+        """Hand an SMS or WhatsApp event to `channels` (which keeps it once however often it
+        is delivered); without `channels`, such events are not this receiver's."""
+        if self._channels is None:
+            return 0
+        found = channel_event(event.event_type, str(event.id), event.data, moment)
+        if found is None:
+            logger.info("ignoring Event Grid event %r: not a readable channel event", event.id)
+            return 0
+        return int(self._channels(found))
+
     def _purge_if_due(self) -> None:
         if time.monotonic() < self._next_purge:
             return
@@ -250,7 +321,7 @@ class EventGridReceiver:
         query = scope.get("query_string", b"").decode("latin-1")
         headers = dict(request.headers.items())
         if request.method == "OPTIONS":
-            response = self._options(headers, query)
+            response = await self._options(headers, query)
         elif request.method == "POST":
             response = await self._post(request, headers, query)
         else:
@@ -259,8 +330,9 @@ class EventGridReceiver:
 
     async def _post(self, request: Request, headers: Mapping[str, str], query: str) -> Response:
         """Authenticate on the headers alone, then read at most `MAX_BODY_BYTES`."""
-        if not self._authentic(headers, query):
-            status, payload = _unauthenticated()
+        refused = await self._refusal_async(headers, query)
+        if refused is not None:
+            status, payload = refused
         else:
             try:
                 body = await _read_capped(request, headers)
@@ -270,21 +342,27 @@ class EventGridReceiver:
                 status, payload = await run_in_threadpool(self.deliver, body)
         return Response(payload, status_code=status, media_type=_JSON)
 
-    def _options(self, headers: Mapping[str, str], query: str) -> Response:
+    async def _options(self, headers: Mapping[str, str], query: str) -> Response:
         """CloudEvents webhook abuse protection: allow the origin that asks."""
-        if not self._authentic(headers, query):
-            return Response(status_code=401)
+        refused = await self._refusal_async(headers, query)
+        if refused is not None:
+            return Response(status_code=refused[0])
         origin = headers.get("webhook-request-origin")
         if not origin:
             return Response(status_code=400)
         return Response(status_code=200, headers={"WebHook-Allowed-Origin": origin})
 
     def __repr__(self) -> str:
-        return "EventGridReceiver(secret=***)"
+        secret = "***" if self._secret is not None else None
+        return f"EventGridReceiver(secret={secret}, entra={self._entra!r})"
 
 
 def _unauthenticated() -> tuple[int, bytes]:
     return _answer(401, {"error": "missing or wrong Event Grid secret"})
+
+
+def _log_refusal(reason: str) -> None:
+    logger.warning("refused an Event Grid delivery (401, not retried by Event Grid): %s", reason)
 
 
 def _too_large() -> tuple[int, bytes]:
@@ -347,15 +425,38 @@ def eventgrid_receiver(
     *,
     secret: str | Secret | None = None,
     environ: Mapping[str, str] | None = None,
+    entra: EntraWebhookSettings | None = None,
 ) -> EventGridReceiver:
-    """A receiver checked by `secret`, else ACS_EVENTGRID_SECRET, remembering receipts in this
-    process and trusting what the secret holder sends; build `EventGridReceiver` with a store's
-    receipts and an `AcsConfirmation` where deliveries act on anything."""
+    """A receiver checked by `secret`, else ACS_EVENTGRID_SECRET, and by Entra ID tokens per
+    `entra`, else ACS_EVENTGRID_TENANT_ID and ACS_EVENTGRID_AUDIENCE (from AZURE_AUTHORITY_HOST,
+    trusting ACS_CA_BUNDLE); it remembers receipts in this process and trusts what an
+    authenticated sender sends: build `EventGridReceiver` with a store's receipts and an
+    `AcsConfirmation` where deliveries act on anything."""
     value = secret if secret is not None else eventgrid_secret(environ)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if isinstance(value, str) and not value.strip():
+        value = None
+    entra = entra or entra_settings_from(environ)
+    if value is None and entra is None:
         raise ConfigurationError(
             f"{SECRET_ENV} is not set: choose a random secret of at least "
             f"{MIN_SECRET_LENGTH} characters and give it to the subscription as the "
-            f"{SECRET_HEADER} header or in its URL as ?secret=..."
+            f"{SECRET_HEADER} header or in its URL as ?secret=..., or protect the subscription "
+            f"with Microsoft Entra ID and set {EVENTGRID_TENANT_ENV} and {EVENTGRID_AUDIENCE_ENV}"
         )
-    return EventGridReceiver(bus or EventBus(), value)
+    auth = EntraWebhookAuth(entra) if entra is not None else None
+    return EventGridReceiver(bus or EventBus(), value, entra=auth)
+
+
+def entra_settings_from(environ: Mapping[str, str] | None = None) -> EntraWebhookSettings | None:
+    """The Entra ID protection the environment configures, or None."""
+    configured = eventgrid_entra(environ)
+    if configured is None:
+        return None
+    env = os.environ if environ is None else environ
+    tenant, audience = configured
+    return EntraWebhookSettings(
+        tenant_id=tenant,
+        audience=audience,
+        authority=env.get(AUTHORITY_HOST_ENV, "").strip() or PUBLIC_AUTHORITY,
+        ca_bundle=env.get(CA_BUNDLE_ENV, "").strip() or None,
+    )

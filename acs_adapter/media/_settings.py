@@ -7,7 +7,10 @@ Accepted forms:
   `AzureBlobMediaStore`, container created if missing;
 - `https://<account>.blob.core.windows.net/<container>?<SAS token>` (`http` only for loopback
   hosts, where Azurite's path-style `http://127.0.0.1:10000/<account>/<container>?<SAS>` fits):
-  `AzureBlobMediaStore` over an existing container.
+  `AzureBlobMediaStore` over an existing container;
+- `https://<account>.blob.core.windows.net[/<container>]` without a SAS token: Microsoft Entra
+  ID, with the `TokenCredential` given (by default `DefaultAzureCredential`), container created
+  if missing, temporary URLs as user delegation SAS.
 
 Errors name the setting and never repeat its value, which may hold a key or SAS signature.
 """
@@ -15,8 +18,9 @@ Errors name the setting and never repeat its value, which may hold a key or SAS 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 from urllib.request import url2pathname
 
 from acs_adapter.errors import ConfigurationError
@@ -25,7 +29,11 @@ from ._base import DEFAULT_MAX_BYTES, SETTING_NAME, MediaStore
 from .local import LocalMediaStore
 
 if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
     from .azure_blob import AzureBlobMediaStore
+
+CredentialFactory = Callable[[], "TokenCredential"]
 
 _CONNECTION_STRING_NAMES = {"accountname", "blobendpoint", "usedevelopmentstorage"}
 
@@ -37,12 +45,16 @@ def media_store_from_setting(
     max_bytes: int = DEFAULT_MAX_BYTES,
     public_base_url: str | None = None,
     ca_bundle: str | None = None,
+    credential: TokenCredential | None = None,
+    make_credential: CredentialFactory | None = None,
 ) -> MediaStore:
     """Build the media store a `TWILIO_COMPAT_MEDIA` value describes (forms in the module doc).
 
     `secret` signs the local store's temporary URLs and `public_base_url` is where its app is
-    reachable; `ca_bundle` is a PEM file to trust for the storage endpoint. Each applies only
-    to the store kind that uses it. Nothing is contacted until the store is first used.
+    reachable; `ca_bundle` is a PEM file to trust for the storage endpoint. A Blob URL without
+    a SAS token is reached with `credential`, else one `make_credential` makes (default:
+    `DefaultAzureCredential`), which the store then closes. Each applies only to the store
+    kind that uses it. Nothing is contacted until the store is first used.
     """
     text = value.strip() if isinstance(value, str) else ""
     if not text:
@@ -64,6 +76,17 @@ def media_store_from_setting(
         return blob_store.from_connection_string(
             connection_string, container, max_bytes=max_bytes, ca_bundle=ca_bundle
         )
+    if text.lower().startswith("https://") and not _has_sas(text):
+        owned = credential is None
+        if credential is None:
+            credential = (make_credential or _default_credential)()
+        return _blob_store().from_account_url(
+            text,
+            credential,
+            max_bytes=max_bytes,
+            ca_bundle=ca_bundle,
+            close_credential=owned,
+        )
     if text.lower().startswith(("https://", "http://")):
         return _blob_store().from_container_url(text, max_bytes=max_bytes, ca_bundle=ca_bundle)
     raise ConfigurationError(
@@ -71,6 +94,19 @@ def media_store_from_setting(
         "or an https container URL with a SAS token",
         code="MediaSetting",
     )
+
+
+def _default_credential() -> TokenCredential:
+    from acs_adapter.credentials import BLOB_WITHOUT_KEY, default_azure_credential
+
+    return default_azure_credential(reason=BLOB_WITHOUT_KEY)
+
+
+def _has_sas(url: str) -> bool:
+    try:
+        return "sig" in parse_qs(urlsplit(url).query)
+    except ValueError:
+        return True  # malformed: `from_container_url` says so
 
 
 def _folder_from_file_url(text: str) -> str:

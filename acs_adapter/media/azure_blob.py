@@ -5,9 +5,13 @@ type and an `attachment` Content-Disposition with the file name, so a SAS URL do
 the shim's local URLs do; the file name is also kept (percent-encoded, as metadata is ASCII)
 in the blob metadata `filename`, which `info()` reads back.
 
-Two ways to connect:
+Three ways to connect:
 - a connection string with `AccountKey=`: the container is created if missing, and
   `temporary_url()` signs per-blob read-only SAS URLs with the key;
+- an account or container URL without a SAS token, with a Microsoft Entra ID `TokenCredential`
+  (an identity holding Storage Blob Data Contributor, which includes the right to get a user
+  delegation key): the container is created if missing, and `temporary_url()` signs per-blob
+  read-only user delegation SAS URLs with a key the service lends for a day at a time;
 - a container URL with a SAS token: the container must exist, and `temporary_url()` raises
   `ConfigurationError`, because the only signature available is the container's own, which
   would give every holder access to every file in the container (and possibly write access).
@@ -18,11 +22,12 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from azure.core import MatchConditions
@@ -31,8 +36,10 @@ from azure.storage.blob import (
     BlobClient,
     BlobProperties,
     BlobSasPermissions,
+    BlobServiceClient,
     ContainerClient,
     ContentSettings,
+    UserDelegationKey,
     generate_blob_sas,
 )
 
@@ -52,6 +59,9 @@ from ._base import (
     content_disposition,
 )
 
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
 logger = logging.getLogger("acs_adapter.media")
 
 DEFAULT_CONTAINER = "twilio-media"
@@ -61,6 +71,10 @@ _SINGLE_PUT_BYTES = 8 * 1024 * 1024
 
 _CONTAINER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}")
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+DELEGATION_KEY_LIFETIME = timedelta(days=1)
+"""How long a requested user delegation key is valid, unless a longer-lived URL needs more
+(Azure allows at most seven days, the longest temporary URL)."""
+_CLOCK_MARGIN = timedelta(minutes=5)
 
 
 class AzureBlobMediaStore(MediaStoreBase):
@@ -79,10 +93,18 @@ class AzureBlobMediaStore(MediaStoreBase):
         create_container: bool = False,
         max_bytes: int = DEFAULT_MAX_BYTES,
         clock: Callable[[], float] = time.time,
+        service: BlobServiceClient | None = None,
     ) -> None:
+        """`service`, an Entra ID client of the account, signs temporary URLs with user
+        delegation keys when there is no `account_key`."""
         self._container = container
         self._clock = clock
         self._account_key = account_key
+        self._service = service
+        self._delegation_key: UserDelegationKey | None = None
+        self._delegation_expiry = datetime.min.replace(tzinfo=timezone.utc)
+        self._delegation_lock = threading.Lock()
+        self._close_credential: Callable[[], object] | None = None
         self._create_container = create_container
         self._container_ready = not create_container
         self._max_bytes = check_max_bytes(max_bytes)
@@ -187,6 +209,60 @@ class AzureBlobMediaStore(MediaStoreBase):
             ) from None
         return cls(container, max_bytes=max_bytes)
 
+    @classmethod
+    def from_account_url(
+        cls,
+        url: str,
+        credential: TokenCredential,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        ca_bundle: str | None = None,
+        clock: Callable[[], float] = time.time,
+        close_credential: bool = False,
+        **client_options: Any,
+    ) -> AzureBlobMediaStore:
+        """`https://<account>.blob.core.windows.net[/<container>]` reached with `credential`
+        (closed with the store when `close_credential`).
+
+        The container (default `twilio-media`) is created on first upload if it is missing.
+        Loopback hosts are path-style (`https://127.0.0.1:10000/<account>[/<container>]`, as
+        Azurite serves); Entra ID needs HTTPS everywhere.
+        """
+        try:
+            parts = urlsplit(url)
+            hostname = parts.hostname
+        except ValueError:
+            hostname = None
+        shape = (
+            f"the Azure Blob URL in {SETTING_NAME} must look like "
+            "https://<account>.blob.core.windows.net/<container> for Microsoft Entra ID"
+        )
+        if hostname is None or parts.scheme != "https" or parts.query or parts.fragment:
+            raise ConfigurationError(shape)
+        path = [unquote(segment) for segment in parts.path.split("/") if segment]
+        account_segments = 1 if hostname in _LOOPBACK_HOSTS else 0
+        if not account_segments <= len(path) <= account_segments + 1:
+            raise ConfigurationError(shape)
+        container_name = _check_container_name(
+            path[account_segments] if len(path) > account_segments else DEFAULT_CONTAINER
+        )
+        account_url = f"https://{parts.netloc}" + "".join(
+            f"/{quote(p)}" for p in path[:account_segments]
+        )
+        if ca_bundle is not None:
+            client_options.setdefault("connection_verify", ca_bundle)
+        service = BlobServiceClient(account_url, credential=credential, **client_options)
+        store = cls(
+            service.get_container_client(container_name),
+            create_container=True,
+            max_bytes=max_bytes,
+            clock=clock,
+            service=service,
+        )
+        if close_credential:
+            store._close_credential = getattr(credential, "close", None)
+        return store
+
     def __repr__(self) -> str:
         return (
             f"AzureBlobMediaStore(account={self.account_name!r}, "
@@ -204,8 +280,9 @@ class AzureBlobMediaStore(MediaStoreBase):
 
     @property
     def can_sign_urls(self) -> bool:
-        """True when the account key is known, so `temporary_url()` can sign blob SAS URLs."""
-        return self._account_key is not None
+        """True when the account key or an Entra ID credential is known, so `temporary_url()`
+        can sign blob SAS URLs."""
+        return self._account_key is not None or self._service is not None
 
     # -- the MediaStore interface -------------------------------------------------------
 
@@ -256,27 +333,54 @@ class AzureBlobMediaStore(MediaStoreBase):
         logger.debug("deleted media %s from Azure Blob", key)
 
     def temporary_url(self, key: str, *, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> str:
-        """A read-only SAS URL for this one blob; needs the account key (see the module doc)."""
+        """A read-only SAS URL for this one blob, signed with the account key or a user
+        delegation key (see the module doc)."""
         ttl = check_ttl(ttl_seconds)
-        if self._account_key is None or self.account_name is None:
+        if not self.can_sign_urls or self.account_name is None:
             raise ConfigurationError(
-                f"temporary media URLs need the storage account key: set {SETTING_NAME} to a "
-                "connection string with AccountKey= (a container SAS URL cannot mint "
-                "per-file read-only links)"
+                f"temporary media URLs need the storage account key or Microsoft Entra ID: set "
+                f"{SETTING_NAME} to a connection string with AccountKey= or to the container "
+                "URL without a SAS token (a container SAS URL cannot mint per-file read-only "
+                "links)"
             )
         self.info(key)
+        expiry = datetime.fromtimestamp(self._clock() + ttl, timezone.utc)
+        signing: dict[str, Any] = (
+            {"account_key": self._account_key}
+            if self._account_key is not None
+            else {"user_delegation_key": self._user_delegation_key(expiry)}
+        )
         sas = generate_blob_sas(
             self.account_name,
             self.container_name,
             key,
-            account_key=self._account_key,
             permission=BlobSasPermissions(read=True),
-            expiry=datetime.fromtimestamp(self._clock() + ttl, timezone.utc),
+            expiry=expiry,
+            **signing,
         )
         return f"{self._blob(key).url}?{sas}"
 
     def close(self) -> None:
         self._container.close()
+        if self._service is not None:
+            self._service.close()
+        if self._close_credential is not None:
+            self._close_credential()
+
+    def _user_delegation_key(self, valid_until: datetime) -> UserDelegationKey:
+        """A user delegation key still valid at `valid_until`: the last one, else a new one."""
+        assert self._service is not None
+        with self._delegation_lock:
+            if self._delegation_key is None or self._delegation_expiry < valid_until:
+                now = datetime.fromtimestamp(self._clock(), timezone.utc)
+                # TTLs are at most seven days, Azure's limit for a delegation key too.
+                start, expiry = now - _CLOCK_MARGIN, max(now + DELEGATION_KEY_LIFETIME, valid_until)
+                try:
+                    self._delegation_key = self._service.get_user_delegation_key(start, expiry)
+                except AzureError as exc:
+                    raise translate_azure_error(exc, None) from None
+                self._delegation_expiry = expiry
+            return self._delegation_key
 
     # -- helpers --------------------------------------------------------------------------
 

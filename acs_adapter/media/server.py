@@ -41,6 +41,11 @@ _REFUSALS = {
 
 
 def media_asgi_app(store: LocalMediaStore) -> Starlette:
+    """An app of `media_routes(store)` alone."""
+    return Starlette(routes=media_routes(store))
+
+
+def media_routes(store: LocalMediaStore) -> list[Route]:
     """GET and HEAD `/media/<key>?expires=..&signature=..` for `store`'s temporary URLs.
 
     403 for a missing, tampered or expired signature (checked before anything is read),
@@ -72,7 +77,7 @@ def media_asgi_app(store: LocalMediaStore) -> Starlette:
             return Response(headers=headers)
         return StreamingResponse(chunks, headers=headers)
 
-    return Starlette(routes=[Route("/media/{key}", serve_media, methods=["GET", "HEAD"])])
+    return [Route("/media/{key}", serve_media, methods=["GET", "HEAD"], name="media")]
 
 
 def _refusal(exc: AdapterError) -> Response:

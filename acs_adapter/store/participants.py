@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from acs_adapter.errors import Conflict, InvalidInput, NotFound
@@ -50,9 +50,15 @@ _BY_IDENTITY = select(participants).where(
     participants.c.conversation_sid == bindparam("conversation_sid"),
     participants.c.identity == bindparam("identity"),
 )
-_SIDS_BY_IDENTITY = select(participants.c.identity, participants.c.sid).where(
+_SIDS_BY_AUTHOR = select(
+    func.coalesce(participants.c.identity, participants.c.binding_address).label("author"),
+    participants.c.sid,
+).where(
     participants.c.conversation_sid == bindparam("conversation_sid"),
-    participants.c.identity.in_(bindparam("identities", expanding=True)),
+    or_(
+        participants.c.identity.in_(bindparam("identities", expanding=True)),
+        participants.c.binding_address.in_(bindparam("identities", expanding=True)),
+    ),
 )
 
 
@@ -196,7 +202,8 @@ class ParticipantRepository(Repository):
         return None if row is None else _participant(row)
 
     def sids_by_identity(self, conversation_sid: str, identities: Iterable[str]) -> dict[str, str]:
-        """The SIDs of those of these identities that are members of a conversation (one query)."""
+        """The SIDs of those of these message authors that are members of a conversation (one
+        query): chat participants by identity, SMS/WhatsApp ones by their address."""
         wanted = sorted({check.text("identity", identity) for identity in identities})
         if not wanted:
             return {}
@@ -204,7 +211,7 @@ class ParticipantRepository(Repository):
             "conversation_sid": check.sid("conversation_sid", conversation_sid),
             "identities": wanted,
         }
-        return {row.identity: row.sid for row in self._all(_SIDS_BY_IDENTITY, values)}
+        return {row.author: row.sid for row in self._all(_SIDS_BY_AUTHOR, values)}
 
     def get_by_acs_user_id(self, conversation_sid: str, acs_user_id: str) -> Participant | None:
         """The participant of a conversation that is this ACS user, if any."""

@@ -154,7 +154,6 @@ MALFORMED = {
     "empty container name": f"{CONNECTION_STRING};Container=",
     "account key not base64": CONNECTION_STRING.replace(ACCOUNT_KEY, "not*base64!"),
     "plain http to a real host": CONTAINER_URL.replace("https://", "http://"),
-    "container URL without SAS": CONTAINER_URL.split("?")[0],
     "URL without container": f"https://mediaacct.blob.core.windows.net/?sig={SAS_SIG}",
     "URL to a blob, not a container": CONTAINER_URL.replace("/chat-media?", "/chat-media/b?"),
     "URL with bad container name": CONTAINER_URL.replace("/chat-media?", "/Chat_Media?"),

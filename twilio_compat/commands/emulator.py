@@ -31,6 +31,14 @@ def command(
     eventgrid_ca: Annotated[
         str | None, typer.Option(metavar="PEM", help="extra CA to trust for webhook URLs")
     ] = None,
+    eventgrid_entra_audience: Annotated[
+        str | None,
+        typer.Option(
+            metavar="APP",
+            help="sign deliveries with Entra ID tokens of the emulator's tenant for this "
+            "webhook app",
+        ),
+    ] = None,
 ) -> None:
     """Serve the local ACS emulator (same options as `python -m acs_emulator`)."""
     from acs_emulator.cli import EmulatorOptions, serve
@@ -45,6 +53,7 @@ def command(
             throttle=throttle,
             eventgrid_webhooks=tuple(eventgrid_webhook or ()),
             eventgrid_ca=eventgrid_ca,
+            eventgrid_entra_audience=eventgrid_entra_audience,
         )
     )
     raise typer.Exit(code)

@@ -5,7 +5,8 @@ Clients authenticate with HTTP Basic credentials equal to ``TWILIO_ACCOUNT_SID``
 ``TWILIO_AUTH_TOKEN``; ACS comes from ``ACS_CONNECTION_STRING`` and friends (``embedded`` for
 a local emulator). Webhooks configured the Twilio way are posted,
 signed with ``TWILIO_AUTH_TOKEN``; ACS events arrive through the Event Grid receiver at
-``/eventgrid?secret=...`` when ``ACS_EVENTGRID_SECRET`` is set, else by polling every
+``/eventgrid`` when ``ACS_EVENTGRID_SECRET`` (or ``ACS_EVENTGRID_TENANT_ID`` and
+``ACS_EVENTGRID_AUDIENCE``, for Microsoft Entra ID) is set, else by polling every
 ``TWILIO_COMPAT_POLL_INTERVAL`` seconds (default 2).
 
 Exit status: 0 when stopped by SIGINT or SIGTERM, 1 when it cannot listen on the address, 2 for
@@ -14,7 +15,9 @@ a missing or malformed setting, 3 when ACS cannot be reached or refuses the cred
 Without credentials it answers ``/healthz`` (the process is up), ``/readyz`` (the store and ACS
 answer within 2 s, else 503 naming what failed) and ``/metrics`` (Prometheus, with the
 ``serve`` extra; see `twilio_compat.observability.metrics`). ``--workers N`` runs N processes
-on the shared store, each built by ``twilio_compat.rest.asgi:app_factory``.
+on the shared store, each built by ``twilio_compat.rest.asgi:app_factory``. With
+``--public-url`` it also serves local media at ``<public URL>/media/...``: the links it hands
+out stay valid across restarts and reach it from other machines.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ def command(
         str | None,
         typer.Option(
             metavar="URL",
-            help="where clients reach this server; resource and paging URLs point there "
-            "(default: Twilio's own URLs)",
+            help="where clients reach this server; resource, paging and local media URLs point "
+            "there (default: Twilio's own URLs, media on a loopback port)",
         ),
     ] = None,
     ssl_certfile: Annotated[

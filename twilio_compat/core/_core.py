@@ -65,6 +65,7 @@ class Core:
             self._context, self.events, self.messages, self.participants, self.media
         )
         self.participants.non_chat_added = self.channels.start
+        self.events.channel_events = self.channels.ingest
 
     def for_account(self, account_sid: str | None) -> Core:
         """The core answering as ``account_sid`` over this core's adapter: this core for its

@@ -18,8 +18,11 @@ from acs_adapter.events import (
     DEFAULT_MAX_AGE,
     AcsConfirmation,
     ChatEventPoller,
+    EntraWebhookAuth,
+    EntraWebhookSettings,
     EventGridReceiver,
 )
+from acs_adapter.events.entra_auth import PUBLIC_AUTHORITY
 from acs_adapter.store import Change, ChangeTailer
 from acs_adapter.store.tailer import DEFAULT_POLL_INTERVAL
 from twilio_compat.core._context import Context
@@ -28,6 +31,7 @@ from twilio_compat.core.indexing import NativeIndexer
 
 if TYPE_CHECKING:
     from acs_adapter.events import EventBus
+    from acs_adapter.events.channels import ChannelEvent
     from acs_adapter.secret import Secret
 
 TYPING_TTL = timedelta(seconds=10)
@@ -40,6 +44,8 @@ class Events:
     def __init__(self, context: Context, indexer: NativeIndexer) -> None:
         self._context = context
         self._indexer = indexer
+        self.channel_events: Callable[[ChannelEvent], bool] = _no_channels
+        """Where receivers hand SMS and WhatsApp events (the core's channels)."""
 
     def index_from(self, bus: EventBus, *, push: bool) -> Callable[[], None]:
         """Keep the message cache current from what `bus` reports, in the background; `push`:
@@ -68,17 +74,38 @@ class Events:
             adapter.chat, adapter.store.cursors, bus, acs_user, interval=interval, consumer=consumer
         )
 
-    def eventgrid_receiver(self, bus: EventBus, secret: str | Secret) -> EventGridReceiver:
-        """The ASGI app that takes Event Grid's ACS chat events (checked by `secret`) to `bus`:
-        only those ACS confirms to the service user, each once across restarts and processes
-        sharing the store."""
+    def eventgrid_receiver(
+        self,
+        bus: EventBus,
+        secret: str | Secret | None,
+        *,
+        entra: tuple[str, str] | None = None,
+        channels: Callable[[ChannelEvent], bool] | None = None,
+    ) -> EventGridReceiver:
+        """The ASGI app that takes Event Grid's ACS chat events (checked by `secret`, or by
+        Entra ID tokens of `entra`'s (tenant id, audience)) to `bus`: only those ACS confirms
+        to the service user, each once across restarts and processes sharing the store.
+        SMS and WhatsApp events go to `channels` (the core's channels when not given)."""
         context = self._context
+        auth = None
+        if entra is not None:
+            settings = context.adapter.settings
+            auth = EntraWebhookAuth(
+                EntraWebhookSettings(
+                    tenant_id=entra[0],
+                    audience=entra[1],
+                    authority=settings.authority_host or PUBLIC_AUTHORITY,
+                    ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
+                )
+            )
         return EventGridReceiver(
             bus,
             secret,
             max_age=DEFAULT_MAX_AGE,
             receipts=context.store.receipts,
             confirm=AcsConfirmation(context.service_chat(), max_age=DEFAULT_MAX_AGE),
+            entra=auth,
+            channels=channels or self.channel_events,
         )
 
     def follow(
@@ -171,3 +198,7 @@ class Events:
         """(target, configuration) of a conversation's own webhooks, oldest first."""
         rows = self._context.store.webhooks.list(conversation_sid, limit=limit)
         return [(row.target, dict(json.loads(row.config))) for row in rows]
+
+
+def _no_channels(event: ChannelEvent) -> bool:
+    return False

@@ -504,7 +504,7 @@ class Messages:
             attributes=outgoing.attributes,
             media=outgoing.media,
         )
-        known = {author: member.sid} if member else {author: ""}
+        known = {author: member.sid} if member else {}
         added = self._records(conversation, [row], known)[0]
         self._context.hooks.after(Action("onMessageAdded", service_sid, conversation.sid, added))
         return added, acs_id

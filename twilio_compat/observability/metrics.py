@@ -9,9 +9,13 @@ extra).
 | `twilio_compat_webhooks_total` | counter | `outcome`: `delivered`, `dropped` | webhooks posted |
 | `twilio_compat_acs_requests_total` | counter | `service`, `status` | requests to ACS |
 | `twilio_compat_acs_request_seconds` | histogram | `service` | their duration |
+| `twilio_compat_store_seconds` | histogram | | time a store operation holds a connection |
 
 `service` is `chat` or `identity`; ACS requests count each attempt, `status` `0` when no answer
-came. `operation` is the Twilio operation (`conversation.create`, `conversation_message.list`, ...),
+came. Store time is measured from SQLAlchemy's pool events (a connection checked out, then
+back in: one transaction, on the SQLAlchemy and the raw-driver paths alike), which cost two
+calls per transaction rather than two per statement. `operation` is the Twilio operation
+(`conversation.create`, `conversation_message.list`, ...),
 or `media`, `eventgrid`, `healthz`, `readyz`, `metrics`, `unknown`. With several worker
 processes, `PROMETHEUS_MULTIPROC_DIR` names an empty folder shared by the workers (`serve
 --workers` makes a temporary one when it is unset): `/metrics` then sums every worker's counts.
@@ -34,11 +38,14 @@ from twilio_compat.settings import metrics_folder
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
+    from sqlalchemy.engine import Engine
 
 MISSING_EXTRA = (
     "metrics are off: /metrics needs prometheus-client, pip install 'twilio-acs-compat[serve]'"
 )
 _OWN_PATHS = {"/healthz": "healthz", "/readyz": "readyz", "/metrics": "metrics"}
+_CHECKED_OUT = "twilio_compat_checked_out"
+"""Where a pooled connection's record keeps when it was checked out."""
 _EVENTGRID = "eventgrid"
 
 
@@ -48,6 +55,8 @@ def operation_of(method: str, path: str, eventgrid_path: str) -> str:
         return _OWN_PATHS[path]
     if path == eventgrid_path:
         return _EVENTGRID
+    if path.startswith("/media/"):
+        return "media"  # local media that `serve` answers itself
     relative = path[3:] if path.startswith("/v1/") else path
     try:
         operation, _ = _routing.match(method, relative)
@@ -99,6 +108,12 @@ class Metrics:
             ["service"],
             registry=self.registry,
         )
+        self.store_latency = Histogram(
+            "twilio_compat_store_seconds",
+            "Time a store operation holds its database connection (one transaction)",
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
         self._webhook_counts: Callable[[], tuple[int, int]] | None = None
         self._seen = (0, 0)
         self.stop_watching = watch_acs_calls(self._acs_call)
@@ -107,6 +122,28 @@ class Metrics:
     def _acs_call(self, service: str, status: int, seconds: float) -> None:
         self.acs_requests.labels(service, str(status)).inc()
         self.acs_latency.labels(service).observe(seconds)
+
+    def time_store(self, engine: Engine) -> Callable[[], None]:
+        """Observe how long each store operation holds a connection of `engine`'s pool;
+        returns the function that stops it."""
+        from sqlalchemy import event
+
+        def checkout(driver_connection: Any, record: Any, proxy: Any) -> None:
+            record.info[_CHECKED_OUT] = time.perf_counter()
+
+        def checkin(driver_connection: Any, record: Any) -> None:
+            started = record.info.pop(_CHECKED_OUT, None)
+            if started is not None:
+                self.store_latency.observe(time.perf_counter() - started)
+
+        event.listen(engine, "checkout", checkout)
+        event.listen(engine, "checkin", checkin)
+
+        def stop() -> None:
+            event.remove(engine, "checkout", checkout)
+            event.remove(engine, "checkin", checkin)
+
+        return stop
 
     def count_webhooks_from(self, counts: Callable[[], tuple[int, int]]) -> None:
         """Follow a sender's running (delivered, dropped) totals."""

@@ -256,6 +256,10 @@ def open_server_app(
     server (see `twilio_compat.observability.logs`).
     """
     account_sid, auth_token = _client_credentials(settings)
+    public = public_url or settings.serve.public_url
+    if public and settings.acs.media_base_url is None:
+        # Local media is served here too, so its links stay valid across restarts.
+        settings = replace(settings, acs=replace(settings.acs, media_base_url=public.rstrip("/")))
     with contextlib.ExitStack() as resources:
         runtime = resources.enter_context(Runtime.open(settings, account_sid=account_sid))
         events = start_event_services(
@@ -271,11 +275,12 @@ def open_server_app(
         else:
             sender = events.webhooks.sender
             metrics.count_webhooks_from(lambda: (sender.delivered, sender.dropped))
+            resources.callback(metrics.time_store(runtime.adapter.store.engine))
         rest = create_app(
             WireHandler(runtime.core),
             account_sid=account_sid,
             auth_token=auth_token,
-            public_url=public_url or settings.serve.public_url,
+            public_url=public,
         )
         receiver = [Route(EVENTGRID_PATH, events.receiver)] if events.receiver else []
         routes = [
@@ -283,6 +288,7 @@ def open_server_app(
             Route("/readyz", readiness.endpoint),
             Route("/metrics", metrics_endpoint(metrics)),
             *receiver,
+            *runtime.served_media_routes(),
             Mount("/", app=rest),
         ]
         stack = resources.pop_all()

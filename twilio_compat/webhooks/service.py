@@ -2,7 +2,8 @@
 
 Writes made through the shim post their webhooks from the core's hooks. Everything else
 (messages sent by ACS-native clients, for instance) reaches the webhooks through an event
-source: the Event Grid receiver when `ACS_EVENTGRID_SECRET` is set (mounted at `/eventgrid`),
+source: the Event Grid receiver when `ACS_EVENTGRID_SECRET` (or its Entra ID tenant and
+audience) is set (mounted at `/eventgrid`),
 else a poller acting as the account's service user, which is a member of every thread the
 shim created. The same source feeds the core's indexer, which keeps the message cache current
 in the background (`twilio_compat.core.indexing`).
@@ -54,9 +55,11 @@ def start_event_services(
     bus = EventBus()
     webhooks.listen(bus)
     # Native messages are indexed as they are reported, not on the next read.
-    stop_indexing = core.events.index_from(bus, push=events.eventgrid_secret is not None)
-    if events.eventgrid_secret is not None:
-        receiver = core.events.eventgrid_receiver(bus, events.eventgrid_secret)
+    stop_indexing = core.events.index_from(bus, push=events.push)
+    if events.push:
+        receiver = core.events.eventgrid_receiver(
+            bus, events.eventgrid_secret, entra=events.eventgrid_entra
+        )
         return EventServices(webhooks, bus, receiver, None, stop_indexing)
     poller = core.events.poller(
         bus,
