@@ -18,6 +18,7 @@ from acs_adapter.adapter import AcsAdapter
 from acs_adapter.config import Settings
 from acs_adapter.events import EventBus
 from tests.events.conftest import serve_asgi
+from tests.fixtures.clock import SteppedClock
 from twilio_compat.core import Core
 from twilio_compat.rest import AcsHttpClient, WireHandler
 
@@ -52,6 +53,8 @@ class Deployment:
     adapter: AcsAdapter
     core: Core
     handler: WireHandler
+    clock: SteppedClock
+    """The emulator's messaging clock (the WhatsApp 24-hour window runs on it)."""
 
     def client(self) -> Client:
         return Client(ACCOUNT_SID, AUTH_TOKEN, http_client=AcsHttpClient(handler=self.handler))
@@ -63,9 +66,12 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
 
     folder: Path = tmp_path_factory.mktemp("channels")
     later = _Later()
+    clock = SteppedClock()
     with (
         serve_asgi(later) as url,
-        AcsEmulator(eventgrid_webhooks=[f"{url}/?secret={SECRET}"]) as emu,
+        AcsEmulator(
+            eventgrid_webhooks=[f"{url}/?secret={SECRET}"], messaging_clock=clock.ms
+        ) as emu,
     ):
         settings = Settings.load(
             connection_string=emu.connection_string,
@@ -79,7 +85,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             handler = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
             later.app = handler.core.events.eventgrid_receiver(EventBus(), SECRET)
             try:
-                yield Deployment(emu, adapter, handler.core, handler)
+                yield Deployment(emu, adapter, handler.core, handler, clock)
             finally:
                 handler.close()
 

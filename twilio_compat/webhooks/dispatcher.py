@@ -28,8 +28,8 @@ writes through the shim and for what the event source reports; user events (`onU
 `onUserUpdate`, `onUserUpdated`) for user writes through the shim; `onConversationStateUpdated`
 when a state changes through the API, by a timer (`TIMER`: noticed when the conversation is
 next read or written, and posted whatever that request's webhook header says) or because a
-message or participant reactivated an inactive conversation (`EVENT`). `onDeliveryUpdated` is
-accepted in filters but never fires: ACS Chat has no delivery receipts.
+message or participant reactivated an inactive conversation (`EVENT`). `onDeliveryUpdated`
+fires when a delivery to an SMS or WhatsApp participant changes status (`core.channels`).
 """
 
 from __future__ import annotations

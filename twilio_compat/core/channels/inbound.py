@@ -17,9 +17,9 @@ from acs_adapter.errors import Conflict
 from acs_adapter.events.channels import DeliveryReport, InboundMessage
 from twilio_compat.core import records
 from twilio_compat.core.channels.addresses import whatsapp_address
-from twilio_compat.core.channels.errors import sms_report_error, whatsapp_error
-from twilio_compat.core.channels.receipts import to_receipt
-from twilio_compat.core.hooks import Action, Origin, write_origin
+from twilio_compat.core.channels.error_codes import sms_report_error, whatsapp_error
+from twilio_compat.core.channels.receipts import SOURCES, announce
+from twilio_compat.core.hooks import Origin, write_origin
 from twilio_compat.core.messages import MessageFields
 from twilio_compat.sids import stable_sid
 
@@ -31,9 +31,6 @@ if TYPE_CHECKING:
     from twilio_compat.core.participants import Participants
 
 logger = logging.getLogger("twilio_compat.channels")
-
-SOURCES = {"sms": "SMS", "whatsapp": "WHATSAPP"}
-"""Webhooks' `Source` for what arrives on each channel."""
 
 
 class Inbound:
@@ -113,13 +110,7 @@ class Inbound:
         moved = self._context.store.deliveries.report(
             event.message_id, status, error_code=error_code
         )
-        if moved is not None:
-            conversation = self._context.store.conversations.get(moved.conversation_sid)
-            if conversation is not None:
-                receipt = to_receipt(moved, conversation.scope)
-                self._context.hooks.after(
-                    Action("onDeliveryUpdated", conversation.scope, conversation.sid, receipt)
-                )
+        announce(self._context, moved)
         return moved
 
     def _pair(self, event: InboundMessage) -> tuple[str, str] | None:

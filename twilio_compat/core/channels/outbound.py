@@ -22,11 +22,12 @@ from acs_adapter.store.deliveries import Delivery, PlannedDelivery
 from acs_adapter.whatsapp import MediaKind, Repeatability, WhatsAppMedia
 from twilio_compat.core import records
 from twilio_compat.core.channels.addresses import bare_number
-from twilio_compat.core.channels.errors import (
+from twilio_compat.core.channels.error_codes import (
     NO_TEXT_FOR_SMS,
     UNKNOWN_ERROR,
     sms_send_error,
 )
+from twilio_compat.core.channels.receipts import announce
 from twilio_compat.sids import new_sid
 
 if TYPE_CHECKING:
@@ -110,6 +111,20 @@ class FanOut:
         if retry_later is not None:
             raise retry_later
 
+    def _record(
+        self,
+        sid: str,
+        status: str,
+        *,
+        channel_message_id: str | None = None,
+        error_code: int = 0,
+    ) -> None:
+        """Move a delivery to `status` and post onDeliveryUpdated if it moved."""
+        moved = self._context.store.deliveries.record(
+            sid, status, channel_message_id=channel_message_id, error_code=error_code
+        )
+        announce(self._context, moved)
+
     # -- SMS ------------------------------------------------------------------------------
 
     def _send_sms(
@@ -119,12 +134,13 @@ class FanOut:
         group: Sequence[Recipient],
         queued: dict[str, Delivery],
     ) -> None:
-        deliveries = self._context.store.deliveries
         if not message.body:
             # ACS SMS has no MMS: a message with media only has nothing to text.
             for recipient in group:
-                deliveries.record(
-                    queued[recipient.participant_sid].sid, "failed", error_code=NO_TEXT_FOR_SMS
+                self._record(
+                    queued[recipient.participant_sid].sid,
+                    "failed",
+                    error_code=NO_TEXT_FOR_SMS,
                 )
             return
         by_number = {r.address: queued[r.participant_sid] for r in group}
@@ -147,7 +163,7 @@ class FanOut:
         except AdapterError as error:
             logger.warning("ACS refused the SMS of %s from %s: %s", message.sid, proxy, error)
             for planned in by_number.values():
-                deliveries.record(planned.sid, "failed", error_code=UNKNOWN_ERROR)
+                self._record(planned.sid, "failed", error_code=UNKNOWN_ERROR)
             return
         throttled = False
         for result in results:
@@ -155,12 +171,14 @@ class FanOut:
             if found is None:
                 continue
             if result.successful and result.message_id:
-                deliveries.record(found.sid, "sent", channel_message_id=result.message_id)
+                self._record(found.sid, "sent", channel_message_id=result.message_id)
             elif result.status == 429 or result.status >= 500:
                 throttled = True  # stays queued: the next attempt repeats it with the same id
             else:
-                deliveries.record(
-                    found.sid, "failed", error_code=sms_send_error(result.status, result.error)
+                self._record(
+                    found.sid,
+                    "failed",
+                    error_code=sms_send_error(result.status, result.error),
                 )
         if throttled:
             raise Throttled("ACS SMS deferred some recipients; they are retried")
@@ -170,13 +188,12 @@ class FanOut:
     def _send_whatsapp(
         self, message: records.Message, recipient: Recipient, delivery: Delivery
     ) -> None:
-        deliveries = self._context.store.deliveries
         channel_id = self._numbers.channel_id(recipient.proxy_address)
         if channel_id is None:
             logger.warning(
                 "no WhatsApp channel for %s: %s not sent", recipient.proxy_address, message.sid
             )
-            deliveries.record(delivery.sid, "failed", error_code=UNKNOWN_ERROR)
+            self._record(delivery.sid, "failed", error_code=UNKNOWN_ERROR)
             return
         to = bare_number(recipient.address)
         repeatability = Repeatability(
@@ -193,9 +210,9 @@ class FanOut:
             raise
         except AdapterError as error:
             logger.warning("ACS refused the WhatsApp message %s: %s", message.sid, error)
-            deliveries.record(delivery.sid, "failed", error_code=UNKNOWN_ERROR)
+            self._record(delivery.sid, "failed", error_code=UNKNOWN_ERROR)
             return
-        deliveries.record(delivery.sid, "sent", channel_message_id=message_id)
+        self._record(delivery.sid, "sent", channel_message_id=message_id)
 
     def _first_media(self, message: records.Message) -> WhatsAppMedia | None:
         """The message's first attachment at a URL WhatsApp can fetch, the body its caption

@@ -8,10 +8,18 @@ deliveries not sent yet are `queued`, as the client SDK's `DeliveryStatus` allow
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from acs_adapter.store.deliveries import Delivery
 from twilio_compat.core import records
+from twilio_compat.core.hooks import Action, Origin, write_origin
 from twilio_compat.sids import stable_sid
+
+if TYPE_CHECKING:
+    from twilio_compat.core._context import Context
+
+SOURCES = {"sms": "SMS", "whatsapp": "WHATSAPP"}
+"""Webhooks' `Source` for what happens on each channel."""
 
 _CHANNEL_PREFIX = {"sms": "SM", "whatsapp": "WA"}
 _REACHED = {
@@ -60,3 +68,17 @@ def summary(deliveries: Sequence[Delivery]) -> records.DeliverySummary | None:
         failed=amount("failed"),
         undelivered=amount("undelivered"),
     )
+
+
+def announce(context: Context, delivery: Delivery | None) -> None:
+    """Post onDeliveryUpdated for a delivery that just changed status (None: it did not)."""
+    if delivery is None:
+        return
+    conversation = context.store.conversations.get(delivery.conversation_sid)
+    if conversation is None:
+        return
+    receipt = to_receipt(delivery, conversation.scope)
+    with write_origin(Origin(SOURCES.get(delivery.channel, "API"), None, True)):
+        context.hooks.after(
+            Action("onDeliveryUpdated", conversation.scope, conversation.sid, receipt)
+        )
