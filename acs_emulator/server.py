@@ -245,7 +245,9 @@ class AcsEmulator:
         self._registry.attach(db)
         followups = self._followups = FollowUpEvents(self._events)
         outcomes = self._outcomes = DeliveryOutcomes(db)
-        self.sms = SmsBackend(db, self._registry, outcomes, followups, self._messaging_clock)
+        self.sms = SmsBackend(
+            db, self._registry, outcomes, followups, self._messaging_clock, self._throttle
+        )
         self.messages = MessagesBackend(
             db, self._registry, outcomes, followups, self._messaging_clock
         )

@@ -2,7 +2,8 @@
 
 Each operation belongs to a limit group (send, update and delete message share one budget, as
 do add and remove participant); each group has limits keyed per user, per thread or per user
-per thread over 10 s or 60 s windows (identity: per resource over 30 s). A request over any
+per thread over 10 s or 60 s windows (identity: per resource over 30 s; SMS: per sending number
+over 60 s, keyed by the SMS backend once it has read the body). A request over any
 limit is refused with the whole seconds until the oldest counted request leaves that window.
 """
 
@@ -52,6 +53,7 @@ GROUPS: dict[str, tuple[Limit, ...]] = {
     "identity_issue_token": _limits(("resource", 1000, 30)),
     "identity_revoke": _limits(("resource", 500, 30)),
     "identity_exchange": _limits(("resource", 500, 30)),
+    "sms_send": _limits(("user", 200, 60)),  # "user" is the sending number (toll-free rate)
 }
 
 OPERATION_GROUPS: dict[str, str] = {
@@ -76,6 +78,7 @@ OPERATION_GROUPS: dict[str, str] = {
     "CommunicationIdentity_IssueAccessToken": "identity_issue_token",
     "CommunicationIdentity_RevokeAccessTokens": "identity_revoke",
     "CommunicationIdentity_ExchangeTeamsUserAccessToken": "identity_exchange",
+    "Sms_Send": "sms_send",
 }
 
 

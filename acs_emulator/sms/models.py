@@ -23,9 +23,10 @@ from acs_emulator.delivery_outcomes import (
     PlannedOutcome,
     iso_time,
 )
-from acs_emulator.exceptions import bad_request
+from acs_emulator.exceptions import bad_request, too_many_requests
 from acs_emulator.numbers import NumberRegistry, is_e164, require_e164
 from acs_emulator.sms.segments import segment_count
+from acs_emulator.throttle import Throttle
 
 MAX_MESSAGE_LENGTH = 2048
 MAX_RECIPIENTS = 100
@@ -100,12 +101,15 @@ class SmsBackend:
         outcomes: DeliveryOutcomes,
         followups: FollowUpEvents,
         clock: Clock,
+        throttle: Throttle | None = None,
     ) -> None:
+        """With `throttle`, each sending number gets the service's per-number request rate."""
         self._db = db
         self._registry = registry
         self._outcomes = outcomes
         self._followups = followups
         self._clock = clock
+        self._throttle = throttle
         db.ensure_schema(SCHEMA)
 
     # The REST operation
@@ -126,6 +130,10 @@ class SmsBackend:
             raise bad_request(
                 f"The message is longer than {MAX_MESSAGE_LENGTH} characters.", target="message"
             )
+        if self._throttle is not None:
+            wait = self._throttle.check("Sms_Send", request.from_, None)
+            if wait is not None:
+                raise too_many_requests(wait)
         results: list[SmsResult] = []
         reports: list[Event] = []
         with self._db.transaction():

@@ -35,7 +35,7 @@ class SmsSender(Protocol):
     ) -> list[SmsSendResult]: ...
 
 
-def sms_client(emu: AcsEmulator, credential: Any = None) -> SmsSender:
+def sms_client(emu: AcsEmulator, credential: Any = None, **kwargs: Any) -> SmsSender:
     """The SDK's client on the emulator, with its access key unless `credential` is given."""
     client: Any = SmsClient
     return cast(
@@ -44,6 +44,7 @@ def sms_client(emu: AcsEmulator, credential: Any = None) -> SmsSender:
             emu.endpoint.rstrip("/"),
             credential or AzureKeyCredential(emu.access_key),
             connection_verify=emu.ca_bundle,
+            **kwargs,
         ),
     )
 

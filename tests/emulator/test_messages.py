@@ -23,7 +23,7 @@ from azure.communication.messages.models import (
 from azure.core.exceptions import HttpResponseError
 
 from acs_emulator import AcsEmulator
-from acs_emulator.numbers import DEFAULT_CHANNEL_ID, DEFAULT_CHANNEL_NUMBER
+from acs_emulator.numbers import DEFAULT_CHANNEL_ID, DEFAULT_CHANNEL_NUMBER, WhatsAppTemplate
 from tests.emulator.helpers import WebhookReceiver
 from tests.emulator.messaging_helpers import (
     emu,
@@ -343,3 +343,14 @@ def test_channels_templates_and_windows_survive_a_restart(tmp_path: Path) -> Non
         assert again.wait_for_deliveries(30)
         [line] = again.whatsapp_outbox(to=user)
         assert line["status"] == "delivered"  # the window opened before the restart
+
+
+def test_templates_may_be_given_at_construction() -> None:
+    extra = WhatsAppTemplate("welcome", "de", "Willkommen {{1}}")
+    with pytest.raises(ValueError, match="registered"):
+        AcsEmulator(whatsapp_templates={"11111111-2222-3333-4444-555555555555": [extra]})
+    with pytest.raises(ValueError, match="status"):
+        WhatsAppTemplate("x", "en", "x", status="maybe")
+    with AcsEmulator(whatsapp_templates={CHANNEL: [extra]}) as emu:
+        listed = {(t.name, t.language) for t in template_client(emu).list_templates(CHANNEL)}
+    assert ("welcome", "de") in listed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from azure.core.credentials import AzureKeyCredential
@@ -200,3 +201,17 @@ def test_numbers_and_outbox_survive_a_restart(tmp_path: Path) -> None:
     with AcsEmulator(state=state) as emu:
         assert emu.phone_numbers == ["+18005550177"]
         assert [line["body"] for line in emu.sms_outbox()] == ["kept"]
+
+
+def test_with_throttling_each_number_gets_200_requests_a_minute() -> None:
+    with AcsEmulator(throttle=True, phone_numbers=[OURS, "+18005550178"]) as emu:
+        client = sms_client(emu, retry_total=0)
+        for _ in range(200):
+            client.send(OURS, "+14255550114", "burst")
+        with pytest.raises(HttpResponseError) as throttled:
+            client.send(OURS, "+14255550114", "one too many")
+        assert throttled.value.status_code == 429
+        response: Any = throttled.value.response
+        assert int(response.headers["Retry-After"]) >= 1
+        assert client.send("+18005550178", "+14255550114", "another number")[0].successful
+        assert len(emu.sms_outbox(to="+14255550114")) == 201
