@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+from twilio_compat.wire.addresses import address_configuration
 from twilio_compat.wire.conversations import (
     conversation,
     media_summary,
@@ -45,6 +46,7 @@ __all__ = [
     "Scope",
     "account_configuration",
     "account_webhooks",
+    "address_configuration",
     "conversation",
     "dumps",
     "media_resource",
