@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,7 +16,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
-from acs_adapter.config import Settings
+from tests.rest.conftest import adapter_settings
 from twilio_compat.rest import WireHandler
 
 if TYPE_CHECKING:
@@ -30,15 +29,8 @@ CHANNEL = "0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11"
 def adapter(
     emulator: AcsEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AcsAdapter]:
-    folder: Path = tmp_path_factory.mktemp("addresses")
-    settings = Settings.load(
-        connection_string=emulator.connection_string,
-        ca_bundle=emulator.ca_bundle,
-        store_url=f"sqlite:///{folder / 'store.sqlite3'}",
-        media=(folder / "media").as_uri(),
-        numbers=f"whatsapp:+18005550101={CHANNEL}",
-        environ={},
-    )
+    folder = tmp_path_factory.mktemp("addresses")
+    settings = adapter_settings(emulator, folder, f"whatsapp:+18005550101={CHANNEL}")
     with AcsAdapter.open(settings) as opened:
         yield opened
 
