@@ -26,7 +26,8 @@ except TwilioRestException as error:
 # A Twilio feature ACS Chat has no equivalent for is refused, never faked: 400, code 20001.
 try:
     conversations("support-desk").participants.create(
-        identity="agent", messaging_binding_projected_address="+15555550199"  # group MMS
+        identity="agent",
+        messaging_binding_projected_address="+15555550199",  # group MMS
     )
 except TwilioRestException as error:
     print("unsupported", error.status, error.code, error.msg)

@@ -137,10 +137,12 @@ def test_canned_twilio_bodies_import_with_their_real_shapes(
         core.close()
 
     reasons = {(p.kind, p.sid): p.reason for p in summary.skipped}
-    assert (
-        "sms participants have no ACS Chat equivalent"
-        in reasons[("participant", sms_member["sid"])]
+    assert ("participant", sms_member["sid"]) not in reasons  # SMS participants are kept
+    imported_sms = raw(
+        acs_side.client, f"{BASE}/Conversations/{sid}/Participants/{sms_member['sid']}"
     )
+    assert imported_sms["identity"] is None
+    assert imported_sms["messaging_binding"] == sms_member["messaging_binding"]
     # Twilio's sample page repeats one SID: the first is kept, the rest reported
     assert summary.imported["messages"] == 1
     assert any("listed this SID twice" in p.reason for p in summary.skipped)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
 
 import pytest
 from twilio.rest import Client
 
+from twilio_compat.rest import WireHandler
 from twilio_compat.rest.operations import (
     OPERATIONS,
     SERVICE_TWINS,
@@ -47,6 +49,8 @@ MINIMAL_PARAMS: dict[tuple[str, str], dict[str, object]] = {
         "Configuration.Url": "https://example.com/hook",
     },
     ("conversation.webhook", "update"): {"Configuration.Method": "GET"},
+    ("address_configuration", "create"): {"Type": "sms"},  # Address: an owned number
+    ("address_configuration", "update"): {"FriendlyName": "front desk"},
 }
 
 
@@ -60,9 +64,18 @@ class World:
     role: str
     empty_service: str
     webhook: str
+    address_configuration: str
+    spare_number: str
+    """An owned number without an address configuration (for a create)."""
 
 
-def build_world(client: Client, scoped: bool) -> World:
+def _owned_number(handler: WireHandler) -> str:
+    number = f"+1800{uuid.uuid4().int % 10**7:07d}"
+    handler.core.numbers.add(number)
+    return number
+
+
+def build_world(client: Client, scoped: bool, handler: WireHandler) -> World:
     v1 = client.conversations.v1
     service = v1.services.create(friendly_name="table")
     root = v1.services(service.sid) if scoped else v1
@@ -74,6 +87,7 @@ def build_world(client: Client, scoped: bool) -> World:
     role = root.roles.create(friendly_name="t", type="conversation", permission=["sendMessage"])
     empty = v1.services.create(friendly_name="empty")
     webhook = conv.webhooks.create(target="webhook", configuration_url="https://example.com/w")
+    configured = v1.address_configurations.create(type="sms", address=_owned_number(handler))
     return World(
         service.sid,
         conversation.sid,
@@ -83,6 +97,8 @@ def build_world(client: Client, scoped: bool) -> World:
         role.sid,
         empty.sid,
         webhook.sid,
+        configured.sid or "",
+        _owned_number(handler),
     )
 
 
@@ -99,7 +115,7 @@ def url_for(operation: Operation, world: World) -> str:
         "conversation.webhook": world.webhook,
         "credential": "CR" + "0" * 32,
         "service.binding": "BS" + "0" * 32,
-        "address_configuration": "IG" + "0" * 32,
+        "address_configuration": world.address_configuration,
     }
     values = {
         "chat_service_sid": world.service,
@@ -114,12 +130,16 @@ def url_for(operation: Operation, world: World) -> str:
 @pytest.mark.parametrize(
     "operation", OPERATIONS, ids=[f"{op.resource}.{op.action}" for op in OPERATIONS]
 )
-def test_operation_behaves_as_the_table_says(client: Client, operation: Operation) -> None:
-    world = build_world(client, scoped=operation.resource.startswith("service."))
+def test_operation_behaves_as_the_table_says(
+    client: Client, handler: WireHandler, operation: Operation
+) -> None:
+    world = build_world(client, operation.resource.startswith("service."), handler)
     params = MINIMAL_PARAMS.get(
         (operation.resource, operation.action),
         MINIMAL_PARAMS.get((operation.resource.removeprefix("service."), operation.action), {}),
     )
+    if (operation.resource, operation.action) == ("address_configuration", "create"):
+        params = {**params, "Address": world.spare_number}
     params = {k: v for k, v in params.items() if v != ""}
     url = url_for(operation, world)
     if operation.method == "GET":

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -18,9 +17,10 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
-from acs_adapter.config import Settings
+from tests.rest.conftest import adapter_settings
 from twilio_compat.core import records
 from twilio_compat.core.bindings import CHAT_MAX
+from twilio_compat.core.codec import encode_timers
 from twilio_compat.rest import WireHandler
 from twilio_compat.webhooks import fields
 
@@ -36,15 +36,8 @@ CHANNEL = "0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11"
 def adapter(
     emulator: AcsEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AcsAdapter]:
-    folder: Path = tmp_path_factory.mktemp("bindings")
-    settings = Settings.load(
-        connection_string=emulator.connection_string,
-        ca_bundle=emulator.ca_bundle,
-        store_url=f"sqlite:///{folder / 'store.sqlite3'}",
-        media=(folder / "media").as_uri(),
-        numbers=f"{SMS_PROXY},{WHATSAPP_PROXY}={CHANNEL}",
-        environ={},
-    )
+    folder = tmp_path_factory.mktemp("bindings")
+    settings = adapter_settings(emulator, folder, f"{SMS_PROXY},{WHATSAPP_PROXY}={CHANNEL}")
     with AcsAdapter.open(settings) as opened:
         yield opened
 
@@ -265,3 +258,20 @@ def test_participant_webhooks_carry_the_binding() -> None:
     assert posted["MessagingBinding.Address"] == "whatsapp:+15550001"
     assert posted["MessagingBinding.ProxyAddress"] == WHATSAPP_PROXY
     assert "Identity" not in posted
+
+
+def test_a_conversation_closed_by_its_timer_frees_its_pairs(
+    client: Client, adapter: AcsAdapter
+) -> None:
+    """Timers close a conversation when it is next read; a new binding of the pair notices
+    the holder is closed and takes the pair."""
+    conversations = client.conversations.v1.conversations
+    expiring = conversations(conversations.create().sid)
+    _sms(expiring, "+15550000041")
+    past = datetime.now(timezone.utc) - timedelta(minutes=1)
+    adapter.store.conversations.update(
+        expiring.fetch().sid, timers=encode_timers(closed="PT10M", date_closed=past)
+    )
+    other = conversations(conversations.create().sid)
+    _sms(other, "+15550000041")
+    assert expiring.fetch().state == "closed"

@@ -6,6 +6,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from twilio_compat.core._context import AdapterState, Context
+from twilio_compat.core.address_configurations import AddressConfigurations
 from twilio_compat.core.channels import Channels
 from twilio_compat.core.configuration import Configuration
 from twilio_compat.core.conversations import Conversations
@@ -59,6 +60,9 @@ class Core:
         self.configuration = Configuration(self._context, self.roles)
         self.webhooks = ConversationWebhooks(self._context, self.participants)
         self.imports = Imports(self._context)
+        self.address_configurations = AddressConfigurations(
+            self._context, self.numbers, self.services
+        )
         self.directory = Directory(self._context)
         self.events = Events(self._context, self.messages.indexer)
         self.channels = Channels(

@@ -60,7 +60,9 @@ def check_binding(numbers: Numbers, address: str | None, proxy_address: str | No
         )
     if not proxy_address:
         raise errors.invalid(
-            "MessagingBinding.ProxyAddress is required for a non-chat participant",
+            "MessagingBinding.ProxyAddress is required for a non-chat participant (an SMS "
+            "participant with an Address alone belongs to group MMS, which ACS SMS cannot "
+            "bridge: it has no MMS)",
             errors.BINDING_PROXY_MISSING,
         )
     kind = address_type(address)

@@ -47,10 +47,6 @@ PARTICIPANT_LIMIT = 50417
 BINDINGS_IN_USE = 50425
 
 
-ONLY_CHAT_PARTICIPANTS = "ACS Chat has only chat participants (no SMS, WhatsApp or e-mail)"
-"""Why participants with an address instead of an identity are refused."""
-
-
 class TwilioApiError(Exception):
     """An error as Twilio reports it: HTTP status, Twilio code and a human message."""
 
@@ -152,8 +148,8 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         UNKNOWN_PARAMETER,
         (400, 409),
         "a parameter Twilio would refuse (unknown, repeated, too long, malformed, out of range); "
-        "a Twilio feature ACS Chat lacks (SMS/WhatsApp, email, push, Studio, content "
-        "templates, presence); a conflicting ACS write (409)",
+        "a Twilio feature ACS lacks (email, group MMS, push, Studio, content templates, "
+        "presence); a conflicting write (409)",
     ),
     ErrorCode(
         AUTHENTICATION,

@@ -101,11 +101,12 @@ class ImportedConversation:
 
 @dataclass(frozen=True)
 class ImportedParticipant:
-    """A Twilio chat participant as the store keeps it, under its Twilio SID."""
+    """A Twilio participant as the store keeps it, under its Twilio SID: a chat one with an
+    identity, or an SMS/WhatsApp one with its binding (type, address, proxy address)."""
 
     sid: str
     conversation_sid: str
-    identity: str
+    identity: str | None
     acs_user_id: str | None = None
     attributes: str = "{}"
     role_sid: str | None = None
@@ -113,6 +114,9 @@ class ImportedParticipant:
     last_read_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    binding_type: str | None = None
+    binding_address: str | None = None
+    binding_proxy_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -229,14 +233,20 @@ class ImportWrites:
         found = self._repos.participants.get_by_identity(conversation_sid, identity)
         return found.acs_user_id if found is not None and found.acs_user_id else None
 
+    def pair_holder(self, address: str, proxy_address: str) -> str | None:
+        """The conversation whose SMS/WhatsApp participant holds this pair, if any."""
+        found = self._repos.participants.get_by_pair(address, proxy_address)
+        return None if found is None else found.conversation_sid
+
     def add_participant(self, participant: ImportedParticipant) -> None:
-        """A participant without a role gets the service's default conversation role."""
-        if participant.role_sid is None:
-            found = self._repos.conversations.get(participant.conversation_sid)
-            if found is not None:
-                role_sid = self._default_role(found.scope, CONVERSATION_ROLE)
-                participant = replace(participant, role_sid=role_sid)
-        self._repos.participants.insert(**_values(participant))
+        """A participant without a role gets the service's default conversation role; an
+        SMS/WhatsApp one holds its pair unless its conversation is closed."""
+        found = self._repos.conversations.get(participant.conversation_sid)
+        hold = found is not None and found.state != "closed"
+        if participant.role_sid is None and found is not None:
+            role_sid = self._default_role(found.scope, CONVERSATION_ROLE)
+            participant = replace(participant, role_sid=role_sid)
+        self._repos.participants.insert(**_values(participant), hold_binding=hold)
 
     def _default_role(self, scope: str, name: str) -> str:
         return default_role_sid(self._repos.configuration, scope, name)

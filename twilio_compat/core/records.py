@@ -181,6 +181,21 @@ class Webhook:
 
 
 @dataclass(frozen=True)
+class AddressConfiguration:
+    """What happens to a message to one of the shim's numbers; ``auto_creation`` holds
+    Twilio's keys for its type."""
+
+    sid: str
+    type: str
+    address: str
+    friendly_name: str | None
+    address_country: str | None
+    auto_creation: dict[str, Any]
+    date_created: datetime
+    date_updated: datetime
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a list and the opaque tokens of its neighbours (None at either end)."""
 

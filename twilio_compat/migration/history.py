@@ -92,6 +92,17 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _binding(participant: Json) -> tuple[str, str, str] | None:
+    """(type, address, proxy address) of an SMS/WhatsApp participant; None for any other."""
+    binding = participant.get("messaging_binding")
+    if not isinstance(binding, dict):
+        return None
+    kind, address, proxy = (_text(binding.get(k)) for k in ("type", "address", "proxy_address"))
+    if kind not in ("sms", "whatsapp") or not address or not proxy:
+        return None
+    return kind, address, proxy
+
+
 def _timers(item: Json) -> str | None:
     timers = item.get("timers") or {}
     return encode_timers(
@@ -357,49 +368,67 @@ class HistoryImport:
             return None
         return row
 
-    def _members(self, sid: str) -> list[tuple[Json, str]]:
-        """Chat participants with their ACS users; others are skipped (ACS Chat has none)."""
-        members = []
+    def _members(self, sid: str) -> list[tuple[Json, str | None]]:
+        """Chat participants with their ACS users, and SMS/WhatsApp participants (no ACS user);
+        others (e-mail, group MMS) are skipped: ACS has no equivalent."""
+        members: list[tuple[Json, str | None]] = []
         for participant in _in_listed_order(self.source.participants(sid)):
             identity = _text(participant.get("identity"))
             if not identity:
-                binding = (participant.get("messaging_binding") or {}).get("type", "non-chat")
-                self.summary.skip(
-                    "participant",
-                    str(participant.get("sid")),
-                    f"{binding} participants have no ACS Chat equivalent",
-                )
+                binding = _binding(participant)
+                if binding is None:
+                    kind = (participant.get("messaging_binding") or {}).get("type", "non-chat")
+                    self.summary.skip(
+                        "participant",
+                        str(participant.get("sid")),
+                        f"{kind} participants have no ACS equivalent",
+                    )
+                    continue
+                members.append((participant, None))
                 continue
             members.append((participant, self._imports.acs_user_for(identity)))
         return members
 
     def _ensure_thread(
-        self, row: records.Conversation, members: list[tuple[Json, str]]
+        self, row: records.Conversation, members: list[tuple[Json, str | None]]
     ) -> records.Conversation:
-        pairs = [(acs_user, str(p["identity"])) for p, acs_user in members]
+        pairs = [(acs_user, str(p["identity"])) for p, acs_user in members if acs_user]
         row, refused = self._imports.open_thread(row, pairs)
         for member in refused:
             self.summary.fail("participant", member.user_id, member.message or "refused")
         self._participants(row, members)
         return row
 
-    def _participants(self, row: records.Conversation, members: list[tuple[Json, str]]) -> None:
+    def _participants(
+        self, row: records.Conversation, members: list[tuple[Json, str | None]]
+    ) -> None:
         with self._imports.transaction() as tx:
             for item, acs_user in members:
                 sid = str(item.get("sid"))
                 if tx.participant_exists(sid):
                     self.summary.found("participants")
                     continue
-                identity = str(item["identity"])
-                if tx.has_member(row.sid, identity):
+                binding = _binding(item) if acs_user is None else None
+                identity = None if binding is not None else str(item["identity"])
+                if identity is not None and tx.has_member(row.sid, identity):
                     self.summary.skip("participant", sid, f"{identity!r} is already a member")
                     continue
+                if binding is not None and row.state != "closed":
+                    holder = tx.pair_holder(binding[1], binding[2])
+                    if holder is not None and holder != row.sid:
+                        self.summary.skip(
+                            "participant", sid, f"its binding is held by conversation {holder}"
+                        )
+                        continue
                 tx.add_participant(
                     ImportedParticipant(
                         sid=sid,
                         conversation_sid=row.sid,
                         identity=identity,
                         acs_user_id=acs_user,
+                        binding_type=binding[0] if binding else None,
+                        binding_address=binding[1] if binding else None,
+                        binding_proxy_address=binding[2] if binding else None,
                         attributes=json_or_empty(item.get("attributes")),
                         role_sid=_text(item.get("role_sid")),
                         last_read_index=_index(item.get("last_read_message_index")),
@@ -587,8 +616,10 @@ class HistoryImport:
             self.summary.found("conversations")
         imports = self._imports
         for participant in self.source.participants(sid):
-            if not _text(participant.get("identity")):
-                self.summary.skip("participant", str(participant.get("sid")), "not a chat member")
+            if not _text(participant.get("identity")) and _binding(participant) is None:
+                self.summary.skip(
+                    "participant", str(participant.get("sid")), "neither chat, SMS nor WhatsApp"
+                )
             elif not imports.participant_exists(str(participant.get("sid"))):
                 self.summary.add("participants")
             else:

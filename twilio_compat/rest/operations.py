@@ -46,7 +46,11 @@ W, D, U = Support.WORKS, Support.DIFFERENT, Support.UNSUPPORTED
 
 # Notes of refused rows read "feature: reason"; the refusal is built from them (`not_supported`).
 _PUSH = "ACS Chat has no push registration (ACS push goes through Azure Notification Hubs)"
-_ADDRESSES = "SMS/WhatsApp address configuration: ACS Chat has no phone numbers or WhatsApp senders"
+_ADDRESSES = (
+    "stored as on Twilio for the shim's own SMS numbers and WhatsApp senders (Type sms or "
+    "whatsapp; other types are refused: ACS has no such channel); Studio auto-creation is "
+    "refused (Azure has no Studio)"
+)
 _CREDENTIALS = f"Push credential storage: {_PUSH}"
 _BINDINGS = f"Push binding registration: {_PUSH}"
 _NOTIFICATIONS = f"Push notification configuration: {_PUSH}"
@@ -78,7 +82,7 @@ _WRITTEN: tuple[Operation, ...] = (
             "AutoCreation.StudioRetryCount",
             "AddressCountry",
         ),
-        U,
+        D,
         _ADDRESSES,
     ),
     Operation(
@@ -87,7 +91,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "GET",
         "/Configuration/Addresses",
         ("Type",),
-        U,
+        D,
         _ADDRESSES,
     ),
     Operation(
@@ -106,7 +110,7 @@ _WRITTEN: tuple[Operation, ...] = (
             "AutoCreation.StudioFlowSid",
             "AutoCreation.StudioRetryCount",
         ),
-        U,
+        D,
         _ADDRESSES,
     ),
     Operation(
@@ -115,7 +119,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "GET",
         "/Configuration/Addresses/{sid}",
         (),
-        U,
+        D,
         _ADDRESSES,
     ),
     Operation(
@@ -124,7 +128,7 @@ _WRITTEN: tuple[Operation, ...] = (
         "DELETE",
         "/Configuration/Addresses/{sid}",
         (),
-        U,
+        D,
         _ADDRESSES,
     ),
     Operation(

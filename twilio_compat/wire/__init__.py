@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+from twilio_compat.wire.addresses import address_configuration
 from twilio_compat.wire.conversations import (
     conversation,
     delivery_receipt,
@@ -47,6 +48,7 @@ __all__ = [
     "Scope",
     "account_configuration",
     "account_webhooks",
+    "address_configuration",
     "conversation",
     "delivery_receipt",
     "delivery_summary",

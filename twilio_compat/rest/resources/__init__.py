@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from twilio_compat.rest.operations import SERVICE_TWINS, Operation
 from twilio_compat.rest.resources import (
+    address_configurations,
     configuration,
     conversation_with_participants,
     conversations,
@@ -48,6 +49,7 @@ def _with_service_twins(table: dict[Key, ResourceHandler]) -> dict[Key, Resource
 HANDLERS: dict[Key, ResourceHandler] = _with_service_twins(
     {
         **conversations.HANDLERS,
+        **address_configurations.HANDLERS,
         **conversation_with_participants.HANDLERS,
         **participants.HANDLERS,
         **messages.HANDLERS,
