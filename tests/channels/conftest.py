@@ -19,8 +19,10 @@ from acs_adapter.config import Settings
 from acs_adapter.events import EventBus
 from tests.events.conftest import serve_asgi
 from tests.fixtures.clock import SteppedClock
+from tests.webhooks.conftest import WebhookServer
 from twilio_compat.core import Core
 from twilio_compat.rest import AcsHttpClient, WireHandler
+from twilio_compat.webhooks import TwilioWebhooks, WebhookSender
 
 if TYPE_CHECKING:
     from acs_emulator import AcsEmulator
@@ -88,6 +90,25 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                 yield Deployment(emu, adapter, handler.core, handler, clock)
             finally:
                 handler.close()
+
+
+@pytest.fixture
+def hooks(deployment: Deployment) -> Iterator[WebhookServer]:
+    sender = WebhookSender(AUTH_TOKEN, base_delay=0.01, max_delay=0.05, allow_private=True)
+    with WebhookServer().running() as server:
+        installed = TwilioWebhooks(deployment.core, AUTH_TOKEN, sender=sender).install()
+        deployment.client().conversations.v1.configuration.webhooks().update(
+            post_webhook_url=server.url,
+            filters=["onMessageAdded", "onDeliveryUpdated"],
+            method="POST",
+        )
+        try:
+            yield server
+        finally:
+            installed.close()
+            deployment.core.configuration.update_account_webhooks(
+                {"pre_webhook_url": None, "post_webhook_url": None, "filters": []}
+            )
 
 
 def customer() -> str:

@@ -3,32 +3,8 @@ and the customer's number as `Author`; each receipt change posts onDeliveryUpdat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.channels.conftest import AUTH_TOKEN, SMS_NUMBER, Deployment, customer, eventually
+from tests.channels.conftest import SMS_NUMBER, Deployment, customer, eventually
 from tests.webhooks.conftest import WebhookServer
-from twilio_compat.webhooks import TwilioWebhooks, WebhookSender
-
-
-@pytest.fixture
-def hooks(deployment: Deployment) -> Iterator[WebhookServer]:
-    sender = WebhookSender(AUTH_TOKEN, base_delay=0.01, max_delay=0.05, allow_private=True)
-    with WebhookServer().running() as server:
-        installed = TwilioWebhooks(deployment.core, AUTH_TOKEN, sender=sender).install()
-        deployment.client().conversations.v1.configuration.webhooks().update(
-            post_webhook_url=server.url,
-            filters=["onMessageAdded", "onDeliveryUpdated"],
-            method="POST",
-        )
-        try:
-            yield server
-        finally:
-            installed.close()
-            deployment.core.configuration.update_account_webhooks(
-                {"pre_webhook_url": None, "post_webhook_url": None, "filters": []}
-            )
 
 
 def test_sms_traffic_posts_message_and_delivery_webhooks(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from twilio_compat.core._context import AdapterState, Context
 from twilio_compat.core.address_configurations import AddressConfigurations
 from twilio_compat.core.channels import Channels
+from twilio_compat.core.channels.auto_creation import AutoCreation
 from twilio_compat.core.configuration import Configuration
 from twilio_compat.core.conversations import Conversations
 from twilio_compat.core.directory import Directory
@@ -66,7 +67,18 @@ class Core:
         self.directory = Directory(self._context)
         self.events = Events(self._context, self.messages.indexer)
         self.channels = Channels(
-            self._context, self.events, self.messages, self.participants, self.media
+            self._context,
+            self.events,
+            self.messages,
+            self.participants,
+            self.media,
+            AutoCreation(
+                self.address_configurations,
+                self.services,
+                self.conversations,
+                self.participants,
+                self.webhooks,
+            ),
         )
         self.participants.non_chat_added = self.channels.start
         self.events.channel_events = self.channels.ingest

@@ -36,6 +36,7 @@ from twilio_compat.core.leased_feed import LeasedFollower
 
 if TYPE_CHECKING:
     from twilio_compat.core._context import Context
+    from twilio_compat.core.channels.auto_creation import AutoCreation
     from twilio_compat.core.events import Events
     from twilio_compat.core.media import MediaLibrary
     from twilio_compat.core.messages import Messages
@@ -61,11 +62,12 @@ class Channels:
         messages: Messages,
         participants: Participants,
         media: MediaLibrary,
+        auto_creation: AutoCreation,
     ) -> None:
         self._context = context
         self._messages = messages
         self._fan_out = FanOut(context, media, participants.numbers)
-        self._inbound = Inbound(context, messages, participants, media)
+        self._inbound = Inbound(context, messages, participants, media, auto_creation)
         self._follower = LeasedFollower(
             events,
             lease="channels:lease",

@@ -26,6 +26,7 @@ from twilio_compat.sids import stable_sid
 if TYPE_CHECKING:
     from acs_adapter.store.deliveries import Delivery
     from twilio_compat.core._context import Context
+    from twilio_compat.core.channels.auto_creation import AutoCreation
     from twilio_compat.core.media import MediaLibrary
     from twilio_compat.core.messages import Messages
     from twilio_compat.core.participants import Participants
@@ -42,10 +43,12 @@ class Inbound:
         messages: Messages,
         participants: Participants,
         media: MediaLibrary,
+        auto_creation: AutoCreation,
     ) -> None:
         self._context = context
         self._messages = messages
         self._participants = participants
+        self._auto_creation = auto_creation
         self._media = media
         self._numbers = participants.numbers
 
@@ -61,8 +64,14 @@ class Inbound:
             return None
         address, proxy = pair
         store = self._context.store
+        source = Origin(SOURCES[event.channel], None, True)
         bound = self._participants.bound(address, proxy)
-        if bound is None:
+        if bound is not None:
+            conversation_sid: str | None = bound.conversation_sid
+        else:
+            with write_origin(source):
+                conversation_sid = self._auto_creation.open(address, proxy)
+        if conversation_sid is None:
             logger.warning(
                 "dropped a %s message from %s to %s: no open conversation holds the pair "
                 "and no address configuration creates one",
@@ -71,7 +80,7 @@ class Inbound:
                 proxy,
             )
             return None
-        conversation = store.conversations.get(bound.conversation_sid)
+        conversation = store.conversations.get(conversation_sid)
         if conversation is None:
             return None
         sid = stable_sid("IM", event.channel, event.message_id)
@@ -91,7 +100,7 @@ class Inbound:
         body = event.body or None
         if not body and not media_sids:
             body = " "  # an empty text still arrives, as on Twilio
-        with write_origin(Origin(SOURCES[event.channel], None, True)):
+        with write_origin(source):
             try:
                 return self._messages.create(
                     service_sid,
