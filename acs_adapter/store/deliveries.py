@@ -151,7 +151,9 @@ class DeliveryRepository(Repository):
                 .values(changes)
                 .returning(*deliveries.c)
             ).one()
-            self._changed(conn, "updated", moved, fields=changes)
+            self._changed(
+                conn, "updated", moved, fields=changes, data={"message_sid": current.message_sid}
+            )
             return _delivery(moved)
 
     def get(self, sid: str) -> Delivery | None:

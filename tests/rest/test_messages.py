@@ -164,7 +164,7 @@ def test_bad_message_input_fails_like_twilio(conversation: Any) -> None:
     assert conversation.messages.list() == []
 
 
-def test_delivery_receipts_are_an_empty_list(conversation: Any) -> None:
+def test_a_message_to_chat_participants_only_has_no_receipts(conversation: Any) -> None:
     sent = conversation.messages.create(author="alice", body="hi")
     assert conversation.messages(sent.sid).delivery_receipts.list() == []
     with pytest.raises(TwilioRestException) as caught:

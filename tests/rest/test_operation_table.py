@@ -229,7 +229,7 @@ def check_effect(
         items = body[key]
         assert isinstance(items, list)
         if operation.resource.endswith("delivery_receipt"):
-            assert items == []  # ACS Chat keeps no per-channel delivery receipts
+            assert items == []  # the world's conversation has chat participants only
         elif operation.resource in LISTED:
             field, made = LISTED[operation.resource]
             assert getattr(world, made) in [item[field] for item in items]

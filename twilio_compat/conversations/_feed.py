@@ -352,6 +352,15 @@ class EventFeed:
                     sync=False,
                 )
                 conversation._message_updated(message)
+            elif change.kind == "delivery.updated":
+                message = await OFFLOAD.run(
+                    core.messages.get,
+                    session.service_sid,
+                    conversation.sid,
+                    str(change.data.get("message_sid") or ""),
+                    sync=False,
+                )
+                conversation._message_updated(message, ("deliveryReceipt",))
             elif change.kind == "typing" and change.subject != session.identity:
                 typist = await OFFLOAD.run(
                     core.participants.find, session.service_sid, conversation.sid, change.subject
@@ -494,6 +503,7 @@ CHANGE_KINDS = frozenset(
         "notification_level.updated",
         "participant.updated",
         "message.updated",
+        "delivery.updated",
         "user.updated",
         "typing",
     }

@@ -711,12 +711,16 @@ class Conversation(EventEmitter, ConversationEventNames):
         self.emit("messageAdded", message)
         self._client.emit("messageAdded", message)
 
-    def _message_updated(self, record: records.Message) -> None:
+    def _message_updated(
+        self, record: records.Message, reasons: tuple[str, ...] = ("body", "attributes")
+    ) -> None:
+        """Announce a message's change; `reasons` are said when this client never saw the
+        message before (else the difference says what changed)."""
         if record.sid in self._messages:
             self._messages[record.sid]._apply(record)
             return
         message = self._message(record)
-        payload = {"message": message, "updateReasons": ["body", "attributes"]}
+        payload = {"message": message, "updateReasons": list(reasons)}
         message.emit("updated", payload)
         self.emit("messageUpdated", payload)
         self._client.emit("messageUpdated", payload)

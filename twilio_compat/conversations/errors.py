@@ -54,7 +54,6 @@ FORBIDDEN = 20403
 PUSH = "ACS Chat has no push registration (ACS push goes through Azure Notification Hubs)"
 EMAIL = "ACS Chat has no e-mail channel"
 TEMPLATES = "ACS Chat has no rich content templates"
-RECEIPTS = "ACS Chat has no per-channel delivery receipts"
 NON_CHAT = "ACS has no e-mail channel: SMS and WhatsApp participants only"
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -16,13 +16,13 @@ from twilio_compat.conversations._names import js_names
 from twilio_compat.conversations._session import parse_json
 from twilio_compat.conversations.errors import (
     EMAIL,
-    RECEIPTS,
     TEMPLATES,
     ConversationsError,
     NotSupportedError,
     unsupported,
 )
 from twilio_compat.conversations.media import Media
+from twilio_compat.conversations.receipts import AggregatedDeliveryReceipt, DetailedDeliveryReceipt
 from twilio_compat.core.messages import MessageFields
 
 if TYPE_CHECKING:
@@ -40,10 +40,6 @@ def _email(feature: str) -> NotSupportedError:
 
 def _templates(feature: str) -> NotSupportedError:
     return NotSupportedError(feature, "ACS Chat has no rich content templates")
-
-
-def _receipts(feature: str) -> NotSupportedError:
-    return NotSupportedError(feature, "ACS Chat has no per-channel delivery receipts")
 
 
 @js_names
@@ -125,9 +121,11 @@ class Message(EventEmitter):
         return self._record.participant_sid
 
     @property
-    def aggregatedDeliveryReceipt(self) -> None:
-        """Always None: ACS Chat has no per-channel delivery receipts."""
-        return None
+    def aggregatedDeliveryReceipt(self) -> AggregatedDeliveryReceipt | None:
+        """Where the message stands with the conversation's SMS and WhatsApp participants;
+        None when it has none (chat participants have no receipts, as on Twilio)."""
+        summary = self._record.delivery
+        return AggregatedDeliveryReceipt.of(summary) if summary is not None else None
 
     # -- media ----------------------------------------------------------------------
 
@@ -226,6 +224,8 @@ class Message(EventEmitter):
             reasons.append("media")
         if reasons and record.date_updated != old.date_updated:
             reasons.extend(["dateUpdated", "lastUpdatedBy"])
+        if record.delivery != old.delivery:
+            reasons.append("deliveryReceipt")
         self._record = record
         if reasons:
             payload = {"message": self, "updateReasons": reasons}
@@ -244,9 +244,13 @@ class Message(EventEmitter):
     def getEmailHistory(self, type: str = "text/plain") -> Media | None:
         raise _email("Message.getEmailHistory")
 
-    @unsupported(RECEIPTS)
-    async def getDetailedDeliveryReceipts(self) -> list[Any]:
-        raise _receipts("Message.getDetailedDeliveryReceipts")
+    async def getDetailedDeliveryReceipts(self) -> list[DetailedDeliveryReceipt]:
+        """One receipt per SMS or WhatsApp participant the message went to."""
+        session = self.conversation._session
+        receipts = await session.run(
+            session.core.channels.receipts, session.service_sid, self._record
+        )
+        return [DetailedDeliveryReceipt.of(receipt) for receipt in receipts]
 
     @unsupported(TEMPLATES)
     async def getContentData(self) -> Any:

@@ -33,6 +33,7 @@ from twilio_compat.conversations.message import (
 )
 from twilio_compat.conversations.paginator import Paginator
 from twilio_compat.conversations.participant import Participant
+from twilio_compat.conversations.receipts import AggregatedDeliveryReceipt, DetailedDeliveryReceipt
 from twilio_compat.conversations.user import User
 
 IMPLEMENTED = "implemented"
@@ -40,8 +41,8 @@ NOT_SUPPORTED = "not supported"
 SAME_PROCESS = event_delivery.SAME_PROCESS
 THIS_CLIENT = event_delivery.THIS_CLIENT
 
-EXCLUDED_AREAS = ("push_notifications", "email", "content_templates", "delivery_receipts")
-"""Feature areas ACS Chat has no equivalent for; their members are outside the 100% goal."""
+EXCLUDED_AREAS = ("push_notifications", "email", "content_templates")
+"""Feature areas ACS has no equivalent for; their members are outside the 100% goal."""
 
 _EVENTS = "on once off emit addListener removeListener addListenerWithReplay onWithReplay"
 _EMITTER = [*_EVENTS.split(), "onceWithReplay"]
@@ -151,11 +152,11 @@ PYTHON_CLASSES: dict[str, type] = {
     "RestPaginator": Paginator,
     "ReplayEventEmitter": EventEmitter,
     "ChannelMetadata": ChannelMetadata,
+    "AggregatedDeliveryReceipt": AggregatedDeliveryReceipt,
+    "DetailedDeliveryReceipt": DetailedDeliveryReceipt,
 }
 
 CLASS_AREAS = {
-    "AggregatedDeliveryReceipt": "delivery_receipts",
-    "DetailedDeliveryReceipt": "delivery_receipts",
     "PushNotification": "push_notifications",
     "NotificationTypes": "push_notifications",
     "ContentTemplate": "content_templates",
@@ -167,7 +168,6 @@ AREA_REASONS = {
     "push_notifications": errors.PUSH,
     "email": errors.EMAIL,
     "content_templates": errors.TEMPLATES,
-    "delivery_receipts": errors.RECEIPTS,
 }
 MEMBER_AREAS = {
     "Client.setPushRegistrationId": "push_notifications",
@@ -188,8 +188,6 @@ MEMBER_AREAS = {
     "MessageBuilder.setEmailBody": "email",
     "MessageBuilder.setEmailHistory": "email",
     "UnsentMessage.emailOptions": "email",
-    "Message.aggregatedDeliveryReceipt": "delivery_receipts",
-    "Message.getDetailedDeliveryReceipts": "delivery_receipts",
     "MessageBuilder.setContentTemplate": "content_templates",
     "Message.contentSid": "content_templates",
     "Message.getContentData": "content_templates",

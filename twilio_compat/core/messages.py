@@ -49,6 +49,7 @@ from twilio_compat.core.hooks import (
 from twilio_compat.core.indexing import NativeIndexer
 from twilio_compat.core.media import MediaLibrary
 from twilio_compat.core.participants import Participants
+from twilio_compat.core.receipts import delivery_summaries
 from twilio_compat.core.stamps import iso, now, parse_iso
 from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
@@ -217,14 +218,18 @@ class Messages:
         conversation: StoredConversation,
         rows: list[StoredMessage],
         participant_sids: dict[str, str] | None = None,
+        *,
+        new: bool = False,
     ) -> list[records.Message]:
-        """Twilio's view of cached messages; ``participant_sids`` maps authors when known."""
+        """Twilio's view of cached messages; ``participant_sids`` maps authors when known;
+        `new`: just sent (no deliveries to look up yet)."""
         known = dict(participant_sids or {})
         missing = {row.author for row in rows if row.author} - set(known)
         if missing:
             known.update(
                 self._context.store.participants.sids_by_identity(conversation.sid, missing)
             )
+        deliveries = {} if new else delivery_summaries(self._context, [row.sid for row in rows])
         return [
             records.Message(
                 sid=row.sid,
@@ -238,6 +243,7 @@ class Messages:
                 participant_sid=known.get(row.author or "") or None,
                 date_created=row.created_at,
                 date_updated=row.updated_at,
+                delivery=deliveries.get(row.sid),
             )
             for row in rows
         ]
@@ -505,7 +511,7 @@ class Messages:
             media=outgoing.media,
         )
         known = {author: member.sid} if member else {}
-        added = self._records(conversation, [row], known)[0]
+        added = self._records(conversation, [row], known, new=True)[0]
         self._context.hooks.after(Action("onMessageAdded", service_sid, conversation.sid, added))
         return added, acs_id
 

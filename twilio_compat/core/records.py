@@ -102,6 +102,8 @@ class Message:
     participant_sid: str | None
     date_created: datetime
     date_updated: datetime
+    delivery: DeliverySummary | None = None
+    """Where the message stands with its SMS/WhatsApp recipients (None: it has none)."""
 
 
 @dataclass(frozen=True)

@@ -262,7 +262,8 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Conversations/{conversation_sid}/Messages/{message_sid}/Receipts",
         (),
         D,
-        "ACS Chat has no delivery receipts: the list is always empty and fetch answers 20404",
+        "one receipt per SMS/WhatsApp participant, from ACS delivery reports: ACS SMS reports "
+        "no `read`, and `sent` is when ACS accepted the text",
     ),
     Operation(
         "conversation.message.delivery_receipt",
@@ -271,7 +272,8 @@ _WRITTEN: tuple[Operation, ...] = (
         "/Conversations/{conversation_sid}/Messages/{message_sid}/Receipts/{sid}",
         (),
         D,
-        "ACS Chat has no delivery receipts: the list is always empty and fetch answers 20404",
+        "one receipt per SMS/WhatsApp participant, from ACS delivery reports: ACS SMS reports "
+        "no `read`, and `sent` is when ACS accepted the text",
     ),
     Operation(
         "conversation.participant",

@@ -87,9 +87,7 @@ def media_summary(item: records.Media) -> Json:
     }
 
 
-def message(
-    scope: Scope, item: records.Message, delivery: records.DeliverySummary | None = None
-) -> Json:
+def message(scope: Scope, item: records.Message) -> Json:
     url = f"{scope.prefix}/Conversations/{item.conversation_sid}/Messages/{item.sid}"
     return {
         **_owner(scope, item.service_sid),
@@ -104,7 +102,7 @@ def message(
         "date_created": timestamp(item.date_created),
         "date_updated": timestamp(item.date_updated),
         "url": url,
-        "delivery": delivery_summary(delivery) if delivery is not None else None,
+        "delivery": delivery_summary(item.delivery) if item.delivery is not None else None,
         "links": {
             "delivery_receipts": f"{url}/Receipts",
             "channel_metadata": f"{url}/ChannelMetadata",

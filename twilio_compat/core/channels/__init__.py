@@ -31,8 +31,8 @@ from twilio_compat.core import errors, records
 from twilio_compat.core.adapter_types import Change
 from twilio_compat.core.channels.inbound import Inbound
 from twilio_compat.core.channels.outbound import FanOut
-from twilio_compat.core.channels.receipts import summary, to_receipt
 from twilio_compat.core.leased_feed import LeasedFollower
+from twilio_compat.core.receipts import to_receipt
 
 if TYPE_CHECKING:
     from twilio_compat.core._context import Context
@@ -136,11 +136,6 @@ class Channels:
         raise errors.ResourceNotFound(
             f"/Conversations/{message.conversation_sid}/Messages/{message.sid}/Receipts/{sid}"
         )
-
-    def summaries(self, message_sids: list[str]) -> dict[str, records.DeliverySummary]:
-        """The `delivery` of each message that has SMS or WhatsApp recipients."""
-        found = self._context.store.deliveries.for_messages(message_sids)
-        return {sid: s for sid, rows in found.items() if (s := summary(rows)) is not None}
 
     # -- the job --------------------------------------------------------------------------------
 

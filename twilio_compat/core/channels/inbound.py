@@ -18,9 +18,9 @@ from acs_adapter.events.channels import DeliveryReport, InboundMessage
 from twilio_compat.core import records
 from twilio_compat.core.channels.addresses import whatsapp_address
 from twilio_compat.core.channels.error_codes import sms_report_error, whatsapp_error
-from twilio_compat.core.channels.receipts import SOURCES, announce
 from twilio_compat.core.hooks import Origin, write_origin
 from twilio_compat.core.messages import MessageFields
+from twilio_compat.core.receipts import SOURCES, announce
 from twilio_compat.sids import stable_sid
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from twilio_compat.core.channels.error_codes import (
     UNKNOWN_ERROR,
     sms_send_error,
 )
-from twilio_compat.core.channels.receipts import announce
+from twilio_compat.core.receipts import announce
 from twilio_compat.sids import new_sid
 
 if TYPE_CHECKING:

@@ -50,8 +50,7 @@ def create(core: Core, call: Call) -> Result:
 
 def fetch(core: Core, call: Call) -> Result:
     item = core.messages.get(call.service, call.path["conversation_sid"], call.path["sid"])
-    delivery = core.channels.summaries([item.sid]).get(item.sid)
-    return 200, wire.message(call.scope, item, delivery)
+    return 200, wire.message(call.scope, item)
 
 
 def update(core: Core, call: Call) -> Result:
@@ -88,12 +87,11 @@ def list_(core: Core, call: Call) -> Result:
         next_position = items[-1].index if more and items else None
         earlier = position is not None
     first = items[0].index if items else None
-    deliveries = core.channels.summaries([item.sid for item in items])
     return paging.list_body(
         call,
         "messages",
         items,
-        lambda item: wire.message(call.scope, item, deliveries.get(item.sid)),
+        lambda item: wire.message(call.scope, item),
         next_position=next_position,
         query=[("Order", order)] if call.form.has("Order") else [],
         previous_token=(

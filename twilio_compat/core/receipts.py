@@ -1,4 +1,5 @@
-"""Twilio's delivery receipts and a message's `delivery` summary, from the store's deliveries.
+"""Twilio's delivery receipts and a message's `delivery` summary, from the store's deliveries
+(what happens to a message sent to SMS and WhatsApp participants, `core.channels`).
 
 A receipt's `channel_message_sid` names the message on its channel the way Twilio does (`SM...`
 for SMS, `WA...` for WhatsApp): derived from the ACS message id, so it is stable. Planned
@@ -68,6 +69,14 @@ def summary(deliveries: Sequence[Delivery]) -> records.DeliverySummary | None:
         failed=amount("failed"),
         undelivered=amount("undelivered"),
     )
+
+
+def delivery_summaries(
+    context: Context, message_sids: Sequence[str]
+) -> dict[str, records.DeliverySummary]:
+    """The `delivery` of each of these messages that has SMS or WhatsApp recipients."""
+    found = context.store.deliveries.for_messages(message_sids)
+    return {sid: s for sid, rows in found.items() if (s := summary(rows)) is not None}
 
 
 def announce(context: Context, delivery: Delivery | None) -> None:

@@ -1,0 +1,76 @@
+"""An agent on the client face talks with an SMS customer: the customer's texts arrive as
+`messageAdded`, and the agent's messages carry their receipts (`aggregatedDeliveryReceipt`,
+`getDetailedDeliveryReceipts()`, `messageUpdated` with `deliveryReceipt`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.channels.conftest import SMS_NUMBER, Deployment, customer
+from tests.conversations.conftest import KEY_SECRET, KEY_SID, eventually
+from twilio_compat.conversations import Client, SigningKeys
+from twilio_compat.core.participants import ParticipantFields
+from twilio_compat.jwt.access_token import AccessToken
+from twilio_compat.jwt.access_token.grants import ChatGrant
+
+
+def _token(account_sid: str, identity: str) -> str:
+    token = AccessToken(account_sid, KEY_SID, KEY_SECRET, identity=identity, ttl=3600)
+    token.add_grant(ChatGrant())
+    return str(token.to_jwt())
+
+
+async def test_an_agent_on_the_client_face_sees_texts_and_receipts(
+    deployment: Deployment,
+) -> None:
+    core = deployment.core
+    agent = f"agent-{uuid.uuid4().hex[:8]}"
+    phone = customer()
+    keys = SigningKeys.load(
+        api_key=KEY_SID, api_secret=KEY_SECRET, account_sid=core.account_sid, environ={}
+    )
+    client = Client(_token(core.account_sid, agent), core=core, signingKeys=keys, pollInterval=0.2)
+    await client._ready()
+    try:
+        conversation = await client.createConversation()
+        await conversation.join()
+        core.participants.create(
+            core.services.default_sid,
+            conversation.sid,
+            ParticipantFields(
+                messaging_binding_address=phone, messaging_binding_proxy_address=SMS_NUMBER
+            ),
+        )
+        added: list[Any] = []
+        updates: list[dict[str, Any]] = []
+        conversation.on("messageAdded", added.append)
+        conversation.on("messageUpdated", updates.append)
+
+        index = await conversation.sendMessage("We will call you back today.")
+        sent = (await conversation.getMessages()).items[-1]
+        assert sent.index == index
+
+        def delivered() -> bool:
+            return any(
+                "deliveryReceipt" in u["updateReasons"]
+                and u["message"].aggregatedDeliveryReceipt is not None
+                and u["message"].aggregatedDeliveryReceipt.delivered == "all"
+                for u in updates
+            )
+
+        await eventually(delivered)
+        receipt = [u for u in updates if "deliveryReceipt" in u["updateReasons"]][-1]["message"]
+        aggregated = receipt.aggregatedDeliveryReceipt
+        assert (aggregated.total, aggregated.sent, aggregated.failed) == (1, "all", "none")
+        detailed = await receipt.getDetailedDeliveryReceipts()
+        assert [(d.status, d.errorCode) for d in detailed] == [("delivered", 0)]
+        assert detailed[0].participant_sid == detailed[0].participantSid
+
+        deployment.emulator.send_inbound_sms(phone, SMS_NUMBER, "Thanks, I'll be home.")
+        await eventually(lambda: any(m.author == phone for m in added))
+        text = [m for m in added if m.author == phone][0]
+        assert text.body == "Thanks, I'll be home."
+        assert text.aggregatedDeliveryReceipt is None  # the customer's own text
+    finally:
+        await client.shutdown()
