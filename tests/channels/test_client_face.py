@@ -69,7 +69,7 @@ async def test_an_agent_on_the_client_face_sees_texts_and_receipts(
 
         deployment.emulator.send_inbound_sms(phone, SMS_NUMBER, "Thanks, I'll be home.")
         await eventually(lambda: any(m.author == phone for m in added))
-        text = [m for m in added if m.author == phone][0]
+        text = next(m for m in added if m.author == phone)
         assert text.body == "Thanks, I'll be home."
         assert text.aggregatedDeliveryReceipt is None  # the customer's own text
     finally:
