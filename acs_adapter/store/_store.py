@@ -22,6 +22,7 @@ from acs_adapter.store.deliveries import DeliveryRepository
 from acs_adapter.store.idempotency import IdempotencyRepository
 from acs_adapter.store.identities import IdentityRepository
 from acs_adapter.store.media import MediaRepository
+from acs_adapter.store.message_contents import MessageContentRepository
 from acs_adapter.store.messages import MessageRepository
 from acs_adapter.store.numbers import NumberRepository
 from acs_adapter.store.participants import ParticipantRepository
@@ -52,6 +53,7 @@ class Repositories:
         self.changes = ChangeRepository(scope)
         self.receipts = ReceiptRepository(scope)
         self.deliveries = DeliveryRepository(scope)
+        self.message_contents = MessageContentRepository(scope)
         self.numbers = NumberRepository(scope)
         self.address_configurations = AddressConfigurationRepository(scope)
 

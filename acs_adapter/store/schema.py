@@ -337,3 +337,13 @@ deliveries = Table(
     UniqueConstraint("message_sid", "participant_sid"),
     Index(None, "channel_message_id"),
 )
+
+message_contents = Table(
+    "message_contents",
+    metadata,
+    Column(
+        "message_sid", String(SID), ForeignKey("messages.sid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("content_sid", String(SID), nullable=False),
+    Column("variables", Text, nullable=False, server_default="{}"),
+)

@@ -35,6 +35,7 @@ TABLES = {
     "changes",
     "event_receipts",
     "deliveries",
+    "message_contents",
     "bindings",
     "numbers",
     "address_configurations",

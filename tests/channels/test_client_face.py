@@ -7,7 +7,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.channels.conftest import SMS_NUMBER, Deployment, customer
+from tests.channels.conftest import SMS_NUMBER, WHATSAPP_NUMBER, Deployment, customer
+from tests.channels.conftest import eventually as settled
 from tests.conversations.conftest import KEY_SECRET, KEY_SID, eventually
 from twilio_compat.conversations import Client, SigningKeys
 from twilio_compat.core.participants import ParticipantFields
@@ -72,5 +73,46 @@ async def test_an_agent_on_the_client_face_sees_texts_and_receipts(
         text = next(m for m in added if m.author == phone)
         assert text.body == "Thanks, I'll be home."
         assert text.aggregatedDeliveryReceipt is None  # the customer's own text
+    finally:
+        await client.shutdown()
+
+
+async def test_an_agent_sends_a_whatsapp_template_from_the_client_face(
+    deployment: Deployment,
+) -> None:
+    core = deployment.core
+    emu = deployment.emulator
+    agent = f"agent-{uuid.uuid4().hex[:8]}"
+    phone = customer()
+    content_sid = "HX" + "e5" * 16
+    core.content.register(content_sid, name="order_update", language="en_US")
+    keys = SigningKeys.load(
+        api_key=KEY_SID, api_secret=KEY_SECRET, account_sid=core.account_sid, environ={}
+    )
+    client = Client(_token(core.account_sid, agent), core=core, signingKeys=keys, pollInterval=0.2)
+    await client._ready()
+    try:
+        conversation = await client.createConversation()
+        await conversation.join()
+        core.participants.create(
+            core.services.default_sid,
+            conversation.sid,
+            ParticipantFields(
+                messaging_binding_address=f"whatsapp:{phone}",
+                messaging_binding_proxy_address=f"whatsapp:{WHATSAPP_NUMBER}",
+            ),
+        )
+        await (
+            conversation.prepareMessage()
+            .setContentTemplate(
+                content_sid, [{"name": "1", "value": "Ann"}, {"name": "2", "value": "77"}]
+            )
+            .buildAndSend()
+        )
+        sent = (await conversation.getMessages()).items[-1]
+        assert sent.contentSid == content_sid
+        assert sent.body == "Hi Ann, your order 77 has been updated."
+        outbox = settled(lambda: emu.whatsapp_outbox(to=phone))
+        assert outbox[0]["template"]["name"] == "order_update"
     finally:
         await client.shutdown()

@@ -259,12 +259,12 @@ async def test_features_acs_lacks_say_so(connect: ClientFactory, unique: str) ->
         )
     with pytest.raises(NotSupportedError, match="e-mail"):
         conversation.prepareMessage().setSubject("hello")
-    with pytest.raises(NotSupportedError):
-        conversation.prepareMessage().setContentTemplate("HX" + "0" * 32)
+    with pytest.raises(ConversationsError, match="not registered") as unregistered:
+        await conversation.prepareMessage().setContentTemplate("HX" + "0" * 32).buildAndSend()
+    assert unregistered.value.code == 21655
     await conversation.sendMessage("plain")
     message = (await conversation.getMessages()).items[0]
-    with pytest.raises(NotSupportedError):
-        await message.getDetailedDeliveryReceipts()
+    assert await message.getDetailedDeliveryReceipts() == []  # chat participants only
     assert message.aggregatedDeliveryReceipt is None
     assert await message.getChannelMetadata() is None
     assert isinstance(NotSupportedError("x", "y"), NotImplementedError)

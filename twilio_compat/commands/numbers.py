@@ -7,16 +7,12 @@ The store and ACS come from the same settings as `serve`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from twilio_compat.commands._failures import CONFIGURATION, FINDING, acs_failure, fail
-
-if TYPE_CHECKING:
-    from twilio_compat.core import Core
+from twilio_compat.commands._failures import FINDING, fail
+from twilio_compat.commands._runtime import opened_core
 
 app = typer.Typer(
     help="List, add or remove the SMS numbers and WhatsApp senders the shim owns.",
@@ -25,30 +21,10 @@ app = typer.Typer(
 )
 
 
-@contextmanager
-def _core() -> Iterator[Core]:
-    from twilio_compat.core.adapter_types import AdapterError, ConfigurationError
-    from twilio_compat.core.errors import TwilioApiError
-    from twilio_compat.runtime import Runtime
-    from twilio_compat.settings import Settings
-
-    try:
-        settings = Settings.load()
-    except (ConfigurationError, ValueError) as exc:
-        fail(str(exc), CONFIGURATION)
-    try:
-        with Runtime.open(settings) as runtime:
-            yield runtime.core
-    except TwilioApiError as exc:
-        fail(exc.message, CONFIGURATION)
-    except AdapterError as exc:
-        acs_failure(exc)
-
-
 @app.command("list")
 def list_() -> None:
     """Print each owned number: address, type, ACS channel id (WhatsApp) and where it is kept."""
-    with _core() as core:
+    with opened_core() as core:
         configured = {number.address for number in core.numbers.configured}
         for number in core.numbers.list():
             source = "settings" if number.address in configured else "store"
@@ -65,7 +41,7 @@ def add(
     ] = None,
 ) -> None:
     """Own a number from now on (kept in the store)."""
-    with _core() as core:
+    with opened_core() as core:
         number = core.numbers.add(address, channel)
     typer.echo(f"{number.address} is owned ({number.type})")
 
@@ -73,7 +49,7 @@ def add(
 @app.command()
 def remove(address: Annotated[str, typer.Argument(help="an address added with `add`")]) -> None:
     """Stop owning a number kept in the store; bound participants keep their binding."""
-    with _core() as core:
+    with opened_core() as core:
         removed = core.numbers.remove(address)
     if not removed:
         fail(f"{address} is not kept in the store", FINDING)

@@ -620,9 +620,7 @@ class Client(EventEmitter, ConversationEventNames):
 
     @unsupported(TEMPLATES)
     async def getContentTemplates(self) -> list[Any]:
-        raise NotSupportedError(
-            "Client.getContentTemplates", "ACS Chat has no rich content templates"
-        )
+        raise NotSupportedError("Client.getContentTemplates", TEMPLATES)
 
     def __repr__(self) -> str:
         identity = self._session.identity if self._session else None

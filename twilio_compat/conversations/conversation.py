@@ -456,12 +456,17 @@ class Conversation(EventEmitter, ConversationEventNames):
         return MessageBuilder(self)
 
     async def _send(
-        self, body: str | None, attributes: str | None, uploads: list[MediaUpload]
+        self,
+        body: str | None,
+        attributes: str | None,
+        uploads: list[MediaUpload],
+        content: tuple[str, str] | None = None,
     ) -> int | None:
-        """Upload the media, then send as this user (ACS sees the user's own token)."""
+        """Upload the media, then send as this user (ACS sees the user's own token);
+        `content`: a content template's SID and its variables (JSON)."""
         self._require_member()
         session = self._session
-        if not body and not uploads:
+        if not body and not uploads and content is None:
             raise ValueError("A message needs a body or media")
 
         def send() -> tuple[records.Message, str | None]:
@@ -483,6 +488,8 @@ class Conversation(EventEmitter, ConversationEventNames):
                     body=body or None,
                     attributes=attributes,
                     media_sids=tuple(item.sid for item in media),
+                    content_sid=content[0] if content else None,
+                    content_variables=content[1] if content else None,
                 )
                 return core.messages.send(session.service_sid, self.sid, fields)
             except BaseException:

@@ -53,7 +53,7 @@ FORBIDDEN = 20403
 
 PUSH = "ACS Chat has no push registration (ACS push goes through Azure Notification Hubs)"
 EMAIL = "ACS Chat has no e-mail channel"
-TEMPLATES = "ACS Chat has no rich content templates"
+TEMPLATES = "ACS has no Twilio Content API (content SIDs map to WhatsApp templates only)"
 NON_CHAT = "ACS has no e-mail channel: SMS and WhatsApp participants only"
 
 F = TypeVar("F", bound=Callable[..., Any])

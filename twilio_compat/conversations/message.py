@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import mimetypes
 import os
 from collections.abc import Mapping
@@ -39,7 +40,7 @@ def _email(feature: str) -> NotSupportedError:
 
 
 def _templates(feature: str) -> NotSupportedError:
-    return NotSupportedError(feature, "ACS Chat has no rich content templates")
+    return NotSupportedError(feature, TEMPLATES)
 
 
 @js_names
@@ -78,8 +79,8 @@ class Message(EventEmitter):
 
     @property
     def contentSid(self) -> str | None:
-        """Chat messages carry no content template."""
-        return None
+        """The content template the message was sent with (WhatsApp templates), if any."""
+        return self._record.content_sid
 
     @property
     def attributes(self) -> Any:
@@ -406,13 +407,14 @@ class UnsentMessage:
 
     @property
     def contentSid(self) -> str | None:
-        """Always None: ACS Chat has no content templates."""
+        """The content template to send (a ContentSid registered with `twilio-acs content`)."""
         return self._content_sid
 
     @contentSid.setter
     def contentSid(self, value: str | None) -> None:
-        if value:
-            raise NotSupportedError("UnsentMessage.contentSid", TEMPLATES)
+        if value is not None:
+            _validate.string("contentSid", "contentSid", value)
+        self._content_sid = value
 
     @property
     def contentVariables(self) -> list[Any]:
@@ -420,15 +422,17 @@ class UnsentMessage:
 
     @contentVariables.setter
     def contentVariables(self, value: list[Any]) -> None:
-        if value:
-            raise NotSupportedError("UnsentMessage.contentVariables", TEMPLATES)
+        self._content_variables = list(value)
 
     async def send(self) -> int | None:
         attributes = None
         if self.attributes is not None:
             attributes = _validate.json_value("send", "attributes", self.attributes)
         uploads = [upload for _, upload in self.mediaContent]
-        return await self._conversation._send(self.text, attributes, uploads)
+        content = None
+        if self._content_sid is not None:
+            content = (self._content_sid, _variables_json(self._content_variables))
+        return await self._conversation._send(self.text, attributes, uploads, content)
 
     # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
     media_content = mediaContent
@@ -471,6 +475,8 @@ class MessageBuilder:
         self._message.text = built.text
         self._message.attributes = built.attributes
         self._message.mediaContent = list(built.mediaContent)
+        self._message.contentSid = built.contentSid
+        self._message.contentVariables = list(built.contentVariables)
         return built
 
     async def buildAndSend(self) -> int | None:
@@ -488,13 +494,18 @@ class MessageBuilder:
     def setEmailHistory(self, contentType: str, history: Any) -> MessageBuilder:
         raise _email("MessageBuilder.setEmailHistory")
 
-    @unsupported(TEMPLATES)
     def setContentTemplate(
         self,
         contentSid: str,
         contentVariables: list[Any] | None = None,
     ) -> MessageBuilder:
-        raise _templates("MessageBuilder.setContentTemplate")
+        """Send a content template (ContentSid registered with `twilio-acs content`): WhatsApp
+        participants get the template; chat readers and SMS participants its text filled in.
+        `contentVariables` are `ContentTemplateVariable`-like objects or dicts with `name`
+        and `value`."""
+        self._message.contentSid = _validate.string("setContentTemplate", "contentSid", contentSid)
+        self._message.contentVariables = list(contentVariables or [])
+        return self
 
     # PEP 8 names: the same objects as the JS names (@js_names checks none is missing).
     set_body = setBody
@@ -505,3 +516,23 @@ class MessageBuilder:
     set_email_body = setEmailBody
     set_email_history = setEmailHistory
     set_content_template = setContentTemplate
+
+
+def _variables_json(variables: list[Any]) -> str:
+    """Content variables (objects or dicts with `name` and `value`) as ContentVariables JSON."""
+    out: dict[str, str] = {}
+    for variable in variables:
+        name = (
+            variable.get("name")
+            if isinstance(variable, Mapping)
+            else getattr(variable, "name", None)
+        )
+        value = (
+            variable.get("value")
+            if isinstance(variable, Mapping)
+            else getattr(variable, "value", None)
+        )
+        if not isinstance(name, str) or value is None:
+            raise ValueError("a content variable needs a name and a value")
+        out[name] = str(value)
+    return json.dumps(out)

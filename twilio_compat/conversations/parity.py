@@ -188,11 +188,7 @@ MEMBER_AREAS = {
     "MessageBuilder.setEmailBody": "email",
     "MessageBuilder.setEmailHistory": "email",
     "UnsentMessage.emailOptions": "email",
-    "MessageBuilder.setContentTemplate": "content_templates",
-    "Message.contentSid": "content_templates",
     "Message.getContentData": "content_templates",
-    "UnsentMessage.contentSid": "content_templates",
-    "UnsentMessage.contentVariables": "content_templates",
     "User.entityName": "internal",
     "Client.token": "internal",
     "Conversation.bindings": "internal",
@@ -210,14 +206,18 @@ NOTES = {
     "the shim's numbers); e-mail bindingOptions are refused",
     "Message.getChannelMetadata": "always None: chat messages have no channel metadata",
     "Message.subject": "always None",
-    "Message.contentSid": "always None",
-    "Message.aggregatedDeliveryReceipt": "always None",
+    "Message.contentSid": "the ContentSid the message was sent with (WhatsApp templates)",
+    "Message.aggregatedDeliveryReceipt": "None unless the conversation has SMS or WhatsApp "
+    "participants (ACS SMS reports no `read`)",
+    "MessageBuilder.setContentTemplate": "a ContentSid registered with `twilio-acs content` "
+    "(the approved WhatsApp template behind it); variables as objects or dicts with name "
+    "and value",
     "User.entityName": "a setter the JS SDK uses during initialization (it names the user's "
     "Sync object); here readable too: the user's SID unless set",
     "Client.token": "the current access token (the newest given to updateToken)",
     "Conversation.bindings": "always {}: it holds e-mail bindings, and ACS has no e-mail",
 }
-_ALWAYS_NONE = {"Message.subject", "Message.contentSid", "Message.aggregatedDeliveryReceipt"}
+_ALWAYS_NONE = {"Message.subject"}
 
 
 _KINDS = {

@@ -10,6 +10,7 @@ from twilio_compat.core.address_configurations import AddressConfigurations
 from twilio_compat.core.channels import Channels
 from twilio_compat.core.channels.auto_creation import AutoCreation
 from twilio_compat.core.configuration import Configuration
+from twilio_compat.core.content import ContentTemplates
 from twilio_compat.core.conversations import Conversations
 from twilio_compat.core.directory import Directory
 from twilio_compat.core.events import Events
@@ -55,7 +56,8 @@ class Core:
         self.numbers = Numbers(self._context)
         self.participants = Participants(self._context, self.conversations, self.numbers)
         self.media = MediaLibrary(self._context)
-        self.messages = Messages(self._context, self.participants, self.media)
+        self.content = ContentTemplates(self._context, self.numbers)
+        self.messages = Messages(self._context, self.participants, self.media, self.content)
         self.users = Users(self._context, self.participants, self.messages)
         self.roles = Roles(self._context)
         self.configuration = Configuration(self._context, self.roles)

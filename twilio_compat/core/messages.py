@@ -17,6 +17,7 @@ index; deleted messages and failed sends leave a gap, as on Twilio.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from dataclasses import dataclass, replace
@@ -40,6 +41,7 @@ from twilio_compat.core.codec import (
     decode_attachments,
     encode_attachments,
 )
+from twilio_compat.core.content import ContentTemplates, parse_variables
 from twilio_compat.core.hooks import (
     Action,
     amend,
@@ -97,6 +99,9 @@ class MessageFields:
     media_sids: tuple[str, ...] = ()
     date_created: datetime | None = None
     date_updated: datetime | None = None
+    content_sid: str | None = None
+    content_variables: str | None = None
+    """`ContentVariables` as given: JSON text of an object of strings."""
 
     def __post_init__(self) -> None:
         check_unicode_fields(self)
@@ -140,10 +145,17 @@ def attributes_kept(message_sid: str) -> str:
 class Messages:
     """Twilio's Message resource over ACS messages and the store's message cache."""
 
-    def __init__(self, context: Context, participants: Participants, media: MediaLibrary) -> None:
+    def __init__(
+        self,
+        context: Context,
+        participants: Participants,
+        media: MediaLibrary,
+        content: ContentTemplates | None = None,
+    ) -> None:
         self._context = context
         self._participants = participants
         self._media = media
+        self.content = content or ContentTemplates(context, participants.numbers)
         self._synced: dict[str, _SyncMark] = {}  # by conversation SID, oldest first
         self._sync_lock = threading.Lock()
         self.indexer = NativeIndexer(self._sync_now, context.store.conversations.get_by_thread_id)
@@ -229,7 +241,9 @@ class Messages:
             known.update(
                 self._context.store.participants.sids_by_identity(conversation.sid, missing)
             )
-        deliveries = {} if new else delivery_summaries(self._context, [row.sid for row in rows])
+        sids = [row.sid for row in rows]
+        deliveries = {} if new else delivery_summaries(self._context, sids)
+        contents = {} if new else self._context.store.message_contents.for_messages(sids)
         return [
             records.Message(
                 sid=row.sid,
@@ -244,6 +258,8 @@ class Messages:
                 date_created=row.created_at,
                 date_updated=row.updated_at,
                 delivery=deliveries.get(row.sid),
+                content_sid=contents[row.sid].content_sid if row.sid in contents else None,
+                content_variables=contents[row.sid].variables if row.sid in contents else None,
             )
             for row in rows
         ]
@@ -419,6 +435,13 @@ class Messages:
     ) -> tuple[records.Message, str]:
         """`create`, also giving the ACS id of the message sent."""
         store = self._context.store
+        variables: dict[str, str] | None = None
+        if fields.content_sid is not None:
+            # As on Twilio, a content template replaces Body and MediaSid; chat readers and SMS
+            # participants read the template's text filled in.
+            template = self.content.require(fields.content_sid)
+            variables = parse_variables(fields.content_variables)
+            fields = replace(fields, body=template.render(variables), media_sids=())
         author = fields.author or DEFAULT_AUTHOR
         # Dates not given are stamped by the store as it reserves the index, so a conversation's
         # index order and date order agree however many sends race.
@@ -464,6 +487,11 @@ class Messages:
                 media=encode_attachments(media) if media else None,
             )
             reserved = store.messages.reserve(conversation.sid, author, message=outgoing)
+            if fields.content_sid is not None:
+                # Kept before the message shows, so the channels' fan-out sends the template.
+                store.message_contents.put(
+                    outgoing.sid, fields.content_sid, json.dumps(variables or {})
+                )
         index, member = reserved.index, reserved.author
         created_at = reserved.created_at or now()
         updated_at = reserved.updated_at or created_at
@@ -512,6 +540,12 @@ class Messages:
         )
         known = {author: member.sid} if member else {}
         added = self._records(conversation, [row], known, new=True)[0]
+        if fields.content_sid is not None:
+            added = replace(
+                added,
+                content_sid=fields.content_sid,
+                content_variables=json.dumps(variables or {}),
+            )
         self._context.hooks.after(Action("onMessageAdded", service_sid, conversation.sid, added))
         return added, acs_id
 
@@ -522,7 +556,7 @@ class Messages:
         could veto or change it, into a plainly active conversation (found, checked, given its
         index and its pending row at once). None when anything else applies: `send` then takes
         the full path, which also gives the right error."""
-        if not fields.body or fields.media_sids or not conversation_key:
+        if not fields.body or fields.media_sids or fields.content_sid or not conversation_key:
             return None
         if self._context.hooks.vets(service_sid, "onMessageAdd"):
             return None

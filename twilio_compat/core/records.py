@@ -104,6 +104,9 @@ class Message:
     date_updated: datetime
     delivery: DeliverySummary | None = None
     """Where the message stands with its SMS/WhatsApp recipients (None: it has none)."""
+    content_sid: str | None = None
+    content_variables: str | None = None
+    """The content template the message was sent with, and its variables (JSON text)."""
 
 
 @dataclass(frozen=True)

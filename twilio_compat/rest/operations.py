@@ -220,7 +220,8 @@ _WRITTEN: tuple[Operation, ...] = (
             "Subject",
         ),
         D,
-        "ContentSid, ContentVariables and Subject are refused: no ACS equivalent",
+        "Subject is refused (no ACS e-mail); a ContentSid must be registered with the approved "
+        "WhatsApp template behind it (`twilio-acs content add`)",
     ),
     Operation(
         "conversation.message",

@@ -107,7 +107,7 @@ def message(scope: Scope, item: records.Message) -> Json:
             "delivery_receipts": f"{url}/Receipts",
             "channel_metadata": f"{url}/ChannelMetadata",
         },
-        "content_sid": None,
+        "content_sid": item.content_sid,
     }
 
 

@@ -66,7 +66,7 @@ class Channels:
     ) -> None:
         self._context = context
         self._messages = messages
-        self._fan_out = FanOut(context, media, participants.numbers)
+        self._fan_out = FanOut(context, media, participants.numbers, messages.content)
         self._inbound = Inbound(context, messages, participants, media, auto_creation)
         self._follower = LeasedFollower(
             events,

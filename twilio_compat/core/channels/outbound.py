@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from acs_adapter.errors import AdapterError, Throttled, Unavailable
 from acs_adapter.sms import MAX_RECIPIENTS, SmsRecipient
 from acs_adapter.store.deliveries import Delivery, PlannedDelivery
-from acs_adapter.whatsapp import MediaKind, Repeatability, WhatsAppMedia
+from acs_adapter.whatsapp import MediaKind, Repeatability, WhatsAppMedia, WhatsAppTemplate
 from twilio_compat.core import records
 from twilio_compat.core.channels.addresses import bare_number
 from twilio_compat.core.channels.error_codes import (
@@ -27,6 +27,7 @@ from twilio_compat.core.channels.error_codes import (
     UNKNOWN_ERROR,
     sms_send_error,
 )
+from twilio_compat.core.content import ContentTemplates, parse_variables
 from twilio_compat.core.receipts import announce
 from twilio_compat.sids import new_sid
 
@@ -59,10 +60,13 @@ class Recipient:
 class FanOut:
     """Sends one message to a conversation's SMS and WhatsApp participants, once each."""
 
-    def __init__(self, context: Context, media: MediaLibrary, numbers: Numbers) -> None:
+    def __init__(
+        self, context: Context, media: MediaLibrary, numbers: Numbers, content: ContentTemplates
+    ) -> None:
         self._context = context
         self._media = media
         self._numbers = numbers
+        self._content = content
 
     def recipients(self, message: records.Message) -> list[Recipient]:
         """The non-chat participants the message goes to: present when it was written, and
@@ -201,8 +205,11 @@ class FanOut:
         )
         gateway = self._context.adapter.whatsapp
         try:
+            template = self._template(message)
             media = self._first_media(message)
-            if media is not None:
+            if template is not None:
+                message_id = gateway.send_template(channel_id, to, template, repeatability)
+            elif media is not None:
                 message_id = gateway.send_media(channel_id, to, media, repeatability)
             else:
                 message_id = gateway.send_text(channel_id, to, message.body or "", repeatability)
@@ -213,6 +220,17 @@ class FanOut:
             self._record(delivery.sid, "failed", error_code=UNKNOWN_ERROR)
             return
         self._record(delivery.sid, "sent", channel_message_id=message_id)
+
+    def _template(self, message: records.Message) -> WhatsAppTemplate | None:
+        """The WhatsApp template a message names by its ContentSid, filled in (None when it
+        names none, or one no longer registered: then its text goes as a free-form message)."""
+        if message.content_sid is None:
+            return None
+        template = self._content.get(message.content_sid)
+        if template is None:
+            return None
+        variables = parse_variables(message.content_variables)
+        return WhatsAppTemplate(template.name, template.language, template.values(variables))
 
     def _first_media(self, message: records.Message) -> WhatsAppMedia | None:
         """The message's first attachment at a URL WhatsApp can fetch, the body its caption

@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 
 def _fields(call: Call, *, creating: bool) -> MessageFields:
     form = call.form
-    form.reject(
-        ("ContentSid", "ContentVariables"),
-        "Sending a content template",
-        "ACS Chat has no rich content templates",
-    )
+    if not creating:
+        form.reject(
+            ("ContentSid", "ContentVariables"),
+            "Changing a message's content template",
+            "Twilio does not change one either",
+        )
     form.reject(("Subject",), "An e-mail subject", "ACS Chat has no e-mail channel")
     body = form.text("Body")
     if body is not None and len(body.encode("utf-8")) > MESSAGE_BODY_MAX:
@@ -39,6 +40,8 @@ def _fields(call: Call, *, creating: bool) -> MessageFields:
         media_sids=media,
         date_created=form.timestamp("DateCreated"),
         date_updated=form.timestamp("DateUpdated"),
+        content_sid=form.text("ContentSid", max_length=34) if creating else None,
+        content_variables=form.text("ContentVariables") if creating else None,
     )
 
 
