@@ -18,6 +18,7 @@ from benchmarks.report import Row, markdown, show
 MODULES = (
     "benchmarks.emulator_throughput",
     "benchmarks.rest_ratios",
+    "benchmarks.conversation_lists",
     "benchmarks.client_paging",
     "benchmarks.event_latency",
     "benchmarks.change_feed",
