@@ -17,6 +17,7 @@ from benchmarks.report import Row, markdown, show
 
 MODULES = (
     "benchmarks.emulator_throughput",
+    "benchmarks.emulator_lists",
     "benchmarks.rest_ratios",
     "benchmarks.conversation_lists",
     "benchmarks.client_paging",
