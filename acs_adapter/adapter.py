@@ -158,8 +158,15 @@ class AcsAdapter:
                 retry_policy=retry_policy(settings.retry),
                 per_retry_policies=[ObservedCalls("identity")],
             )
-            tokens = TokenCache(identity_client)
-            chat = ChatGateway(connection.endpoint, tokens, ca_bundle=verify, retry=settings.retry)
+            tokens = TokenCache(identity_client, max_users=settings.cached_users)
+            chat = ChatGateway(
+                connection.endpoint,
+                tokens,
+                ca_bundle=verify,
+                retry=settings.retry,
+                max_users=settings.cached_users,
+                max_thread_clients=settings.cached_thread_clients,
+            )
             resources.callback(chat.close)
             return cls(
                 settings=settings,

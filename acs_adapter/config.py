@@ -40,6 +40,13 @@ AUTHORITY_HOST_ENV = "AZURE_AUTHORITY_HOST"  # read by azure-identity too
 EVENTGRID_SECRET_ENV = "ACS_EVENTGRID_SECRET"  # noqa: S105 (a setting name)
 CHANGE_RETENTION_ENV = "TWILIO_COMPAT_CHANGE_RETENTION"
 DEFAULT_CHANGE_RETENTION = timedelta(days=1)
+CACHED_USERS_ENV = "TWILIO_COMPAT_CACHED_USERS"
+DEFAULT_CACHED_USERS = 1_000
+"""Users whose ACS token and chat client a process keeps (the most recently active)."""
+CACHED_THREAD_CLIENTS_ENV = "TWILIO_COMPAT_CACHED_THREAD_CLIENTS"
+DEFAULT_CACHED_THREAD_CLIENTS = 1_000
+"""(User, thread) chat clients a process keeps, across all users (the most recently used)."""
+CACHE_SIZE_MAX = 1_000_000
 REQUESTS_CA_BUNDLE_ENVS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 """What `requests` itself reads for a CA bundle, in its order of preference."""
 
@@ -135,6 +142,10 @@ class Settings:
     change_retention: timedelta = DEFAULT_CHANGE_RETENTION
     """How long the store's change feed keeps a change: a consumer stopped for longer misses
     what is older."""
+    cached_users: int = DEFAULT_CACHED_USERS
+    """How many users' tokens and chat clients the adapter keeps; others are rebuilt on use."""
+    cached_thread_clients: int = DEFAULT_CACHED_THREAD_CLIENTS
+    """How many (user, thread) chat clients the adapter keeps; others are rebuilt on use."""
 
     @classmethod
     def load(
@@ -150,6 +161,8 @@ class Settings:
         media_secret: str | Secret | None = None,
         authority_host: str | None = None,
         change_retention: timedelta | float | str | None = None,
+        cached_users: int | str | None = None,
+        cached_thread_clients: int | str | None = None,
     ) -> Settings:
         """Resolve each setting from the argument, else the environment, else the default."""
         env = _environment(environ)
@@ -192,6 +205,10 @@ class Settings:
             media_secret=Secret(media_secret_value) if media_secret_value is not None else None,
             authority_host=authority_value.strip() if authority_value else None,
             change_retention=retention,
+            cached_users=_cache_size(cached_users, env, CACHED_USERS_ENV, DEFAULT_CACHED_USERS),
+            cached_thread_clients=_cache_size(
+                cached_thread_clients, env, CACHED_THREAD_CLIENTS_ENV, DEFAULT_CACHED_THREAD_CLIENTS
+            ),
         )
 
     @property
@@ -222,6 +239,20 @@ def _retention(value: timedelta | float | str | None) -> timedelta:
             f"{CHANGE_RETENTION_ENV} must be a number of seconds from 60 to 31622400"
         )
     return timedelta(seconds=seconds)
+
+
+def _cache_size(given: int | str | None, env: Mapping[str, str], name: str, default: int) -> int:
+    """A cache bound: a whole number from 1 to `CACHE_SIZE_MAX`; unset or empty is `default`."""
+    value = given if given is not None else env.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    try:
+        size = value if isinstance(value, int) and not isinstance(value, bool) else int(str(value))
+    except ValueError:
+        size = 0
+    if not 1 <= size <= CACHE_SIZE_MAX:
+        raise ConfigurationError(f"{name} must be a whole number from 1 to {CACHE_SIZE_MAX}")
+    return size
 
 
 def _environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:

@@ -20,6 +20,7 @@ MODULES = (
     "benchmarks.emulator_lists",
     "benchmarks.rest_ratios",
     "benchmarks.conversation_lists",
+    "benchmarks.cache_memory",
     "benchmarks.client_paging",
     "benchmarks.event_latency",
     "benchmarks.change_feed",

@@ -45,6 +45,8 @@ ENVIRONMENT = {
     "TWILIO_COMPAT_WORKERS": "3",
     "TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS": "true",
     "TWILIO_COMPAT_CHANGE_RETENTION": "7200",
+    "TWILIO_COMPAT_CACHED_USERS": "300",
+    "TWILIO_COMPAT_CACHED_THREAD_CLIENTS": "400",
 }
 
 
@@ -81,6 +83,7 @@ def test_the_environment_fills_every_part() -> None:
     assert settings.serve == ServeOptions("https://chat.example.com", "debug", True, 3)
     assert settings.webhooks == WebhookOptions(allow_private=True)
     assert settings.acs.change_retention.total_seconds() == 7200
+    assert (settings.acs.cached_users, settings.acs.cached_thread_clients) == (300, 400)
 
 
 def test_explicit_arguments_win() -> None:

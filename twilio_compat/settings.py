@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 from acs_adapter.config import (
     AUTHORITY_HOST_ENV,
     CA_BUNDLE_ENV,
+    CACHED_THREAD_CLIENTS_ENV,
+    CACHED_USERS_ENV,
     CHANGE_RETENTION_ENV,
     CONNECTION_STRING_ENV,
+    DEFAULT_CACHED_THREAD_CLIENTS,
+    DEFAULT_CACHED_USERS,
     DEFAULT_CHANGE_RETENTION,
     EMBEDDED,
     EVENTGRID_SECRET_ENV,
@@ -97,6 +101,18 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds the store's change feed keeps a change (client events, webhooks and replicas "
         "follow it); a consumer stopped for longer misses what is older",
         f"`{int(DEFAULT_CHANGE_RETENTION.total_seconds())}` (a day)",
+    ),
+    Setting(
+        (CACHED_USERS_ENV,),
+        "users whose ACS token and chat client a process keeps, the most recently active "
+        "(about 34 KB each); others get theirs again when next active",
+        f"`{DEFAULT_CACHED_USERS}`",
+    ),
+    Setting(
+        (CACHED_THREAD_CLIENTS_ENV,),
+        "chat clients for a (user, thread) pair a process keeps, the most recently used "
+        "(about 32 KB each)",
+        f"`{DEFAULT_CACHED_THREAD_CLIENTS}`",
     ),
     Setting(
         (POLL_INTERVAL_ENV,),
