@@ -125,7 +125,7 @@ class AcsAdapter:
                 raise ConfigurationError("ACS_CONNECTION_STRING is not set")
             verify = str(ca_bundle) if ca_bundle is not None else None
 
-            store = open_store(settings.store_url.reveal())
+            store = open_store(settings.store_url.reveal(), pool_size=settings.store_pool_size)
             resources.callback(store.close)
             media = media_store_from_setting(
                 settings.media.reveal(),

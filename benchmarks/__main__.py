@@ -21,6 +21,7 @@ MODULES = (
     "benchmarks.rest_ratios",
     "benchmarks.conversation_lists",
     "benchmarks.cache_memory",
+    "benchmarks.store_sessions",
     "benchmarks.client_paging",
     "benchmarks.event_latency",
     "benchmarks.change_feed",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from acs_adapter.config import (
     AUTHORITY_HOST_ENV,
@@ -29,6 +29,7 @@ from acs_adapter.config import (
     MEDIA_ENV,
     MEDIA_SECRET_ENV,
     STORE_ENV,
+    STORE_POOL_SIZE_ENV,
 )
 from acs_adapter.config import Settings as AdapterSettings
 from acs_adapter.secret import Secret
@@ -44,6 +45,13 @@ LOG_LEVEL_ENV = "TWILIO_COMPAT_LOG_LEVEL"
 LOG_JSON_ENV = "TWILIO_COMPAT_LOG_JSON"
 WORKERS_ENV = "TWILIO_COMPAT_WORKERS"
 ALLOW_PRIVATE_WEBHOOKS_ENV = "TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS"
+SERVE_REQUEST_THREADS = 40
+"""Threads a `serve` process answers requests on: anyio's default limiter, which Starlette's
+`run_in_threadpool` uses."""
+SERVE_BACKGROUND_THREADS = 8
+"""Other threads of a `serve` process that use the store: event source, sent log, webhooks,
+readiness checks."""
+SERVE_STORE_POOL_SIZE = SERVE_REQUEST_THREADS + SERVE_BACKGROUND_THREADS
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 DEFAULT_LOG_LEVEL = "info"
 _TRUE = ("1", "true", "yes", "on")
@@ -101,6 +109,12 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds the store's change feed keeps a change (client events, webhooks and replicas "
         "follow it); a consumer stopped for longer misses what is older",
         f"`{int(DEFAULT_CHANGE_RETENTION.total_seconds())}` (a day)",
+    ),
+    Setting(
+        (STORE_POOL_SIZE_ENV,),
+        "database connections each process keeps open to the store (PostgreSQL: workers x this "
+        "must fit the server's `max_connections`)",
+        f"`{SERVE_STORE_POOL_SIZE}` in `twilio-acs serve` (its threads), else SQLAlchemy's `5`",
     ),
     Setting(
         (CACHED_USERS_ENV,),
@@ -333,6 +347,14 @@ class Settings:
         )
         webhooks = WebhookOptions.load(env, allow_private=allow_private_webhooks)
         return cls(acs=acs, account=account, events=events, serve=serve, webhooks=webhooks)
+
+    def for_serve(self) -> Settings:
+        """These settings as a `serve` process runs them: unless set, the store keeps a
+        connection open for each thread that uses it, so busy requests reuse sessions instead
+        of opening new ones."""
+        if self.acs.store_pool_size is not None:
+            return self
+        return replace(self, acs=replace(self.acs, store_pool_size=SERVE_STORE_POOL_SIZE))
 
 
 def _environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:

@@ -226,3 +226,13 @@ def test_cache_bounds_come_from_the_environment_and_are_checked() -> None:
         for bad in ("0", "-3", "1.5", "many", "1000001"):
             with pytest.raises(ConfigurationError, match=name):
                 Settings.load(environ={**env, name: bad})
+
+
+def test_the_store_pool_size_is_optional_and_checked() -> None:
+    assert Settings.load(environ={"ACS_CONNECTION_STRING": CONN}).store_pool_size is None
+    env = {"ACS_CONNECTION_STRING": CONN, "TWILIO_COMPAT_STORE_POOL_SIZE": "44"}
+    assert Settings.load(environ=env).store_pool_size == 44
+    assert Settings.load(environ=env, store_pool_size=3).store_pool_size == 3
+    for bad in ("0", "x", "1001", "4.5"):
+        with pytest.raises(ConfigurationError, match="TWILIO_COMPAT_STORE_POOL_SIZE"):
+            Settings.load(environ={**env, "TWILIO_COMPAT_STORE_POOL_SIZE": bad})

@@ -256,6 +256,7 @@ def open_server_app(
     server (see `twilio_compat.observability.logs`).
     """
     account_sid, auth_token = _client_credentials(settings)
+    settings = settings.for_serve()
     with contextlib.ExitStack() as resources:
         runtime = resources.enter_context(Runtime.open(settings, account_sid=account_sid))
         events = start_event_services(
