@@ -14,9 +14,9 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
-from acs_adapter.adapter import AcsAdapter
-from acs_adapter.config import DEFAULT_CACHED_THREAD_CLIENTS, DEFAULT_CACHED_USERS, Settings
+from acs_adapter.config import DEFAULT_CACHED_THREAD_CLIENTS, DEFAULT_CACHED_USERS
 from acs_emulator import AcsEmulator
+from benchmarks.emulated_adapter import open_adapter
 from benchmarks.report import Row
 
 USERS = 4000
@@ -44,42 +44,41 @@ def _traced() -> int:
 
 
 def run() -> list[Row]:
-    with AcsEmulator() as emu, tempfile.TemporaryDirectory() as folder:
-        settings = Settings.load(
-            connection_string=emu.connection_string,
-            ca_bundle=emu.ca_bundle,
-            store_url=f"sqlite:///{Path(folder) / 'store.sqlite3'}",
-            media=(Path(folder) / "media").as_uri(),
-            environ={},
+    with (
+        AcsEmulator() as emu,
+        tempfile.TemporaryDirectory() as folder,
+        open_adapter(
+            emu,
+            Path(folder),
             cached_users=CACHED_USERS,
             cached_thread_clients=CACHED_THREAD_CLIENTS,
-        )
-        with AcsAdapter.open(settings) as adapter:
-            threads = [f"19:bench-{n}@thread.v2" for n in range(THREADS)]
+        ) as adapter,
+    ):
+        threads = [f"19:bench-{n}@thread.v2" for n in range(THREADS)]
 
-            def activate(n: int) -> None:
-                user = adapter.identity_client.create_user().properties["id"]
-                adapter.tokens.token_for(user)
-                adapter.chat.as_user(user)._thread(threads[n % THREADS])
+        def activate(n: int) -> None:
+            user = adapter.identity_client.create_user().properties["id"]
+            adapter.tokens.token_for(user)
+            adapter.chat.as_user(user)._thread(threads[n % THREADS])
 
-            for n in range(20):  # warm code paths and connection pools before measuring
+        for n in range(20):  # warm code paths and connection pools before measuring
+            activate(n)
+        tracemalloc.start()
+        try:
+            start = _traced()
+            full_at = max(CACHED_USERS, CACHED_THREAD_CLIENTS)
+            for n in range(full_at):
                 activate(n)
-            tracemalloc.start()
-            try:
-                start = _traced()
-                full_at = max(CACHED_USERS, CACHED_THREAD_CLIENTS)
-                for n in range(full_at):
-                    activate(n)
-                full = _traced()
-                for n in range(full_at, USERS // 2):
-                    activate(n)
-                half = _traced()
-                for n in range(USERS // 2, USERS):
-                    activate(n)
-                end = _traced()
-            finally:
-                tracemalloc.stop()
-            kept = (len(adapter.tokens), repr(adapter.chat))
+            full = _traced()
+            for n in range(full_at, USERS // 2):
+                activate(n)
+            half = _traced()
+            for n in range(USERS // 2, USERS):
+                activate(n)
+            end = _traced()
+        finally:
+            tracemalloc.stop()
+        kept = (len(adapter.tokens), repr(adapter.chat))
     per_user = (full - start) / full_at
     growth = end - half
     # A user's entry holds a token and a chat client; a thread client is about as big as the

@@ -18,9 +18,9 @@ from pathlib import Path
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
-from acs_adapter.config import Settings
 from acs_adapter.store._types import utc_now
 from acs_emulator import AcsEmulator
+from benchmarks.emulated_adapter import open_adapter
 from benchmarks.report import Row
 from twilio_compat.rest import AcsHttpClient, WireHandler
 
@@ -78,29 +78,25 @@ def _stream_all(client: Client, service_sid: str, expected: int) -> float:
 
 
 def run() -> list[Row]:
-    with AcsEmulator() as emu, tempfile.TemporaryDirectory() as folder:
-        settings = Settings.load(
-            connection_string=emu.connection_string,
-            ca_bundle=emu.ca_bundle,
-            store_url=f"sqlite:///{Path(folder) / 'store.sqlite3'}",
-            media=(Path(folder) / "media").as_uri(),
-            environ={},
-        )
-        with AcsAdapter.open(settings) as adapter:
-            handler = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
-            try:
-                client = Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=handler))
-                services = client.conversations.v1.services
-                small = services.create(friendly_name="small").sid
-                large = services.create(friendly_name="large").sid
-                _fill(adapter, small, SMALL, "a")
-                _fill(adapter, large, LARGE, "b")
-                small_wall = _median_list(client, small)
-                large_wall = _median_list(client, large)
-                small_all = _stream_all(client, small, CLOSED)
-                large_all = _stream_all(client, large, CLOSED)
-            finally:
-                handler.close()
+    with (
+        AcsEmulator() as emu,
+        tempfile.TemporaryDirectory() as folder,
+        open_adapter(emu, Path(folder)) as adapter,
+    ):
+        handler = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+        try:
+            client = Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=handler))
+            services = client.conversations.v1.services
+            small = services.create(friendly_name="small").sid
+            large = services.create(friendly_name="large").sid
+            _fill(adapter, small, SMALL, "a")
+            _fill(adapter, large, LARGE, "b")
+            small_wall = _median_list(client, small)
+            large_wall = _median_list(client, large)
+            small_all = _stream_all(client, small, CLOSED)
+            large_all = _stream_all(client, large, CLOSED)
+        finally:
+            handler.close()
     ratio = large_wall / small_wall
     all_ratio = large_all / small_all
     return [

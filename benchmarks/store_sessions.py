@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import tempfile
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from twilio.rest import Client
 
-from acs_adapter.adapter import AcsAdapter
-from acs_adapter.config import Settings
 from acs_emulator import AcsEmulator
 from benchmarks.change_feed import _postgres
+from benchmarks.emulated_adapter import open_adapter
 from benchmarks.report import Row
 from twilio_compat.rest import AcsHttpClient, WireHandler
 from twilio_compat.settings import SERVE_REQUEST_THREADS, SERVE_STORE_POOL_SIZE
@@ -44,22 +41,8 @@ NOTES = [
 ]
 
 
-@contextmanager
-def _adapter(emu: AcsEmulator, folder: Path, url: str, pool: int | None) -> Iterator[AcsAdapter]:
-    settings = Settings.load(
-        connection_string=emu.connection_string,
-        ca_bundle=emu.ca_bundle,
-        store_url=url,
-        media=(folder / "media").as_uri(),
-        environ={},
-        store_pool_size=pool,
-    )
-    with AcsAdapter.open(settings) as adapter:
-        yield adapter
-
-
 def _sessions_per_1000(emu: AcsEmulator, folder: Path, url: str, pool: int | None) -> float:
-    with _adapter(emu, folder, url, pool) as adapter:
+    with open_adapter(emu, folder, store_url=url, store_pool_size=pool) as adapter:
         handler = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
         try:
             client = Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=handler))
