@@ -197,12 +197,24 @@ def record_activity(context: Context, row: StoredConversation) -> None:
         state_changed(context, to_record(updated), "inactive", "EVENT")
 
 
+@dataclass(frozen=True)
+class _ListQuery:
+    """One conversation list request: which conversations, and which way it pages."""
+
+    service_sid: str
+    state: str | None
+    start_date: datetime | None
+    end_date: datetime | None
+    backwards: bool
+    limit: int
+
+
 def _stored_sources(state: str | None) -> list[tuple[tuple[str, ...] | None, bool]]:
     """Where conversations now in `state` are stored: (stored states, timers only) pairs.
 
     A conversation is stored in the state it was last written with; expired timers move it
     on read. So "closed" also looks at active and inactive ones that have timers, "inactive"
-    at active ones with timers; those are few and have an index of their own.
+    at active ones with timers, through an index of the conversations with timers.
     """
     if state is None:
         return [(None, False)]
@@ -478,9 +490,10 @@ class Conversations:
         "more" then means earlier ones). Pages are keyset pages: one deep in the list costs
         what the first one does.
         """
+        query = _ListQuery(service_sid, state, start_date, end_date, backwards, limit)
         walks = [
-            self._walk(service_sid, state, start_date, end_date, position, backwards, limit, s, t)
-            for s, t in _stored_sources(state)
+            self._walk(query, position, stored, with_timers)
+            for stored, with_timers in _stored_sources(state)
         ]
         found = list(islice(_merged(walks, limit, backwards), limit + 1))
         items = found[:limit]
@@ -488,32 +501,29 @@ class Conversations:
 
     def _walk(
         self,
-        service_sid: str,
-        state: str | None,
-        start_date: datetime | None,
-        end_date: datetime | None,
+        query: _ListQuery,
         position: Position | None,
-        backwards: bool,
-        limit: int,
         stored: tuple[str, ...] | None,
         with_timers: bool,
     ) -> Iterator[records.Conversation]:
-        """Conversations in list order whose state, as timers give it now, is `state`."""
-        batch = limit + 1
+        """The conversations stored in one of `stored` states (with timers only, if asked) in
+        list order from `position`, keeping those whose state, as timers give it now, is the
+        query's."""
+        batch = query.limit + 1
         while True:
             rows = self._context.store.conversations.seek(
-                service_sid,
+                query.service_sid,
                 states=stored,
                 with_timers=with_timers,
-                created_from=start_date,
-                created_before=end_date,
-                after=None if backwards else position,
-                before=position if backwards else None,
+                created_from=query.start_date,
+                created_before=query.end_date,
+                after=None if query.backwards else position,
+                before=position if query.backwards else None,
                 limit=batch,
             )
             for row in rows:
                 record = to_record(row)
-                if state is None or record.state == state:
+                if query.state is None or record.state == query.state:
                     yield record
             if len(rows) < batch:
                 return
