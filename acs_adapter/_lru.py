@@ -16,6 +16,8 @@ V = TypeVar("V")
 
 
 class LruCache(Generic[K, V]):
+    """At most `capacity` entries; adding one more drops the least recently used."""
+
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError("capacity must be at least 1")
@@ -36,8 +38,12 @@ class LruCache(Generic[K, V]):
             return value
 
     def get(self, key: K) -> V | None:
+        """The value for `key` (now the most recently used), or None."""
         with self._lock:
-            return self._items.get(key)
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
 
     def put(self, key: K, value: V) -> None:
         with self._lock:
@@ -57,6 +63,10 @@ class LruCache(Generic[K, V]):
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
 
     def __len__(self) -> int:
         return len(self._items)

@@ -133,7 +133,7 @@ class AcsAdapter:
                 raise ConfigurationError("ACS_CONNECTION_STRING is not set")
             verify = str(ca_bundle) if ca_bundle is not None else None
 
-            store = open_store(settings.store_url.reveal())
+            store = open_store(settings.store_url.reveal(), pool_size=settings.store_pool_size)
             resources.callback(store.close)
             media = media_store_from_setting(
                 settings.media.reveal(),
@@ -173,8 +173,15 @@ class AcsAdapter:
                 retry_policy=retry_policy(settings.retry),
                 per_retry_policies=[ObservedCalls("identity")],
             )
-            tokens = TokenCache(identity_client)
-            chat = ChatGateway(connection.endpoint, tokens, ca_bundle=verify, retry=settings.retry)
+            tokens = TokenCache(identity_client, max_users=settings.cached_users)
+            chat = ChatGateway(
+                connection.endpoint,
+                tokens,
+                ca_bundle=verify,
+                retry=settings.retry,
+                max_users=settings.cached_users,
+                max_thread_clients=settings.cached_thread_clients,
+            )
             resources.callback(chat.close)
             return cls(
                 settings=settings,

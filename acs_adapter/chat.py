@@ -1,8 +1,9 @@
 """The sync chat gateway: ACS chat threads and messages, acting as a given ACS user.
 
 One `ChatGateway` per process holds one pooled HTTP session. `gateway.as_user(user_id)` gives a
-`UserChat` whose `ChatClient` (and per-thread `ChatThreadClient`s) are built once and reused;
-their bearer tokens come from the shared `TokenCache`. Every method returns records from
+`UserChat` whose `ChatClient` (and per-thread `ChatThreadClient`s) are built once and reused
+while recently used (the gateway bounds how many it keeps); their bearer tokens come from the
+shared `TokenCache`. Every method returns records from
 `acs_adapter.records` and raises the errors of `acs_adapter.errors`.
 """
 
@@ -29,6 +30,7 @@ from acs_adapter._errors_map import translated
 from acs_adapter._http import endpoint_session, verify_setting
 from acs_adapter._lru import LruCache
 from acs_adapter._retry import SEND_AT_MOST_ONCE, IdempotentSend, RetrySettings, retry_policy
+from acs_adapter.config import DEFAULT_CACHED_THREAD_CLIENTS, DEFAULT_CACHED_USERS
 from acs_adapter.errors import InvalidInput
 from acs_adapter.identities import TokenCache
 from acs_adapter.observing import ObservedCalls
@@ -47,8 +49,6 @@ R = TypeVar("R")
 
 DEFAULT_PAGE_SIZE = 100
 LOOKUP_PAGE_SIZE = 200
-MAX_USERS = 10_000
-MAX_THREADS_PER_USER = 512
 MAX_UNSETTLED_SENDS = 1024
 
 
@@ -65,7 +65,12 @@ def _iterate(pages: Iterable[T], convert: Callable[[T], R]) -> Iterator[R]:
 
 
 class ChatGateway:
-    """ACS chat for one process: a pooled connection and one chat client per user."""
+    """ACS chat for one process: a pooled connection and one chat client per user.
+
+    The clients are reused, not rebuilt per call, but only for the most recently active users
+    (`max_users`) and (user, thread) pairs (`max_thread_clients`, across all users): a
+    long-running process that has seen many users holds a bounded number of them.
+    """
 
     def __init__(
         self,
@@ -75,6 +80,8 @@ class ChatGateway:
         ca_bundle: str | os.PathLike[str] | None = None,
         retry: RetrySettings | None = None,
         max_connections: int = 32,
+        max_users: int = DEFAULT_CACHED_USERS,
+        max_thread_clients: int = DEFAULT_CACHED_THREAD_CLIENTS,
     ) -> None:
         self.endpoint = endpoint
         self._tokens = tokens
@@ -88,7 +95,8 @@ class ChatGateway:
             connection_timeout=self._retry.timeout,
             read_timeout=self._retry.timeout,
         )
-        self._users: LruCache[str, UserChat] = LruCache(MAX_USERS)
+        self._users: LruCache[str, UserChat] = LruCache(max_users)
+        self._threads: LruCache[tuple[str, str], ChatThreadClient] = LruCache(max_thread_clients)
 
     def as_user(self, acs_user_id: str) -> UserChat:
         """The chat as `acs_user_id` sees it; the same object for the same user."""
@@ -119,8 +127,18 @@ class ChatGateway:
     def retry(self) -> RetrySettings:
         return self._retry
 
+    def thread_client(
+        self, acs_user_id: str, thread_id: str, create: Callable[[], ChatThreadClient]
+    ) -> ChatThreadClient:
+        """The user's client for a thread, made with `create()` when not kept."""
+        return self._threads.get_or_create((acs_user_id, thread_id), create)
+
+    def forget_thread_client(self, acs_user_id: str, thread_id: str) -> None:
+        self._threads.discard((acs_user_id, thread_id))
+
     def close(self) -> None:
         self._users.clear()
+        self._threads.clear()
         self._session.close()
 
     def __enter__(self) -> ChatGateway:
@@ -130,7 +148,10 @@ class ChatGateway:
         self.close()
 
     def __repr__(self) -> str:
-        return f"ChatGateway(endpoint={self.endpoint!r}, users={len(self._users)})"
+        return (
+            f"ChatGateway(endpoint={self.endpoint!r}, users={len(self._users)}, "
+            f"thread_clients={len(self._threads)})"
+        )
 
 
 class UserChat:
@@ -145,13 +166,13 @@ class UserChat:
         self._client = ChatClient(
             gateway.endpoint, credential, **gateway.client_options(acs_user_id)
         )
-        self._threads: LruCache[str, ChatThreadClient] = LruCache(MAX_THREADS_PER_USER)
         # (thread id, idempotency key) of sends that gave up not knowing if they succeeded
         self._unsettled: LruCache[tuple[str, str], datetime] = LruCache(MAX_UNSETTLED_SENDS)
 
     def _thread(self, thread_id: str) -> ChatThreadClient:
         thread_id = _validate.text_id(thread_id, "thread_id")
-        return self._threads.get_or_create(
+        return self._gateway.thread_client(
+            self.user_id,
             thread_id,
             # The SDK's type comment on this method (and on create_chat_thread) reads as a
             # second `self: str` parameter; the call itself is as documented.
@@ -189,7 +210,7 @@ class UserChat:
         thread_id = _validate.text_id(thread_id, "thread_id")
         with translated():
             self._client.delete_chat_thread(thread_id)
-        self._threads.discard(thread_id)
+        self._gateway.forget_thread_client(self.user_id, thread_id)
 
     def list_threads(
         self, *, page_size: int = DEFAULT_PAGE_SIZE, start_time: datetime | None = None

@@ -46,6 +46,15 @@ CHANGE_RETENTION_ENV = "TWILIO_COMPAT_CHANGE_RETENTION"
 NUMBERS_ENV = "TWILIO_COMPAT_NUMBERS"
 WHATSAPP_PREFIX = "whatsapp:"
 DEFAULT_CHANGE_RETENTION = timedelta(days=1)
+CACHED_USERS_ENV = "TWILIO_COMPAT_CACHED_USERS"
+DEFAULT_CACHED_USERS = 1_000
+"""Users whose ACS token and chat client a process keeps (the most recently active)."""
+CACHED_THREAD_CLIENTS_ENV = "TWILIO_COMPAT_CACHED_THREAD_CLIENTS"
+DEFAULT_CACHED_THREAD_CLIENTS = 1_000
+"""(User, thread) chat clients a process keeps, across all users (the most recently used)."""
+CACHE_SIZE_MAX = 1_000_000
+STORE_POOL_SIZE_ENV = "TWILIO_COMPAT_STORE_POOL_SIZE"
+STORE_POOL_SIZE_MAX = 1_000
 REQUESTS_CA_BUNDLE_ENVS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 """What `requests` itself reads for a CA bundle, in its order of preference."""
 
@@ -220,6 +229,13 @@ class Settings:
     """Where local media's temporary URLs point (`<base>/media/<key>?...`): the public URL of
     a server that mounts the media routes (`twilio-acs serve --public-url`); without it the
     adapter serves them itself on a loopback port that changes with every start."""
+    cached_users: int = DEFAULT_CACHED_USERS
+    """How many users' tokens and chat clients the adapter keeps; others are rebuilt on use."""
+    cached_thread_clients: int = DEFAULT_CACHED_THREAD_CLIENTS
+    """How many (user, thread) chat clients the adapter keeps; others are rebuilt on use."""
+    store_pool_size: int | None = None
+    """Database connections the store keeps open; None: SQLAlchemy's default (5, with 10 more
+    for bursts). Size it to the threads that use the store (`serve` does)."""
 
     @classmethod
     def load(
@@ -237,6 +253,9 @@ class Settings:
         change_retention: timedelta | float | str | None = None,
         numbers: str | tuple[OwnedNumber, ...] | None = None,
         media_base_url: str | None = None,
+        cached_users: int | str | None = None,
+        cached_thread_clients: int | str | None = None,
+        store_pool_size: int | str | None = None,
     ) -> Settings:
         """Resolve each setting from the argument, else the environment, else the default."""
         env = _environment(environ)
@@ -288,6 +307,13 @@ class Settings:
             change_retention=retention,
             numbers=owned,
             media_base_url=media_base_url,
+            cached_users=_cache_size(cached_users, env, CACHED_USERS_ENV, DEFAULT_CACHED_USERS),
+            cached_thread_clients=_cache_size(
+                cached_thread_clients, env, CACHED_THREAD_CLIENTS_ENV, DEFAULT_CACHED_THREAD_CLIENTS
+            ),
+            store_pool_size=_whole_number(
+                store_pool_size, env, STORE_POOL_SIZE_ENV, None, STORE_POOL_SIZE_MAX
+            ),
         )
 
     @property
@@ -318,6 +344,32 @@ def _retention(value: timedelta | float | str | None) -> timedelta:
             f"{CHANGE_RETENTION_ENV} must be a number of seconds from 60 to 31622400"
         )
     return timedelta(seconds=seconds)
+
+
+def _cache_size(given: int | str | None, env: Mapping[str, str], name: str, default: int) -> int:
+    """A cache bound: a whole number from 1 to `CACHE_SIZE_MAX`; unset or empty is `default`."""
+    size = _whole_number(given, env, name, default, CACHE_SIZE_MAX)
+    assert size is not None
+    return size
+
+
+def _whole_number(
+    given: int | str | None, env: Mapping[str, str], name: str, default: int | None, maximum: int
+) -> int | None:
+    """The argument, else the environment: a whole number from 1 to `maximum`, or `default`
+    when unset or blank."""
+    value = given if given is not None else env.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    try:
+        number = (
+            value if isinstance(value, int) and not isinstance(value, bool) else int(str(value))
+        )
+    except ValueError:
+        number = 0
+    if not 1 <= number <= maximum:
+        raise ConfigurationError(f"{name} must be a whole number from 1 to {maximum}")
+    return number
 
 
 def _environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:

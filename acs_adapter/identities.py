@@ -6,7 +6,9 @@ first wins and the loser deletes the ACS user it created, so concurrent threads 
 end with one user per identity.
 
 `TokenCache` issues one chat token per ACS user and reuses it until it is close to expiry or
-ACS rejects it, so chatting never costs an identity call per request.
+ACS rejects it, so chatting never costs an identity call per request. It keeps the tokens of
+the most recently active users only (`max_users`), so a long-running process that has seen
+many users holds a bounded number of tokens; a user evicted gets a new token when next active.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from azure.core.credentials import AccessToken
 
 from acs_adapter._auth import UserTokenCredential
 from acs_adapter._errors_map import translated
+from acs_adapter._lru import LruCache
 from acs_adapter._retry import RETRY_ANY_METHOD
 from acs_adapter._validate import text_id
+from acs_adapter.config import DEFAULT_CACHED_USERS
 from acs_adapter.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -120,8 +124,8 @@ class TokenCache:
     """Chat tokens per ACS user, issued once and reused until near expiry or rejection.
 
     `refresh_margin` is how long before expiry a token counts as stale (the SDK's proactive
-    refresh window is 10 minutes). The cache is thread-safe, so every thread of one process shares
-    its tokens.
+    refresh window is 10 minutes). `max_users` bounds the tokens kept: the least recently used
+    goes first. The cache is thread-safe, so every thread of one process shares its tokens.
     """
 
     def __init__(
@@ -131,13 +135,14 @@ class TokenCache:
         scopes: Sequence[str] = ("chat",),
         refresh_margin: float = 600.0,
         clock: Callable[[], float] = time.time,
+        max_users: int = DEFAULT_CACHED_USERS,
     ) -> None:
         self._client = identity_client
         self._scopes = list(scopes)
         self._margin = refresh_margin
         self._clock = clock
         # user -> (token, the remaining lifetime below which it counts as stale)
-        self._tokens: dict[str, tuple[AccessToken, float]] = {}
+        self._tokens: LruCache[str, tuple[AccessToken, float]] = LruCache(max_users)
         self._locks = _StripedLocks()
 
     def token_for(self, acs_user_id: str) -> AccessToken:
@@ -169,7 +174,7 @@ class TokenCache:
 
     def forget(self, acs_user_id: str) -> None:
         """Drop a user's token, e.g. after deleting the user."""
-        self._tokens.pop(acs_user_id, None)
+        self._tokens.discard(acs_user_id)
 
     def credential(self, acs_user_id: str) -> UserTokenCredential:
         """An azure-core credential for sync chat clients acting as this user."""
@@ -189,8 +194,12 @@ class TokenCache:
         token: AccessToken = reader.get_token()
         lifetime = token.expires_on - self._clock()
         # A token shorter-lived than the margin would otherwise be re-issued on every call.
-        self._tokens[acs_user_id] = (token, min(self._margin, lifetime / 2))
+        self._tokens.put(acs_user_id, (token, min(self._margin, lifetime / 2)))
         return token
 
+    def __len__(self) -> int:
+        """How many users have a token kept."""
+        return len(self._tokens)
+
     def __repr__(self) -> str:
-        return f"TokenCache(users={len(self._tokens)})"
+        return f"TokenCache(users={len(self._tokens)}, max_users={self._tokens.capacity})"

@@ -17,7 +17,11 @@ from benchmarks.report import Row, markdown, show
 
 MODULES = (
     "benchmarks.emulator_throughput",
+    "benchmarks.emulator_lists",
     "benchmarks.rest_ratios",
+    "benchmarks.conversation_lists",
+    "benchmarks.cache_memory",
+    "benchmarks.store_sessions",
     "benchmarks.client_paging",
     "benchmarks.event_latency",
     "benchmarks.change_feed",

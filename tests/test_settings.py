@@ -13,6 +13,7 @@ from twilio_compat.core.service_user import SERVICE_IDENTITY
 from twilio_compat.runtime import Runtime
 from twilio_compat.settings import (
     DEFAULT_POLL_INTERVAL,
+    SERVE_STORE_POOL_SIZE,
     SETTINGS,
     EventSource,
     ServeOptions,
@@ -47,6 +48,9 @@ ENVIRONMENT = {
     "TWILIO_COMPAT_CHANGE_RETENTION": "7200",
     "TWILIO_COMPAT_NUMBERS": "+18005550100, whatsapp:+18005550101="
     "0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11",
+    "TWILIO_COMPAT_CACHED_USERS": "300",
+    "TWILIO_COMPAT_CACHED_THREAD_CLIENTS": "400",
+    "TWILIO_COMPAT_STORE_POOL_SIZE": "12",
 }
 
 
@@ -89,6 +93,9 @@ def test_the_environment_fills_every_part() -> None:
         ("+18005550100", None),
         ("whatsapp:+18005550101", "0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11"),
     ]
+    assert (settings.acs.cached_users, settings.acs.cached_thread_clients) == (300, 400)
+    assert settings.acs.store_pool_size == 12
+    assert settings.for_serve() is settings  # a pool size that is set is kept
 
 
 def test_event_grid_with_entra_id_pushes_without_a_secret() -> None:
@@ -171,3 +178,9 @@ def test_the_runtime_opens_the_adapter_and_core_once_and_closes_both(
         over = Runtime.over(runtime.adapter)
         over.close()  # a runtime over someone else's adapter leaves it open
         assert runtime.core.services.resolve(None).startswith("IS")
+
+
+def test_serve_sizes_the_store_pool_to_its_threads_unless_set() -> None:
+    settings = Settings.load({"ACS_CONNECTION_STRING": "embedded"})
+    assert settings.acs.store_pool_size is None  # a library process: SQLAlchemy's default
+    assert settings.for_serve().acs.store_pool_size == SERVE_STORE_POOL_SIZE

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from acs_adapter.config import (
     AUTHORITY_HOST_ENV,
     CA_BUNDLE_ENV,
+    CACHED_THREAD_CLIENTS_ENV,
+    CACHED_USERS_ENV,
     CHANGE_RETENTION_ENV,
     CONNECTION_STRING_ENV,
+    DEFAULT_CACHED_THREAD_CLIENTS,
+    DEFAULT_CACHED_USERS,
     DEFAULT_CHANGE_RETENTION,
     EMBEDDED,
     EVENTGRID_AUDIENCE_ENV,
@@ -28,6 +32,7 @@ from acs_adapter.config import (
     MEDIA_SECRET_ENV,
     NUMBERS_ENV,
     STORE_ENV,
+    STORE_POOL_SIZE_ENV,
     eventgrid_entra,
 )
 from acs_adapter.config import Settings as AdapterSettings
@@ -44,6 +49,13 @@ LOG_LEVEL_ENV = "TWILIO_COMPAT_LOG_LEVEL"
 LOG_JSON_ENV = "TWILIO_COMPAT_LOG_JSON"
 WORKERS_ENV = "TWILIO_COMPAT_WORKERS"
 ALLOW_PRIVATE_WEBHOOKS_ENV = "TWILIO_COMPAT_ALLOW_PRIVATE_WEBHOOKS"
+SERVE_REQUEST_THREADS = 40
+"""Threads a `serve` process answers requests on: anyio's default limiter, which Starlette's
+`run_in_threadpool` uses."""
+SERVE_BACKGROUND_THREADS = 8
+"""Other threads of a `serve` process that use the store: event source, sent log, webhooks,
+readiness checks."""
+SERVE_STORE_POOL_SIZE = SERVE_REQUEST_THREADS + SERVE_BACKGROUND_THREADS
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 DEFAULT_LOG_LEVEL = "info"
 _TRUE = ("1", "true", "yes", "on")
@@ -116,6 +128,24 @@ SETTINGS: tuple[Setting, ...] = (
         "`+E.164`, or `whatsapp:+E.164=<channel-guid>` (the ACS channel registration); "
         "`twilio-acs numbers add` keeps more in the store",
         "none (`embedded`: the emulator's `+18005550100` and `whatsapp:+18005550101`)",
+    ),
+    Setting(
+        (STORE_POOL_SIZE_ENV,),
+        "database connections each process keeps open to the store (PostgreSQL: workers x this "
+        "must fit the server's `max_connections`)",
+        f"`{SERVE_STORE_POOL_SIZE}` in `twilio-acs serve` (its threads), else SQLAlchemy's `5`",
+    ),
+    Setting(
+        (CACHED_USERS_ENV,),
+        "users whose ACS token and chat client a process keeps, the most recently active "
+        "(about 34 KB each); others get theirs again when next active",
+        f"`{DEFAULT_CACHED_USERS}`",
+    ),
+    Setting(
+        (CACHED_THREAD_CLIENTS_ENV,),
+        "chat clients for a (user, thread) pair a process keeps, the most recently used "
+        "(about 32 KB each)",
+        f"`{DEFAULT_CACHED_THREAD_CLIENTS}`",
     ),
     Setting(
         (POLL_INTERVAL_ENV,),
@@ -350,6 +380,14 @@ class Settings:
         )
         webhooks = WebhookOptions.load(env, allow_private=allow_private_webhooks)
         return cls(acs=acs, account=account, events=events, serve=serve, webhooks=webhooks)
+
+    def for_serve(self) -> Settings:
+        """These settings as a `serve` process runs them: unless set, the store keeps a
+        connection open for each thread that uses it, so busy requests reuse sessions instead
+        of opening new ones."""
+        if self.acs.store_pool_size is not None:
+            return self
+        return replace(self, acs=replace(self.acs, store_pool_size=SERVE_STORE_POOL_SIZE))
 
 
 def _environment(environ: Mapping[str, str] | None) -> Mapping[str, str]:

@@ -5,6 +5,10 @@ failing) and foreign keys; writes start with `BEGIN IMMEDIATE`, so two writers n
 a lock upgrade. Reads are single statements, each its own snapshot in SQLite's autocommit mode,
 so they skip the `BEGIN` / `COMMIT` round trips. PostgreSQL goes through
 psycopg 3. A bad URL raises `ConfigurationError` naming the setting, never the password.
+
+The connection pool keeps `pool_size` connections open (`TWILIO_COMPAT_STORE_POOL_SIZE`; `serve`
+sizes it to its request threads): with fewer than the threads that use the store, every
+request past the pool opens and closes a database session of its own.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
 from acs_adapter.config import STORE_ENV as SETTING
-from acs_adapter.config import configured_store_url
+from acs_adapter.config import STORE_POOL_SIZE_ENV, configured_store_url
 from acs_adapter.errors import ConfigurationError
 
 BUSY_TIMEOUT_MS = 30_000
+DEFAULT_POOL_SIZE = 5
+"""SQLAlchemy's own default, for a library process with a few threads."""
 
 _EXAMPLES = "e.g. sqlite:///path/to/store.sqlite3 or postgresql+psycopg://user:***@host/dbname"
 
@@ -34,14 +40,24 @@ def resolve_url(url: str | None) -> str:
     return configured_store_url()
 
 
-def create_store_engine(url: str) -> Engine:
-    """A pooled engine for `url`, or `ConfigurationError` saying what is wrong with it."""
+def create_store_engine(url: str, *, pool_size: int | None = None) -> Engine:
+    """A pooled engine for `url`, or `ConfigurationError` saying what is wrong with it.
+
+    `pool_size` connections stay open for reuse (default: SQLAlchemy's 5, with 10 more for
+    bursts); a burst beyond a given size may open a quarter as many again, closed once returned.
+    """
     parsed = _parse(url)
+    if pool_size is None:
+        pool = {"pool_size": DEFAULT_POOL_SIZE, "max_overflow": 10}
+    elif isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+        raise ConfigurationError(f"{STORE_POOL_SIZE_ENV} must be a positive whole number")
+    else:
+        pool = {"pool_size": pool_size, "max_overflow": max(pool_size // 4, 2)}
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return _sqlite_engine(parsed)
+        return _sqlite_engine(parsed, pool)
     if backend == "postgresql":
-        return _postgres_engine(parsed)
+        return _postgres_engine(parsed, pool)
     raise ConfigurationError(
         f"{SETTING} names an unsupported database {backend!r}; use SQLite or PostgreSQL "
         f"({_EXAMPLES})"
@@ -66,7 +82,7 @@ def _parse(url: str) -> URL:
         raise ConfigurationError(f"{SETTING} is not a valid database URL ({_EXAMPLES})") from None
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, pool: dict[str, int]) -> Engine:
     if url.get_driver_name() != "pysqlite":
         raise ConfigurationError(f"{SETTING}: use the default SQLite driver (sqlite:///...)")
     database = url.database or ""
@@ -80,7 +96,7 @@ def _sqlite_engine(url: URL) -> Engine:
         if not folder.is_dir():
             raise ConfigurationError(f"{SETTING}: the folder {str(folder)!r} does not exist")
     engine = create_engine(
-        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, pool_use_lifo=True
+        url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, pool_use_lifo=True, **pool
     )
     event.listen(engine, "connect", _configure_sqlite_connection)
     return engine
@@ -120,7 +136,7 @@ def _use_wal(cursor: Any) -> None:
         pause = min(pause * 2, 0.2)
 
 
-def _postgres_engine(url: URL) -> Engine:
+def _postgres_engine(url: URL, pool: dict[str, int]) -> Engine:
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     elif url.get_driver_name() != "psycopg":
@@ -134,4 +150,4 @@ def _postgres_engine(url: URL) -> Engine:
             f"{SETTING} names PostgreSQL but psycopg is not installed; "
             "install twilio-acs-compat[postgres]"
         ) from None
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)

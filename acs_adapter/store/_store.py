@@ -121,14 +121,15 @@ class MappingStore(Repositories):
         return f"MappingStore({self.url!r})"
 
 
-def open_store(url: str | None = None) -> MappingStore:
+def open_store(url: str | None = None, *, pool_size: int | None = None) -> MappingStore:
     """Open (creating or migrating to head) the store at a SQLAlchemy URL.
 
     `url` defaults to the `TWILIO_COMPAT_STORE` environment variable, then to
     `sqlite:///twilio_compat.sqlite3`. PostgreSQL URLs use psycopg 3
-    (`postgresql+psycopg://user:password@host/dbname`).
+    (`postgresql+psycopg://user:password@host/dbname`). `pool_size` is how many database
+    connections stay open for the threads that use the store.
     """
-    database = Database(create_store_engine(resolve_url(url)))
+    database = Database(create_store_engine(resolve_url(url), pool_size=pool_size))
     try:
         upgrade_to_head(database)
     except BaseException:

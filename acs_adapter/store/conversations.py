@@ -7,15 +7,15 @@ read; the thread's id then completes it (`complete_pending`), and a failed creat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, exists, select, update
+from sqlalchemy import Select, bindparam, delete, exists, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
 
-from acs_adapter.errors import NotFound
+from acs_adapter.errors import InvalidInput, NotFound
 from acs_adapter.store import _append as feed
 from acs_adapter.store import _validate as check
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
@@ -43,6 +43,15 @@ class Conversation:
     archived: bool
     pending_since: datetime | None = None
 
+    @property
+    def position(self) -> Position:
+        """Where the conversation sits in list order (see `ConversationRepository.seek`)."""
+        return self.created_at, self.sid
+
+
+Position = tuple[datetime, str]
+"""A place in list order: creation time, then SID to break ties."""
+
 
 def _conversation(row: Row[Any]) -> Conversation:
     return Conversation(**row._mapping)
@@ -50,6 +59,8 @@ def _conversation(row: Row[Any]) -> Conversation:
 
 SHOWN = conversations.c.pending_since.is_(None)
 """Reads see only conversations whose thread exists (not those still being created)."""
+WITH_TIMERS = conversations.c.timers.is_not(None)
+"""Conversations whose timers may move their state (a partial index holds just these)."""
 
 # Every request looks its conversation up: these are built once (see `Repository._first`).
 _BY_SID_IN_SCOPE = select(conversations).where(
@@ -281,6 +292,44 @@ class ConversationRepository(Repository):
                 )
             return True
 
+    def seek(
+        self,
+        scope: str,
+        *,
+        states: Collection[str] | None = None,
+        with_timers: bool = False,
+        created_from: datetime | None = None,
+        created_before: datetime | None = None,
+        after: Position | None = None,
+        before: Position | None = None,
+        limit: int = 100,
+    ) -> list[Conversation]:
+        """Up to `limit` conversations of `scope` just after `after` (oldest first), or just
+        before `before` (newest first): a keyset page, as cheap deep in the list as at its start.
+
+        `states` keeps those stored in one of these states and `with_timers` those with timers;
+        both walk an index in list order, so a page reads only about the rows it returns.
+        """
+        if after is not None and before is not None:
+            raise InvalidInput("give at most one of after and before")
+        statement = self._filtered(scope, None, None, created_from, created_before)
+        if states is not None:
+            wanted = [check.text("state", state, max_length=16) for state in states]
+            statement = statement.where(conversations.c.state.in_(wanted))
+        if with_timers:
+            statement = statement.where(WITH_TIMERS)
+        key = tuple_(conversations.c.created_at, conversations.c.sid)
+        order = (conversations.c.created_at, conversations.c.sid)
+        if before is not None:
+            statement = statement.where(key < _position("before", before))
+            statement = statement.order_by(*(column.desc() for column in order))
+        else:
+            if after is not None:
+                statement = statement.where(key > _position("after", after))
+            statement = statement.order_by(*order)
+        statement = statement.limit(check.count("limit", limit, minimum=1))
+        return [_conversation(row) for row in self._all(statement)]
+
     def list(
         self,
         scope: str,
@@ -348,6 +397,17 @@ class ConversationRepository(Repository):
     def _one(self, statement: Select[Any]) -> Conversation | None:
         row = self._first(statement)
         return None if row is None else _conversation(row)
+
+
+def _position(name: str, position: object) -> Any:
+    if not isinstance(position, tuple) or len(position) != 2:
+        raise InvalidInput(f"{name} must be a (created_at, sid) pair")
+    created_at = check.timestamp(f"{name} created_at", position[0])
+    sid = check.sid(f"{name} sid", position[1])
+    return tuple_(
+        bindparam(None, created_at, type_=conversations.c.created_at.type),
+        bindparam(None, sid, type_=conversations.c.sid.type),
+    )
 
 
 def _added(conn: Connection, row: Row[Any]) -> None:

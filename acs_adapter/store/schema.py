@@ -70,6 +70,17 @@ conversations = Table(
     UniqueConstraint("scope", "unique_name"),
     Index(None, "scope", "created_at", "sid"),
     Index(None, "pending_since"),
+    # Lists filtered by state walk this in list order instead of scanning the scope.
+    Index(None, "scope", "state", "created_at", "sid"),
+    # Only conversations with timers can change state without a write: lists look at them apart.
+    Index(
+        "ix_conversations_timed",
+        "scope",
+        "created_at",
+        "sid",
+        sqlite_where=text("timers IS NOT NULL"),
+        postgresql_where=text("timers IS NOT NULL"),
+    ),
 )
 
 participants = Table(

@@ -278,18 +278,14 @@ class ChatBackend:
         `before_sequence` is the sequence id of the last message of the previous page."""
         with self._db.read() as conn:
             _, member = self._open(conn, caller, thread_id)
-            rows = conn.execute(
-                "SELECT * FROM chat_messages"
-                " WHERE thread_id = ? AND sequence_id < ? AND created_ms >= ? AND changed_ms >= ?"
-                " ORDER BY sequence_id DESC LIMIT ?",
-                (
-                    thread_id,
-                    before_sequence if before_sequence is not None else _NO_CURSOR,
-                    member.share_history_ms,
-                    start_ms if start_ms is not None else -_NO_CURSOR,
-                    page_size + 1,
-                ),
-            ).fetchall()
+            rows = storage.newest_messages(
+                conn,
+                thread_id,
+                before_sequence=before_sequence if before_sequence is not None else _NO_CURSOR,
+                created_from_ms=member.share_history_ms,
+                changed_from_ms=start_ms,
+                limit=page_size + 1,
+            )
         items = tuple(storage.message_from_row(row) for row in rows[:page_size])
         return Page(items=items, has_more=len(rows) > page_size)
 

@@ -127,6 +127,55 @@ def append_message(
     )
 
 
+def newest_messages(
+    conn: sqlite3.Connection,
+    thread_id: str,
+    *,
+    before_sequence: int,
+    created_from_ms: int,
+    changed_from_ms: int | None,
+    limit: int,
+) -> list[sqlite3.Row]:
+    """Up to `limit` messages below `before_sequence`, newest first, created at or after
+    `created_from_ms` and, when given, created, edited or deleted at or after `changed_from_ms`.
+
+    Each part is an index range, so a page costs the same in a long thread as in a short one:
+    ids are creation times and grow with sequence ids, so "created since" is a sequence range
+    found through the primary key; older messages changed since are found through the change
+    index (they are the thread's recent edits and deletions, not its history).
+    """
+    recent_from = (
+        created_from_ms if changed_from_ms is None else max(created_from_ms, changed_from_ms)
+    )
+    lowest = _first_sequence_from(conn, thread_id, recent_from)
+    rows: list[sqlite3.Row] = []
+    if lowest is not None:
+        rows = conn.execute(
+            "SELECT * FROM chat_messages INDEXED BY chat_messages_by_sequence"
+            " WHERE thread_id = ? AND sequence_id >= ? AND sequence_id < ?"
+            " ORDER BY sequence_id DESC LIMIT ?",
+            (thread_id, lowest, before_sequence, limit),
+        ).fetchall()
+    if changed_from_ms is None or recent_from == created_from_ms or len(rows) == limit:
+        return rows
+    older_changed = conn.execute(
+        "SELECT * FROM chat_messages INDEXED BY chat_messages_by_change"
+        " WHERE thread_id = ? AND changed_ms >= ? AND id >= ? AND id < ? AND sequence_id < ?"
+        " ORDER BY sequence_id DESC LIMIT ?",
+        (thread_id, changed_from_ms, created_from_ms, recent_from, before_sequence, limit),
+    ).fetchall()
+    return (rows + older_changed)[:limit]
+
+
+def _first_sequence_from(conn: sqlite3.Connection, thread_id: str, from_ms: int) -> int | None:
+    """The sequence id of the thread's first message created at or after `from_ms`."""
+    row = conn.execute(
+        "SELECT sequence_id FROM chat_messages WHERE thread_id = ? AND id >= ? ORDER BY id LIMIT 1",
+        (thread_id, from_ms),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def visible_message(
     conn: sqlite3.Connection, thread_id: str, message_id: str, member: Participant
 ) -> sqlite3.Row:

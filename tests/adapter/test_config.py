@@ -209,3 +209,30 @@ def test_change_feed_retention_is_seconds_within_bounds() -> None:
         env["TWILIO_COMPAT_CHANGE_RETENTION"] = bad
         with pytest.raises(ConfigurationError, match="TWILIO_COMPAT_CHANGE_RETENTION"):
             Settings.load(environ=env)
+
+
+def test_cache_bounds_come_from_the_environment_and_are_checked() -> None:
+    loaded = Settings.load(environ={"ACS_CONNECTION_STRING": CONN})
+    assert (loaded.cached_users, loaded.cached_thread_clients) == (1000, 1000)
+    env = {
+        "ACS_CONNECTION_STRING": CONN,
+        "TWILIO_COMPAT_CACHED_USERS": "50",
+        "TWILIO_COMPAT_CACHED_THREAD_CLIENTS": " 70 ",
+    }
+    loaded = Settings.load(environ=env)
+    assert (loaded.cached_users, loaded.cached_thread_clients) == (50, 70)
+    assert Settings.load(environ=env, cached_users=5).cached_users == 5
+    for name in ("TWILIO_COMPAT_CACHED_USERS", "TWILIO_COMPAT_CACHED_THREAD_CLIENTS"):
+        for bad in ("0", "-3", "1.5", "many", "1000001"):
+            with pytest.raises(ConfigurationError, match=name):
+                Settings.load(environ={**env, name: bad})
+
+
+def test_the_store_pool_size_is_optional_and_checked() -> None:
+    assert Settings.load(environ={"ACS_CONNECTION_STRING": CONN}).store_pool_size is None
+    env = {"ACS_CONNECTION_STRING": CONN, "TWILIO_COMPAT_STORE_POOL_SIZE": "44"}
+    assert Settings.load(environ=env).store_pool_size == 44
+    assert Settings.load(environ=env, store_pool_size=3).store_pool_size == 3
+    for bad in ("0", "x", "1001", "4.5"):
+        with pytest.raises(ConfigurationError, match="TWILIO_COMPAT_STORE_POOL_SIZE"):
+            Settings.load(environ={**env, "TWILIO_COMPAT_STORE_POOL_SIZE": bad})

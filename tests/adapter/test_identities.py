@@ -288,3 +288,43 @@ def test_retry_settings_reach_the_gateway(emulator: AcsEmulator, identity_client
         emulator.endpoint, TokenCache(identity_client), ca_bundle=emulator.ca_bundle, retry=retry
     ) as gateway:
         assert gateway.retry is retry
+
+
+def test_the_token_cache_keeps_only_the_most_recently_active_users(
+    emulator: AcsEmulator, identity_client: Any
+) -> None:
+    users = [str(identity_client.create_user().properties["id"]) for _ in range(4)]
+    tokens = TokenCache(identity_client, max_users=2)
+    emulator.reset_counters()
+    first = tokens.token_for(users[0])
+    tokens.token_for(users[1])
+    assert tokens.token_for(users[0]) is first  # now the most recently used
+    tokens.token_for(users[2])  # evicts users[1]
+    assert len(tokens) == 2 and tokens.fresh_token(users[1]) is None
+    assert tokens.token_for(users[0]) is first
+    assert _count(emulator, ISSUE) == 3
+    tokens.token_for(users[1])  # issued again when next active
+    assert _count(emulator, ISSUE) == 4 and len(tokens) == 2
+
+
+def test_the_gateway_keeps_a_bounded_number_of_chat_clients(
+    emulator: AcsEmulator, directory: IdentityDirectory, identity_client: Any
+) -> None:
+    tokens = TokenCache(identity_client)
+    users = [directory.acs_user_for(f"bounded-{n}") for n in range(3)]
+    with ChatGateway(
+        emulator.endpoint,
+        tokens,
+        ca_bundle=emulator.ca_bundle,
+        max_users=2,
+        max_thread_clients=2,
+    ) as gateway:
+        owner = gateway.as_user(users[0])
+        thread_ids = [owner.create_thread(f"T{n}", users[1:]).thread.id for n in range(3)]
+        for thread_id in thread_ids:
+            assert owner.send_message(thread_id, "hello")
+        for user in users[1:]:
+            assert gateway.as_user(user).get_thread(thread_ids[0]).topic == "T0"
+        assert gateway.as_user(users[0]) is not owner  # evicted, rebuilt on use
+        assert "users=2" in repr(gateway) and "thread_clients=2" in repr(gateway)
+        assert gateway.as_user(users[0]).get_thread(thread_ids[2]).topic == "T2"

@@ -144,3 +144,12 @@ def test_plain_postgresql_scheme_uses_psycopg(postgres_database_url: str) -> Non
     with open_store(url) as store:
         store.identities.insert_if_absent("alice", "8:acs:alice")
         assert store.identities.get("alice") == "8:acs:alice"
+
+
+def test_the_pool_keeps_as_many_connections_as_asked(store_url: str) -> None:
+    with open_store(store_url, pool_size=12) as store:
+        assert store.engine.pool.size() == 12  # type: ignore[attr-defined]
+    with open_store(store_url) as store:
+        assert store.engine.pool.size() == 5  # type: ignore[attr-defined]
+    with pytest.raises(ConfigurationError, match="TWILIO_COMPAT_STORE_POOL_SIZE"):
+        open_store(store_url, pool_size=0)

@@ -214,6 +214,50 @@ def test_list_conversations_of_a_participant(store: MappingStore) -> None:
     assert store.conversations.list("IS1", participant_identity="carol") == []
 
 
+def test_seek_pages_by_position_both_ways(store: MappingStore) -> None:
+    for n in range(6):
+        store.conversations.insert(
+            sid=f"CH{n}",
+            scope="IS1",
+            state=("active", "inactive", "closed")[n % 3],
+            timers='{"closed": "PT1H"}' if n in (0, 4) else None,
+            created_at=T0 + timedelta(minutes=n // 2),  # pairs share a time: the SID decides
+        )
+    store.conversations.insert(sid="CHother", scope="IS2", created_at=T0)
+    seek = store.conversations.seek
+
+    def sids(**kw: object) -> list[str]:
+        return [c.sid for c in seek("IS1", **kw)]  # type: ignore[arg-type]
+
+    everything = seek("IS1")
+    assert [c.sid for c in everything] == ["CH0", "CH1", "CH2", "CH3", "CH4", "CH5"]
+    assert sids(after=everything[1].position, limit=3) == ["CH2", "CH3", "CH4"]
+    assert sids(before=everything[4].position, limit=3) == ["CH3", "CH2", "CH1"]
+    assert sids(states=("closed",)) == ["CH2", "CH5"]
+    assert sids(states=("active", "inactive"), with_timers=True) == ["CH0", "CH4"]
+    assert sids(after=everything[0].position, with_timers=True) == ["CH4"]
+    assert sids(created_from=T0 + timedelta(minutes=1), before=everything[5].position) == [
+        "CH4",
+        "CH3",
+        "CH2",
+    ]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"after": (T0, "CH1"), "before": (T0, "CH2")},
+        {"after": (T0.replace(tzinfo=None), "CH1")},
+        {"after": (T0,)},
+        {"before": "CH1"},
+        {"limit": 0},
+    ],
+)
+def test_bad_seek_is_invalid_input(store: MappingStore, kw: dict[str, object]) -> None:
+    with pytest.raises(InvalidInput):
+        store.conversations.seek("IS1", **kw)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(("limit", "offset"), [(0, 0), (-1, 0), (10, -1), (True, 0)])
 def test_bad_paging_is_invalid_input(store: MappingStore, limit: int, offset: int) -> None:
     with pytest.raises(InvalidInput):

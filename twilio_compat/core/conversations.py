@@ -7,14 +7,18 @@ SID, because ACS needs a topic) while Twilio's own value is what callers see.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import islice
 
 from acs_adapter.errors import Conflict, NotFound
 from acs_adapter.store.conversations import Conversation as StoredConversation
+from acs_adapter.store.conversations import Position
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context
 from twilio_compat.core.codec import decode_timers, encode_timers
@@ -29,7 +33,8 @@ _DURATION = re.compile(
 )
 MIN_INACTIVE = timedelta(minutes=1)
 MIN_CLOSED = timedelta(minutes=10)
-_STATE_SCAN_BATCH = 500
+_WALK_BATCH_MAX = 500
+"""The most rows one store read of a list fetches (batches grow to it while few match)."""
 ABANDONED_AFTER = timedelta(minutes=10)
 """How long a create may hold its record pending before it counts as abandoned: far beyond
 the bounded time an ACS thread create can take."""
@@ -196,6 +201,55 @@ def record_activity(context: Context, row: StoredConversation) -> None:
     )
     if "state" in changes:
         state_changed(context, to_record(updated), "inactive", "EVENT")
+
+
+@dataclass(frozen=True)
+class _ListQuery:
+    """One conversation list request: which conversations, and which way it pages."""
+
+    service_sid: str
+    state: str | None
+    start_date: datetime | None
+    end_date: datetime | None
+    backwards: bool
+    limit: int
+
+
+def _stored_sources(state: str | None) -> list[tuple[tuple[str, ...] | None, bool]]:
+    """Where conversations now in `state` are stored: (stored states, timers only) pairs.
+
+    A conversation is stored in the state it was last written with; expired timers move it
+    on read. So "closed" also looks at active and inactive ones that have timers, "inactive"
+    at active ones with timers, through an index of the conversations with timers.
+    """
+    if state is None:
+        return [(None, False)]
+    earlier = STATES[: STATES.index(state)]
+    sources: list[tuple[tuple[str, ...] | None, bool]] = [((state,), False)]
+    if earlier:
+        sources.append((earlier, True))
+    return sources
+
+
+def _merged(
+    walks: list[Iterator[records.Conversation]], limit: int, backwards: bool
+) -> Iterator[records.Conversation]:
+    """The walks' conversations in list order; the later walks only up to where the first
+    one's page ends, so a walk that matches little is not read to its end."""
+    first = list(islice(walks[0], limit + 1))
+    bound = _position(first[-1]) if len(first) > limit else None
+
+    def within(walk: Iterator[records.Conversation]) -> Iterator[records.Conversation]:
+        for record in walk:
+            if bound is not None and (_position(record) > bound) != backwards:
+                return
+            yield record
+
+    return heapq.merge(first, *map(within, walks[1:]), key=_position, reverse=backwards)
+
+
+def _position(record: records.Conversation) -> Position:
+    return record.date_created, record.sid
 
 
 def to_record(row: StoredConversation, at: datetime | None = None) -> records.Conversation:
@@ -432,47 +486,55 @@ class Conversations:
         state: str | None,
         start_date: datetime | None,
         end_date: datetime | None,
-        offset: int,
+        position: Position | None = None,
+        backwards: bool = False,
         limit: int,
     ) -> tuple[list[records.Conversation], bool]:
-        """A slice of the service's conversations, oldest first, and whether more follow."""
-        if state is not None:
-            return self._page_in_state(service_sid, state, start_date, end_date, offset, limit)
-        rows = self._context.store.conversations.list(
-            service_sid,
-            state=state,
-            created_from=start_date,
-            created_before=end_date,
-            offset=offset,
-            limit=limit + 1,
-        )
-        return [to_record(row) for row in rows[:limit]], len(rows) > limit
+        """A page of the service's conversations, oldest first, and whether more follow.
 
-    def _page_in_state(
+        The page starts just after `position`, or with `backwards` ends just before it (and
+        "more" then means earlier ones). Pages are keyset pages: one deep in the list costs
+        what the first one does.
+        """
+        query = _ListQuery(service_sid, state, start_date, end_date, backwards, limit)
+        walks = [
+            self._walk(query, position, stored, with_timers)
+            for stored, with_timers in _stored_sources(state)
+        ]
+        found = list(islice(_merged(walks, limit, backwards), limit + 1))
+        items = found[:limit]
+        return (items[::-1] if backwards else items), len(found) > limit
+
+    def _walk(
         self,
-        service_sid: str,
-        state: str,
-        start_date: datetime | None,
-        end_date: datetime | None,
-        offset: int,
-        limit: int,
-    ) -> tuple[list[records.Conversation], bool]:
-        """Filter on the state timers give now, not the stored one, which they may have moved."""
-        matched: list[records.Conversation] = []
-        scanned = 0
-        while len(matched) <= offset + limit:
-            rows = self._context.store.conversations.list(
-                service_sid,
-                created_from=start_date,
-                created_before=end_date,
-                offset=scanned,
-                limit=_STATE_SCAN_BATCH,
+        query: _ListQuery,
+        position: Position | None,
+        stored: tuple[str, ...] | None,
+        with_timers: bool,
+    ) -> Iterator[records.Conversation]:
+        """The conversations stored in one of `stored` states (with timers only, if asked) in
+        list order from `position`, keeping those whose state, as timers give it now, is the
+        query's."""
+        batch = query.limit + 1
+        while True:
+            rows = self._context.store.conversations.seek(
+                query.service_sid,
+                states=stored,
+                with_timers=with_timers,
+                created_from=query.start_date,
+                created_before=query.end_date,
+                after=None if query.backwards else position,
+                before=position if query.backwards else None,
+                limit=batch,
             )
-            matched.extend(r for r in map(to_record, rows) if r.state == state)
-            scanned += len(rows)
-            if len(rows) < _STATE_SCAN_BATCH:
-                break
-        return matched[offset : offset + limit], len(matched) > offset + limit
+            for row in rows:
+                record = to_record(row)
+                if query.state is None or record.state == query.state:
+                    yield record
+            if len(rows) < batch:
+                return
+            position = rows[-1].position
+            batch = min(batch * 2, _WALK_BATCH_MAX)
 
     def _check(self, fields: ConversationFields) -> None:
         if fields.unique_name:

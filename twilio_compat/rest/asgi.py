@@ -260,6 +260,7 @@ def open_server_app(
     if public and settings.acs.media_base_url is None:
         # Local media is served here too, so its links stay valid across restarts.
         settings = replace(settings, acs=replace(settings.acs, media_base_url=public.rstrip("/")))
+    settings = settings.for_serve()
     with contextlib.ExitStack() as resources:
         runtime = resources.enter_context(Runtime.open(settings, account_sid=account_sid))
         events = start_event_services(

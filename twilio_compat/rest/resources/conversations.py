@@ -72,19 +72,22 @@ def list_(core: Core, call: Call) -> Result:
     if end is not None and "T" not in end_text:
         end += timedelta(days=1)  # a bare date includes the whole day, as on Twilio
     query = [(n, v) for n in ("StartDate", "EndDate", "State") for v in form.many(n)]
-    return paging.offset_list(
+    return paging.keyset_list(
         call,
         "conversations",
-        lambda offset, limit: core.conversations.page(
+        lambda position, backwards, limit: core.conversations.page(
             call.service,
             state=state,
             start_date=start,
             end_date=end,
-            offset=offset,
+            position=position,
+            backwards=backwards,
             limit=limit,
         ),
+        lambda item: (item.date_created, item.sid),
         lambda item: wire.conversation(call.scope, item),
-        query,
+        sid_prefix="CH",
+        query=query,
     )
 
 
