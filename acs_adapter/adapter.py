@@ -39,6 +39,7 @@ from acs_adapter.whatsapp import WhatsAppGateway
 if TYPE_CHECKING:
     from azure.core.credentials import AzureKeyCredential, TokenCredential
 
+    from acs_adapter.events.embedded import EmbeddedEvents
     from acs_emulator import AcsEmulator
 
 _MEDIA_KEY_LABEL = b"twilio-acs-compat/media-url-signing/v1"
@@ -93,6 +94,7 @@ class AcsAdapter:
         emulator: AcsEmulator | None,
         resources: ExitStack,
         credential: AzureKeyCredential | TokenCredential | None = None,
+        embedded_events: EmbeddedEvents | None = None,
     ) -> None:
         self.settings = settings
         self.endpoint = endpoint
@@ -106,6 +108,8 @@ class AcsAdapter:
         self.emulator = emulator
         self._resources = resources
         self._credential = credential
+        self.embedded_events = embedded_events
+        """The embedded emulator's loopback Event Grid webhook (None unless `embedded`)."""
         self._channels_lock = threading.Lock()
         self._sms: SmsGateway | None = None
         self._whatsapp: WhatsAppGateway | None = None
@@ -123,7 +127,9 @@ class AcsAdapter:
         """
         settings = settings or Settings.load()
         with ExitStack() as resources:
-            emulator = _start_embedded(settings, resources) if settings.embedded else None
+            emulator, embedded_events = (
+                _start_embedded(settings, resources) if settings.embedded else (None, None)
+            )
             if emulator is not None:
                 connection = AcsConnection.parse(emulator.connection_string)
                 ca_bundle: Path | None = Path(emulator.ca_bundle)
@@ -196,6 +202,7 @@ class AcsAdapter:
                 emulator=emulator,
                 resources=resources.pop_all(),
                 credential=acs_auth,
+                embedded_events=embedded_events,
             )
         raise AssertionError("unreachable")  # ExitStack does not swallow exceptions
 
@@ -262,8 +269,9 @@ class AcsAdapter:
         return f"AcsAdapter(endpoint={self.endpoint!r}, store={self.settings.store_display!r})"
 
 
-def _start_embedded(settings: Settings, resources: ExitStack) -> AcsEmulator:
-    """Start the emulator `embedded` asks for; the only place acs_adapter imports it."""
+def _start_embedded(settings: Settings, resources: ExitStack) -> tuple[AcsEmulator, EmbeddedEvents]:
+    """Start the emulator `embedded` asks for, subscribed to a loopback receiver for its SMS
+    and WhatsApp events; the only place acs_adapter imports it."""
     try:
         from acs_emulator import AcsEmulator
     except ModuleNotFoundError as missing:
@@ -273,6 +281,13 @@ def _start_embedded(settings: Settings, resources: ExitStack) -> AcsEmulator:
             "ACS_CONNECTION_STRING=embedded needs the emulator extra: "
             "pip install 'twilio-acs-compat[emulator]'"
         ) from None
+    from acs_adapter.events.embedded import EmbeddedEvents
+
     state = settings.embedded_state
     state.parent.mkdir(parents=True, exist_ok=True)
-    return resources.enter_context(AcsEmulator(state=str(state)))
+    events = EmbeddedEvents().start()
+    resources.callback(events.close)
+    emulator = resources.enter_context(
+        AcsEmulator(state=str(state), eventgrid_filtered_webhooks=[events.subscription])
+    )
+    return emulator, events

@@ -86,9 +86,11 @@ class _Envelope:
 class _Subscriber:
     """One webhook: its activation state and per-thread queues."""
 
-    def __init__(self, url: str, name: str) -> None:
+    def __init__(self, url: str, name: str, event_types: frozenset[str] | None = None) -> None:
         self.url = url
         self.name = name
+        self.event_types = event_types
+        """The subscription's `includedEventTypes` filter (None: every event type)."""
         self.active = False
         self.codes: set[str] = set()
         self.activating: asyncio.Task[None] | None = None
@@ -111,12 +113,15 @@ class EventGridDelivery:
         timeout: float = 10.0,
         validation_url: str | None = None,
         authorization: Callable[[], str] | None = None,
+        filtered: Sequence[tuple[str, Sequence[str]]] = (),
     ) -> None:
         """`authorization`, when given, makes the `Authorization` header of every POST (a
-        subscription protected by Microsoft Entra ID: `entra.eventgrid.EventGridTokens`)."""
+        subscription protected by Microsoft Entra ID: `entra.eventgrid.EventGridTokens`).
+        `filtered` adds subscriptions that receive only some event types, as an Event Grid
+        subscription's `includedEventTypes` filter does: (webhook URL, event types)."""
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        for url in webhooks:
+        for url in [*webhooks, *(url for url, _ in filtered)]:
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"Event Grid webhook must be an http(s) URL, got {url!r}")
         self.topic = topic
@@ -129,6 +134,9 @@ class EventGridDelivery:
         self._authorization = authorization
         self._subscribers = [
             _Subscriber(url, f"EMULATOR-SUBSCRIPTION-{n}") for n, url in enumerate(webhooks, 1)
+        ] + [
+            _Subscriber(url, f"EMULATOR-SUBSCRIPTION-{n}", frozenset(types))
+            for n, (url, types) in enumerate(filtered, len(webhooks) + 1)
         ]
         self._cond = threading.Condition()
         self._delivered = self._failed = self._dropped = self._handshakes = self._pending = 0
@@ -154,9 +162,14 @@ class EventGridDelivery:
             "eventTime": event_time(),
         }
         partition = _partition(subject, data)
+        takers = [
+            s for s in self._subscribers if s.event_types is None or event_type in s.event_types
+        ]
+        if not takers:
+            return
         with self._cond:
-            self._pending += len(self._subscribers)
-        self._loop.call_soon_threadsafe(self._enqueue, body, partition)
+            self._pending += len(takers)
+        self._loop.call_soon_threadsafe(self._enqueue, body, partition, takers)
 
     @property
     def stats(self) -> DeliveryStats:
@@ -214,8 +227,8 @@ class EventGridDelivery:
             self._loop.run_until_complete(self._client.aclose())
             self._loop.close()
 
-    def _enqueue(self, body: dict[str, Any], partition: str) -> None:
-        for subscriber in self._subscribers:
+    def _enqueue(self, body: dict[str, Any], partition: str, takers: list[_Subscriber]) -> None:
+        for subscriber in takers:
             queue = subscriber.queues.setdefault(partition, deque())
             queue.append(_Envelope(body=body, partition=partition))
             self._wake(subscriber)

@@ -123,6 +123,7 @@ class AcsEmulator:
         whatsapp_templates: Mapping[str, Iterable[WhatsAppTemplate]] | None = None,
         messaging_clock: Callable[[], int] = now_ms,
         eventgrid_entra_audience: str | None = None,
+        eventgrid_filtered_webhooks: Sequence[tuple[str, Sequence[str]]] = (),
     ) -> None:
         """`chat_clock` gives the epoch milliseconds chat stamps threads and messages with;
         tests pass one they can move forward instead of sleeping. `messaging_clock` does the
@@ -135,7 +136,8 @@ class AcsEmulator:
 
         `eventgrid_entra_audience` protects the Event Grid subscription with Microsoft Entra
         ID: every delivery carries a token of the emulator's tenant for that webhook app (its
-        client id or App ID URI)."""
+        client id or App ID URI). `eventgrid_filtered_webhooks` are more subscriptions, each
+        receiving only the event types it names (Event Grid's `includedEventTypes`)."""
         if access_key is not None:
             decode_access_key(access_key)
         if resource_id is not None:
@@ -143,7 +145,7 @@ class AcsEmulator:
                 uuid.UUID(resource_id)
             except ValueError:
                 raise ValueError(f"the resource id must be a GUID, got {resource_id!r}") from None
-        for url in eventgrid_webhooks:
+        for url in [*eventgrid_webhooks, *(url for url, _ in eventgrid_filtered_webhooks)]:
             if not url.startswith(("http://", "https://")):
                 raise ValueError(f"an Event Grid webhook must be an http(s) URL, got {url!r}")
         self.host = host
@@ -152,6 +154,9 @@ class AcsEmulator:
         self._access_key_arg = access_key
         self._resource_id_arg = resource_id
         self._webhooks = list(eventgrid_webhooks)
+        self._filtered_webhooks = [
+            (url, tuple(types)) for url, types in eventgrid_filtered_webhooks
+        ]
         self._eventgrid_ca = eventgrid_ca
         self._eventgrid_audience = eventgrid_entra_audience
         self._faults = FaultInjector(faults)
@@ -223,9 +228,10 @@ class AcsEmulator:
         self._managed_identity.start()
         entra.set_managed_identity_endpoints(self._managed_identity.base_url)
         unguarded: list[Route] = entra_urls.routes(entra)
-        if self._webhooks:
+        if self._webhooks or self._filtered_webhooks:
             self._delivery = EventGridDelivery(
                 self._webhooks,
+                filtered=self._filtered_webhooks,
                 topic=resource_topic(self._resource_id),
                 ca_bundle=self._eventgrid_ca,
                 validation_url=self.endpoint + VALIDATION_PATH.lstrip("/"),

@@ -323,9 +323,20 @@ def data_mapping() -> str:
             "(`projected_address`) is refused: ACS has no MMS",
         ),
         (
-            "delivery receipts, email bindings, push credentials, content templates",
-            "none in ACS Chat",
-            "refused (or an empty list) with a Twilio-shaped error; see the gaps",
+            "delivery receipt `DY...`",
+            "ACS SMS delivery reports / WhatsApp delivery status events",
+            "kept by the shim per (message, SMS/WhatsApp participant); `sent` when ACS accepted "
+            "the send",
+        ),
+        (
+            "`ContentSid`",
+            "an approved WhatsApp template",
+            "registered once per content SID (`twilio-acs content add`)",
+        ),
+        (
+            "email bindings, push credentials",
+            "none in ACS",
+            "refused with a Twilio-shaped error; see the gaps",
         ),
     ]
     return (

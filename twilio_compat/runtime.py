@@ -66,7 +66,7 @@ class Runtime:
         adapter = AcsAdapter.open(settings.acs)
         try:
             core = Core(adapter, account_sid=account_sid or settings.account.account_sid)
-            core.channels.start_if_used()
+            _start_channels(core, adapter)
         except BaseException:
             adapter.close()
             raise
@@ -76,7 +76,7 @@ class Runtime:
     def over(cls, adapter: AcsAdapter, *, account_sid: str | None = None) -> Runtime:
         """A core over an adapter someone else opened (and will close)."""
         core = Core(adapter, account_sid=account_sid)
-        core.channels.start_if_used()
+        _start_channels(core, adapter)
         return cls(Settings(acs=adapter.settings), adapter, core, owns_adapter=False)
 
     def served_media_routes(self) -> list[BaseRoute]:
@@ -107,6 +107,14 @@ class Runtime:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _start_channels(core: Core, adapter: AcsAdapter) -> None:
+    """Run the channels' job if the store has SMS/WhatsApp participants, and in embedded mode
+    take the emulator's SMS and WhatsApp events."""
+    core.channels.start_if_used()
+    if adapter.embedded_events is not None:
+        adapter.embedded_events.attach(core.events.channel_receiver(adapter.embedded_events.secret))
 
 
 _shared: Runtime | None = None

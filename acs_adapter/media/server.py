@@ -93,8 +93,13 @@ class MediaServer:
     block) shuts it down and joins the thread. `url` is the server's base URL.
     """
 
-    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, name: str = "media server"
+    ) -> None:
+        """`name` is what errors and the thread call the server (it also serves the embedded
+        emulator's Event Grid deliveries)."""
         self._app = app
+        self._name = name
         self._host = host
         self._port = port
         self._server: uvicorn.Server | None = None
@@ -125,7 +130,7 @@ class MediaServer:
     @property
     def url(self) -> str:
         if self._url is None:
-            raise Unavailable("the media server is not running", code="MediaServerStopped")
+            raise Unavailable(f"the {self._name} is not running", code="MediaServerStopped")
         return self._url
 
     def start(self) -> MediaServer:
@@ -139,7 +144,7 @@ class MediaServer:
         except OSError:
             sock.close()
             raise Unavailable(
-                f"the media server cannot listen on {self._host}:{self._port}",
+                f"the {self._name} cannot listen on {self._host}:{self._port}",
                 code="MediaServerError",
             ) from None
         port = sock.getsockname()[1]
@@ -153,7 +158,10 @@ class MediaServer:
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(
-            target=self._run, args=(server, sock), name=f"media-server-{port}", daemon=True
+            target=self._run,
+            args=(server, sock),
+            name=f"{self._name.replace(' ', '-')}-{port}",
+            daemon=True,
         )
         thread.start()
         deadline = time.monotonic() + _START_TIMEOUT_SECONDS
@@ -162,12 +170,12 @@ class MediaServer:
                 server.should_exit = True
                 thread.join(_STOP_TIMEOUT_SECONDS)
                 sock.close()
-                raise Unavailable("the media server did not start", code="MediaServerError")
+                raise Unavailable(f"the {self._name} did not start", code="MediaServerError")
             time.sleep(0.01)
         host = f"[{self._host}]" if family == socket.AF_INET6 else self._host
         self._server, self._thread, self._socket = server, thread, sock
         self._url = f"http://{host}:{port}"
-        logger.debug("media server listening on %s", self._url)
+        logger.debug("%s listening on %s", self._name, self._url)
         return self
 
     def stop(self) -> None:

@@ -75,6 +75,14 @@ EXPECTED: dict[str, list[str]] = {
         r"^same SIDs and indices True$",
         r"^next message 3 on ACS$",
     ],
+    "sms_and_whatsapp.py": [
+        r"^participant sms None$",
+        r"^texted from \+18005550100 Your parcel arrives at 3pm\.$",
+        r"^receipt delivered all$",
+        r"^reply Great, thanks!$",
+        r"^template text Hi Ann, your order 42 has been updated\.$",
+        r"^whatsapp template order_update en_US$",
+    ],
     "token_endpoint.py": [
         r"^acs user for alice is 8:acs:\S+$",
         r"^same user again: True$",

@@ -20,6 +20,7 @@ from acs_adapter.events import (
     ChatEventPoller,
     EntraWebhookAuth,
     EntraWebhookSettings,
+    EventBus,
     EventGridReceiver,
 )
 from acs_adapter.events.entra_auth import PUBLIC_AUTHORITY
@@ -30,7 +31,6 @@ from twilio_compat.core.hooks import WriteHooks
 from twilio_compat.core.indexing import NativeIndexer
 
 if TYPE_CHECKING:
-    from acs_adapter.events import EventBus
     from acs_adapter.events.channels import ChannelEvent
     from acs_adapter.secret import Secret
 
@@ -106,6 +106,17 @@ class Events:
             confirm=AcsConfirmation(context.service_chat(), max_age=DEFAULT_MAX_AGE),
             entra=auth,
             channels=channels or self.channel_events,
+        )
+
+    def channel_receiver(self, secret: str) -> EventGridReceiver:
+        """An Event Grid receiver (checked by `secret`) for SMS and WhatsApp events only, which
+        it hands to the core's channels: the embedded emulator's subscription."""
+        return EventGridReceiver(
+            EventBus(),
+            secret,
+            max_age=DEFAULT_MAX_AGE,
+            receipts=self._context.store.receipts,
+            channels=lambda event: self.channel_events(event),
         )
 
     def follow(
