@@ -163,7 +163,7 @@ class Channels:
             message = self._messages.get(conversation.scope, conversation_sid, change.subject)
         except errors.TwilioApiError:
             return  # removed since
-        self._fan_out.send(message, self._fan_out.recipients(message))
+        self._fan_out.send(message, self._fan_out.recipients(message, change.created_at))
 
 
 def _event_data(event: ChannelEvent) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from acs_adapter.errors import AdapterError, Throttled, Unavailable
@@ -68,12 +69,13 @@ class FanOut:
         self._numbers = numbers
         self._content = content
 
-    def recipients(self, message: records.Message) -> list[Recipient]:
-        """The non-chat participants the message goes to: present when it was written, and
-        not its author."""
+    def recipients(self, message: records.Message, added_at: datetime) -> list[Recipient]:
+        """The non-chat participants the message goes to: present when it entered the feed
+        (`added_at`, on the store's clock like their own dates: ACS stamps native messages in
+        whole seconds), and not its author."""
         found = []
         for row in self._context.store.participants.list_non_chat(message.conversation_sid):
-            if not _receives(row, message):
+            if not _receives(row, message.author, added_at):
                 continue
             found.append(
                 Recipient(
@@ -245,10 +247,10 @@ class FanOut:
         return None
 
 
-def _receives(row: StoredParticipant, message: records.Message) -> bool:
-    if row.binding_address is None or row.binding_address == message.author:
+def _receives(row: StoredParticipant, author: str | None, added_at: datetime) -> bool:
+    if row.binding_address is None or row.binding_address == author:
         return False
-    return row.created_at <= message.date_created
+    return row.created_at <= added_at
 
 
 def _by_proxy(recipients: Iterable[Recipient]) -> dict[str, list[Recipient]]:
