@@ -20,6 +20,7 @@ MODULES = (
     "benchmarks.rest_ratios",
     "benchmarks.client_paging",
     "benchmarks.event_latency",
+    "benchmarks.channels",
     "benchmarks.change_feed",
     "benchmarks.native_indexing",
     "benchmarks.migration_import",
