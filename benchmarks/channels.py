@@ -10,12 +10,13 @@ client face through its ``eventBus``. Two figures:
   ``Sms_Send`` requests per message (the recipients of a message share one request);
 - inbound: a customer texts the proxy number (the emulator's handset); latency runs from just
   before the text to ``messageAdded`` on the chat member's ``twilio_compat.conversations``
-  client, one text at a time.
+  client, one text at a time, each after a random pause.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import statistics
 import tempfile
 import time
@@ -44,6 +45,9 @@ INBOUND_SAMPLES = 40
 QUICK = {"PARTICIPANTS": 3, "MESSAGES": 2, "INBOUND_SAMPLES": 2}
 LATENCY_GOAL_MS = 50.0
 WAIT_SECONDS = 30.0
+SPREAD = 0.25
+"""Longest random pause before each text, so texts land at every phase of what polls on the
+way (the channels' feed follower on SQLite) instead of in step with it."""
 SEND = "Sms_Send"
 CUSTOMER = "+14255550000"
 AGENT = "agent"
@@ -53,7 +57,9 @@ NOTES = [
     "emulator's Sms_Send count once every participant has every text. Inbound SMS: from just "
     "before a handset text (emulator) to messageAdded on the chat member's client-face client; "
     "emulator -> Event Grid webhook (the core's receiver on a local HTTP port) -> channels -> "
-    "conversation message -> chat event pushed back -> EventBus -> client.",
+    "conversation message -> chat event pushed back -> EventBus -> client (the emulator "
+    "raises SMSReceived 50 ms after the text, as all its follow-up events); a random pause "
+    f"of up to {SPREAD} s before each text.",
 ]
 
 
@@ -158,16 +164,18 @@ class _Arrivals:
 async def _texts_in(emu: AcsEmulator, agent: Client, label: str, count: int) -> list[float]:
     """Text the proxy number ``count`` times, one at a time; the seconds until each was heard."""
     arrivals = _Arrivals()
-    agent.on("messageAdded", arrivals.heard)
+    listener = arrivals.heard  # the same object for on() and off()
+    agent.on("messageAdded", listener)
     try:
         for n in range(count):
+            await asyncio.sleep(random.uniform(0, SPREAD))
             body = f"{label} {n}"
             arrivals.arrived.clear()
             arrivals.sent[body] = time.perf_counter()
             await asyncio.to_thread(emu.send_inbound_sms, CUSTOMER, SMS_NUMBER, body)
             await asyncio.wait_for(arrivals.arrived.wait(), WAIT_SECONDS)
     finally:
-        agent.off("messageAdded", arrivals.heard)
+        agent.off("messageAdded", listener)
     return arrivals.latencies
 
 
