@@ -146,7 +146,7 @@ def test_a_fan_out_killed_mid_way_is_finished_by_the_next_process_once_per_recip
 
     at_kill = _wait_for_texts(emulator, 2 * PARTICIPANTS + 1)
     replica.kill()
-    assert at_kill < MESSAGES * PARTICIPANTS, "the process was killed before it sent everything"
+    assert at_kill < MESSAGES * PARTICIPANTS, "the whole burst was sent before the kill"
 
     replacement = _client(replica.start())  # takes over once the dead process's lease lapses
     _wait_for_texts(emulator, MESSAGES * PARTICIPANTS)
