@@ -32,9 +32,9 @@ from acs_adapter.config import Settings
 from acs_adapter.events import EventBus
 from acs_emulator import AcsEmulator
 from benchmarks.client_paging import ACCOUNT_SID, access_token, signing_keys
-from benchmarks.event_latency import _serve
+from benchmarks.event_latency import _Clock, _serve
 from benchmarks.report import Row
-from twilio_compat.conversations import Client, Message
+from twilio_compat.conversations import Client
 from twilio_compat.core import Core
 from twilio_compat.rest import AcsHttpClient, WireHandler
 
@@ -145,25 +145,9 @@ async def _fan_out(emu: AcsEmulator, rest: TwilioClient, agent: Client) -> Row:
     )
 
 
-class _Arrivals:
-    """The moment each body's ``messageAdded`` reached the handler."""
-
-    def __init__(self) -> None:
-        self.sent: dict[str, float] = {}
-        self.latencies: list[float] = []
-        self.arrived = asyncio.Event()
-
-    def heard(self, message: Message) -> None:
-        moment = time.perf_counter()
-        started = self.sent.pop(message.body or "", None)
-        if started is not None:
-            self.latencies.append(moment - started)
-            self.arrived.set()
-
-
 async def _texts_in(emu: AcsEmulator, agent: Client, label: str, count: int) -> list[float]:
     """Text the proxy number ``count`` times, one at a time; the seconds until each was heard."""
-    arrivals = _Arrivals()
+    arrivals = _Clock()
     listener = arrivals.heard  # the same object for on() and off()
     agent.on("messageAdded", listener)
     try:

@@ -1,5 +1,5 @@
-"""`twilio-acs emulator` owns the SMS numbers and WhatsApp channels it is given, and prints
-them, as `python -m acs_emulator` does."""
+"""`twilio-acs emulator` hands its SMS numbers and WhatsApp channels to the emulator, which
+prints them (tests/emulator/test_messaging_cli.py shows the emulator owns what it prints)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,6 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
-
-from azure.communication.sms import SmsClient
-from azure.core.credentials import AzureKeyCredential
 
 from tests.emulator.helpers import printed_settings
 
@@ -29,7 +25,7 @@ def _emulator(*options: str) -> subprocess.Popen[str]:
     )
 
 
-def test_numbers_and_channels_given_to_twilio_acs_emulator_are_owned_and_printed() -> None:
+def test_numbers_and_channels_given_to_twilio_acs_emulator_reach_the_emulator() -> None:
     process = _emulator(
         "--phone-number",
         "+18005550133",
@@ -42,16 +38,6 @@ def test_numbers_and_channels_given_to_twilio_acs_emulator_are_owned_and_printed
         printed = printed_settings(process, "ACS_WHATSAPP_CHANNELS")
         assert printed["ACS_PHONE_NUMBERS"] == "+18005550133,+18005550134"
         assert printed["ACS_WHATSAPP_CHANNELS"] == f"{CHANNEL}=+18005550135"
-        endpoint, key = (
-            part.split("=", 1)[1] for part in printed["ACS_CONNECTION_STRING"].split(";")
-        )
-        client: Any = SmsClient(
-            endpoint.rstrip("/"),
-            AzureKeyCredential(key),
-            connection_verify=printed["ACS_CA_BUNDLE"],
-        )
-        [result] = client.send("+18005550134", "+14255550402", "from twilio-acs")
-        assert result.successful
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
     finally:
