@@ -24,6 +24,7 @@ MODULES = (
     "benchmarks.store_sessions",
     "benchmarks.client_paging",
     "benchmarks.event_latency",
+    "benchmarks.channels",
     "benchmarks.change_feed",
     "benchmarks.native_indexing",
     "benchmarks.migration_import",

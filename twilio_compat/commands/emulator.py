@@ -26,10 +26,28 @@ def command(
     throttle: Annotated[bool, typer.Option(help="enforce ACS's published rate limits")] = False,
     eventgrid_webhook: Annotated[
         list[str] | None,
-        typer.Option(metavar="URL", help="deliver chat events to this webhook (repeatable)"),
+        typer.Option(
+            metavar="URL",
+            help="deliver chat, SMS and WhatsApp events to this webhook (repeatable)",
+        ),
     ] = None,
     eventgrid_ca: Annotated[
         str | None, typer.Option(metavar="PEM", help="extra CA to trust for webhook URLs")
+    ] = None,
+    phone_number: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="+E164",
+            help="an SMS number the resource owns (repeatable; default +18005550100)",
+        ),
+    ] = None,
+    whatsapp_channel: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="GUID=+E164",
+            help="a WhatsApp channel registration and its business number (repeatable; "
+            "default 0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11=+18005550101)",
+        ),
     ] = None,
     eventgrid_entra_audience: Annotated[
         str | None,
@@ -41,8 +59,12 @@ def command(
     ] = None,
 ) -> None:
     """Serve the local ACS emulator (same options as `python -m acs_emulator`)."""
-    from acs_emulator.cli import EmulatorOptions, serve
+    from acs_emulator.cli import EmulatorOptions, serve, whatsapp_channels
 
+    try:
+        channels = whatsapp_channels(whatsapp_channel or [])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--whatsapp-channel") from None
     code = serve(
         EmulatorOptions(
             host=host,
@@ -53,6 +75,8 @@ def command(
             throttle=throttle,
             eventgrid_webhooks=tuple(eventgrid_webhook or ()),
             eventgrid_ca=eventgrid_ca,
+            phone_numbers=tuple(phone_number or ()) or None,
+            whatsapp_channels=channels,
             eventgrid_entra_audience=eventgrid_entra_audience,
         )
     )
