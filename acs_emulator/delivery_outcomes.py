@@ -96,6 +96,13 @@ class FollowUpEvents:
             self._busy += 1
             self._cond.notify_all()
 
+    def publish_now(self, events: list[Event]) -> None:
+        """Publish at once what answers no request (a phone's inbound message): only reports
+        that follow a send wait, so none arrives before the send's 202."""
+        with self._cond:
+            self._busy += 1
+        self._publish(events)
+
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until everything scheduled so far was handed to the sink."""
         deadline = time.monotonic() + timeout

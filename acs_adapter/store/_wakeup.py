@@ -27,20 +27,30 @@ class Wakeup(Protocol):
     def wait(self, timeout: float) -> None:
         """Return when a change may have been committed, or after `timeout` seconds."""
 
+    def nudge(self) -> None:
+        """Wake the waiter now: this process just committed a change it should read."""
+
     def close(self) -> None: ...
 
 
 class PollWakeup:
-    """Wakes after the timeout (or at once when closed)."""
+    """Wakes after the timeout, when nudged, or at once when closed."""
 
     def __init__(self) -> None:
-        self._closed = threading.Event()
+        self._event = threading.Event()
+        self._closed = False
 
     def wait(self, timeout: float) -> None:
-        self._closed.wait(timeout)
+        self._event.wait(timeout)
+        if not self._closed:
+            self._event.clear()
+
+    def nudge(self) -> None:
+        self._event.set()
 
     def close(self) -> None:
-        self._closed.set()
+        self._closed = True
+        self._event.set()
 
 
 class NotifyWakeup:
@@ -66,6 +76,9 @@ class NotifyWakeup:
         except Exception as exc:  # the connection broke: poll until it can listen again
             _log.warning("the change feed stopped listening (%s); polling meanwhile", exc)
             self._drop()
+
+    def nudge(self) -> None:
+        """Nothing to do: PostgreSQL notifies every listener of every commit."""
 
     def _listening(self) -> Any:
         if self._raw is not None:

@@ -217,6 +217,12 @@ class MessageRepository(Repository):
             self._sent.settle()
         return super()._read()
 
+    def settle(self) -> None:
+        """Write the ACS ids of this process's sends now, so their messages show (and their
+        `message.added` changes are on the feed) before this returns."""
+        if self._sent:
+            self._sent.settle()
+
     def allocate_index(self, conversation_sid: str) -> int:
         """Reserve the conversation's next index: unique and increasing across processes."""
         conversation_sid = check.sid("conversation_sid", conversation_sid)

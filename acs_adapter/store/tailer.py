@@ -95,6 +95,13 @@ class ChangeTailer:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
 
+    def nudge(self) -> None:
+        """Read the feed now rather than at the next poll: this process just appended a
+        change the consumer waits for (SQLite has no notifications)."""
+        wakeup = self._wakeup
+        if wakeup is not None:
+            wakeup.nudge()
+
     def wait_for(self, change_id: int, timeout: float = 10.0) -> bool:
         """Block until the change `change_id` was delivered (for tests and orderly shutdown)."""
         deadline = time.monotonic() + timeout

@@ -285,7 +285,7 @@ class MessagesBackend:
             }
         )
         subject = f"advancedMessage/sender/{from_.lstrip('+')}/recipient/{channel_id}"
-        self._followups.schedule([(RECEIVED, subject, data)])
+        self._followups.publish_now([(RECEIVED, subject, data)])
         return message_id
 
     def _store_media(self, conn: sqlite3.Connection, media: dict[str, Any]) -> dict[str, Any]:

@@ -248,7 +248,7 @@ class SmsBackend:
             "receivedTimestamp": iso_time(self._clock()),
             "segmentCount": segment_count(body),
         }
-        self._followups.schedule([(SMS_RECEIVED, _subject(to), data)])
+        self._followups.publish_now([(SMS_RECEIVED, _subject(to), data)])
         return message_id
 
     def outbox(self, to: str | None = None) -> list[dict[str, Any]]:

@@ -40,6 +40,26 @@ async def test_on_once_off_and_async_listeners() -> None:
         emitter.on("x", "not callable")  # type: ignore[arg-type]
 
 
+def test_off_removes_a_bound_method_passed_again() -> None:
+    """`obj.method` is a new object on each read: `off(obj.method)` still removes it."""
+
+    class Listener:
+        def __init__(self) -> None:
+            self.seen: list[int] = []
+
+        def heard(self, value: int) -> None:
+            self.seen.append(value)
+
+    emitter = EventEmitter()
+    listener = Listener()
+    emitter.on("x", listener.heard)
+    emitter.emit("x", 1)
+    emitter.off("x", listener.heard)
+    emitter.emit("x", 2)
+    assert listener.seen == [1]
+    assert emitter.listenerCount("x") == 0
+
+
 async def test_replay_gives_the_latest_payload() -> None:
     emitter = EventEmitter()
     emitter.emit("stateChanged", "initialized")

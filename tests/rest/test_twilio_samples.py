@@ -272,7 +272,6 @@ def test_refused_operations_say_what_and_why_in_one_sentence(client: Client) -> 
     conversation = client.conversations.v1.conversations.create()
     for path, params in (
         ("/Conversations", {"Bindings.Email.Address": "a@example.com"}),
-        (f"/Conversations/{conversation.sid}/Messages", {"ContentSid": "HX" + "0" * 32}),
         (f"/Conversations/{conversation.sid}/Messages", {"Body": "b", "Subject": "s"}),
         (
             f"/Conversations/{conversation.sid}/Participants",
@@ -282,6 +281,15 @@ def test_refused_operations_say_what_and_why_in_one_sentence(client: Client) -> 
     ):
         status, body = answer(client, "POST", path, params)
         assert status == 400 and REFUSAL.match(body["message"]), (path, body)
+    # A ContentSid is sent when registered: an unknown one is Twilio's 21655, saying how.
+    status, body = answer(
+        client,
+        "POST",
+        f"/Conversations/{conversation.sid}/Messages",
+        {"ContentSid": "HX" + "0" * 32},
+    )
+    assert (status, body["code"]) == (400, 21655)
+    assert "twilio-acs content add" in body["message"]
 
 
 def test_not_found_messages_name_the_resource(client: Client) -> None:

@@ -39,10 +39,12 @@ class EventEmitter:
         return self._add(event, listener, once=True)
 
     def off(self, event: str, listener: Listener) -> EventEmitter:
-        """Remove the most recently added registration of ``listener`` (as Node does)."""
+        """Remove the most recently added registration of ``listener`` (as Node does). A bound
+        method matches the same method of the same object (Python makes a new one on each
+        attribute read, where JavaScript code would pass the one function it kept)."""
         entries = self._listeners.get(event, [])
         for position in range(len(entries) - 1, -1, -1):
-            if entries[position][0] is listener:
+            if entries[position][0] == listener:
                 del entries[position]
                 break
         return self

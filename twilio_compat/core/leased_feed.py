@@ -109,6 +109,12 @@ class LeasedFollower:
             time.sleep(0.02)
         return True
 
+    def nudge(self) -> None:
+        """Read the feed now, if this process follows it (it just appended a change)."""
+        tailer = self._tailer
+        if tailer is not None:
+            tailer.nudge()
+
     # -- the lease ------------------------------------------------------------------------
 
     def _run(self) -> None:

@@ -93,8 +93,9 @@ class Channels:
                 self._follower.start()
 
     def caught_up(self, timeout: float = 30.0) -> bool:
-        """Block until every change on the feed now was handled (by whichever process holds
-        the lease); False on timeout."""
+        """Block until every change on the feed now, this process's own sends included, was
+        handled (by whichever process holds the lease); False on timeout."""
+        self._context.store.messages.settle()
         return self._follower.caught_up(timeout)
 
     def close(self) -> None:
@@ -104,7 +105,7 @@ class Channels:
         if not started:
             return
         if self._follower.holding:
-            self._follower.caught_up(DRAIN_SECONDS)
+            self.caught_up(DRAIN_SECONDS)
         self._follower.stop()
 
     # -- what the event source hands over -----------------------------------------------------
@@ -119,6 +120,7 @@ class Channels:
             kind, event.message_id[:256], data=_event_data(event), key=key[:256]
         )
         self.start()
+        self._follower.nudge()
         return added
 
     # -- receipts -----------------------------------------------------------------------------
