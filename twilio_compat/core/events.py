@@ -25,6 +25,7 @@ from acs_adapter.store.tailer import DEFAULT_POLL_INTERVAL
 from twilio_compat.core._context import Context
 from twilio_compat.core.hooks import WriteHooks
 from twilio_compat.core.indexing import NativeIndexer
+from twilio_compat.core.ingestion import Ingestion, Lease, lease_seconds
 
 if TYPE_CHECKING:
     from acs_adapter.events import EventBus
@@ -66,6 +67,16 @@ class Events:
         adapter = self._context.adapter
         return ChatEventPoller(
             adapter.chat, adapter.store.cursors, bus, acs_user, interval=interval, consumer=consumer
+        )
+
+    def ingestion(self, bus: EventBus, *, interval: float, consumer: str) -> Ingestion:
+        """The deployment's one ACS poller (not started): in whichever process holds the
+        account's ingestion lease, the service user's poller publishes on `bus` what changed in
+        ACS; in the others it waits to take over."""
+        poller = self.poller(bus, self._context.service_user, interval=interval, consumer=consumer)
+        name = f"ingestion:{self._context.account_sid}:{consumer}"
+        return Ingestion(
+            poller, Lease(self, name, seconds=lease_seconds(interval)), interval=interval
         )
 
     def eventgrid_receiver(self, bus: EventBus, secret: str | Secret) -> EventGridReceiver:

@@ -314,6 +314,10 @@ class TwilioWebhooks(WriteHooks):
     ) -> records.Message | None:
         """The message as Twilio sees it, once the core's cache has absorbed it."""
         messages = self._core.messages
+        if event.kind is EventKind.MESSAGE_RECEIVED:
+            known = messages.find_by_acs_message_id(conversation, event.message_id or "")
+            if known is not None:
+                return known  # indexed already: no ACS call
         messages.sync(conversation, force=True)  # the reported message must be in the cache
         return messages.find_by_acs_message_id(conversation, event.message_id or "")
 
