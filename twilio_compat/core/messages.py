@@ -282,12 +282,9 @@ class Messages:
         changed = [message for message in listed if message.type in ("text", "html")]
         if changed:
             cached = store.messages.by_acs_message_ids(conversation.sid, [m.id for m in changed])
+            in_order = sorted(changed, key=lambda m: m.sequence_id)
             with changes_by(FROM_ACS):  # on the change feed, these came from ACS, not the caller
-                added = [
-                    message.created_on
-                    for message in sorted(changed, key=lambda m: m.sequence_id)
-                    if self._absorb(conversation, message, cached.get(message.id))
-                ]
+                added = self._absorb_all(conversation, in_order, cached)
             if added:
                 self._count_as_activity(conversation, max(added))
         saved = mark.saved
@@ -315,6 +312,66 @@ class Messages:
             return
         if conversation_rules.to_record(fresh).state != "closed":
             conversation_rules.record_activity(self._context, fresh)
+
+    def _absorb_all(
+        self,
+        conversation: StoredConversation,
+        listed: list[MessageRecord],
+        cached: dict[str, StoredMessage],
+    ) -> list[datetime]:
+        """Keep ACS messages (in sequence order) in the cache; the creation times of those new
+        to the store. Runs of messages ACS-native clients sent, which the store has never seen,
+        are added a page at a time in one transaction each, their authors looked up at once;
+        the rest (sent through the shim, edited, deleted) one by one."""
+        authors = self._authors([m for m in listed if _native_and_new(m, cached)])
+        added: list[datetime] = []
+        for start in range(0, len(listed), SYNC_PAGE_SIZE):
+            seen: list[MessageRecord] = []
+            for message in listed[start : start + SYNC_PAGE_SIZE]:
+                if _native_and_new(message, cached):
+                    seen.append(message)
+                    continue
+                added += self._add_seen(conversation, seen, authors)
+                seen = []
+                if self._absorb(conversation, message, cached.get(message.id)):
+                    added.append(message.created_on)
+            added += self._add_seen(conversation, seen, authors)
+        return added
+
+    def _add_seen(
+        self, conversation: StoredConversation, seen: list[MessageRecord], authors: dict[str, str]
+    ) -> list[datetime]:
+        """Add native messages new to the store in one transaction (one by one if the batch
+        is refused: a message the store cannot hold, or another process adding them too)."""
+        if not seen:
+            return []
+        items = []
+        for message in seen:
+            carried = MessageMetadata.decode(message.metadata)
+            sender = message.sender_id
+            author = carried.author or (authors.get(sender) if sender else None)
+            items.append(
+                {
+                    "sid": new_sid("IM"),
+                    "acs_message_id": message.id,
+                    "author": _storable(author or message.sender_display_name or sender),
+                    "created_at": message.created_on,
+                    "updated_at": message.edited_on or message.created_on,
+                    "body": None if carried.no_body else _storable(message.content),
+                    "attributes": carried.attributes or "{}",
+                    "media": carried.attachments,
+                }
+            )
+        try:
+            count = self._context.store.messages.add_seen(conversation.sid, items)
+        except (InvalidInput, Conflict):
+            return [m.created_on for m in seen if self._absorb(conversation, m, None)]
+        return [max(m.created_on for m in seen)] if count else []
+
+    def _authors(self, listed: list[MessageRecord]) -> dict[str, str]:
+        """The identities of these messages' senders that the shim created, by ACS user id."""
+        senders = {m.sender_id for m in listed if m.sender_id}
+        return self._context.store.identities.identities_for(senders) if senders else {}
 
     def _absorb(
         self, conversation: StoredConversation, message: MessageRecord, row: StoredMessage | None
@@ -685,6 +742,15 @@ class Messages:
         """The conversation a message (by SID) belongs to, or None if there is no such message."""
         row = self._context.store.messages.get(message_sid) if is_sid(message_sid, "IM") else None
         return row.conversation_sid if row is not None else None
+
+
+def _native_and_new(message: MessageRecord, cached: dict[str, StoredMessage]) -> bool:
+    """A live message the store does not hold and the shim did not send (no SID carried)."""
+    return (
+        message.id not in cached
+        and message.deleted_on is None
+        and MessageMetadata.decode(message.metadata).twilio_sid is None
+    )
 
 
 def _activity(message: MessageRecord) -> datetime:
