@@ -252,6 +252,36 @@ class Messages:
             return
         self._sync_now(conversation)
 
+    def sync_all(self, conversations: list[StoredConversation]) -> None:
+        """`sync` several conversations in one pass: one thread-list call names those with
+        activity since this process last synced them, and only those are read. Conversations
+        this process has not synced yet are synced one by one, as is every one when the list
+        runs long (a busy account with an old mark). A native deletion in a conversation with
+        no activity since shows at that conversation's next read of its own."""
+        due = [c for c in conversations if c.thread_id and not self.indexer.follows(c.thread_id)]
+        with self._sync_lock:
+            marks = {c.sid: self._synced.get(c.sid) for c in due}
+        resumes = {sid: mark.resume_from() for sid, mark in marks.items() if mark is not None}
+        points = {sid: point for sid, point in resumes.items() if point is not None}
+        active = None  # one conversation to check costs one call either way
+        if len(points) > 1:
+            active = self._active_threads(min(points.values()), len(points))
+        for conversation in due:
+            if active is None or conversation.sid not in points or conversation.thread_id in active:
+                self._sync_now(conversation)
+
+    def _active_threads(self, since: datetime, wanted: int) -> set[str] | None:
+        """The threads with activity since `since` (None when more than a pass should read)."""
+        limit = 2 * wanted + SYNC_PAGE_SIZE
+        found: set[str] = set()
+        for summary in self._context.service_chat().list_threads(
+            page_size=SYNC_PAGE_SIZE, start_time=since
+        ):
+            found.add(summary.id)
+            if len(found) > limit:
+                return None
+        return found
+
     def _sync_now(self, conversation: StoredConversation) -> None:
         """Bring the cache up to date with one ``list_messages`` call (more only if busy).
 
