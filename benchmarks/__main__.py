@@ -22,6 +22,8 @@ MODULES = (
     "benchmarks.event_latency",
     "benchmarks.change_feed",
     "benchmarks.native_indexing",
+    "benchmarks.catch_up",
+    "benchmarks.ingestion_poll",
     "benchmarks.migration_import",
     "benchmarks.import_time",
 )
