@@ -23,8 +23,9 @@ The cursor in the mapping store (`store.cursors`, named after `consumer`, the le
 user: pollers that must not share progress use different consumers) holds the newest ACS time
 seen and the ids of the events of the last `overlap` before it. Each poll re-reads that
 overlap (so writes that commit late are not missed) and skips the ids it already published,
-so a restart neither misses nor repeats an event. The cursor is saved after publishing: a
-crash in between repeats that poll's events (at least once), a clean `stop()` never does.
+so a restart neither misses nor repeats an event. The cursor is saved after publishing (and
+after `settle`, which lets subscribers that queue events make them durable first): a crash in
+between repeats that poll's events (at least once), a clean `stop()` never does.
 
 Gaps (ACS exposes no history for them): typing, a thread's deletion where the service does
 not list deleted threads, and the removal of the polling user itself (it can no longer read
@@ -40,7 +41,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
@@ -125,6 +126,7 @@ class ChatEventPoller:
         sweep_interval: timedelta = DEFAULT_SWEEP_INTERVAL,
         start: datetime | None = None,
         consumer: str = "default",
+        settle: Callable[[], None] | None = None,
     ) -> None:
         _check_interval(interval)
         if overlap < timedelta(0) or thread_horizon < timedelta(0) or sweep_interval < timedelta(0):
@@ -143,6 +145,7 @@ class ChatEventPoller:
         self._overlap = overlap
         self._horizon = thread_horizon
         self._sweep_interval = sweep_interval
+        self._settle = settle
         self.acs_calls = 0
         """ACS list calls made by the polls so far (the thread list's pages not counted)."""
         self._start = start
@@ -171,6 +174,8 @@ class ChatEventPoller:
             fresh = list({e.id: e for e in found if e.id not in state.recent}.values())
             for event in fresh:
                 self.bus.publish(event)
+            if fresh and self._settle is not None:
+                self._settle()
             newest = max([state.since, *(e.time for e in found)])
             keep_from = newest - self._overlap
             recent = {**state.recent, **{e.id: e.time for e in found}}

@@ -69,11 +69,29 @@ class Events:
             adapter.chat, adapter.store.cursors, bus, acs_user, interval=interval, consumer=consumer
         )
 
-    def ingestion(self, bus: EventBus, *, interval: float, consumer: str) -> Ingestion:
+    def ingestion(
+        self,
+        bus: EventBus,
+        *,
+        interval: float,
+        consumer: str,
+        settle: Callable[[], None] | None = None,
+    ) -> Ingestion:
         """The deployment's one ACS poller (not started): in whichever process holds the
         account's ingestion lease, the service user's poller publishes on `bus` what changed in
-        ACS; in the others it waits to take over."""
-        poller = self.poller(bus, self._context.service_user, interval=interval, consumer=consumer)
+        ACS; in the others it waits to take over. `settle` blocks until the subscribers have
+        made what a poll published durable, before its cursor moves on (so a holder killed
+        after a poll loses nothing)."""
+        adapter = self._context.adapter
+        poller = ChatEventPoller(
+            adapter.chat,
+            adapter.store.cursors,
+            bus,
+            self._context.service_user,
+            interval=interval,
+            consumer=consumer,
+            settle=settle,
+        )
         name = f"ingestion:{self._context.account_sid}:{consumer}"
         return Ingestion(
             poller, Lease(self, name, seconds=lease_seconds(interval)), interval=interval

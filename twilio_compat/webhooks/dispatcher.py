@@ -127,6 +127,10 @@ class TwilioWebhooks(WriteHooks):
         self._unsubscribe.append(stop)
         return stop
 
+    def wait_handled(self) -> None:
+        """Block until every reported event was handled (its post-event is on the feed)."""
+        self._events.join()
+
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until reported events are handled and queued webhooks sent (for tests)."""
         self._events.join()

@@ -67,6 +67,9 @@ def start_event_services(
         receiver = core.events.eventgrid_receiver(bus, events.eventgrid_secret)
         return EventServices(webhooks, bus, receiver, None, stop_indexing)
     ingestion = core.events.ingestion(
-        bus, interval=events.poll_interval, consumer="twilio-acs-serve"
+        bus,
+        interval=events.poll_interval,
+        consumer="twilio-acs-serve",
+        settle=webhooks.wait_handled,
     ).start()
     return EventServices(webhooks, bus, None, ingestion, stop_indexing)
