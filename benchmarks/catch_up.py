@@ -5,8 +5,9 @@
   limit=30)``, which syncs them all, against the direct SDK listing the same number of messages
   (``list_messages``, pages of 200, as the sync reads them).
 - First read of a conversation only ever written through the shim: ``SHIM_MESSAGES`` REST
-  sends, then the first read in a fresh core (a restarted process), against a read of a synced
-  conversation.
+  sends, the background sync that follows them, then the first read in a fresh core (a
+  restarted process), against the first read there of a conversation written the same way and
+  read before the restart.
 - ``user_conversations.list()`` for a user in ``CONVERSATIONS`` conversations with read
   horizons (each unread count needs a current cache), against the same for a user in one, once
   the conversations are quiet (past the sync overlap); its ACS requests are counted.
@@ -46,8 +47,9 @@ NOTES = [
     "Catch-up without an event source: the first REST read after native sends (azure chat SDK) "
     "syncs them, one store transaction per ACS page; compared with the SDK listing the same "
     "messages in pages of 200. A shim-only conversation's first read is timed in a fresh core "
-    "(a restart). user_conversations.list is timed once its conversations are quiet (past the "
-    "sync overlap), median of several rounds, with the ACS requests of one call.",
+    "(a restart), once the background sync that follows sends (6 s after they pause) is done. "
+    "user_conversations.list is timed once its conversations are quiet (past the sync "
+    "overlap), median of several rounds, with the ACS requests of one call.",
 ]
 
 
@@ -101,23 +103,27 @@ def _first_read_of_a_shim_only_conversation(adapter: AcsAdapter, core: Core) -> 
     rest = _rest(core)
     written = rest.conversations.v1.conversations.create(friendly_name="shim only")
     synced = rest.conversations.v1.conversations.create(friendly_name="synced")
+    warm_up = rest.conversations.v1.conversations.create(friendly_name="warm-up")
     for number in range(SHIM_MESSAGES):
         written.messages.create(author="writer", body=f"sent {number}")
         synced.messages.create(author="writer", body=f"sent {number}")
+    synced.messages.list(order="desc", limit=30)  # read (and synced) before the restart
+    if QUIET:  # the sends' background sync, seconds after them (quick mode: no waiting)
+        core.messages.follower.wait_idle(60)
+        time.sleep(QUIET)
     restarted = Core(adapter, account_sid=ACCOUNT_SID)
     try:
         fresh = _rest(restarted).conversations.v1.conversations
+        fresh(warm_up.sid).messages.list(order="desc", limit=30)  # the process's first request
         first = _timed(lambda: fresh(written.sid).messages.list(order="desc", limit=30))
-        fresh(synced.sid).messages.list(order="desc", limit=30)
-        time.sleep(QUIET)
-        again = _median(lambda: fresh(synced.sid).messages.list(order="desc", limit=30), ROUNDS)
+        read = _timed(lambda: fresh(synced.sid).messages.list(order="desc", limit=30))
     finally:
         restarted.close()
-    ratio = first / again
+    ratio = first / read
     return Row(
-        f"first messages.list(limit=30) of a conversation written only through the shim "
-        f"({SHIM_MESSAGES:,} sends), after a restart, vs a read of a synced one",
-        f"{ratio:.2f}x ({first * 1000:.0f} ms vs {again * 1000:.1f} ms)",
+        f"first messages.list(limit=30) after a restart of a conversation written only through "
+        f"the shim ({SHIM_MESSAGES:,} sends), vs of one read before the restart",
+        f"{ratio:.2f}x ({first * 1000:.1f} ms vs {read * 1000:.1f} ms)",
         f"<= {SHIM_ONLY_GOAL:.0f}x",
         ratio <= SHIM_ONLY_GOAL,
     )

@@ -49,6 +49,7 @@ from twilio_compat.core.hooks import (
 from twilio_compat.core.indexing import NativeIndexer
 from twilio_compat.core.media import MediaLibrary
 from twilio_compat.core.participants import Participants
+from twilio_compat.core.send_follow import SendFollower
 from twilio_compat.core.stamps import iso, now, parse_iso
 from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
@@ -147,6 +148,8 @@ class Messages:
         self._sync_lock = threading.Lock()
         self.indexer = NativeIndexer(self._sync_now, context.store.conversations.get_by_thread_id)
         """Syncs in the background what an event source reports (`Events.index_from`)."""
+        self.follower = SendFollower(self._follow_sends)
+        """Syncs in the background once sends pause, so the sync mark follows them."""
 
     # -- reading --------------------------------------------------------------------
 
@@ -282,7 +285,17 @@ class Messages:
                 return None
         return found
 
-    def _sync_now(self, conversation: StoredConversation) -> None:
+    def _follow_sends(self, conversation: StoredConversation, sent_at: float) -> None:
+        """Sync after sends that ended at `sent_at` (wall time), saving the mark in the store,
+        unless the saved mark already resumes past them."""
+        with self._sync_lock:
+            mark = self._synced.get(conversation.sid)
+        saved = mark.saved if mark is not None else None
+        if saved is not None and (saved - SYNC_OVERLAP).timestamp() > sent_at:
+            return
+        self._sync_now(conversation, save=True)
+
+    def _sync_now(self, conversation: StoredConversation, *, save: bool = False) -> None:
         """Bring the cache up to date with one ``list_messages`` call (more only if busy).
 
         It asks for what changed since the later of two points before which everything has
@@ -318,7 +331,7 @@ class Messages:
             if added:
                 self._count_as_activity(conversation, max(added))
         saved = mark.saved
-        if saved is None or started - saved >= CURSOR_SAVE_INTERVAL:
+        if save or saved is None or started - saved >= CURSOR_SAVE_INTERVAL:
             store.cursors.put(name, iso(started))
             saved = started
         activity = [mark.latest_activity] if mark.latest_activity else []
@@ -563,6 +576,7 @@ class Messages:
                 store.messages.discard_pending(sid)
             raise
         store.messages.confirm_sent(sid, acs_id)
+        self.follower.sent(conversation)
         self._media.attach(media, sid)
         conversation_rules.record_activity(self._context, conversation)
         row = StoredMessage(
