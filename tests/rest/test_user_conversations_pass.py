@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -10,34 +9,23 @@ from datetime import timedelta
 import pytest
 from twilio.rest import Client
 
+from tests.events.test_native_indexing import ChatRequests
 from twilio_compat.core import messages
 from twilio_compat.runtime import watch_acs_calls
 
 CONVERSATIONS = 6
 
 
-class _ChatCalls:
-    """ACS chat requests made by the test's own thread."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self._thread = threading.current_thread()
-
-    def __call__(self, service: str, status: int, seconds: float) -> None:
-        if service == "chat" and threading.current_thread() is self._thread:
-            self.count += 1
-
-
 @pytest.fixture
-def chat_calls() -> Iterator[_ChatCalls]:
-    counted = _ChatCalls()
+def chat_calls() -> Iterator[ChatRequests]:
+    counted = ChatRequests()
     stop = watch_acs_calls(counted)
     yield counted
     stop()
 
 
 def test_listing_reads_only_the_conversations_that_changed(
-    client: Client, unique: str, chat_calls: _ChatCalls, monkeypatch: pytest.MonkeyPatch
+    client: Client, unique: str, chat_calls: ChatRequests, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Short overlaps, so a conversation turns quiet within the test rather than after seconds.
     monkeypatch.setattr(messages, "SYNC_OVERLAP", timedelta(milliseconds=200))
