@@ -27,6 +27,8 @@ MODULES = (
     "benchmarks.channels",
     "benchmarks.change_feed",
     "benchmarks.native_indexing",
+    "benchmarks.catch_up",
+    "benchmarks.ingestion_poll",
     "benchmarks.migration_import",
     "benchmarks.import_time",
 )

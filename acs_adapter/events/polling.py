@@ -12,17 +12,26 @@ creation). Two modes, like Event Grid's two levels:
   actions left out as Event Grid leaves them out (`own_actions=True` keeps them, for a client
   that reports its own messages too).
 
+A poll costs ACS calls in proportion to the threads that changed, not to the threads that are
+active: the thread list, asked for activity since the cursor (ACS orders and filters it by the
+newest message of any kind, system messages included), names the threads with new messages,
+membership or topic changes, and only those are read. Edits and deletions leave a thread's
+activity alone, so every `sweep_interval` a poll also reads the threads active within
+`thread_horizon` for the edits and deletions made since the previous sweep.
+
 The cursor in the mapping store (`store.cursors`, named after `consumer`, the level and the
 user: pollers that must not share progress use different consumers) holds the newest ACS time
 seen and the ids of the events of the last `overlap` before it. Each poll re-reads that
 overlap (so writes that commit late are not missed) and skips the ids it already published,
-so a restart neither misses nor repeats an event. The cursor is saved after publishing: a
-crash in between repeats that poll's events (at least once), a clean `stop()` never does.
+so a restart neither misses nor repeats an event. The cursor is saved after publishing (and
+after `settle`, which lets subscribers that queue events make them durable first): a crash in
+between repeats that poll's events (at least once), a clean `stop()` never does.
 
 Gaps (ACS exposes no history for them): typing, a thread's deletion where the service does
 not list deleted threads, and the removal of the polling user itself (it can no longer read
 the thread). Edits in threads with no new message for longer than `thread_horizon` are missed,
-because ACS lists threads by their newest message.
+because ACS lists threads by their newest message; edits in quiet threads arrive with the next
+sweep rather than the next poll.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
@@ -49,6 +58,8 @@ logger = logging.getLogger("acs_adapter.events")
 DEFAULT_INTERVAL = 2.0
 DEFAULT_OVERLAP = timedelta(seconds=5)
 DEFAULT_THREAD_HORIZON = timedelta(hours=1)
+DEFAULT_SWEEP_INTERVAL = timedelta(seconds=30)
+_EDITS = (EventKind.MESSAGE_EDITED, EventKind.MESSAGE_DELETED, EventKind.THREAD_DELETED)
 _USER_TYPES = ("text", "html")
 _CURSOR_VERSION = 1
 
@@ -70,16 +81,18 @@ class _CursorLike(Protocol):
 class _State:
     since: datetime
     recent: dict[str, datetime] = field(default_factory=dict)
+    swept: datetime | None = None
+    """Up to when edits and deletions in quiet threads were read (None: as far as `since`)."""
 
     def dump(self) -> str:
-        return json.dumps(
-            {
-                "v": _CURSOR_VERSION,
-                "since": self.since.isoformat(),
-                "recent": {k: v.isoformat() for k, v in self.recent.items()},
-            },
-            separators=(",", ":"),
-        )
+        raw: dict[str, object] = {
+            "v": _CURSOR_VERSION,
+            "since": self.since.isoformat(),
+            "recent": {k: v.isoformat() for k, v in self.recent.items()},
+        }
+        if self.swept is not None:
+            raw["swept"] = self.swept.isoformat()
+        return json.dumps(raw, separators=(",", ":"))
 
     @classmethod
     def load(cls, text: str) -> _State | None:
@@ -87,11 +100,12 @@ class _State:
             raw = json.loads(text)
             since = parse_time(raw["since"])
             recent = {str(k): parse_time(v) for k, v in dict(raw.get("recent", {})).items()}
+            swept = parse_time(raw["swept"]) if raw.get("swept") else None
         except (ValueError, KeyError, TypeError):
             return None
         if since is None:
             return None
-        return cls(since, {k: v for k, v in recent.items() if v is not None})
+        return cls(since, {k: v for k, v in recent.items() if v is not None}, swept)
 
 
 class ChatEventPoller:
@@ -109,12 +123,14 @@ class ChatEventPoller:
         interval: float = DEFAULT_INTERVAL,
         overlap: timedelta = DEFAULT_OVERLAP,
         thread_horizon: timedelta = DEFAULT_THREAD_HORIZON,
+        sweep_interval: timedelta = DEFAULT_SWEEP_INTERVAL,
         start: datetime | None = None,
         consumer: str = "default",
+        settle: Callable[[], None] | None = None,
     ) -> None:
         _check_interval(interval)
-        if overlap < timedelta(0) or thread_horizon < timedelta(0):
-            raise ValueError("overlap and thread_horizon must not be negative")
+        if overlap < timedelta(0) or thread_horizon < timedelta(0) or sweep_interval < timedelta(0):
+            raise ValueError("overlap, thread_horizon and sweep_interval must not be negative")
         if start is not None and start.tzinfo is None:
             raise ValueError("start must be a timezone-aware datetime")
         self.bus = bus
@@ -128,6 +144,10 @@ class ChatEventPoller:
         self._cursors = cursors
         self._overlap = overlap
         self._horizon = thread_horizon
+        self._sweep_interval = sweep_interval
+        self._settle = settle
+        self.acs_calls = 0
+        """ACS list calls made by the polls so far (the thread list's pages not counted)."""
         self._start = start
         self._poll_lock = threading.Lock()
         self._stop = threading.Event()
@@ -142,17 +162,36 @@ class ChatEventPoller:
             state = self._load()
             cutoff = state.since - self._overlap
             found: list[ChatEvent] = []
-            for summary in self._chat.list_threads(start_time=cutoff - self._horizon):
+            changed: set[str] = set()
+            for summary in self._chat.list_threads(start_time=cutoff):
+                changed.add(summary.id)
                 found.extend(self._thread_events(summary, cutoff))
-            fresh = [e for e in found if e.id not in state.recent]
+            swept = state.swept or state.since
+            polled_at = datetime.now(timezone.utc)
+            if polled_at - swept >= self._sweep_interval:
+                found.extend(self._sweep(swept - self._overlap, changed))
+                swept = polled_at
+            fresh = list({e.id: e for e in found if e.id not in state.recent}.values())
             for event in fresh:
                 self.bus.publish(event)
+            if fresh and self._settle is not None:
+                self._settle()
             newest = max([state.since, *(e.time for e in found)])
             keep_from = newest - self._overlap
             recent = {**state.recent, **{e.id: e.time for e in found}}
-            state = _State(newest, {k: t for k, t in recent.items() if t >= keep_from})
-            self._cursors.put(self.cursor_name, state.dump())
+            kept = {k: t for k, t in recent.items() if t >= keep_from}
+            self._cursors.put(self.cursor_name, _State(newest, kept, swept).dump())
             return fresh
+
+    def _sweep(self, since: datetime, changed: set[str]) -> list[ChatEvent]:
+        """Edits and deletions since `since` in the threads of the horizon that had no activity
+        (the others were read in full already)."""
+        found: list[ChatEvent] = []
+        for summary in self._chat.list_threads(start_time=since - self._horizon):
+            if summary.id not in changed:
+                events = self._thread_events(summary, since)
+                found.extend(e for e in events if e.kind in _EDITS)
+        return found
 
     def _load(self) -> _State:
         cursor = self._cursors.get(self.cursor_name)
@@ -164,6 +203,7 @@ class ChatEventPoller:
         return state
 
     def _thread_events(self, summary: ThreadSummary, cutoff: datetime) -> list[ChatEvent]:
+        self.acs_calls += 1
         try:
             messages = sorted(
                 self._chat.list_messages(summary.id, start_time=cutoff),

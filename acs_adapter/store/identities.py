@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import delete, func, select
 
 from acs_adapter.errors import Conflict
@@ -33,6 +35,18 @@ class IdentityRepository(Repository):
                 select(identities.c.identity).where(identities.c.acs_user_id == acs_user_id)
             )
         return value
+
+    def identities_for(self, acs_user_ids: Iterable[str]) -> dict[str, str]:
+        """The identities paired with these ACS user ids, by id (one query; unpaired ids left
+        out)."""
+        wanted = sorted({check.text("acs_user_id", i) for i in acs_user_ids})
+        if not wanted:
+            return {}
+        statement = select(identities.c.acs_user_id, identities.c.identity).where(
+            identities.c.acs_user_id.in_(wanted)
+        )
+        with self._read() as conn:
+            return {row.acs_user_id: row.identity for row in conn.execute(statement)}
 
     def insert_if_absent(self, identity: str, acs_user_id: str) -> str:
         """Pair `identity` with `acs_user_id` unless already paired; return the id that won.

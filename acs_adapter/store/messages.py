@@ -526,6 +526,48 @@ class MessageRepository(Repository):
             )
         return len(rows)
 
+    def add_seen(self, conversation_sid: str, items: Sequence[Mapping[str, Any]]) -> int:
+        """Add messages a sync saw first in ACS, in the order given, at the conversation's
+        next indices, in one transaction; returns how many were added.
+
+        Each item takes `insert`'s keyword arguments but `index` (`sid` and `acs_message_id`
+        required). Messages the conversation already holds (by ACS id) are left out, so a
+        batch read by two processes adds each message once; two batches racing on PostgreSQL
+        may raise `Conflict`, after which the caller adds them one by one.
+        """
+        conversation_sid = check.sid("conversation_sid", conversation_sid)
+        rows = [_bulk_values(conversation_sid, item, indexed=False) for item in items]
+        if any(row["acs_message_id"] is None for row in rows):
+            raise InvalidInput("add_seen needs the ACS message id of every message")
+        if not rows:
+            return 0
+        with self._write(rows[0]) as conn:
+            held = set(
+                conn.scalars(
+                    select(messages.c.acs_message_id).where(
+                        messages.c.conversation_sid == conversation_sid,
+                        messages.c.acs_message_id.in_([row["acs_message_id"] for row in rows]),
+                    )
+                )
+            )
+            rows = [row for row in rows if row["acs_message_id"] not in held]
+            if not rows:
+                return 0
+            next_index = conn.execute(
+                update(conversations)
+                .where(conversations.c.sid == conversation_sid)
+                .values(next_index=conversations.c.next_index + len(rows))
+                .returning(conversations.c.next_index)
+            ).scalar()
+            if next_index is None:
+                raise NotFound(f"conversation {conversation_sid!r} does not exist")
+            first = int(next_index) - len(rows)
+            for offset, row in enumerate(rows):
+                row["index"] = first + offset
+            conn.execute(messages.insert(), rows)
+            _added(conn, [(str(row["sid"]), conversation_sid) for row in rows])
+        return len(rows)
+
     def conversations_of(self, sids: Iterable[str]) -> dict[str, str]:
         """Which of these message SIDs exist, each with its conversation's SID (one query)."""
         wanted = [check.sid("sid", sid) for sid in sids]
@@ -623,11 +665,16 @@ _BULK_FIELDS = frozenset(
 )
 
 
-def _bulk_values(conversation_sid: str, item: Mapping[str, Any]) -> dict[str, object]:
-    """One `insert_many` row, checked as `insert` checks its arguments."""
+def _bulk_values(
+    conversation_sid: str, item: Mapping[str, Any], *, indexed: bool = True
+) -> dict[str, object]:
+    """One `insert_many` row (`add_seen` row, without `indexed`), checked as `insert` checks
+    its arguments."""
     unknown = set(item) - _BULK_FIELDS
     if unknown:
         raise InvalidInput(f"unknown message fields: {', '.join(sorted(unknown))}")
+    if not indexed:
+        item = {**item, "index": 0}  # given its index in the transaction that adds it
     if item.get("index") is None:
         raise InvalidInput("insert_many needs an explicit index for every message")
     created = item.get("created_at")

@@ -29,6 +29,8 @@ from acs_adapter.store.tailer import DEFAULT_POLL_INTERVAL
 from twilio_compat.core._context import Context
 from twilio_compat.core.hooks import WriteHooks
 from twilio_compat.core.indexing import NativeIndexer
+from twilio_compat.core.ingestion import Ingestion, lease_seconds
+from twilio_compat.core.leases import Lease
 
 if TYPE_CHECKING:
     from acs_adapter.events.channels import ChannelEvent
@@ -72,6 +74,34 @@ class Events:
         adapter = self._context.adapter
         return ChatEventPoller(
             adapter.chat, adapter.store.cursors, bus, acs_user, interval=interval, consumer=consumer
+        )
+
+    def ingestion(
+        self,
+        bus: EventBus,
+        *,
+        interval: float,
+        consumer: str,
+        settle: Callable[[], None] | None = None,
+    ) -> Ingestion:
+        """The deployment's one ACS poller (not started): in whichever process holds the
+        account's ingestion lease, the service user's poller publishes on `bus` what changed in
+        ACS; in the others it waits to take over. `settle` blocks until the subscribers have
+        made what a poll published durable, before its cursor moves on (so a holder killed
+        after a poll loses nothing)."""
+        adapter = self._context.adapter
+        poller = ChatEventPoller(
+            adapter.chat,
+            adapter.store.cursors,
+            bus,
+            self._context.service_user,
+            interval=interval,
+            consumer=consumer,
+            settle=settle,
+        )
+        name = f"ingestion:{self._context.account_sid}:{consumer}"
+        return Ingestion(
+            poller, Lease(self, name, seconds=lease_seconds(interval)), interval=interval
         )
 
     def eventgrid_receiver(

@@ -8,21 +8,18 @@ crashed, or stopped), another process takes it over and goes on from the job's s
 The job moves the cursor past a change only when that change is done, so nothing is skipped;
 a change cut short by a crash is done again by the next owner, so the job's effects must be
 idempotent (webhooks carry a stable idempotency token, sends a stable repeatability id).
-
-Leases compare wall-clock times, so hosts sharing a store need synchronised clocks (as they
-do for message dates).
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from twilio_compat.core.adapter_types import AdapterError, Change, ChangeTailer
+from twilio_compat.core.leases import Lease
 
 if TYPE_CHECKING:
     from twilio_compat.core.events import Events
@@ -58,17 +55,13 @@ class LeasedFollower:
         renew_every: float = RENEW_EVERY,
     ) -> None:
         self._events = events
-        self._lease_name = lease
         self.cursor = cursor
         self._wanted = wanted
         self._handle = handle
         self._name = name
         self._poll_interval = poll_interval
-        self._lease_seconds = lease_seconds
         self._renew_every = renew_every
-        self.owner = secrets.token_hex(8)
-        self._lease: str | None = None
-        """The lease value this process holds (None when it holds none)."""
+        self._lease = Lease(events, lease, seconds=lease_seconds)
         self._tailer: ChangeTailer | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -76,13 +69,13 @@ class LeasedFollower:
     @property
     def holding(self) -> bool:
         """Whether this process holds the lease (as of its last renewal)."""
-        return self._lease is not None
+        return self._lease.held
 
     @property
     def active(self) -> bool:
         """Whether a change handed over now should be worked on: the lease is held and the
         follower is not stopping."""
-        return self._lease is not None and not self._stopping.is_set()
+        return self._lease.held and not self._stopping.is_set()
 
     def start(self) -> LeasedFollower:
         if self._thread is None:
@@ -96,7 +89,7 @@ class LeasedFollower:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
-        self._release()
+        self._lease.release()
 
     def caught_up(self, timeout: float = 30.0) -> bool:
         """Block until the job's cursor reaches the feed's newest change as of now (whichever
@@ -120,9 +113,9 @@ class LeasedFollower:
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                held = self._renew()
+                held = self._lease.renew()
             except AdapterError as error:
-                logger.warning("the lease %s could not be renewed: %s", self._lease_name, error)
+                logger.warning("the lease %s could not be renewed: %s", self._lease.name, error)
                 held = False
             if held and self._tailer is None:
                 self._tailer = self._events.follow(
@@ -135,29 +128,6 @@ class LeasedFollower:
                 self._stop_tailer()
             self._stopping.wait(self._renew_every)
         self._stop_tailer()
-
-    def _renew(self) -> bool:
-        """Take or extend the lease; whether this process holds it now."""
-        current = self._events.lease_value(self._lease_name)
-        mine = f"{self.owner} {time.time() + self._lease_seconds:.3f}"
-        if current is not None:
-            owner, _, until = current.partition(" ")
-            if owner != self.owner and _expiry(until) > time.time():
-                self._lease = None
-                return False
-        won = self._events.swap_lease(self._lease_name, current, mine)
-        self._lease = mine if won else None
-        return won
-
-    def _release(self) -> None:
-        """Give the lease up at once, so another process need not wait for it to lapse."""
-        lease, self._lease = self._lease, None
-        if lease is None:
-            return
-        try:
-            self._events.swap_lease(self._lease_name, lease, f"{self.owner} 0")
-        except AdapterError as error:
-            logger.debug("releasing the lease %s failed: %s", self._lease_name, error)
 
     def _stop_tailer(self) -> None:
         tailer, self._tailer = self._tailer, None
@@ -174,10 +144,3 @@ class LeasedFollower:
                 self._events.save_cursor(self.cursor, change.id)
         if changes and self.active:
             self._events.save_cursor(self.cursor, changes[-1].id)
-
-
-def _expiry(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return 0.0

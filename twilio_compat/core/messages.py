@@ -52,6 +52,7 @@ from twilio_compat.core.indexing import NativeIndexer
 from twilio_compat.core.media import MediaLibrary
 from twilio_compat.core.participants import Participants
 from twilio_compat.core.receipts import delivery_summaries
+from twilio_compat.core.send_follow import SendFollower
 from twilio_compat.core.stamps import iso, now, parse_iso
 from twilio_compat.core.text import check_unicode_fields
 from twilio_compat.sids import is_sid, new_sid
@@ -160,6 +161,8 @@ class Messages:
         self._sync_lock = threading.Lock()
         self.indexer = NativeIndexer(self._sync_now, context.store.conversations.get_by_thread_id)
         """Syncs in the background what an event source reports (`Events.index_from`)."""
+        self.follower = SendFollower(self._follow_sends)
+        """Syncs in the background once sends pause, so the sync mark follows them."""
 
     # -- reading --------------------------------------------------------------------
 
@@ -274,7 +277,47 @@ class Messages:
             return
         self._sync_now(conversation)
 
-    def _sync_now(self, conversation: StoredConversation) -> None:
+    def sync_all(self, conversations: list[StoredConversation]) -> None:
+        """`sync` several conversations in one pass: one thread-list call names those with
+        activity since this process last synced them, and only those are read. Conversations
+        this process has not synced yet are synced one by one, as is every one when the list
+        runs long (a busy account with an old mark). A native deletion in a conversation with
+        no activity since shows at that conversation's next read of its own."""
+        due = [c for c in conversations if c.thread_id and not self.indexer.follows(c.thread_id)]
+        with self._sync_lock:
+            marks = {c.sid: self._synced.get(c.sid) for c in due}
+        resumes = {sid: mark.resume_from() for sid, mark in marks.items() if mark is not None}
+        points = {sid: point for sid, point in resumes.items() if point is not None}
+        active = None  # one conversation to check costs one call either way
+        if len(points) > 1:
+            active = self._active_threads(min(points.values()), len(points))
+        for conversation in due:
+            if active is None or conversation.sid not in points or conversation.thread_id in active:
+                self._sync_now(conversation)
+
+    def _active_threads(self, since: datetime, wanted: int) -> set[str] | None:
+        """The threads with activity since `since` (None when more than a pass should read)."""
+        limit = 2 * wanted + SYNC_PAGE_SIZE
+        found: set[str] = set()
+        for summary in self._context.service_chat().list_threads(
+            page_size=SYNC_PAGE_SIZE, start_time=since
+        ):
+            found.add(summary.id)
+            if len(found) > limit:
+                return None
+        return found
+
+    def _follow_sends(self, conversation: StoredConversation, sent_at: float) -> None:
+        """Sync after sends that ended at `sent_at` (wall time), saving the mark in the store,
+        unless the saved mark already resumes past them."""
+        with self._sync_lock:
+            mark = self._synced.get(conversation.sid)
+        saved = mark.saved if mark is not None else None
+        if saved is not None and (saved - SYNC_OVERLAP).timestamp() > sent_at:
+            return
+        self._sync_now(conversation, save=True)
+
+    def _sync_now(self, conversation: StoredConversation, *, save: bool = False) -> None:
         """Bring the cache up to date with one ``list_messages`` call (more only if busy).
 
         It asks for what changed since the later of two points before which everything has
@@ -304,16 +347,13 @@ class Messages:
         changed = [message for message in listed if message.type in ("text", "html")]
         if changed:
             cached = store.messages.by_acs_message_ids(conversation.sid, [m.id for m in changed])
+            in_order = sorted(changed, key=lambda m: m.sequence_id)
             with changes_by(FROM_ACS):  # on the change feed, these came from ACS, not the caller
-                added = [
-                    message.created_on
-                    for message in sorted(changed, key=lambda m: m.sequence_id)
-                    if self._absorb(conversation, message, cached.get(message.id))
-                ]
+                added = self._absorb_all(conversation, in_order, cached)
             if added:
                 self._count_as_activity(conversation, max(added))
         saved = mark.saved
-        if saved is None or started - saved >= CURSOR_SAVE_INTERVAL:
+        if save or saved is None or started - saved >= CURSOR_SAVE_INTERVAL:
             store.cursors.put(name, iso(started))
             saved = started
         activity = [mark.latest_activity] if mark.latest_activity else []
@@ -337,6 +377,66 @@ class Messages:
             return
         if conversation_rules.to_record(fresh).state != "closed":
             conversation_rules.record_activity(self._context, fresh)
+
+    def _absorb_all(
+        self,
+        conversation: StoredConversation,
+        listed: list[MessageRecord],
+        cached: dict[str, StoredMessage],
+    ) -> list[datetime]:
+        """Keep ACS messages (in sequence order) in the cache; the creation times of those new
+        to the store. Runs of messages ACS-native clients sent, which the store has never seen,
+        are added a page at a time in one transaction each, their authors looked up at once;
+        the rest (sent through the shim, edited, deleted) one by one."""
+        authors = self._authors([m for m in listed if _native_and_new(m, cached)])
+        added: list[datetime] = []
+        for start in range(0, len(listed), SYNC_PAGE_SIZE):
+            seen: list[MessageRecord] = []
+            for message in listed[start : start + SYNC_PAGE_SIZE]:
+                if _native_and_new(message, cached):
+                    seen.append(message)
+                    continue
+                added += self._add_seen(conversation, seen, authors)
+                seen = []
+                if self._absorb(conversation, message, cached.get(message.id)):
+                    added.append(message.created_on)
+            added += self._add_seen(conversation, seen, authors)
+        return added
+
+    def _add_seen(
+        self, conversation: StoredConversation, seen: list[MessageRecord], authors: dict[str, str]
+    ) -> list[datetime]:
+        """Add native messages new to the store in one transaction (one by one if the batch
+        is refused: a message the store cannot hold, or another process adding them too)."""
+        if not seen:
+            return []
+        items = []
+        for message in seen:
+            carried = MessageMetadata.decode(message.metadata)
+            sender = message.sender_id
+            author = carried.author or (authors.get(sender) if sender else None)
+            items.append(
+                {
+                    "sid": new_sid("IM"),
+                    "acs_message_id": message.id,
+                    "author": _storable(author or message.sender_display_name or sender),
+                    "created_at": message.created_on,
+                    "updated_at": message.edited_on or message.created_on,
+                    "body": None if carried.no_body else _storable(message.content),
+                    "attributes": carried.attributes or "{}",
+                    "media": carried.attachments,
+                }
+            )
+        try:
+            count = self._context.store.messages.add_seen(conversation.sid, items)
+        except (InvalidInput, Conflict):
+            return [m.created_on for m in seen if self._absorb(conversation, m, None)]
+        return [max(m.created_on for m in seen)] if count else []
+
+    def _authors(self, listed: list[MessageRecord]) -> dict[str, str]:
+        """The identities of these messages' senders that the shim created, by ACS user id."""
+        senders = {m.sender_id for m in listed if m.sender_id}
+        return self._context.store.identities.identities_for(senders) if senders else {}
 
     def _absorb(
         self, conversation: StoredConversation, message: MessageRecord, row: StoredMessage | None
@@ -523,6 +623,7 @@ class Messages:
                 store.messages.discard_pending(sid)
             raise
         store.messages.confirm_sent(sid, acs_id)
+        self.follower.sent(conversation)
         self._media.attach(media, sid)
         conversation_rules.record_activity(self._context, conversation)
         row = StoredMessage(
@@ -738,6 +839,15 @@ class Messages:
         """The conversation a message (by SID) belongs to, or None if there is no such message."""
         row = self._context.store.messages.get(message_sid) if is_sid(message_sid, "IM") else None
         return row.conversation_sid if row is not None else None
+
+
+def _native_and_new(message: MessageRecord, cached: dict[str, StoredMessage]) -> bool:
+    """A live message the store does not hold and the shim did not send (no SID carried)."""
+    return (
+        message.id not in cached
+        and message.deleted_on is None
+        and MessageMetadata.decode(message.metadata).twilio_sid is None
+    )
 
 
 def _activity(message: MessageRecord) -> datetime:

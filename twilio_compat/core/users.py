@@ -140,7 +140,15 @@ class Users:
             service_sid, participant_identity=identity, offset=offset, limit=limit + 1
         )
         user = store.users.get_by_identity(service_sid, identity)
-        items = [self._view(service_sid, identity, row.sid, user) for row in rows[:limit]]
+        shown = rows[:limit]
+        # Unread counts need current caches: one pass over the conversations that have them.
+        reading = []
+        for row in shown:
+            member = store.participants.get_by_identity(row.sid, identity)
+            if member is not None and member.last_read_index is not None:
+                reading.append(row)
+        self._messages.sync_all(reading)
+        items = [self._view(service_sid, identity, row.sid, user, synced=True) for row in shown]
         return items, len(rows) > limit
 
     def user_conversations(
@@ -184,8 +192,15 @@ class Users:
         self._participants.delete(service_sid, view.conversation.sid, view.participant.sid)
 
     def _view(
-        self, service_sid: str, identity: str, conversation_sid: str, user: StoredUser | None
+        self,
+        service_sid: str,
+        identity: str,
+        conversation_sid: str,
+        user: StoredUser | None,
+        *,
+        synced: bool = False,
     ) -> records.UserConversation:
+        """The user's view of a conversation; `synced`: its cache was just brought up to date."""
         store = self._context.store
         conversation = store.conversations.get(conversation_sid)
         member = store.participants.get_by_identity(conversation_sid, identity)
@@ -193,7 +208,8 @@ class Users:
             raise errors.ResourceNotFound(f"/Users/{identity}/Conversations/{conversation_sid}")
         unread = None
         if member.last_read_index is not None:
-            self._messages.sync(conversation)
+            if not synced:
+                self._messages.sync(conversation)
             unread = self._messages.count_after(conversation, member.last_read_index)
         return records.UserConversation(
             user=to_record(user) if user else None,

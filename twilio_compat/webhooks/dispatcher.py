@@ -127,6 +127,10 @@ class TwilioWebhooks(WriteHooks):
         self._unsubscribe.append(stop)
         return stop
 
+    def wait_handled(self) -> None:
+        """Block until every reported event was handled (its post-event is on the feed)."""
+        self._events.join()
+
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until reported events are handled and queued webhooks sent (for tests)."""
         self._events.join()
@@ -314,6 +318,10 @@ class TwilioWebhooks(WriteHooks):
     ) -> records.Message | None:
         """The message as Twilio sees it, once the core's cache has absorbed it."""
         messages = self._core.messages
+        if event.kind is EventKind.MESSAGE_RECEIVED:
+            known = messages.find_by_acs_message_id(conversation, event.message_id or "")
+            if known is not None:
+                return known  # indexed already: no ACS call
         messages.sync(conversation, force=True)  # the reported message must be in the cache
         return messages.find_by_acs_message_id(conversation, event.message_id or "")
 

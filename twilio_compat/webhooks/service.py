@@ -5,8 +5,10 @@ Writes made through the shim post their webhooks from the core's hooks. Everythi
 source: the Event Grid receiver when `ACS_EVENTGRID_SECRET` (or its Entra ID tenant and
 audience) is set (mounted at `/eventgrid`),
 else a poller acting as the account's service user, which is a member of every thread the
-shim created. The same source feeds the core's indexer, which keeps the message cache current
-in the background (`twilio_compat.core.indexing`).
+shim created. Of several replicas sharing a store, only the one holding the ingestion lease
+polls (`twilio_compat.core.ingestion`); the others take over if it stops. The same source
+feeds the core's indexer, which keeps the message cache current in the background
+(`twilio_compat.core.indexing`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from twilio_compat.core import Core
 from twilio_compat.core.adapter_types import ChatEventPoller, EventBus, EventGridReceiver
+from twilio_compat.core.ingestion import Ingestion
 from twilio_compat.settings import EventSource, TwilioAccount, WebhookOptions
 from twilio_compat.webhooks.dispatcher import TwilioWebhooks
 
@@ -27,12 +30,17 @@ class EventServices:
     webhooks: TwilioWebhooks
     bus: EventBus
     receiver: EventGridReceiver | None
-    poller: ChatEventPoller | None
+    ingestion: Ingestion | None
     stop_indexing: Callable[[], None] = lambda: None
 
+    @property
+    def poller(self) -> ChatEventPoller | None:
+        """The poller this process runs while it holds the ingestion lease."""
+        return None if self.ingestion is None else self.ingestion.poller
+
     def close(self) -> None:
-        if self.poller is not None:
-            self.poller.stop()
+        if self.ingestion is not None:
+            self.ingestion.stop()
         self.stop_indexing()
         self.webhooks.close()
 
@@ -61,11 +69,10 @@ def start_event_services(
             bus, events.eventgrid_secret, entra=events.eventgrid_entra
         )
         return EventServices(webhooks, bus, receiver, None, stop_indexing)
-    poller = core.events.poller(
+    ingestion = core.events.ingestion(
         bus,
-        core.directory.service_user,
         interval=events.poll_interval,
         consumer="twilio-acs-serve",
-    )
-    poller.start()
-    return EventServices(webhooks, bus, None, poller, stop_indexing)
+        settle=webhooks.wait_handled,
+    ).start()
+    return EventServices(webhooks, bus, None, ingestion, stop_indexing)

@@ -1,0 +1,57 @@
+"""`user_conversations.list()` brings every unread count up to date in one pass over ACS."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from twilio.rest import Client
+
+from tests.events.test_native_indexing import ChatRequests
+from twilio_compat.core import messages
+from twilio_compat.runtime import watch_acs_calls
+
+CONVERSATIONS = 6
+
+
+@pytest.fixture
+def chat_calls() -> Iterator[ChatRequests]:
+    counted = ChatRequests()
+    stop = watch_acs_calls(counted)
+    yield counted
+    stop()
+
+
+def test_listing_reads_only_the_conversations_that_changed(
+    client: Client, unique: str, chat_calls: ChatRequests, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Short overlaps, so a conversation turns quiet within the test rather than after seconds.
+    monkeypatch.setattr(messages, "SYNC_OVERLAP", timedelta(milliseconds=200))
+    monkeypatch.setattr(messages, "ACTIVITY_OVERLAP", timedelta(0))
+    identity = f"many-{unique}"
+    sids = []
+    for number in range(CONVERSATIONS):
+        conversation = client.conversations.v1.conversations.create(friendly_name=f"pass {number}")
+        member = conversation.participants.create(identity=identity)
+        conversation.messages.create(author="someone", body="hello")
+        conversation.participants(member.sid).update(last_read_message_index=0)
+        sids.append(conversation.sid)
+    user = client.conversations.v1.users(identity)
+    first = user.user_conversations.list()
+    assert [c.unread_messages_count for c in first] == [0] * CONVERSATIONS
+    time.sleep(1.2)  # ACS times have whole seconds
+    user.user_conversations.list()
+
+    before = chat_calls.count
+    again = user.user_conversations.list()
+    assert [c.unread_messages_count for c in again] == [0] * CONVERSATIONS
+    assert chat_calls.count - before == 1  # the thread list only
+
+    client.conversations.v1.conversations(sids[2]).messages.create(author="x", body="new")
+    time.sleep(1.2)
+    before = chat_calls.count
+    counts = {c.conversation_sid: c.unread_messages_count for c in user.user_conversations.list()}
+    assert counts == {sid: 1 if sid == sids[2] else 0 for sid in sids}
+    assert chat_calls.count - before == 2  # the thread list, then the one that changed
