@@ -14,7 +14,8 @@ from acs_adapter.adapter import AcsAdapter
 from acs_adapter.events import ChatEventPoller, EventBus, EventKind
 from tests.events.conftest import Recorder
 from twilio_compat.core import Core
-from twilio_compat.core.ingestion import Ingestion, Lease
+from twilio_compat.core.ingestion import Ingestion
+from twilio_compat.core.leases import Lease
 
 ACCOUNT_SID = "AC" + "9" * 32
 
