@@ -54,7 +54,7 @@ $(OLDEST_STAMP): pyproject.toml
 
 $(AZURITE):
 	@mkdir -p $(TOOLS)
-	npm install --silent --no-audit --no-fund --prefix $(TOOLS) azurite@3
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) azurite@^3.37
 
 $(TWILIO_NODE): tests/node/package.json
 	@mkdir -p $(TOOLS)/node
