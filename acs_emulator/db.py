@@ -50,6 +50,17 @@ class Database:
             if outer:
                 self._conn.execute("COMMIT")
 
+    def outbox(self, table: str, to: str | None) -> list[sqlite3.Row]:
+        """The rows of an outbox table (one per recipient), oldest first; only those to `to`
+        when given. `table` is one of the emulator's own table names."""
+        query = f"SELECT * FROM {table}"  # noqa: S608 (a table name of ours, not input)
+        params: tuple[str, ...] = ()
+        if to is not None:
+            query += " WHERE to_number = ?"
+            params = (to,)
+        with self.read() as conn:
+            return list(conn.execute(query + " ORDER BY seq", params).fetchall())
+
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:

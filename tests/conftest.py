@@ -40,3 +40,14 @@ def emulator() -> Iterator[AcsEmulator]:
 def chat_clock() -> SteppedClock:
     """A chat clock for a module's own emulator; its tests step it instead of sleeping."""
     return SteppedClock()
+
+
+@pytest.fixture
+def embedded_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a user of `ACS_CONNECTION_STRING=embedded` sets: a store and media folder of
+    this test's own, and none of the other ACS or Twilio settings."""
+    for name in ("TWILIO_COMPAT_NUMBERS", "ACS_CA_BUNDLE", "TWILIO_ACCOUNT_SID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ACS_CONNECTION_STRING", "embedded")
+    monkeypatch.setenv("TWILIO_COMPAT_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    monkeypatch.setenv("TWILIO_COMPAT_MEDIA", (tmp_path / "media").as_uri())

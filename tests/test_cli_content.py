@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
@@ -13,21 +11,12 @@ from twilio_compat.commands._failures import CONFIGURATION, FINDING, OK
 SID = "HX" + "c3" * 16
 
 
-@pytest.fixture
-def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TWILIO_COMPAT_NUMBERS", "ACS_CA_BUNDLE", "TWILIO_ACCOUNT_SID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ACS_CONNECTION_STRING", "embedded")
-    monkeypatch.setenv("TWILIO_COMPAT_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    monkeypatch.setenv("TWILIO_COMPAT_MEDIA", (tmp_path / "media").as_uri())
-
-
 def _run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, ["content", *args])
     return result.exit_code, result.output
 
 
-@pytest.mark.usefixtures("environment")
+@pytest.mark.usefixtures("embedded_environment")
 def test_a_content_sid_maps_to_an_approved_template_of_an_owned_channel() -> None:
     code, output = _run("add", SID, "--template", "order_update", "--language", "en_US")
     assert code == OK, output

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
@@ -11,21 +9,12 @@ from twilio_compat.cli import app
 from twilio_compat.commands._failures import CONFIGURATION, FINDING, OK
 
 
-@pytest.fixture
-def environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("TWILIO_COMPAT_NUMBERS", "ACS_CA_BUNDLE", "TWILIO_ACCOUNT_SID"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ACS_CONNECTION_STRING", "embedded")
-    monkeypatch.setenv("TWILIO_COMPAT_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    monkeypatch.setenv("TWILIO_COMPAT_MEDIA", (tmp_path / "media").as_uri())
-
-
 def _run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, ["numbers", *args])
     return result.exit_code, result.output
 
 
-@pytest.mark.usefixtures("environment")
+@pytest.mark.usefixtures("embedded_environment")
 def test_embedded_mode_owns_the_emulators_numbers_and_the_store_adds_more() -> None:
     code, listed = _run("list")
     assert code == OK, listed

@@ -311,13 +311,7 @@ class MessagesBackend:
 
     def outbox(self, to: str | None = None) -> list[dict[str, Any]]:
         """Every message accepted for sending, one per recipient, oldest first."""
-        query = "SELECT * FROM whatsapp_outbox"
-        params: tuple[str, ...] = ()
-        if to is not None:
-            query += " WHERE to_number = ?"
-            params = (to,)
-        with self._db.read() as conn:
-            rows = conn.execute(query + " ORDER BY seq", params).fetchall()
+        rows = self._db.outbox("whatsapp_outbox", to)
         return [
             {
                 "from": row["from_number"],

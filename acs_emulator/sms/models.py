@@ -253,13 +253,7 @@ class SmsBackend:
 
     def outbox(self, to: str | None = None) -> list[dict[str, Any]]:
         """Every text accepted for sending, oldest first; only those to `to` if given."""
-        query = "SELECT * FROM sms_outbox"
-        params: tuple[str, ...] = ()
-        if to is not None:
-            query += " WHERE to_number = ?"
-            params = (to,)
-        with self._db.read() as conn:
-            rows = conn.execute(query + " ORDER BY seq", params).fetchall()
+        rows = self._db.outbox("sms_outbox", to)
         return [
             {
                 "from": row["from_number"],

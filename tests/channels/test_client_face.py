@@ -5,33 +5,33 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from tests.channels.conftest import SMS_NUMBER, WHATSAPP_NUMBER, Deployment, customer
 from tests.channels.conftest import eventually as settled
 from tests.conversations.conftest import KEY_SECRET, KEY_SID, eventually
-from twilio_compat.conversations import Client, SigningKeys
+from twilio_compat.conversations import Client, Conversation, SigningKeys
 from twilio_compat.core.participants import ParticipantFields
 from twilio_compat.jwt.access_token import AccessToken
 from twilio_compat.jwt.access_token.grants import ChatGrant
 
 
-def _token(account_sid: str, identity: str) -> str:
-    token = AccessToken(account_sid, KEY_SID, KEY_SECRET, identity=identity, ttl=3600)
-    token.add_grant(ChatGrant())
-    return str(token.to_jwt())
-
-
-async def test_an_agent_on_the_client_face_sees_texts_and_receipts(
-    deployment: Deployment,
-) -> None:
+@asynccontextmanager
+async def agent_with(
+    deployment: Deployment, address: str, proxy_address: str
+) -> AsyncIterator[tuple[Client, Conversation]]:
+    """A new agent's client and a conversation it joined, with one SMS or WhatsApp
+    participant (`address` through `proxy_address`)."""
     core = deployment.core
     agent = f"agent-{uuid.uuid4().hex[:8]}"
-    phone = customer()
+    token = AccessToken(core.account_sid, KEY_SID, KEY_SECRET, identity=agent, ttl=3600)
+    token.add_grant(ChatGrant())
     keys = SigningKeys.load(
         api_key=KEY_SID, api_secret=KEY_SECRET, account_sid=core.account_sid, environ={}
     )
-    client = Client(_token(core.account_sid, agent), core=core, signingKeys=keys, pollInterval=0.2)
+    client = Client(str(token.to_jwt()), core=core, signingKeys=keys, pollInterval=0.2)
     await client._ready()
     try:
         conversation = await client.createConversation()
@@ -40,9 +40,19 @@ async def test_an_agent_on_the_client_face_sees_texts_and_receipts(
             core.services.default_sid,
             conversation.sid,
             ParticipantFields(
-                messaging_binding_address=phone, messaging_binding_proxy_address=SMS_NUMBER
+                messaging_binding_address=address, messaging_binding_proxy_address=proxy_address
             ),
         )
+        yield client, conversation
+    finally:
+        await client.shutdown()
+
+
+async def test_an_agent_on_the_client_face_sees_texts_and_receipts(
+    deployment: Deployment,
+) -> None:
+    phone = customer()
+    async with agent_with(deployment, phone, SMS_NUMBER) as (_, conversation):
         added: list[Any] = []
         updates: list[dict[str, Any]] = []
         conversation.on("messageAdded", added.append)
@@ -73,35 +83,16 @@ async def test_an_agent_on_the_client_face_sees_texts_and_receipts(
         text = next(m for m in added if m.author == phone)
         assert text.body == "Thanks, I'll be home."
         assert text.aggregatedDeliveryReceipt is None  # the customer's own text
-    finally:
-        await client.shutdown()
 
 
 async def test_an_agent_sends_a_whatsapp_template_from_the_client_face(
     deployment: Deployment,
 ) -> None:
-    core = deployment.core
-    emu = deployment.emulator
-    agent = f"agent-{uuid.uuid4().hex[:8]}"
     phone = customer()
     content_sid = "HX" + "e5" * 16
-    core.content.register(content_sid, name="order_update", language="en_US")
-    keys = SigningKeys.load(
-        api_key=KEY_SID, api_secret=KEY_SECRET, account_sid=core.account_sid, environ={}
-    )
-    client = Client(_token(core.account_sid, agent), core=core, signingKeys=keys, pollInterval=0.2)
-    await client._ready()
-    try:
-        conversation = await client.createConversation()
-        await conversation.join()
-        core.participants.create(
-            core.services.default_sid,
-            conversation.sid,
-            ParticipantFields(
-                messaging_binding_address=f"whatsapp:{phone}",
-                messaging_binding_proxy_address=f"whatsapp:{WHATSAPP_NUMBER}",
-            ),
-        )
+    deployment.core.content.register(content_sid, name="order_update", language="en_US")
+    whatsapp = (f"whatsapp:{phone}", f"whatsapp:{WHATSAPP_NUMBER}")
+    async with agent_with(deployment, *whatsapp) as (_, conversation):
         await (
             conversation.prepareMessage()
             .setContentTemplate(
@@ -112,7 +103,5 @@ async def test_an_agent_sends_a_whatsapp_template_from_the_client_face(
         sent = (await conversation.getMessages()).items[-1]
         assert sent.contentSid == content_sid
         assert sent.body == "Hi Ann, your order 77 has been updated."
-        outbox = settled(lambda: emu.whatsapp_outbox(to=phone))
+        outbox = settled(lambda: deployment.emulator.whatsapp_outbox(to=phone))
         assert outbox[0]["template"]["name"] == "order_update"
-    finally:
-        await client.shutdown()
