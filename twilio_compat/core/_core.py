@@ -112,6 +112,7 @@ class Core:
         for core in others:
             core.close()
         self.channels.close()
+        self.messages.follower.close()
         self.media.close()
 
     @property

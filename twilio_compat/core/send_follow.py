@@ -77,6 +77,16 @@ class SendFollower:
                 self._worker.start()
             self._changed.notify_all()
 
+    def close(self) -> None:
+        """Drop the syncs not yet due and wait for the one running (a later read syncs what
+        they would have): the core's store is about to close."""
+        with self._changed:
+            self._due.clear()
+            self._changed.notify_all()
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout=30)
+
     def wait_idle(self, timeout: float) -> bool:
         """Block until every send noted so far was followed; False on timeout."""
         deadline = time.monotonic() + timeout
