@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from acs_adapter.errors import AdapterError, Throttled, Unavailable
 from acs_adapter.events.channels import (
     ChannelEvent,
     DeliveryReport,
@@ -142,16 +143,26 @@ class Channels:
     # -- the job --------------------------------------------------------------------------------
 
     def _handle(self, change: Change) -> None:
-        if change.kind == MESSAGE_ADDED:
-            self._send(change)
-        elif change.kind == RECEIVED:
-            event = _inbound(change.data)
-            if event is not None:
-                self._inbound.receive(event)
-        else:
-            report = _report(change.data)
-            if report is not None:
-                self._inbound.report(report)
+        """Do what one change asks. ACS out of reach or throttling raises, so the change is
+        tried again; any other failure is logged and the job goes on (one bad change must not
+        hold up every later one)."""
+        try:
+            if change.kind == MESSAGE_ADDED:
+                self._send(change)
+            elif change.kind == RECEIVED:
+                event = _inbound(change.data)
+                if event is not None:
+                    self._inbound.receive(event)
+            else:
+                report = _report(change.data)
+                if report is not None:
+                    self._inbound.report(report)
+        except (Unavailable, Throttled):
+            raise
+        except (AdapterError, errors.TwilioApiError) as error:
+            logger.warning(
+                "change %s (%s) could not be carried out: %s", change.id, change.kind, error
+            )
 
     def _send(self, change: Change) -> None:
         store = self._context.store
