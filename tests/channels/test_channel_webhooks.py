@@ -40,3 +40,26 @@ def test_sms_traffic_posts_message_and_delivery_webhooks(
     assert update["ConversationSid"] == conversation.sid
     assert update["ChannelMessageSid"] == receipt.channel_message_sid
     assert update["ErrorCode"] == "0"
+
+
+def test_a_failed_delivery_posts_on_delivery_updated_with_its_error(
+    deployment: Deployment, hooks: WebhookServer
+) -> None:
+    client = deployment.client()
+    phone = customer()
+    deployment.emulator.set_delivery_outcome(phone, "failed")
+    conversation = client.conversations.v1.conversations.create()
+    conversation.participants.create(
+        messaging_binding_address=phone, messaging_binding_proxy_address=SMS_NUMBER
+    )
+    sent = conversation.messages.create(author="agent", body="Your code is 4321")
+
+    def undelivered():
+        return [
+            h.params
+            for h in hooks.of("onDeliveryUpdated")
+            if h.params["MessageSid"] == sent.sid and h.params["Status"] == "undelivered"
+        ]
+
+    update = eventually(undelivered)[0]
+    assert (update["ErrorCode"], update["Source"]) == ("30008", "SMS")
