@@ -168,13 +168,24 @@ class ChatBackend:
     ) -> Page[ThreadSummary]:
         """Live threads the caller is or was a participant of, most recent activity first.
 
-        `after` is where the previous page ended."""
-        sql = (
-            "SELECT t.id, t.topic, t.last_activity_ms, t.last_message_ms, t.deleted_ms"
-            " FROM chat_participants AS p JOIN chat_threads AS t ON t.id = p.thread_id"
-            " WHERE p.raw_id = ? AND t.deleted_ms IS NULL AND t.last_activity_ms >= ?"
-        )
-        params: list[Any] = [caller, start_ms if start_ms is not None else -_NO_CURSOR]
+        `after` is where the previous page ended. With `start_ms`, the threads active since
+        then are read by activity (a recent window costs the same however many threads the
+        caller is in); without it, the caller's memberships are read."""
+        if start_ms is not None:
+            sql = (
+                "SELECT t.id, t.topic, t.last_activity_ms, t.last_message_ms, t.deleted_ms"
+                " FROM chat_threads AS t INDEXED BY chat_threads_by_activity"
+                " WHERE t.last_activity_ms >= ? AND t.deleted_ms IS NULL AND EXISTS"
+                " (SELECT 1 FROM chat_participants AS p WHERE p.thread_id = t.id AND p.raw_id = ?)"
+            )
+            params: list[Any] = [start_ms, caller]
+        else:
+            sql = (
+                "SELECT t.id, t.topic, t.last_activity_ms, t.last_message_ms, t.deleted_ms"
+                " FROM chat_participants AS p JOIN chat_threads AS t ON t.id = p.thread_id"
+                " WHERE p.raw_id = ? AND t.deleted_ms IS NULL AND t.last_activity_ms >= ?"
+            )
+            params = [caller, -_NO_CURSOR]
         if after is not None:
             sql += " AND (t.last_activity_ms < ? OR (t.last_activity_ms = ? AND t.id < ?))"
             params += [after.activity_ms, after.activity_ms, after.thread_id]

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS chat_threads (
     last_sequence_id    INTEGER NOT NULL DEFAULT 0,
     next_member_order   INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS chat_threads_by_activity ON chat_threads (last_activity_ms, id);
 
 CREATE TABLE IF NOT EXISTS chat_participants (
     thread_id           TEXT NOT NULL REFERENCES chat_threads (id),
