@@ -404,6 +404,15 @@ def eventgrid_entra(environ: Mapping[str, str] | None = None) -> tuple[str, str]
     return tenant, audience
 
 
+def entra_authority(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """(`AZURE_AUTHORITY_HOST`, `ACS_CA_BUNDLE`) from the environment, each None when unset:
+    where Entra ID tokens come from, and the CA a private authority (the emulator's) needs."""
+    env = _environment(environ)
+    authority = env.get(AUTHORITY_HOST_ENV, "").strip() or None
+    ca_bundle = env.get(CA_BUNDLE_ENV, "").strip() or None
+    return authority, ca_bundle
+
+
 def requests_ca_bundle(environ: Mapping[str, str] | None = None) -> str | None:
     """The CA bundle the environment names for `requests`, or None for the system defaults."""
     env = _environment(environ)

@@ -28,7 +28,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import os
 import re
 import threading
 import time
@@ -44,11 +43,10 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from acs_adapter.config import (
-    AUTHORITY_HOST_ENV,
-    CA_BUNDLE_ENV,
     EVENTGRID_AUDIENCE_ENV,
     EVENTGRID_SECRET_ENV,
     EVENTGRID_TENANT_ENV,
+    entra_authority,
     eventgrid_entra,
     eventgrid_secret,
 )
@@ -452,11 +450,11 @@ def entra_settings_from(environ: Mapping[str, str] | None = None) -> EntraWebhoo
     configured = eventgrid_entra(environ)
     if configured is None:
         return None
-    env = os.environ if environ is None else environ
     tenant, audience = configured
+    authority, ca_bundle = entra_authority(environ)
     return EntraWebhookSettings(
         tenant_id=tenant,
         audience=audience,
-        authority=env.get(AUTHORITY_HOST_ENV, "").strip() or PUBLIC_AUTHORITY,
-        ca_bundle=env.get(CA_BUNDLE_ENV, "").strip() or None,
+        authority=authority or PUBLIC_AUTHORITY,
+        ca_bundle=ca_bundle,
     )
