@@ -111,10 +111,14 @@ def channel_event(
         sender, channel_id = e164(fields.text("from")), fields.text("to")
         if sender is None or not channel_id:
             return None
+        if (fields.text("messageType") or "").lower() == "reaction":
+            return None  # a reaction to a message: Twilio Conversations has no such message
         media = _media(fields.mapping("media"))
         body = fields.text("content", empty=True)
         if body is None and media is not None:
             body = media.caption
+        if body is None:
+            body = _reply_text(fields)
         return InboundMessage(
             event_id,
             "whatsapp",
@@ -159,6 +163,20 @@ def e164(number: str | None) -> str | None:
     if not compact.startswith("+"):
         compact = "+" + compact
     return compact if _E164.match(compact) else None
+
+
+def _reply_text(fields: _Fields) -> str | None:
+    """What a customer chose: a template's quick-reply button, or an interactive reply."""
+    button = fields.mapping("button")
+    if button is not None and button.text("text"):
+        return button.text("text")
+    interactive = fields.mapping("interactive")
+    if interactive is not None:
+        for kind in ("buttonReply", "listReply"):
+            reply = interactive.mapping(kind)
+            if reply is not None and reply.text("title"):
+                return reply.text("title")
+    return None
 
 
 def _media(fields: _Fields | None) -> InboundMedia | None:

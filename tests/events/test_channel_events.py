@@ -133,3 +133,33 @@ def test_events_missing_what_they_must_carry_are_not_read(event_type, data):
 )
 def test_numbers_are_normalised_to_e164(raw, normalised):
     assert e164(raw) == normalised
+
+
+@pytest.mark.parametrize(
+    ("extra", "body"),
+    [
+        ({"messageType": "button", "button": {"text": "Yes", "payload": "y"}}, "Yes"),
+        (
+            {
+                "messageType": "interactive",
+                "interactive": {"type": "listReply", "listReply": {"id": "2", "title": "Tuesday"}},
+            },
+            "Tuesday",
+        ),
+    ],
+)
+def test_a_customers_choice_reads_as_its_text(extra, body):
+    data = {"messageId": "m4", "from": "14255550101", "to": "0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11"}
+    event = channel_event(WHATSAPP_RECEIVED, "e", {**data, **extra}, NOW)
+    assert isinstance(event, InboundMessage) and event.body == body
+
+
+def test_a_reaction_is_not_a_message():
+    data = {
+        "messageId": "m5",
+        "from": "14255550101",
+        "to": "0f6a3b5e-6f0b-4d8e-9a57-2c4c8f4e0a11",
+        "messageType": "reaction",
+        "reaction": {"messageId": "m1", "emoji": "+1"},
+    }
+    assert channel_event(WHATSAPP_RECEIVED, "e", data, NOW) is None
