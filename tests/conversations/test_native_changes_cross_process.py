@@ -157,3 +157,33 @@ async def test_a_native_thread_deletion_reported_twice_reaches_another_process_o
     finally:
         for bus in buses:
             core.events.release_native(bus)
+
+
+async def test_a_client_added_and_removed_natively_joins_and_leaves_once(
+    connect: ClientFactory,
+    remote: RemoteFactory,
+    unique: str,
+    adapter: AcsAdapter,
+    emulator: AcsEmulator,
+) -> None:
+    bob = remote(f"bob-{unique}")
+    alice = await connect(f"alice-{unique}")
+    conversation = await alice.createConversation()
+    sid = conversation.sid
+    await conversation.join()
+    bob_user = CommunicationUserIdentifier(adapter.directory.acs_user_for(f"bob-{unique}"))
+
+    with native_thread(adapter, emulator, f"alice-{unique}", thread_of(adapter, sid)) as (_, th):
+        start = len(bob.observed)
+        await asyncio.to_thread(th.add_participants, [ChatParticipant(identifier=bob_user)])
+        bob.wait_for({("Client.event.conversationJoined", sid)}, BOUND)
+        bob.wait_for(set(), SETTLE)
+        joined = {"Client.event.conversationJoined"}
+        assert arrived(bob, joined, sid, start) == dict.fromkeys(joined, 1)
+
+        start = len(bob.observed)
+        await asyncio.to_thread(th.remove_participant, bob_user)
+        bob.wait_for({("Client.event.conversationLeft", sid)}, BOUND)
+        bob.wait_for(set(), SETTLE)
+        left = {"Client.event.conversationLeft"}
+        assert arrived(bob, left, sid, start) == dict.fromkeys(left, 1)
