@@ -3,8 +3,9 @@
 Outward, the core calls one set of write hooks around every write (the webhooks install
 theirs), and every write lands on the store's change feed, which any process can follow.
 Inward, ACS changes arrive as chat events: from Event Grid, or from a poller acting as one ACS
-user with a durable cursor in the store. Consumers also need to tell the shim's own edits and
-deletions from an ACS-native client's, and a conversation's own webhooks.
+user with a durable cursor in the store; what ACS-native apps change in membership, topics and
+threads is put on the change feed from them (`record_native`). Consumers also need to tell the
+shim's own edits and deletions from an ACS-native client's, and a conversation's own webhooks.
 """
 
 from __future__ import annotations
