@@ -31,6 +31,7 @@ from tests.conversations.remote import RemoteClient
 from tests.conversations.test_cross_process_events import RemoteFactory
 from tests.fixtures.chat_sdk import get_chat_thread_client
 from tests.fixtures.threads import thread_of
+from twilio_compat.conversations import Conversation
 from twilio_compat.conversations.event_delivery import BOUND, SETTLE
 from twilio_compat.core import Core
 
@@ -62,6 +63,19 @@ def arrived(other: RemoteClient, events: set[str], sid: str, since: int) -> dict
     return {event: later.count((event, sid)) for event in events}
 
 
+async def with_bob(
+    connect: ClientFactory, remote: RemoteFactory, unique: str, name: str | None = None
+) -> tuple[RemoteClient, Conversation]:
+    """Bob listening in another process, in a conversation alice made and joined here."""
+    bob = remote(f"bob-{unique}")
+    alice = await connect(f"alice-{unique}")
+    conversation = await alice.createConversation({"friendlyName": name} if name else None)
+    await conversation.join()
+    await conversation.add(f"bob-{unique}")
+    bob.wait_for({("Client.event.conversationJoined", conversation.sid)}, BOUND)
+    return bob, conversation
+
+
 async def test_native_membership_and_topic_changes_reach_another_process_once(
     connect: ClientFactory,
     remote: RemoteFactory,
@@ -70,13 +84,8 @@ async def test_native_membership_and_topic_changes_reach_another_process_once(
     emulator: AcsEmulator,
     core: Core,
 ) -> None:
-    bob = remote(f"bob-{unique}")
-    alice = await connect(f"alice-{unique}")
-    conversation = await alice.createConversation(friendlyName=f"chat {unique}")
+    bob, conversation = await with_bob(connect, remote, unique, f"chat {unique}")
     sid = conversation.sid
-    await conversation.join()
-    await conversation.add(f"bob-{unique}")
-    bob.wait_for({("Client.event.conversationJoined", sid)}, BOUND)
     await asyncio.sleep(SETTLE)
     carol = f"carol-{unique}"
     carol_user = CommunicationUserIdentifier(adapter.directory.acs_user_for(carol))
@@ -122,13 +131,8 @@ async def test_a_native_thread_deletion_reported_twice_reaches_another_process_o
 ) -> None:
     """Pollers do not list deleted threads; Event Grid reports the deletion. Here it is
     reported as Event Grid's receiver would, on two buses of this process at once."""
-    bob = remote(f"bob-{unique}")
-    alice = await connect(f"alice-{unique}")
-    conversation = await alice.createConversation()
+    bob, conversation = await with_bob(connect, remote, unique)
     sid = conversation.sid
-    await conversation.join()
-    await conversation.add(f"bob-{unique}")
-    bob.wait_for({("Client.event.conversationJoined", sid)}, BOUND)
     thread_id = thread_of(adapter, sid)
     with native_thread(adapter, emulator, f"alice-{unique}", thread_id) as (chat, _):
         await asyncio.to_thread(chat.delete_chat_thread, thread_id)

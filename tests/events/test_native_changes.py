@@ -14,24 +14,15 @@ from acs_adapter.adapter import AcsAdapter
 from acs_adapter.events import ChatEvent, EventBus
 from acs_adapter.store import Change
 from acs_emulator import AcsEmulator
+from tests.events import test_native_indexing as native_indexing
 from tests.webhooks.test_serve_events import native_thread
 from twilio_compat.core import Core
-from twilio_compat.rest import AcsHttpClient, WireHandler
 
-ACCOUNT_SID = "AC" + "8" * 32
 BOUND = 20.0
 
 
-@pytest.fixture
-def core(adapter: AcsAdapter) -> Iterator[Core]:
-    opened = Core(adapter, account_sid=ACCOUNT_SID)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def rest(core: Core) -> Client:
-    return Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=WireHandler(core)))
+core = native_indexing.core
+rest = native_indexing.rest
 
 
 @pytest.fixture
