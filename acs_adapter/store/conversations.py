@@ -268,6 +268,40 @@ class ConversationRepository(Repository):
             raise NotFound(f"conversation {sid!r} does not exist")
         return _conversation(row)
 
+    def rename_if(self, sid: str, friendly_name: str, *, expected: str | None) -> bool:
+        """Set the friendly name only while it still is `expected`; whether it was set.
+
+        For a rename reported from outside, which several processes may report at once:
+        only the first one changes the row (and appends ``conversation.updated``).
+        """
+        sid = check.sid("sid", sid)
+        values: dict[str, object] = {
+            "friendly_name": check.text("friendly_name", friendly_name),
+            "updated_at": utc_now(),
+        }
+        with self._write(values) as conn:
+            row = conn.execute(
+                update(conversations)
+                .where(
+                    conversations.c.sid == sid,
+                    SHOWN,
+                    conversations.c.friendly_name.is_not_distinct_from(expected),
+                )
+                .values(values)
+                .returning(conversations.c.scope)
+            ).first()
+            if row is None:
+                return False
+            feed.record(
+                conn,
+                "conversation.updated",
+                sid,
+                conversation_sid=sid,
+                scope=row.scope,
+                fields=["friendly_name"],
+            )
+            return True
+
     def delete(self, sid: str) -> bool:
         """Remove a conversation with its participants, messages, settings and webhooks."""
         sid = check.sid("sid", sid)

@@ -1,18 +1,20 @@
 """The client's event feed: neutral ACS chat events in, the JS SDK's events out.
 
-Events come from an ``EventBus``: the one the client was given (fed by an
-Event Grid receiver), else one shared by the clients of a process over the same core, into
-which each client's poller publishes what its own ACS user can see. The bus drops an event
-that two pollers both saw. Each event is looked up in the core (in a worker thread) and then
-announced, in order, on the client's event loop; what the client itself did was announced
-already and is not repeated.
+Messages (new, edited, deleted) and ACS typing come from an ``EventBus``: the one the client
+was given (fed by an Event Grid receiver), else one shared by the clients of a process over the
+same core, into which each client's poller publishes what its own ACS user can see. The bus
+drops an event that two pollers both saw. Each event is looked up in the core (in a worker
+thread) and then announced, in order, on the client's event loop; what the client itself did
+was announced already and is not repeated.
 
-What lives only in the shim's store (attributes, read horizons, users, notification levels,
-deleted conversations) and typing come from the store's change feed instead, which carries
-every write made in any process sharing the store (see `_changes`). Each client takes both
-sources on one queue, so it announces a conversation's changes in the order they arrive.
-Announcing compares with what the client already holds, so a change reported by both sources,
-or made by this client itself, is announced once.
+Everything else comes from the store's change feed, which carries every write made in any
+process sharing the store (see `_changes`): membership, the conversation's own fields,
+deletions, attributes, read horizons, users, notification levels and typing. Membership, topic
+and deletion changes that ACS-native apps make reach the feed from the event source
+(`core.native_changes`); the client's bus records them too, so they arrive when no `serve`
+process runs, and each lands once whoever records it. Each client takes both sources on one
+queue, so it announces a conversation's changes in the order they arrive. Announcing compares
+with what the client already holds, so a change made by this client itself is announced once.
 
 Typing: pollers cannot see it (ACS keeps no typing state); Event Grid delivers it as
 ``ChatTypingIndicatorReceivedInThread``. A client's ``typing()`` is sent to ACS and put on the
@@ -25,7 +27,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import time
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from twilio_compat.core.adapter_types import (
     EventKind,
 )
 from twilio_compat.core.codec import MessageMetadata
+from twilio_compat.core.native_changes import NATIVE_KINDS
 from twilio_compat.core.service_user import SERVICE_IDENTITY
 
 if TYPE_CHECKING:
@@ -59,9 +61,7 @@ _log = logging.getLogger("twilio_compat.conversations")
 TYPING_TIMEOUT = 5.0
 """Seconds a typing indicator lasts (Twilio's default); remote ``typingEnded`` comes one
 second after it, as in the JS SDK."""
-SETTLE_TRIES = 15
 ANNOUNCED_IDS = 10_000
-SETTLE_PAUSE = 0.2
 
 _buses: weakref.WeakKeyDictionary[Core, EventBus] = weakref.WeakKeyDictionary()
 
@@ -83,7 +83,6 @@ class Announcement:
     message: records.Message | None = None
     participant: records.Participant | None = None
     acs_message_id: str | None = None
-    identity: str | None = None
 
 
 class EventFeed:
@@ -118,6 +117,8 @@ class EventFeed:
         self._loop = asyncio.get_running_loop()
         self._worker = self._loop.create_task(self._work())
         self._unsubscribe = self._bus.subscribe(self._on_event)
+        # Native membership and topic changes this bus reports go on the feed, heard below.
+        await OFFLOAD.run(self._session.core.events.record_native, self._bus)
         feed = process_feed(self._session.core)
         self._unfollow = await OFFLOAD.run(feed.subscribe, self._on_changes)  # may read the store
         if self._poller is not None:
@@ -127,6 +128,7 @@ class EventFeed:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+            await OFFLOAD.run(self._session.core.events.release_native, self._bus)
         if self._unfollow is not None:
             unfollow, self._unfollow = self._unfollow, None
             await OFFLOAD.run(unfollow)
@@ -157,6 +159,8 @@ class EventFeed:
             return
         if event.kind is EventKind.THREAD_CREATED or self._loop is None:
             return
+        if event.kind in NATIVE_KINDS:
+            return  # on the change feed, from whoever records it
         with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
             self._loop.call_soon_threadsafe(self._queue.put_nowait, event)
 
@@ -199,19 +203,9 @@ class EventFeed:
     def _read(self, event: ChatEvent) -> list[Announcement]:
         """In a worker thread: what the event changed, as this client's user sees it."""
         session = self._session
-        core = session.core
-        if event.kind is EventKind.THREAD_DELETED:
-            return [Announcement("deleted", identity=event.thread_id)]
-        row = core.conversations.by_thread_id(event.thread_id)
-        if row is None and event.kind is EventKind.PARTICIPANT_ADDED:
-            # A new conversation: the core records it just after ACS creates the thread.
-            row = self._settle(lambda: core.conversations.by_thread_id(event.thread_id))
+        row = session.core.conversations.by_thread_id(event.thread_id)
         if row is None or row.scope != session.service_sid:
             return []
-        if event.kind is EventKind.PARTICIPANT_ADDED:
-            return [self._added(row, member) for member in event.participant_ids]
-        if event.kind is EventKind.PARTICIPANT_REMOVED:
-            return [self._removed(row, member) for member in event.participant_ids]
         if not self._member(row):
             return []
         if event.kind in (EventKind.MESSAGE_RECEIVED, EventKind.MESSAGE_EDITED):
@@ -224,8 +218,6 @@ class EventFeed:
             action = "messageAdded" if added else "messageUpdated"
             return [Announcement(action, view, message=message, acs_message_id=event.message_id)]
         view = load_view(session, row.sid)
-        if event.kind is EventKind.THREAD_UPDATED:
-            return [Announcement("updated", view)]
         if event.kind is EventKind.TYPING:
             return [self._typist(row, view, event)]
         if event.kind is EventKind.MESSAGE_DELETED:
@@ -251,32 +243,6 @@ class EventFeed:
         found = session.core.participants.find(session.service_sid, row.sid, session.identity)
         return found is not None
 
-    def _added(self, row: StoredConversation, acs_user: str) -> Announcement:
-        session = self._session
-        core = session.core
-        if acs_user == session.acs_user:
-            view = self._settle(lambda: _if_member(load_view(session, row.sid)))
-            return Announcement("joined", view) if view is not None else Announcement("none")
-        if not self._member(row):
-            return Announcement("none")
-        identity = core.directory.identity_for(acs_user)
-        if identity is None or identity == SERVICE_IDENTITY:
-            return Announcement("none")
-        record = self._settle(
-            lambda: core.participants.find_by_acs_user(session.service_sid, row.sid, acs_user)
-        )
-        if record is None:
-            return Announcement("none")
-        return Announcement("participantJoined", load_view(session, row.sid), participant=record)
-
-    def _removed(self, row: StoredConversation, acs_user: str) -> Announcement:
-        session = self._session
-        view = load_view(session, row.sid)
-        if acs_user == session.acs_user:
-            return Announcement("left", view)
-        identity = session.core.directory.identity_for(acs_user)
-        return Announcement("participantLeft", view, identity=identity)
-
     def _typist(
         self, row: StoredConversation, view: ConversationView, event: ChatEvent
     ) -> Announcement:
@@ -289,16 +255,6 @@ class EventFeed:
         if record is None:
             return Announcement("none")
         return Announcement("typing", view, participant=record)
-
-    @staticmethod
-    def _settle(read: Any) -> Any:
-        """Read again for a moment: the core records a change just after ACS reports it."""
-        for _ in range(SETTLE_TRIES):
-            found = read()
-            if found is not None:
-                return found
-            time.sleep(SETTLE_PAUSE)
-        return None
 
     # -- from a change on the feed to the JS events ------------------------------------------
 
@@ -437,26 +393,9 @@ class EventFeed:
         client = self._client
         if change.action == "none" or client._shut_down:
             return
-        if change.action == "deleted":
-            for found in list(client._conversations.values()):
-                if found._view.record.thread_id == change.identity:
-                    client._removed(found)
-            return
         assert change.view is not None
-        if change.action == "left":
-            conversation = client._conversations.get(change.view.record.sid)
-            if conversation is not None:
-                old = conversation._view.me
-                conversation._apply_view(change.view)
-                if old is not None:
-                    client._left(conversation, old.sid)
-            return
         conversation = client._conversation(change.view)
-        if change.action == "joined":
-            client._joined(conversation)
-        elif change.action == "updated":
-            conversation._apply_view(change.view)
-        elif change.action == "messageAdded" and change.message is not None:
+        if change.action == "messageAdded" and change.message is not None:
             if change.acs_message_id:
                 conversation._acs_ids[change.acs_message_id] = change.message.sid
                 thread_id = change.view.record.thread_id or ""
@@ -471,10 +410,6 @@ class EventFeed:
             message = conversation._messages.get(sid or "")
             if message is not None:
                 conversation._message_removed(message)
-        elif change.action == "participantJoined" and change.participant is not None:
-            conversation._participant_joined(change.participant)
-        elif change.action == "participantLeft":
-            conversation._participant_left_identity(change.identity)
         elif change.action == "typing" and change.participant is not None:
             self._start_typing(conversation, change.participant)
 
@@ -522,7 +457,3 @@ PARTICIPANT_REASONS = {
 def _put_all(queue: asyncio.Queue[ChatEvent | Change], changes: list[Change]) -> None:
     for change in changes:
         queue.put_nowait(change)
-
-
-def _if_member(view: ConversationView) -> ConversationView | None:
-    return view if view.me is not None else None

@@ -3,13 +3,16 @@
 Outward, the core calls one set of write hooks around every write (the webhooks install
 theirs), and every write lands on the store's change feed, which any process can follow.
 Inward, ACS changes arrive as chat events: from Event Grid, or from a poller acting as one ACS
-user with a durable cursor in the store. Consumers also need to tell the shim's own edits and
-deletions from an ACS-native client's, and a conversation's own webhooks.
+user with a durable cursor in the store; what ACS-native apps change in membership, topics and
+threads is put on the change feed from them (`record_native`). Consumers also need to tell the
+shim's own edits and deletions from an ACS-native client's, and a conversation's own webhooks.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -31,6 +34,7 @@ from twilio_compat.core.hooks import WriteHooks
 from twilio_compat.core.indexing import NativeIndexer
 from twilio_compat.core.ingestion import Ingestion, lease_seconds
 from twilio_compat.core.leases import Lease
+from twilio_compat.core.native_changes import NativeChanges
 
 if TYPE_CHECKING:
     from acs_adapter.events.channels import ChannelEvent
@@ -48,12 +52,43 @@ class Events:
         self._indexer = indexer
         self.channel_events: Callable[[ChannelEvent], bool] = _no_channels
         """Where receivers hand SMS and WhatsApp events (the core's channels)."""
+        self._native: weakref.WeakKeyDictionary[EventBus, NativeChanges] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._native_lock = threading.Lock()
 
     def index_from(self, bus: EventBus, *, push: bool) -> Callable[[], None]:
         """Keep the message cache current from what `bus` reports, in the background; `push`:
         the source reports at once (Event Grid), so reads may skip their sync. Returns the
         function that stops it."""
         return self._indexer.watch(bus, push=push)
+
+    def record_native(
+        self, bus: EventBus, *, after: Callable[[], None] | None = None
+    ) -> NativeChanges:
+        """Put the membership, topic and deletion changes ACS-native apps make, as `bus`
+        reports them, on the change feed (see `native_changes`); `after` runs before each is
+        recorded. One recorder per bus, shared: each holder gives it back with
+        `release_native`."""
+        with self._native_lock:
+            recorder = self._native.get(bus)
+            if recorder is None:
+                recorder = self._native[bus] = NativeChanges(self._context, after=after)
+                recorder.watch(bus)
+            recorder.users += 1
+            return recorder
+
+    def release_native(self, bus: EventBus) -> None:
+        """Give back one hold of `bus`'s recorder; the last one stops it."""
+        with self._native_lock:
+            recorder = self._native.get(bus)
+            if recorder is None:
+                return
+            recorder.users -= 1
+            if recorder.users > 0:
+                return
+            del self._native[bus]
+        recorder.close()
 
     def install_hooks(self, hooks: WriteHooks) -> None:
         """Make the core call `hooks` around every write from now on."""

@@ -4,7 +4,8 @@ Every `serve` replica runs one, but only the holder of the account's ingestion l
 among the store's cursors, renewed before each poll) polls; the others wait to take over. What
 the holder's poller reports reaches its own event bus: the indexer absorbs native messages
 into the store, which appends them to the change feed (``message.added``, origin ``ACS``) that
-every replica's consumers follow, and the webhooks record each event's post-event once on the
+every replica's consumers follow, native membership, topic and deletion changes are recorded
+there too (`native_changes`), and the webhooks record each event's post-event once on the
 feed, where the posting lease's holder posts it. A crashed holder is replaced once its lease
 lapses: within `lease_seconds` plus one interval. Two holders overlapping for a moment (a poll
 that outlasts the lease) repeat events, which the keyed feed and the bus drop.

@@ -8,7 +8,8 @@ else a poller acting as the account's service user, which is a member of every t
 shim created. Of several replicas sharing a store, only the one holding the ingestion lease
 polls (`twilio_compat.core.ingestion`); the others take over if it stops. The same source
 feeds the core's indexer, which keeps the message cache current in the background
-(`twilio_compat.core.indexing`).
+(`twilio_compat.core.indexing`), and puts the membership and topic changes ACS-native apps
+make on the change feed (`twilio_compat.core.native_changes`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class EventServices:
     receiver: EventGridReceiver | None
     ingestion: Ingestion | None
     stop_indexing: Callable[[], None] = lambda: None
+    stop_native: Callable[[], None] = lambda: None
 
     @property
     def poller(self) -> ChatEventPoller | None:
@@ -42,6 +44,7 @@ class EventServices:
         if self.ingestion is not None:
             self.ingestion.stop()
         self.stop_indexing()
+        self.stop_native()
         self.webhooks.close()
 
 
@@ -64,15 +67,23 @@ def start_event_services(
     webhooks.listen(bus)
     # Native messages are indexed as they are reported, not on the next read.
     stop_indexing = core.events.index_from(bus, push=events.push)
+    # Native membership and topic changes go on the feed, after their webhooks read the rows.
+    native = core.events.record_native(bus, after=webhooks.wait_handled)
+
+    def stop_native() -> None:
+        core.events.release_native(bus)
+
     if events.push:
         receiver = core.events.eventgrid_receiver(
             bus, events.eventgrid_secret, entra=events.eventgrid_entra
         )
-        return EventServices(webhooks, bus, receiver, None, stop_indexing)
+        return EventServices(webhooks, bus, receiver, None, stop_indexing, stop_native)
+
+    def settle() -> None:
+        webhooks.wait_handled()
+        native.wait_handled()
+
     ingestion = core.events.ingestion(
-        bus,
-        interval=events.poll_interval,
-        consumer="twilio-acs-serve",
-        settle=webhooks.wait_handled,
+        bus, interval=events.poll_interval, consumer="twilio-acs-serve", settle=settle
     ).start()
-    return EventServices(webhooks, bus, None, ingestion, stop_indexing)
+    return EventServices(webhooks, bus, None, ingestion, stop_indexing, stop_native)
