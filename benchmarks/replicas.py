@@ -72,6 +72,26 @@ class Run:
     per_second: float
     cpu_per_message: float
     sessions_per_1000: float
+    emulator_cpu_per_message: float
+    client_cpu_per_message: float
+    database_cpu_per_message: float
+
+
+@dataclass(frozen=True)
+class Store:
+    """A kind of store: a new, empty one per run, and its server's CPU time (0 for SQLite)."""
+
+    label: str
+    fresh: Callable[[], str]
+    server_cpu: Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Acs:
+    """The emulator process: the settings that reach it, and its pid."""
+
+    settings: dict[str, str]
+    pid: int
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -105,8 +125,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def _emulator(folder: Path) -> Iterator[dict[str, str]]:
-    """`python -m acs_emulator` on a free port; the ACS settings it prints."""
+def _emulator(folder: Path) -> Iterator[Acs]:
+    """`python -m acs_emulator` on a free port."""
     log = folder / "emulator.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -120,7 +140,8 @@ def _emulator(folder: Path) -> Iterator[dict[str, str]]:
         printed = dict(
             line.split("=", 1) for line in log.read_text().splitlines() if line.startswith("ACS_")
         )
-        yield {name: printed[name] for name in ("ACS_CONNECTION_STRING", "ACS_CA_BUNDLE")}
+        names = ("ACS_CONNECTION_STRING", "ACS_CA_BUNDLE")
+        yield Acs({name: printed[name] for name in names}, process.pid)
     finally:
         _stop(process)
 
@@ -169,15 +190,15 @@ def _replicas(count: int, env: dict[str, str], folder: Path) -> Iterator[list[Re
             _stop(replica.process)
 
 
-def _measure(acs: dict[str, str], store_url: str, count: int, folder: Path) -> Run:
+def _measure(acs: Acs, store: Store, count: int, folder: Path) -> Run:
     folder.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "ACS_"))}
     env.update(
-        acs,
+        acs.settings,
         PYTHONUNBUFFERED="1",
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_COMPAT_STORE=store_url,
+        TWILIO_COMPAT_STORE=store.fresh(),
         TWILIO_COMPAT_MEDIA=(folder / "media").as_uri(),
     )
     with _replicas(count, env, folder) as replicas, ExitStack() as clients:
@@ -214,6 +235,8 @@ def _measure(acs: dict[str, str], store_url: str, count: int, folder: Path) -> R
         everyone(WARM_UP)
         cpu = sum(r.cpu() for r in replicas)
         sessions = sum(r.sessions() for r in replicas)
+        emulator_cpu, client_cpu = _cpu_seconds(acs.pid), time.process_time()
+        database_cpu = store.server_cpu()
         started = time.perf_counter()
         everyone(MESSAGES // CLIENTS)
         wall = time.perf_counter() - started
@@ -223,19 +246,43 @@ def _measure(acs: dict[str, str], store_url: str, count: int, folder: Path) -> R
             per_second=sent / wall,
             cpu_per_message=(sum(r.cpu() for r in replicas) - cpu) / sent,
             sessions_per_1000=(sum(r.sessions() for r in replicas) - sessions) * 1000 / sent,
+            emulator_cpu_per_message=(_cpu_seconds(acs.pid) - emulator_cpu) / sent,
+            client_cpu_per_message=(time.process_time() - client_cpu) / sent,
+            database_cpu_per_message=(store.server_cpu() - database_cpu) / sent,
         )
 
 
-def _runs(acs: dict[str, str], store_url: Callable[[], str], folder: Path) -> tuple[Run, Run]:
+def _runs(acs: Acs, store: Store, folder: Path) -> tuple[Run, Run]:
     return (
-        _measure(acs, store_url(), 1, folder / "one"),
-        _measure(acs, store_url(), REPLICAS, folder / "many"),
+        _measure(acs, store, 1, folder / store.label / "one"),
+        _measure(acs, store, REPLICAS, folder / store.label / "many"),
     )
 
 
+def _sqlite(folder: Path) -> Store:
+    files = iter(range(1_000_000))
+    return Store(
+        "SQLite", lambda: f"sqlite:///{folder / f'store-{next(files)}.sqlite3'}", lambda: 0.0
+    )
+
+
+def _server_cpu_seconds(postmaster: int) -> float:
+    """CPU time of a PostgreSQL server: the postmaster, its reaped backends and its live ones."""
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    total = sum(int(field) for field in fields[11:15]) / _CLOCK_TICKS
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended
+            continue
+        if int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return total
+
+
 @contextmanager
-def _fresh_postgres_databases() -> Iterator[Callable[[], str] | None]:
-    """A factory of new, empty databases on a throwaway PostgreSQL server, or None."""
+def _postgres_store() -> Iterator[Store | None]:
+    """New, empty databases on a throwaway PostgreSQL server, or None without one."""
     with _postgres() as url:
         if url is None:
             yield None
@@ -243,6 +290,10 @@ def _fresh_postgres_databases() -> Iterator[Callable[[], str] | None]:
         import psycopg
 
         admin = url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(admin, autocommit=True) as connection:
+            found = connection.execute("SHOW data_directory").fetchone()
+        assert found is not None
+        postmaster = int((Path(found[0]) / "postmaster.pid").read_text().split()[0])
 
         def fresh() -> str:
             name = f"replicas_{uuid.uuid4().hex[:12]}"
@@ -250,7 +301,7 @@ def _fresh_postgres_databases() -> Iterator[Callable[[], str] | None]:
                 connection.execute(f'CREATE DATABASE "{name}"')
             return url.rsplit("/", 1)[0] + f"/{name}"
 
-        yield fresh
+        yield Store("PostgreSQL", fresh, lambda: _server_cpu_seconds(postmaster))
 
 
 def _scaling(label: str, one: Run, many: Run, goal: float | None) -> Row:
@@ -270,6 +321,25 @@ def _sessions(label: str, one: Run, many: Run) -> Row:
     )
 
 
+def _cpu_shares(label: str, one: Run, many: Run) -> Row:
+    def shares(run: Run) -> str:
+        return " / ".join(
+            f"{seconds * 1000:.1f}"
+            for seconds in (
+                run.cpu_per_message,
+                run.database_cpu_per_message,
+                run.emulator_cpu_per_message,
+                run.client_cpu_per_message,
+            )
+        )
+
+    return Row(
+        f"{label}: CPU ms per message, serve / database server / emulator / HTTP clients, "
+        f"1 | {REPLICAS} replicas",
+        f"{shares(one)} | {shares(many)}",
+    )
+
+
 def _cpu(runs: tuple[Run, Run]) -> float:
     """CPU seconds per message over the 1-replica and the many-replica run (equal sizes)."""
     return sum(run.cpu_per_message for run in runs) / len(runs)
@@ -280,21 +350,24 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="bench-replicas-") as name:
         folder = Path(name)
         with _emulator(folder) as acs:
-            sqlite_files = iter(range(2))
-
-            def sqlite_url() -> str:
-                return f"sqlite:///{folder / f'store-{next(sqlite_files)}.sqlite3'}"
-
-            sqlite = _runs(acs, sqlite_url, folder / "sqlite")
-            rows += [_scaling("SQLite", *sqlite, None), _sessions("SQLite", *sqlite)]
+            sqlite = _runs(acs, _sqlite(folder), folder)
+            rows += [
+                _scaling("SQLite", *sqlite, None),
+                _sessions("SQLite", *sqlite),
+                _cpu_shares("SQLite", *sqlite),
+            ]
             if not POSTGRES:
                 return rows
-            with _fresh_postgres_databases() as postgres_url:
-                if postgres_url is None:
+            with _postgres_store() as postgres_store:
+                if postgres_store is None:
                     rows.append(Row("replicas on PostgreSQL", "skipped: no initdb/pg_ctl here"))
                     return rows
-                postgres = _runs(acs, postgres_url, folder / "postgres")
-    rows += [_scaling("PostgreSQL", *postgres, SCALE_GOAL), _sessions("PostgreSQL", *postgres)]
+                postgres = _runs(acs, postgres_store, folder)
+    rows += [
+        _scaling("PostgreSQL", *postgres, SCALE_GOAL),
+        _sessions("PostgreSQL", *postgres),
+        _cpu_shares("PostgreSQL", *postgres),
+    ]
     ratio = _cpu(postgres) / _cpu(sqlite)
     rows.append(
         Row(
