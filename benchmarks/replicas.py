@@ -7,8 +7,11 @@ real `twilio-acs serve` with its default settings (request threads, pool, poller
 started through this module so a SQLAlchemy pool ``connect`` listener can count the database
 sessions it opens; it writes the count to a file the benchmark reads. `CLIENTS` threads here
 post `MESSAGES` messages over HTTP into `CONVERSATIONS` conversations, client ``n`` talking to
-replica ``n % replicas``, after a warm-up that fills every replica's pool. CPU is the serve
-processes' user + system time from ``/proc/<pid>/stat`` over the timed sends.
+replica ``n % replicas``, after a warm-up that fills every replica's pool. CPU is user + system
+time from ``/proc/<pid>/stat`` over the timed sends: of the serve processes, of the PostgreSQL
+server (its postmaster and backends), of the emulator and of the clients. "Busy CPUs" is how
+many CPUs those kept busy together: one replica cannot use more than one for itself (its
+interpreter lock), and several share the machine's with everything else.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ SCALE_GOAL = 1.5
 CPU_GOAL = 1.0
 START_SECONDS = 120.0
 SESSIONS_FILE_ENV = "BENCH_SESSIONS_FILE"
+ROOT = Path(__file__).resolve().parents[1]
 NOTES = [
     f"Replicas: {MESSAGES:,} messages posted over HTTP by {CLIENTS} client threads into "
     f"{CONVERSATIONS} conversations, spread over 1 or {REPLICAS} `twilio-acs serve` processes "
@@ -158,6 +162,7 @@ class Replica:
         with self._log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "benchmarks.replicas", "serve", "--port", "0"],
+                cwd=ROOT,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env={**env, SESSIONS_FILE_ENV: str(self.sessions_file)},
