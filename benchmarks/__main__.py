@@ -22,6 +22,7 @@ MODULES = (
     "benchmarks.conversation_lists",
     "benchmarks.cache_memory",
     "benchmarks.store_sessions",
+    "benchmarks.replicas",
     "benchmarks.client_paging",
     "benchmarks.event_latency",
     "benchmarks.channels",

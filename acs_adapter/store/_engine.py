@@ -8,7 +8,10 @@ psycopg 3. A bad URL raises `ConfigurationError` naming the setting, never the p
 
 The connection pool keeps `pool_size` connections open (`TWILIO_COMPAT_STORE_POOL_SIZE`; `serve`
 sizes it to its request threads): with fewer than the threads that use the store, every
-request past the pool opens and closes a database session of its own.
+request past the pool opens and closes a database session of its own. A PostgreSQL connection
+is checked with a ping only when it has sat in the pool for `PING_AFTER_IDLE_SECONDS`: a busy
+process reuses its connections within milliseconds, and a ping on every checkout would add a
+round trip to each of the several transactions a request runs.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 from acs_adapter.config import STORE_ENV as SETTING
 from acs_adapter.config import STORE_POOL_SIZE_ENV, configured_store_url
@@ -29,6 +32,9 @@ from acs_adapter.errors import ConfigurationError
 BUSY_TIMEOUT_MS = 30_000
 DEFAULT_POOL_SIZE = 5
 """SQLAlchemy's own default, for a library process with a few threads."""
+PING_AFTER_IDLE_SECONDS = 5.0
+"""A pooled PostgreSQL connection idle this long is pinged before use (a server restart or a
+dropped network path shows there); one reused sooner is not."""
 
 _EXAMPLES = "e.g. sqlite:///path/to/store.sqlite3 or postgresql+psycopg://user:***@host/dbname"
 
@@ -150,4 +156,28 @@ def _postgres_engine(url: URL, pool: dict[str, int]) -> Engine:
             f"{SETTING} names PostgreSQL but psycopg is not installed; "
             "install twilio-acs-compat[postgres]"
         ) from None
-    return create_engine(url, pool_pre_ping=True, **pool)
+    engine = create_engine(url, **pool)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a connection at checkout when it was idle in the pool for `PING_AFTER_IDLE_SECONDS`;
+    one that fails the ping is replaced, as `pool_pre_ping` would, before anyone uses it."""
+    dialect = engine.dialect
+    failures = dialect.loaded_dbapi.Error
+
+    def returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except failures as exc:
+            raise DisconnectionError("the pooled connection failed its ping") from exc
+
+    event.listen(engine, "checkin", returned)
+    event.listen(engine, "checkout", checkout)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import socket
 import sqlite3
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from acs_adapter.errors import ConfigurationError, Unavailable
-from acs_adapter.store import open_store
+from acs_adapter.store import _engine, open_store
 
 SECRET = "hunter2-Secret"
 
@@ -153,3 +155,43 @@ def test_the_pool_keeps_as_many_connections_as_asked(store_url: str) -> None:
         assert store.engine.pool.size() == 5  # type: ignore[attr-defined]
     with pytest.raises(ConfigurationError, match="TWILIO_COMPAT_STORE_POOL_SIZE"):
         open_store(store_url, pool_size=0)
+
+
+def test_postgres_pings_only_a_connection_that_sat_idle(
+    postgres_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_store(postgres_database_url) as store:
+        dialect = store.engine.dialect
+        ping = dialect.do_ping
+        pings: list[Any] = []
+
+        def counted(connection: Any) -> bool:
+            pings.append(connection)
+            return ping(connection)
+
+        monkeypatch.setattr(dialect, "do_ping", counted)
+        for _ in range(20):
+            store.identities.get("alice")
+        assert pings == [], "a connection reused at once is not pinged"
+        monkeypatch.setattr(_engine, "PING_AFTER_IDLE_SECONDS", 0.0)
+        store.identities.get("alice")
+        assert len(pings) == 1
+
+
+def test_postgres_replaces_a_connection_that_died_while_idle(
+    postgres_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    monkeypatch.setattr(_engine, "PING_AFTER_IDLE_SECONDS", 0.05)
+    with open_store(postgres_database_url, pool_size=2) as store:
+        store.identities.insert_if_absent("alice", "8:acs:alice")
+        admin = postgres_database_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(admin, autocommit=True) as connection:
+            killed = connection.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert killed is not None and killed[0] >= 1, "the pool's connections were cut"
+        time.sleep(0.1)
+        assert store.identities.get("alice") == "8:acs:alice"

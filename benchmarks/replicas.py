@@ -1,0 +1,430 @@
+"""Messages created per second with 1 and with `REPLICAS` `twilio-acs serve` processes on one
+store, on SQLite and on PostgreSQL; what each message costs those processes in CPU and in new
+database sessions.
+
+The emulator runs in its own process (`python -m acs_emulator`) and so does each replica, a
+real `twilio-acs serve` with its default settings (request threads, pool, poller, webhooks),
+started through this module so a SQLAlchemy pool ``connect`` listener can count the database
+sessions it opens; it writes the count to a file the benchmark reads. `CLIENTS` threads here
+post `MESSAGES` messages over HTTP into `CONVERSATIONS` conversations, client ``n`` talking to
+replica ``n % replicas``, after a warm-up that fills every replica's pool. CPU is user + system
+time from ``/proc/<pid>/stat`` over the timed sends: of the serve processes, of the PostgreSQL
+server (its postmaster and backends), of the emulator and of the clients. "Busy CPUs" is how
+many CPUs those kept busy together: one replica cannot use more than one for itself (its
+interpreter lock), and several share the machine's with everything else.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from benchmarks.change_feed import _postgres
+from benchmarks.report import Row
+
+ACCOUNT_SID = "AC" + "b" * 32
+AUTH_TOKEN = "replicas-benchmark-token"
+REPLICAS = 3
+CLIENTS = 24
+CONVERSATIONS = 24
+MESSAGES = 2400
+WARM_UP = 4
+ROUNDS = 2
+"""Warm-up sends per client thread, not timed: pools, tokens and thread clients fill first."""
+POSTGRES = True
+QUICK = {
+    "REPLICAS": 2,
+    "CLIENTS": 4,
+    "CONVERSATIONS": 2,
+    "MESSAGES": 20,
+    "WARM_UP": 1,
+    "ROUNDS": 1,
+    "POSTGRES": False,
+}
+SCALE_GOAL = 1.5
+CPU_GOAL = 1.0
+START_SECONDS = 120.0
+SESSIONS_FILE_ENV = "BENCH_SESSIONS_FILE"
+ROOT = Path(__file__).resolve().parents[1]
+NOTES = [
+    f"Replicas: {MESSAGES:,} messages posted over HTTP by {CLIENTS} client threads into "
+    f"{CONVERSATIONS} conversations, spread over 1 or {REPLICAS} `twilio-acs serve` processes "
+    "on one store, with the emulator in its own process, all on this machine's CPUs; CPU is "
+    "the serve processes' user + system time (/proc), sessions are counted by a SQLAlchemy pool "
+    "`connect` listener in each serve process; timed after a warm-up; the fastest of "
+    f"{ROUNDS} runs of each, taken in turn.",
+]
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one store with a number of replicas did over the timed sends."""
+
+    replicas: int
+    per_second: float
+    cpu_per_message: float
+    sessions_per_1000: float
+    emulator_cpu_per_message: float
+    client_cpu_per_message: float
+    database_cpu_per_message: float
+
+
+@dataclass(frozen=True)
+class Store:
+    """A kind of store: a new, empty one per run, and its server's CPU time (0 for SQLite)."""
+
+    label: str
+    fresh: Callable[[], str]
+    server_cpu: Callable[[], float]
+
+
+@dataclass(frozen=True)
+class Acs:
+    """The emulator process: the settings that reach it, and its pid."""
+
+    settings: dict[str, str]
+    pid: int
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+def _first_line(log: Path, process: subprocess.Popen[bytes], marker: str) -> str:
+    """The first line of `log` holding `marker`, waiting for `process` to write it."""
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        for line in log.read_text(errors="replace").splitlines():
+            if marker in line:
+                return line
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"{log.name}: the process did not start:\n{log.read_text()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def _emulator(folder: Path) -> Iterator[Acs]:
+    """`python -m acs_emulator` on a free port."""
+    log = folder / "emulator.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "acs_emulator", "--port", "0"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        _first_line(log, process, "ACS_CA_BUNDLE=")
+        printed = dict(
+            line.split("=", 1) for line in log.read_text().splitlines() if line.startswith("ACS_")
+        )
+        names = ("ACS_CONNECTION_STRING", "ACS_CA_BUNDLE")
+        yield Acs({name: printed[name] for name in names}, process.pid)
+    finally:
+        _stop(process)
+
+
+class Replica:
+    """One `twilio-acs serve` process that counts the database sessions it opens."""
+
+    def __init__(self, env: dict[str, str], folder: Path, name: str) -> None:
+        self.sessions_file = folder / f"{name}.sessions"
+        self._log = folder / f"{name}.log"
+        with self._log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.replicas", "serve", "--port", "0"],
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**env, SESSIONS_FILE_ENV: str(self.sessions_file)},
+            )
+        self.url = ""
+
+    def ready(self) -> Replica:
+        self.url = _first_line(self._log, self.process, "listening on").rsplit(" ", 1)[1]
+        return self
+
+    def sessions(self) -> int:
+        try:
+            return int(self.sessions_file.read_text() or 0)
+        except FileNotFoundError:
+            return 0
+
+    def cpu(self) -> float:
+        return _cpu_seconds(self.process.pid)
+
+
+@contextmanager
+def _replicas(count: int, env: dict[str, str], folder: Path) -> Iterator[list[Replica]]:
+    """`count` replicas; the first alone, so it is the one that brings the store up to date."""
+    started: list[Replica] = []
+    try:
+        started.append(Replica(env, folder, "replica-0").ready())
+        started += [Replica(env, folder, f"replica-{n}") for n in range(1, count)]
+        for replica in started[1:]:
+            replica.ready()
+        yield started
+    finally:
+        for replica in started:
+            _stop(replica.process)
+
+
+def _measure(acs: Acs, store: Store, count: int, folder: Path) -> Run:
+    folder.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "ACS_"))}
+    env.update(
+        acs.settings,
+        PYTHONUNBUFFERED="1",
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_COMPAT_STORE=store.fresh(),
+        TWILIO_COMPAT_MEDIA=(folder / "media").as_uri(),
+    )
+    with _replicas(count, env, folder) as replicas, ExitStack() as clients:
+        https = [
+            clients.enter_context(
+                httpx.Client(base_url=replicas[n % count].url, auth=(ACCOUNT_SID, AUTH_TOKEN))
+            )
+            for n in range(CLIENTS)
+        ]
+        conversations = [
+            https[0].post("/v1/Conversations", data={"FriendlyName": f"c{n}"}).json()["sid"]
+            for n in range(CONVERSATIONS)
+        ]
+
+        def send(client: int, numbers: range) -> None:
+            for number in numbers:
+                conversation = conversations[number % CONVERSATIONS]
+                answer = https[client].post(
+                    f"/v1/Conversations/{conversation}/Messages",
+                    data={"Author": f"author-{number % 4}", "Body": f"message {number}"},
+                )
+                if answer.status_code != 201:
+                    raise RuntimeError(f"a send failed: {answer.status_code} {answer.text}")
+
+        def everyone(per_client: int) -> None:
+            with ThreadPoolExecutor(CLIENTS) as pool:
+                sends = [
+                    pool.submit(send, n, range(n, per_client * CLIENTS, CLIENTS))
+                    for n in range(CLIENTS)
+                ]
+                for done in sends:
+                    done.result()
+
+        everyone(WARM_UP)
+        cpu = sum(r.cpu() for r in replicas)
+        sessions = sum(r.sessions() for r in replicas)
+        emulator_cpu, client_cpu = _cpu_seconds(acs.pid), time.process_time()
+        database_cpu = store.server_cpu()
+        started = time.perf_counter()
+        everyone(MESSAGES // CLIENTS)
+        wall = time.perf_counter() - started
+        sent = MESSAGES // CLIENTS * CLIENTS
+        return Run(
+            replicas=count,
+            per_second=sent / wall,
+            cpu_per_message=(sum(r.cpu() for r in replicas) - cpu) / sent,
+            sessions_per_1000=(sum(r.sessions() for r in replicas) - sessions) * 1000 / sent,
+            emulator_cpu_per_message=(_cpu_seconds(acs.pid) - emulator_cpu) / sent,
+            client_cpu_per_message=(time.process_time() - client_cpu) / sent,
+            database_cpu_per_message=(store.server_cpu() - database_cpu) / sent,
+        )
+
+
+def _runs(acs: Acs, store: Store, folder: Path) -> tuple[Run, Run]:
+    """The fastest of `ROUNDS` runs with 1 replica and with `REPLICAS`, taken in turn so a
+    passing load on the machine weighs on both alike."""
+    runs: dict[int, list[Run]] = {1: [], REPLICAS: []}
+    for round_ in range(ROUNDS):
+        for count, done in runs.items():
+            done.append(_measure(acs, store, count, folder / store.label / f"{count}-{round_}"))
+    one, many = (max(done, key=lambda run: run.per_second) for done in runs.values())
+    return one, many
+
+
+def _sqlite(folder: Path) -> Store:
+    files = iter(range(1_000_000))
+    return Store(
+        "SQLite", lambda: f"sqlite:///{folder / f'store-{next(files)}.sqlite3'}", lambda: 0.0
+    )
+
+
+def _server_cpu_seconds(postmaster: int) -> float:
+    """CPU time of a PostgreSQL server: the postmaster, its reaped backends and its live ones."""
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    total = sum(int(field) for field in fields[11:15]) / _CLOCK_TICKS
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended
+            continue
+        if int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    return total
+
+
+@contextmanager
+def _postgres_store() -> Iterator[Store | None]:
+    """New, empty databases on a throwaway PostgreSQL server, or None without one."""
+    with _postgres() as url:
+        if url is None:
+            yield None
+            return
+        import psycopg
+
+        admin = url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(admin, autocommit=True) as connection:
+            found = connection.execute("SHOW data_directory").fetchone()
+        assert found is not None
+        postmaster = int((Path(found[0]) / "postmaster.pid").read_text().split()[0])
+
+        def fresh() -> str:
+            name = f"replicas_{uuid.uuid4().hex[:12]}"
+            with psycopg.connect(admin, autocommit=True) as connection:
+                connection.execute(f'CREATE DATABASE "{name}"')
+            return url.rsplit("/", 1)[0] + f"/{name}"
+
+        yield Store("PostgreSQL", fresh, lambda: _server_cpu_seconds(postmaster))
+
+
+def _busy_cpus(run: Run) -> float:
+    """How many CPUs the serve processes, database server, emulator and clients kept busy."""
+    per_message = (
+        run.cpu_per_message
+        + run.database_cpu_per_message
+        + run.emulator_cpu_per_message
+        + run.client_cpu_per_message
+    )
+    return run.per_second * per_message
+
+
+def _scaling(label: str, one: Run, many: Run, goal: float | None) -> Row:
+    ratio = many.per_second / one.per_second
+    return Row(
+        f"{REPLICAS} replicas vs 1, {label} (messages created per second over HTTP)",
+        f"{ratio:.2f}x ({one.per_second:.0f} -> {many.per_second:.0f} msg/s; "
+        f"busy CPUs {_busy_cpus(one):.2f} -> {_busy_cpus(many):.2f} of {os.cpu_count()})",
+        f">= {goal}x" if goal is not None else None,
+        goal is None or ratio >= goal,
+    )
+
+
+def _sessions(label: str, one: Run, many: Run) -> Row:
+    return Row(
+        f"{label}: database sessions opened per 1,000 messages, 1 / {REPLICAS} replicas",
+        f"{one.sessions_per_1000:.0f} / {many.sessions_per_1000:.0f}",
+    )
+
+
+def _cpu_shares(label: str, one: Run, many: Run) -> Row:
+    def shares(run: Run) -> str:
+        return " / ".join(
+            f"{seconds * 1000:.1f}"
+            for seconds in (
+                run.cpu_per_message,
+                run.database_cpu_per_message,
+                run.emulator_cpu_per_message,
+                run.client_cpu_per_message,
+            )
+        )
+
+    return Row(
+        f"{label}: CPU ms per message, serve / database server / emulator / HTTP clients, "
+        f"1 | {REPLICAS} replicas",
+        f"{shares(one)} | {shares(many)}",
+    )
+
+
+def _cpu(runs: tuple[Run, Run]) -> float:
+    """CPU seconds per message over the 1-replica and the many-replica run (equal sizes)."""
+    return sum(run.cpu_per_message for run in runs) / len(runs)
+
+
+def run() -> list[Row]:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-replicas-") as name:
+        folder = Path(name)
+        with _emulator(folder) as acs:
+            sqlite = _runs(acs, _sqlite(folder), folder)
+            rows += [
+                _scaling("SQLite", *sqlite, None),
+                _sessions("SQLite", *sqlite),
+                _cpu_shares("SQLite", *sqlite),
+            ]
+            if not POSTGRES:
+                return rows
+            with _postgres_store() as postgres_store:
+                if postgres_store is None:
+                    rows.append(Row("replicas on PostgreSQL", "skipped: no initdb/pg_ctl here"))
+                    return rows
+                postgres = _runs(acs, postgres_store, folder)
+    rows += [
+        _scaling("PostgreSQL", *postgres, SCALE_GOAL),
+        _sessions("PostgreSQL", *postgres),
+        _cpu_shares("PostgreSQL", *postgres),
+    ]
+    ratio = _cpu(postgres) / _cpu(sqlite)
+    rows.append(
+        Row(
+            "CPU per message of the serve processes, PostgreSQL vs SQLite",
+            f"{ratio:.2f}x ({_cpu(postgres) * 1000:.1f} vs {_cpu(sqlite) * 1000:.1f} ms)",
+            f"<= {CPU_GOAL:.0f}x",
+            ratio <= CPU_GOAL,
+        )
+    )
+    return rows
+
+
+def _serve_counting_sessions() -> None:
+    """`twilio-acs serve ...`, writing to $BENCH_SESSIONS_FILE how many database sessions it
+    has opened so far (a listener on every SQLAlchemy pool's ``connect``)."""
+    from sqlalchemy import event
+    from sqlalchemy.pool import Pool
+
+    from twilio_compat.cli import main
+
+    counter = Path(os.environ[SESSIONS_FILE_ENV])
+    opened = [0]
+    lock = threading.Lock()
+
+    def connected(*_: object) -> None:
+        with lock:
+            opened[0] += 1
+            counter.write_text(str(opened[0]))
+
+    event.listen(Pool, "connect", connected)
+    sys.argv = ["twilio-acs", *sys.argv[1:]]
+    main()
+
+
+if __name__ == "__main__":
+    _serve_counting_sessions()
