@@ -359,8 +359,8 @@ def _cpu_shares(label: str, one: Run, many: Run) -> Row:
 
     return Row(
         f"{label}: CPU ms per message, serve / database server / emulator / HTTP clients, "
-        f"1 | {REPLICAS} replicas",
-        f"{shares(one)} | {shares(many)}",
+        f"1 replica; {REPLICAS} replicas",
+        f"{shares(one)}; {shares(many)}",
     )
 
 
