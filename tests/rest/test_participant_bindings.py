@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
-from tests.rest.conftest import adapter_settings
+from tests.rest.conftest import adapter_settings, skip_unless_twilio_has
 from twilio_compat.core import records
 from twilio_compat.core.bindings import CHAT_MAX
 from twilio_compat.core.codec import encode_timers
@@ -208,6 +208,7 @@ def test_participant_conversations_by_address(client: Client) -> None:
 
 def test_conversation_with_participants_takes_bindings(client: Client, unique: str) -> None:
     v1 = client.conversations.v1
+    skip_unless_twilio_has(v1, "conversation_with_participants")
     made = v1.conversation_with_participants.create(
         unique_name=f"cwp-bound-{unique}",
         participant=[
