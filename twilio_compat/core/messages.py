@@ -289,11 +289,24 @@ class Messages:
         resumes = {sid: mark.resume_from() for sid, mark in marks.items() if mark is not None}
         points = {sid: point for sid, point in resumes.items() if point is not None}
         active = None  # one conversation to check costs one call either way
+        listed_at = now()
         if len(points) > 1:
             active = self._active_threads(min(points.values()), len(points))
         for conversation in due:
             if active is None or conversation.sid not in points or conversation.thread_id in active:
                 self._sync_now(conversation)
+            else:
+                self._mark_quiet(conversation.sid, marks[conversation.sid], listed_at)
+
+    def _mark_quiet(self, sid: str, seen: _SyncMark | None, listed_at: datetime) -> None:
+        """A thread list taken at `listed_at` showed no activity since the conversation's
+        mark: that is what a sync started then and finding nothing would know, so the mark
+        moves there (else the next pass would list from the old point, and every conversation
+        active since would be read again)."""
+        with self._sync_lock:
+            if seen is None or self._synced.get(sid) is not seen:
+                return  # a sync ran meanwhile; its mark is newer
+            self._synced[sid] = replace(seen, started=listed_at)
 
     def _active_threads(self, since: datetime, wanted: int) -> set[str] | None:
         """The threads with activity since `since` (None when more than a pass should read)."""
