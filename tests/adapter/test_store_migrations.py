@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -118,3 +120,36 @@ def test_processes_opening_a_new_store_at_once_migrate_it_once(
     assert _revision(engine) == head_revision()
     with engine.connect() as conn:
         assert conn.scalar(sa.select(sa.func.count()).select_from(VERSIONS)) == 1
+
+
+def test_built_in_roles_of_older_stores_gain_the_mute_permission(
+    store_url: str, engine: sa.Engine
+) -> None:
+    open_store(store_url).close()
+    roles = sa.table(
+        "roles",
+        *(sa.column(name) for name in ("sid", "scope", "friendly_name", "type", "permissions")),
+        sa.column("created_at", sa.DateTime),
+        sa.column("updated_at", sa.DateTime),
+    )
+    old = ["sendMessage", "leaveConversation"]
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0009")
+        for sid, name in (("RL1", "channel user"), ("RL2", "channel admin"), ("RL3", "agents")):
+            conn.execute(
+                roles.insert().values(
+                    sid=sid,
+                    scope="IS1",
+                    friendly_name=name,
+                    type="conversation",
+                    permissions=json.dumps(old),
+                    created_at=datetime(2026, 1, 1),
+                    updated_at=datetime(2026, 1, 1),
+                )
+            )
+    open_store(store_url).close()
+    with engine.connect() as conn:
+        granted = dict(conn.execute(sa.select(roles.c.sid, roles.c.permissions)).all())
+    assert json.loads(granted["RL1"]) == [*old, "editNotificationLevel"]
+    assert json.loads(granted["RL2"]) == [*old, "editNotificationLevel"]
+    assert json.loads(granted["RL3"]) == old
