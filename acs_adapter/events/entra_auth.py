@@ -10,7 +10,7 @@ webhook's application in `aud` (its client id or its `api://` App ID URI), is wi
 lifetime (five minutes of clock skew), carries the app role
 `AzureEventGridSecureWebhookSubscriber` and was issued to an allowed calling application
 (`appid` of a v1 token, `azp` of a v2 one): Event Grid's own by default. The role alone is not
-enough: whoever creates the subscription is assigned it too, and could mint tokens of their own.
+enough: whoever creates the subscription is assigned it too, and can obtain such tokens.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ class EntraWebhookSettings:
             apps = frozenset(app.strip().lower() for app in self.allowed_apps)
             if not apps or "" in apps:
                 raise ConfigurationError(
-                    "the Event Grid Entra ID callers must be app ids (or any caller)"
+                    "the Event Grid Entra ID callers must be app ids (None accepts any caller)"
                 )
             object.__setattr__(self, "allowed_apps", apps)  # app ids compare case-insensitively
 
