@@ -28,6 +28,7 @@ from sqlalchemy.exc import ArgumentError
 
 from acs_adapter._retry import RetrySettings
 from acs_adapter.errors import ConfigurationError
+from acs_adapter.events.entra_auth import EVENT_GRID_APP_IDS
 from acs_adapter.secret import Secret
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ AUTHORITY_HOST_ENV = "AZURE_AUTHORITY_HOST"  # read by azure-identity too
 EVENTGRID_SECRET_ENV = "ACS_EVENTGRID_SECRET"  # noqa: S105 (a setting name)
 EVENTGRID_TENANT_ENV = "ACS_EVENTGRID_TENANT_ID"
 EVENTGRID_AUDIENCE_ENV = "ACS_EVENTGRID_AUDIENCE"
+EVENTGRID_ALLOWED_APPS_ENV = "ACS_EVENTGRID_ALLOWED_APPS"
+ANY_APP = "*"
+"""The `ACS_EVENTGRID_ALLOWED_APPS` value that accepts Entra ID tokens of any calling app."""
 CHANGE_RETENTION_ENV = "TWILIO_COMPAT_CHANGE_RETENTION"
 NUMBERS_ENV = "TWILIO_COMPAT_NUMBERS"
 WHATSAPP_PREFIX = "whatsapp:"
@@ -402,6 +406,24 @@ def eventgrid_entra(environ: Mapping[str, str] | None = None) -> tuple[str, str]
             f"{EVENTGRID_TENANT_ENV} and {EVENTGRID_AUDIENCE_ENV}"
         )
     return tenant, audience
+
+
+def eventgrid_allowed_apps(environ: Mapping[str, str] | None = None) -> frozenset[str] | None:
+    """The calling apps (`appid`/`azp`) whose Event Grid Entra ID tokens are accepted, from
+    `ACS_EVENTGRID_ALLOWED_APPS` (app ids, comma-separated); Event Grid's own (public cloud and
+    US Government) when unset; None, meaning any app holding the role, for `*`."""
+    value = _environment(environ).get(EVENTGRID_ALLOWED_APPS_ENV, "").strip()
+    if not value:
+        return EVENT_GRID_APP_IDS
+    if value == ANY_APP:
+        return None
+    apps = [app.strip() for app in value.split(",")]
+    if not all(apps) or ANY_APP in apps:
+        raise ConfigurationError(
+            f"{EVENTGRID_ALLOWED_APPS_ENV} must be app ids separated by commas, or "
+            f"{ANY_APP!r} alone for any calling app"
+        )
+    return frozenset(app.lower() for app in apps)
 
 
 def entra_authority(environ: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,7 @@ from acs_adapter.store._engine import create_store_engine
 from acs_adapter.store._migrate import alembic_config, head_revision
 from tests.test_cli import _environment, closed_port, dead_acs
 from twilio_compat import __version__
+from twilio_compat.commands._doctor_checks import Report, eventgrid_receiver, run_check
 from twilio_compat.commands._failures import CONFIGURATION, FINDING, OK
 from twilio_compat.rest import AcsHttpClient, WireHandler
 from twilio_compat.settings import Settings
@@ -153,18 +156,8 @@ def test_version(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout.strip()) == (OK, f"twilio-acs {__version__}")
 
 
-@pytest.fixture
-def serve_with_eventgrid(emulator: AcsEmulator, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """`twilio-acs serve` receiving Event Grid with a secret; yields its environment and URL."""
-    env = _environment(
-        tmp_path,
-        PYTHONUNBUFFERED="1",
-        ACS_CONNECTION_STRING=emulator.connection_string,
-        ACS_CA_BUNDLE=str(emulator.ca_bundle),
-        ACS_EVENTGRID_SECRET="doctor-grid-secret-0123456789",
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN="token",
-    )
+def _serve(env: dict[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
+    """`twilio-acs serve` with `env`; yields `env` and the URL of its Event Grid receiver."""
     log = tmp_path / "serve.log"
     with log.open("w") as errors:
         process = subprocess.Popen(
@@ -186,6 +179,40 @@ def serve_with_eventgrid(emulator: AcsEmulator, tmp_path: Path) -> Iterator[dict
         process.wait(timeout=60)
 
 
+def _serve_environment(emulator: AcsEmulator, tmp_path: Path, **values: str) -> dict[str, str]:
+    return _environment(
+        tmp_path,
+        PYTHONUNBUFFERED="1",
+        ACS_CONNECTION_STRING=emulator.connection_string,
+        ACS_CA_BUNDLE=str(emulator.ca_bundle),
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN="token",
+        **values,
+    )
+
+
+@pytest.fixture
+def serve_with_eventgrid(emulator: AcsEmulator, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """`twilio-acs serve` receiving Event Grid with a secret; yields its environment and URL."""
+    env = _serve_environment(
+        emulator, tmp_path, ACS_EVENTGRID_SECRET="doctor-grid-secret-0123456789"
+    )
+    yield from _serve(env, tmp_path)
+
+
+@pytest.fixture
+def serve_with_entra(emulator: AcsEmulator, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """`twilio-acs serve` receiving Event Grid with Entra ID tokens only (no secret)."""
+    env = _serve_environment(
+        emulator,
+        tmp_path,
+        ACS_EVENTGRID_TENANT_ID=emulator.entra.tenant_id,
+        ACS_EVENTGRID_AUDIENCE="api://doctor-webhook",
+        AZURE_AUTHORITY_HOST=emulator.entra.authority,
+    )
+    yield from _serve(env, tmp_path)
+
+
 def test_a_running_event_grid_receiver_passes_and_a_wrong_secret_is_named(
     serve_with_eventgrid: dict[str, str], tmp_path: Path
 ) -> None:
@@ -205,3 +232,79 @@ def test_a_running_event_grid_receiver_passes_and_a_wrong_secret_is_named(
     assert code == FINDING
     receiver = next(c for c in report["checks"] if c["name"] == "Event Grid receiver")
     assert "refused the secret" in receiver["detail"]
+
+
+def test_an_entra_only_receiver_that_refuses_the_tokenless_probe_is_healthy(
+    serve_with_entra: dict[str, str], tmp_path: Path
+) -> None:
+    env = dict(serve_with_entra)
+    url = env.pop("URL")
+    code, report = _doctor(env, tmp_path, "--eventgrid-url", url)
+    assert code == OK, report
+    receiver = next(c for c in report["checks"] if c["name"] == "Event Grid receiver")
+    assert receiver["status"] == "ok"
+    assert "refuses a request without an Entra ID token (401), as it should" in receiver["detail"]
+
+
+class _AnswerWith(BaseHTTPRequestHandler):
+    """Answers every request with the status of the server it belongs to."""
+
+    server: _StatusServer
+
+    def do_OPTIONS(self) -> None:
+        self.send_response(self.server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _StatusServer(ThreadingHTTPServer):
+    status = 200
+
+
+@contextmanager
+def _answering(status: int) -> Iterator[str]:
+    """A real HTTP server answering `status` to every request; yields its receiver URL."""
+    server = _StatusServer(("127.0.0.1", 0), _AnswerWith)
+    server.status = status
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/eventgrid"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@pytest.mark.parametrize(
+    ("status", "verdict"),
+    [
+        (401, None),
+        (200, "answered 200 to a request without an Entra ID token: the receiver is not protected"),
+        (204, "answered 204 to a request without an Entra ID token: the receiver is not protected"),
+        (403, "answered 403"),
+        (503, "answered 503"),
+    ],
+)
+def test_the_entra_only_probe_reports_what_the_receiver_answers(
+    status: int, verdict: str | None
+) -> None:
+    with _answering(status) as url:
+        report = Report()
+        passed = run_check(
+            report, "Event Grid receiver", eventgrid_receiver(url, None, None, entra_only=True)
+        )
+    detail = report.checks[0].detail
+    assert passed is (verdict is None), detail
+    assert (verdict or "refuses a request without an Entra ID token") in detail
+
+
+def test_the_entra_only_probe_reports_an_unreachable_receiver() -> None:
+    url = f"http://127.0.0.1:{closed_port()}/eventgrid"
+    report = Report()
+    check = eventgrid_receiver(url, None, None, entra_only=True)
+    assert not run_check(report, "Event Grid receiver", check)
+    assert "could not be reached" in report.checks[0].detail

@@ -70,6 +70,7 @@ def test_every_documented_variable_is_read() -> None:
         "AZURE_AUTHORITY_HOST": "https://login.microsoftonline.com",
         "ACS_EVENTGRID_TENANT_ID": "contoso-tenant",
         "ACS_EVENTGRID_AUDIENCE": "api://chat-webhook",
+        "ACS_EVENTGRID_ALLOWED_APPS": "*",
     }
     assert set(env) | {"ACS_CA_BUNDLE"} == documented
     assert configured(env) == frozenset(env)
@@ -103,6 +104,17 @@ def test_event_grid_with_entra_id_pushes_without_a_secret() -> None:
     events = EventSource.load(env)
     assert events.eventgrid_entra == ("t-1", "api://hook") and events.push
     assert not EventSource.load({}).push
+    assert events.eventgrid_allowed_apps == frozenset(
+        {
+            "4962773b-9cdb-44cf-a8bf-237846a00ab7",  # Event Grid, public cloud
+            "54316b56-3481-47f9-8f30-0300f5542a7b",  # Event Grid, US Government
+        }
+    )
+    assert (
+        EventSource.load({**env, "ACS_EVENTGRID_ALLOWED_APPS": "*"}).eventgrid_allowed_apps is None
+    )
+    listed = EventSource.load({**env, "ACS_EVENTGRID_ALLOWED_APPS": " AB-1 ,cd-2"})
+    assert listed.eventgrid_allowed_apps == frozenset({"ab-1", "cd-2"})
 
 
 def test_explicit_arguments_win() -> None:

@@ -25,6 +25,7 @@ from acs_adapter.config import (
     DEFAULT_CACHED_USERS,
     DEFAULT_CHANGE_RETENTION,
     EMBEDDED,
+    EVENTGRID_ALLOWED_APPS_ENV,
     EVENTGRID_AUDIENCE_ENV,
     EVENTGRID_SECRET_ENV,
     EVENTGRID_TENANT_ENV,
@@ -33,9 +34,11 @@ from acs_adapter.config import (
     NUMBERS_ENV,
     STORE_ENV,
     STORE_POOL_SIZE_ENV,
+    eventgrid_allowed_apps,
     eventgrid_entra,
 )
 from acs_adapter.config import Settings as AdapterSettings
+from acs_adapter.events.entra_auth import EVENT_GRID_APP_IDS
 from acs_adapter.secret import Secret
 
 ACCOUNT_SID_ENV = "TWILIO_ACCOUNT_SID"
@@ -115,6 +118,14 @@ SETTINGS: tuple[Setting, ...] = (
         "tenant and its client id or `api://` App ID URI; deliveries then carry a bearer token "
         "(checked against the tenant's keys at `AZURE_AUTHORITY_HOST`) instead of the secret",
         "none",
+    ),
+    Setting(
+        (EVENTGRID_ALLOWED_APPS_ENV,),
+        "with Entra ID: the calling apps whose tokens are accepted (a token's `appid` in v1, "
+        "`azp` in v2), comma-separated app ids, or `*` for any app that holds the "
+        "`AzureEventGridSecureWebhookSubscriber` role",
+        "Event Grid's own: `" + "`, `".join(sorted(EVENT_GRID_APP_IDS)) + "` (public cloud, "
+        "US Government)",
     ),
     Setting(
         (CHANGE_RETENTION_ENV,),
@@ -236,6 +247,8 @@ class EventSource:
     poll_interval: float = DEFAULT_POLL_INTERVAL
     eventgrid_entra: tuple[str, str] | None = None
     """(tenant id, audience) of the Entra ID tokens Event Grid deliveries carry."""
+    eventgrid_allowed_apps: frozenset[str] | None = EVENT_GRID_APP_IDS
+    """The calling apps whose Entra ID tokens pass (Event Grid's); None accepts any."""
 
     @property
     def push(self) -> bool:
@@ -258,6 +271,7 @@ class EventSource:
             eventgrid_secret=_blank_is_none(secret),
             poll_interval=_interval(interval),
             eventgrid_entra=eventgrid_entra(env),
+            eventgrid_allowed_apps=eventgrid_allowed_apps(env),
         )
 
 

@@ -7,9 +7,10 @@ every POST. The token is valid for this webhook when it is signed RS256 by a key
 again on an unknown `kid` at most once per `MIN_REFRESH_INTERVAL`), is issued by the tenant in
 its v1 (`https://sts.windows.net/{tid}/`) or v2 (`{authority}/{tid}/v2.0`) form, names the
 webhook's application in `aud` (its client id or its `api://` App ID URI), is within its
-lifetime (five minutes of clock skew) and carries the app role
-`AzureEventGridSecureWebhookSubscriber`, which only principals assigned to the role (Event Grid
-itself) get.
+lifetime (five minutes of clock skew), carries the app role
+`AzureEventGridSecureWebhookSubscriber` and was issued to an allowed calling application
+(`appid` of a v1 token, `azp` of a v2 one): Event Grid's own by default. The role alone is not
+enough: whoever creates the subscription is assigned it too, and can obtain such tokens.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ logger = logging.getLogger("acs_adapter.events")
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"
 V1_ISSUER = "https://sts.windows.net/{tenant}/"
 SUBSCRIBER_ROLE = "AzureEventGridSecureWebhookSubscriber"
+EVENT_GRID_APP_IDS = frozenset(
+    {
+        "4962773b-9cdb-44cf-a8bf-237846a00ab7",  # Azure public cloud
+        "54316b56-3481-47f9-8f30-0300f5542a7b",  # Azure US Government
+    }
+)
+"""Event Grid's first-party applications: the `appid`/`azp` of the tokens it sends."""
 CLOCK_SKEW = 300
 MIN_REFRESH_INTERVAL = 60.0
 """Seconds between two JWKS fetches caused by unknown key ids, so forged `kid`s cannot make the
@@ -57,16 +65,19 @@ class TenantKeysUnavailable(Exception):
 
 @dataclass(frozen=True)
 class EntraWebhookSettings:
-    """Which tenant's tokens, for which application, the receiver accepts.
+    """Which tenant's tokens, for which application, from which callers the receiver accepts.
 
     `authority` is the Entra ID host (Azure's public cloud by default; the emulator's for
     tests); `ca_bundle` is an extra CA to trust when fetching the tenant's keys from it.
+    `allowed_apps` are the calling applications whose tokens pass (Event Grid's by default);
+    None accepts any caller that holds the role.
     """
 
     tenant_id: str
     audience: str
     authority: str = PUBLIC_AUTHORITY
     ca_bundle: str | None = None
+    allowed_apps: frozenset[str] | None = EVENT_GRID_APP_IDS
 
     def __post_init__(self) -> None:
         if not self.tenant_id.strip() or "/" in self.tenant_id:
@@ -75,6 +86,13 @@ class EntraWebhookSettings:
             raise ConfigurationError("the Event Grid Entra ID audience must name the webhook app")
         if not self.authority.startswith("https://"):
             raise ConfigurationError("the Entra ID authority must be an https:// URL")
+        if self.allowed_apps is not None:
+            apps = frozenset(app.strip().lower() for app in self.allowed_apps)
+            if not apps or "" in apps:
+                raise ConfigurationError(
+                    "the Event Grid Entra ID callers must be app ids (None accepts any caller)"
+                )
+            object.__setattr__(self, "allowed_apps", apps)  # app ids compare case-insensitively
 
     @property
     def issuers(self) -> tuple[str, str]:
@@ -206,13 +224,30 @@ class EntraWebhookAuth:
         roles = claims.get("roles")
         if not isinstance(roles, list) or SUBSCRIBER_ROLE not in roles:
             raise EntraTokenRefused(f"token lacks the {SUBSCRIBER_ROLE} role")
+        self._check_caller(claims)
         return claims
+
+    def _check_caller(self, claims: Mapping[str, Any]) -> None:
+        """Refuse a token whose calling app (`appid` in v1 tokens, `azp` in v2) is not allowed."""
+        allowed = self.settings.allowed_apps
+        if allowed is None:
+            return
+        claim = "appid" if claims.get("iss") == self.settings.issuers[0] else "azp"
+        caller = claims.get(claim)
+        if not isinstance(caller, str) or caller.lower() not in allowed:
+            shown = repr(caller)[:50]  # the sender chose it: keep log lines short
+            raise EntraTokenRefused(f"token's calling app ({claim} {shown}) is not allowed")
 
     def __repr__(self) -> str:
         return (
             f"EntraWebhookAuth(tenant_id={self.settings.tenant_id!r}, "
-            f"audience={self.settings.audience!r})"
+            f"audience={self.settings.audience!r}, "
+            f"allowed_apps={_shown_apps(self.settings.allowed_apps)})"
         )
+
+
+def _shown_apps(apps: frozenset[str] | None) -> str:
+    return "any" if apps is None else repr(sorted(apps))
 
 
 def jwt_module() -> None:

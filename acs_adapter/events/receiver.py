@@ -47,6 +47,7 @@ from acs_adapter.config import (
     EVENTGRID_SECRET_ENV,
     EVENTGRID_TENANT_ENV,
     entra_authority,
+    eventgrid_allowed_apps,
     eventgrid_entra,
     eventgrid_secret,
 )
@@ -427,9 +428,10 @@ def eventgrid_receiver(
 ) -> EventGridReceiver:
     """A receiver checked by `secret`, else ACS_EVENTGRID_SECRET, and by Entra ID tokens per
     `entra`, else ACS_EVENTGRID_TENANT_ID and ACS_EVENTGRID_AUDIENCE (from AZURE_AUTHORITY_HOST,
-    trusting ACS_CA_BUNDLE); it remembers receipts in this process and trusts what an
-    authenticated sender sends: build `EventGridReceiver` with a store's receipts and an
-    `AcsConfirmation` where deliveries act on anything."""
+    trusting ACS_CA_BUNDLE, from the callers ACS_EVENTGRID_ALLOWED_APPS allows); it remembers
+    receipts in this process and trusts what an authenticated sender sends: build
+    `EventGridReceiver` with a store's receipts and an `AcsConfirmation` where deliveries act
+    on anything."""
     value = secret if secret is not None else eventgrid_secret(environ)
     if isinstance(value, str) and not value.strip():
         value = None
@@ -457,4 +459,5 @@ def entra_settings_from(environ: Mapping[str, str] | None = None) -> EntraWebhoo
         audience=audience,
         authority=authority or PUBLIC_AUTHORITY,
         ca_bundle=ca_bundle,
+        allowed_apps=eventgrid_allowed_apps(environ),
     )

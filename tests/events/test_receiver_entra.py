@@ -3,7 +3,8 @@ a token of its own tenant, and the receiver checks it against the tenant's publi
 
 Real processes on both sides: the emulator's Event Grid and fake Entra ID over HTTPS, the
 receiver over HTTP, tokens in v1 and v2 form; forged ones (another audience, expired, unsigned,
-signed by another key, without the subscriber role, another tenant) get 401 and a log line.
+signed by another key, without the subscriber role, another tenant, another calling app) get 401
+and a log line.
 """
 
 from __future__ import annotations
@@ -28,18 +29,21 @@ from acs_adapter.config import Settings
 from acs_adapter.errors import ConfigurationError
 from acs_adapter.events import EventBus, EventGridReceiver, EventKind, eventgrid_receiver
 from acs_adapter.events.entra_auth import (
+    EVENT_GRID_APP_IDS,
     SUBSCRIBER_ROLE,
     EntraWebhookAuth,
     EntraWebhookSettings,
     TenantKeys,
 )
 from acs_emulator import AcsEmulator
-from acs_emulator.entra.eventgrid import EVENTGRID_APP_ID
+from acs_emulator.entra.eventgrid import EVENTGRID_APP_ID, EventGridTokens
 from acs_emulator.entra.keys import SigningKey
+from acs_emulator.entra.models import TokenVersion
 from tests.events import forged
 from tests.events.conftest import Recorder
 
 AUDIENCE = str(uuid.uuid4())  # the webhook app's client id
+US_GOVERNMENT_APP_ID = "54316b56-3481-47f9-8f30-0300f5542a7b"  # Event Grid in Azure US Government
 
 
 def _serve_on(sock: socket.socket, app: Any) -> Iterator[None]:
@@ -57,9 +61,9 @@ def _serve_on(sock: socket.socket, app: Any) -> Iterator[None]:
         thread.join(10)
 
 
-def _auth(emu: AcsEmulator, audience: str = AUDIENCE, **overrides: str) -> EntraWebhookAuth:
+def _auth(emu: AcsEmulator, audience: str = AUDIENCE, **overrides: Any) -> EntraWebhookAuth:
     entra = emu.entra
-    options: dict[str, str] = {
+    options: dict[str, Any] = {
         "tenant_id": entra.tenant_id,
         "audience": audience,
         "authority": entra.authority,
@@ -124,9 +128,12 @@ def _post(url: str, token: str | None, body: Any = None) -> requests.Response:
     return requests.post(url, json=delivery, headers=headers, timeout=10)
 
 
-def _token(emu: AcsEmulator, audience: str = AUDIENCE, **options: Any) -> str:
+def _token(
+    emu: AcsEmulator, audience: str = AUDIENCE, *, caller: str = EVENTGRID_APP_ID, **options: Any
+) -> str:
+    """A token as Event Grid gets it (`caller` is its app, `appid` in v1 and `azp` in v2)."""
     claims = {"roles": [SUBSCRIBER_ROLE], **options.pop("claims", {})}
-    return emu.entra.issue(EVENTGRID_APP_ID, audience, claims=claims, **options)
+    return emu.entra.issue(caller, audience, claims=claims, **options)
 
 
 def test_the_emulator_delivers_with_entra_tokens_and_the_receiver_accepts_them(
@@ -202,6 +209,16 @@ def _forgeries(emu: AcsEmulator) -> dict[str, tuple[str | None, str]]:
             "is not one of the tenant's",
         ),
         "garbage": ("not-a-jwt", "malformed"),
+        "another calling app (v1)": (_token(emu, caller=str(uuid.uuid4())), "appid"),
+        "another calling app (v2)": (
+            _token(emu, caller=str(uuid.uuid4()), version="2.0"),
+            "azp",
+        ),
+        "no calling app": (_token(emu, caller=""), "appid"),
+        "the v2 claim in a v1 token": (
+            _token(emu, caller="", claims={"azp": EVENTGRID_APP_ID}),
+            "appid",
+        ),
     }
 
 
@@ -215,6 +232,52 @@ def test_forged_tokens_are_refused_with_401_and_logged(
         assert answer.status_code == 401, name
         refusals = [r for r in caplog.records if "refused an Event Grid delivery" in r.message]
         assert len(refusals) == 1 and reason in refusals[0].message, (name, caplog.text)
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+@pytest.mark.parametrize("caller", [EVENTGRID_APP_ID, US_GOVERNMENT_APP_ID])
+def test_event_grid_apps_pass_by_default_and_other_apps_with_the_role_do_not(
+    emulator: AcsEmulator, url: str, version: str, caller: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert _post(url, _token(emulator, caller=caller, version=version), []).status_code == 200
+    assert _post(url, _token(emulator, caller=caller.upper(), version=version), []).ok
+    intruder = str(uuid.uuid4())  # the subscription's writer holds the role too
+    with caplog.at_level(logging.WARNING, logger="acs_adapter.events"):
+        refused = _post(url, _token(emulator, caller=intruder, version=version), [])
+    assert (refused.status_code, refused.json()) == (
+        401,
+        {"error": "missing or wrong Event Grid secret"},
+    )
+    claim = "appid" if version == "1.0" else "azp"
+    assert f"calling app ({claim} '{intruder}') is not allowed" in caplog.text
+
+
+@pytest.mark.parametrize("version", ["1.0", "2.0"])
+def test_the_emulators_event_grid_tokens_name_event_grid_as_the_caller(
+    emulator: AcsEmulator, version: TokenVersion
+) -> None:
+    authorization = EventGridTokens(emulator.entra, AUDIENCE, version=version).authorization()
+    claims = _auth(emulator).check(authorization)
+    assert claims["appid" if version == "1.0" else "azp"] == EVENTGRID_APP_ID
+    assert EVENTGRID_APP_ID in EVENT_GRID_APP_IDS
+
+
+def test_an_allow_list_of_other_apps_or_any_app(emulator: AcsEmulator) -> None:
+    mine = str(uuid.uuid4())
+    listed = EventGridReceiver(
+        EventBus(), None, entra=_auth(emulator, allowed_apps=frozenset({mine}))
+    )
+    anyone = EventGridReceiver(EventBus(), None, entra=_auth(emulator, allowed_apps=None))
+    for version in ("1.0", "2.0"):
+        own = {"Authorization": f"Bearer {_token(emulator, caller=mine, version=version)}"}
+        other = {"Authorization": f"Bearer {_token(emulator, caller=str(uuid.uuid4()))}"}
+        event_grid = {"Authorization": f"Bearer {_token(emulator, version=version)}"}
+        assert [listed.handle(h, b"[]")[0] for h in (own, other, event_grid)] == [200, 401, 401]
+        assert [anyone.handle(h, b"[]")[0] for h in (own, other, event_grid)] == [200, 200, 200]
+    roleless = _token(emulator, caller=mine, claims={"roles": []})
+    assert anyone.handle({"Authorization": f"Bearer {roleless}"}, b"[]")[0] == 401
+    with pytest.raises(ConfigurationError, match="callers must be app ids"):
+        _auth(emulator, allowed_apps=frozenset())
 
 
 def test_a_secret_and_entra_tokens_are_alternatives(emulator: AcsEmulator) -> None:
@@ -274,6 +337,18 @@ def test_settings_come_from_the_environment(emulator: AcsEmulator) -> None:
     receiver = eventgrid_receiver(environ=env)
     assert receiver.handle({"Authorization": f"Bearer {_token(emulator)}"}, b"[]")[0] == 200
     assert receiver.handle({}, b"[]", query="secret=" + "x" * 20)[0] == 401
+    other = {"Authorization": f"Bearer {_token(emulator, caller=str(uuid.uuid4()))}"}
+    assert receiver.handle(other, b"[]")[0] == 401
+    anyone = eventgrid_receiver(environ={**env, "ACS_EVENTGRID_ALLOWED_APPS": " * "})
+    assert anyone.handle(other, b"[]")[0] == 200
+    mine = str(uuid.uuid4())
+    listed = eventgrid_receiver(environ={**env, "ACS_EVENTGRID_ALLOWED_APPS": f"x, {mine}"})
+    own = {"Authorization": f"Bearer {_token(emulator, caller=mine)}"}
+    assert listed.handle(own, b"[]")[0] == 200
+    assert listed.handle({"Authorization": f"Bearer {_token(emulator)}"}, b"[]")[0] == 401
+    for wrong in ("a,,b", "*,a"):
+        with pytest.raises(ConfigurationError, match="ACS_EVENTGRID_ALLOWED_APPS must be"):
+            eventgrid_receiver(environ={**env, "ACS_EVENTGRID_ALLOWED_APPS": wrong})
     with pytest.raises(ConfigurationError, match="ACS_EVENTGRID_AUDIENCE is not set"):
         eventgrid_receiver(environ={"ACS_EVENTGRID_TENANT_ID": entra.tenant_id})
     with pytest.raises(ConfigurationError, match="needs a secret or Entra ID"):

@@ -3,7 +3,7 @@
 The emulator signs its deliveries with tokens of its own tenant; `serve` learns the tenant,
 the webhook app and the authority from `ACS_EVENTGRID_TENANT_ID`, `ACS_EVENTGRID_AUDIENCE` and
 `AZURE_AUTHORITY_HOST`, accepts those deliveries (a native message posts its webhook) and
-answers 401 to a delivery whose token names another app.
+answers 401 to a delivery whose token names another app or comes from another calling app.
 """
 
 from __future__ import annotations
@@ -42,13 +42,17 @@ def test_serve_takes_entra_signed_deliveries_and_refuses_other_tokens(tmp_path: 
         other_app = emulator.entra.issue(
             EVENTGRID_APP_ID, f"api://{uuid.uuid4()}", claims={"roles": [SUBSCRIBER_ROLE]}
         )
-        refused = requests.post(
-            f"{base}/eventgrid",
-            json=[],
-            headers={"Authorization": f"Bearer {other_app}"},
-            timeout=10,
+        another_caller = emulator.entra.issue(
+            str(uuid.uuid4()), APP, claims={"roles": [SUBSCRIBER_ROLE]}
         )
-        assert refused.status_code == 401
+        for token in (other_app, another_caller):
+            refused = requests.post(
+                f"{base}/eventgrid",
+                json=[],
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+            assert refused.status_code == 401
         assert requests.post(f"{base}/eventgrid", json=[], timeout=10).status_code == 401
 
         client = Client(ACCOUNT_SID, AUTH_TOKEN, http_client=ShimHttpClient(base))
@@ -62,6 +66,7 @@ def test_serve_takes_entra_signed_deliveries_and_refuses_other_tokens(tmp_path: 
         assert emulator.wait_for_deliveries(30)
         stats = emulator.eventgrid_stats
         assert stats.dropped == 0 and stats.handshakes == 1
-    assert "refused an Event Grid delivery" in (tmp_path / "server.log").read_text()
+    log = (tmp_path / "server.log").read_text()
+    assert "refused an Event Grid delivery" in log and "calling app (appid" in log
     native = hooks.of("onMessageAdded")[0].params
     assert (native["Source"], native["ClientIdentity"]) == ("SDK", "ola")

@@ -183,9 +183,15 @@ def media_store(runtime: Runtime) -> Callable[[], str]:
     return check
 
 
-def eventgrid_receiver(url: str, ca_bundle: str | None, secret: str | None) -> Callable[[], str]:
+def eventgrid_receiver(
+    url: str, ca_bundle: str | None, secret: str | None, *, entra_only: bool = False
+) -> Callable[[], str]:
     """Event Grid's own handshake (an OPTIONS request with `WebHook-Request-Origin`), with the
-    configured secret added when the URL carries none, as the subscription's URL would."""
+    configured secret added when the URL carries none, as the subscription's URL would.
+
+    A receiver protected by Entra ID alone (`entra_only`) cannot be probed with a token, as
+    only Event Grid gets one: its 401 to the bare handshake is the healthy answer, and a 2xx
+    means it lets anyone in."""
 
     def check() -> str:
         import requests
@@ -202,6 +208,8 @@ def eventgrid_receiver(url: str, ca_bundle: str | None, secret: str | None) -> C
         except requests.RequestException as exc:
             reason = type(exc).__name__
             raise CheckFailed(f"{origin(url)} could not be reached ({reason})") from None
+        if entra_only and "secret=" not in url:
+            return _tokenless_answer(url, answer.status_code)
         if answer.status_code == 401:
             raise CheckFailed(
                 f"{origin(url)} refused the secret (is ACS_EVENTGRID_SECRET the one it uses?)"
@@ -211,6 +219,21 @@ def eventgrid_receiver(url: str, ca_bundle: str | None, secret: str | None) -> C
         return f"{origin(url)} answered Event Grid's handshake ({answer.status_code})"
 
     return check
+
+
+def _tokenless_answer(url: str, status: int) -> str:
+    """The verdict on an Entra ID receiver's answer to a handshake without a token."""
+    if status == 401:
+        return (
+            f"{origin(url)} is reachable and refuses a request without an Entra ID token "
+            "(401), as it should (only Event Grid's tokens can show that it accepts them)"
+        )
+    if status < 300:
+        raise CheckFailed(
+            f"{origin(url)} answered {status} to a request without an Entra ID token: "
+            "the receiver is not protected"
+        )
+    raise CheckFailed(f"{origin(url)} answered {status}")
 
 
 def webhook_dns(urls: list[str]) -> Callable[[], str]:

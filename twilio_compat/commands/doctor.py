@@ -4,7 +4,8 @@ It reads the same settings as `serve` (``ACS_CONNECTION_STRING``, ``ACS_CA_BUNDL
 ``TWILIO_COMPAT_STORE``, ``TWILIO_COMPAT_MEDIA``) and checks, in order: the store's schema
 revision against the newest one; ACS's endpoint and credential (an identity call); a chat round
 trip (create a thread, send, delete); the media store (write, read, fetch the temporary URL);
-the Event Grid receiver at ``--eventgrid-url``, if given; and whether the host of every webhook
+the Event Grid receiver at ``--eventgrid-url``, if given (one protected by Entra ID alone must
+refuse the probe, which has no token, with 401); and whether the host of every webhook
 stored resolves. It writes nothing that it does not delete, and never changes the schema (a
 store behind the newest revision is reported, and the checks that need it are skipped).
 
@@ -90,7 +91,10 @@ def diagnose(settings: Settings, *, eventgrid_url: str | None = None) -> Report:
     if eventgrid_url:
         secret = settings.events.eventgrid_secret
         receiver = checks.eventgrid_receiver(
-            eventgrid_url, ca_bundle, secret.reveal() if secret is not None else None
+            eventgrid_url,
+            ca_bundle,
+            secret.reveal() if secret is not None else None,
+            entra_only=secret is None and settings.events.eventgrid_entra is not None,
         )
         checks.run_check(report, "Event Grid receiver", receiver)
     else:

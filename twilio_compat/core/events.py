@@ -26,7 +26,7 @@ from acs_adapter.events import (
     EventBus,
     EventGridReceiver,
 )
-from acs_adapter.events.entra_auth import PUBLIC_AUTHORITY
+from acs_adapter.events.entra_auth import EVENT_GRID_APP_IDS, PUBLIC_AUTHORITY
 from acs_adapter.store import Change, ChangeTailer
 from acs_adapter.store.tailer import DEFAULT_POLL_INTERVAL
 from twilio_compat.core._context import Context
@@ -145,10 +145,12 @@ class Events:
         secret: str | Secret | None,
         *,
         entra: tuple[str, str] | None = None,
+        allowed_apps: frozenset[str] | None = EVENT_GRID_APP_IDS,
         channels: Callable[[ChannelEvent], bool] | None = None,
     ) -> EventGridReceiver:
         """The ASGI app that takes Event Grid's ACS chat events (checked by `secret`, or by
-        Entra ID tokens of `entra`'s (tenant id, audience)) to `bus`: only those ACS confirms
+        Entra ID tokens of `entra`'s (tenant id, audience) from the calling apps
+        `allowed_apps`, None for any) to `bus`: only those ACS confirms
         to the service user, each once across restarts and processes sharing the store.
         SMS and WhatsApp events go to `channels` (the core's channels when not given)."""
         context = self._context
@@ -161,6 +163,7 @@ class Events:
                     audience=entra[1],
                     authority=settings.authority_host or PUBLIC_AUTHORITY,
                     ca_bundle=str(settings.ca_bundle) if settings.ca_bundle else None,
+                    allowed_apps=allowed_apps,
                 )
             )
         return EventGridReceiver(

@@ -75,7 +75,10 @@ def start_event_services(
 
     if events.push:
         receiver = core.events.eventgrid_receiver(
-            bus, events.eventgrid_secret, entra=events.eventgrid_entra
+            bus,
+            events.eventgrid_secret,
+            entra=events.eventgrid_entra,
+            allowed_apps=events.eventgrid_allowed_apps,
         )
         return EventServices(webhooks, bus, receiver, None, stop_indexing, stop_native)
 
