@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import selectors
 import socket
-import threading
 from collections.abc import Collection
 from socketserver import BaseRequestHandler, ThreadingTCPServer
+
+from acs_emulator.entra.background import BackgroundServing
 
 PUBLIC_ENTRA_HOST = "login.microsoftonline.com"
 _MAX_HEADER = 16 * 1024
@@ -98,9 +99,7 @@ class EntraTunnel(ThreadingTCPServer):
         super().__init__((host, 0), _TunnelHandler)
         self.target = target
         self.tunnelled = frozenset({f"{PUBLIC_ENTRA_HOST}:443", *(n.lower() for n in own_names)})
-        self._thread = threading.Thread(
-            target=self.serve_forever, name="acs-emulator-entra-proxy", daemon=True
-        )
+        self._serving = BackgroundServing(self, "acs-emulator-entra-proxy")
 
     @property
     def url(self) -> str:
@@ -108,10 +107,7 @@ class EntraTunnel(ThreadingTCPServer):
         return f"http://{host!s}:{port}"
 
     def start(self) -> None:
-        self._thread.start()
+        self._serving.start()
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self.shutdown()
-            self._thread.join(timeout=5)
-        self.server_close()
+        self._serving.close()

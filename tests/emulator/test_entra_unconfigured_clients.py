@@ -51,21 +51,16 @@ def test_cae_clients_get_the_capabilities_claim(emulator: AcsEmulator) -> None:
     assert "xms_cc" not in claims_of(without)
 
 
-def test_bare_default_credential_validates_the_emulator_authority(
-    emulator: AcsEmulator, clean_env: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "authority", [True, False], ids=["emulator-authority-validated", "as-the-public-cloud"]
+)
+def test_bare_default_credential_reaches_the_emulator(
+    emulator: AcsEmulator, clean_env: pytest.MonkeyPatch, authority: bool
 ) -> None:
-    through_the_proxy(emulator, clean_env, authority=True)
+    through_the_proxy(emulator, clean_env, authority=authority)
     with DefaultAzureCredential() as credential:
         token = credential.get_token(ACS_SCOPE).token
     assert claims_of(token)["appid"] == emulator.entra.client_id
-
-
-def test_bare_default_credential_reaches_the_emulator_as_the_public_cloud(
-    emulator: AcsEmulator, clean_env: pytest.MonkeyPatch
-) -> None:
-    through_the_proxy(emulator, clean_env, authority=False)
-    with DefaultAzureCredential() as credential:
-        token = credential.get_token(ACS_SCOPE).token
     assert claims_of(token)["tid"] == emulator.entra.tenant_id
 
 
