@@ -114,13 +114,15 @@ def serve(options: EmulatorOptions) -> int:
 
 def entra_lines(emulator: AcsEmulator) -> list[tuple[str, str]]:
     """The Entra ID coordinates as the variables azure-identity reads (credentials also need
-    `disable_instance_discovery=True` and the CA: `REQUESTS_CA_BUNDLE` or `connection_verify`)."""
+    the CA, `REQUESTS_CA_BUNDLE` or `connection_verify`, and `disable_instance_discovery=True`
+    or `HTTPS_PROXY` set to `ACS_ENTRA_PROXY`)."""
     entra = emulator.entra
     return [
         *entra.environ().items(),
         ("AZURE_POD_IDENTITY_AUTHORITY_HOST", entra.imds_authority),
         ("IDENTITY_ENDPOINT", entra.identity_endpoint),
         ("IDENTITY_HEADER", entra.identity_header),
+        ("ACS_ENTRA_PROXY", entra.proxy),
     ]
 
 

@@ -54,6 +54,7 @@ from acs_emulator.entra import urls as entra_urls
 from acs_emulator.entra.eventgrid import EventGridTokens
 from acs_emulator.entra.managed_identity import ManagedIdentityServer
 from acs_emulator.entra.state import load_entra
+from acs_emulator.entra.tunnel import PUBLIC_ENTRA_HOST, EntraTunnel
 from acs_emulator.eventgrid import (
     VALIDATION_PATH,
     DeliveryStats,
@@ -178,6 +179,7 @@ class AcsEmulator:
         self._socket: socket.socket | None = None
         self._entra: FakeEntra | None = None
         self._managed_identity: ManagedIdentityServer | None = None
+        self._entra_tunnel: EntraTunnel | None = None
         self._port = 0
         self._access_key = ""
         self._resource_id = ""
@@ -227,6 +229,8 @@ class AcsEmulator:
         self._managed_identity = ManagedIdentityServer(entra, "127.0.0.1")
         self._managed_identity.start()
         entra.set_managed_identity_endpoints(self._managed_identity.base_url)
+        self._entra_tunnel = self._open_entra_tunnel()
+        entra.proxy = self._entra_tunnel.url
         unguarded: list[Route] = entra_urls.routes(entra)
         if self._webhooks or self._filtered_webhooks:
             self._delivery = EventGridDelivery(
@@ -298,6 +302,14 @@ class AcsEmulator:
                 raise RuntimeError("the emulator's server failed to start (see the log)")
             time.sleep(0.01)
 
+    def _open_entra_tunnel(self) -> EntraTunnel:
+        """The proxy that leads Entra's public host (instance discovery) to this emulator."""
+        served = self.endpoint.split("//", 1)[1].rstrip("/")  # host:port, [v6]:port
+        own = {served, f"localhost:{self._port}", f"127.0.0.1:{self._port}"}
+        tunnel = EntraTunnel("127.0.0.1", (served.rsplit(":", 1)[0].strip("[]"), self._port), own)
+        tunnel.start()
+        return tunnel
+
     def _setting(self, name: str, given: str | None, default: str) -> str:
         assert self._db is not None
         if given is not None:
@@ -310,7 +322,7 @@ class AcsEmulator:
         file the CA kept in it, so a bundle a client trusts stays valid across restarts."""
         self._tempdir = Path(tempfile.mkdtemp(prefix="acs-emulator-"))
         ca = self._certificate_authority()
-        names = ["localhost", "127.0.0.1"]
+        names = ["localhost", "127.0.0.1", PUBLIC_ENTRA_HOST]  # that host through the tunnel
         if self.host not in names and self.host not in ("0.0.0.0", "::", ""):  # noqa: S104
             names.append(self.host)
         cert = ca.issue_cert(*names)
@@ -372,6 +384,9 @@ class AcsEmulator:
         if self._managed_identity is not None:
             self._managed_identity.close()
             self._managed_identity = None
+        if self._entra_tunnel is not None:
+            self._entra_tunnel.close()
+            self._entra_tunnel = None
         if self._followups is not None:
             self._followups.close()
             self._followups = None

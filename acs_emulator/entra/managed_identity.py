@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import hmac
 import json
-import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from acs_emulator.entra.background import BackgroundServing
 from acs_emulator.entra.models import TOKEN_LIFETIME, FakeEntra
 
 IMDS_PATH = "/metadata/identity/oauth2/token"
@@ -108,9 +108,7 @@ class ManagedIdentityServer(ThreadingHTTPServer):
     def __init__(self, entra: FakeEntra, host: str) -> None:
         super().__init__((host, 0), _Handler)
         self.entra = entra
-        self._thread = threading.Thread(
-            target=self.serve_forever, name="acs-emulator-managed-identity", daemon=True
-        )
+        self._serving = BackgroundServing(self, "acs-emulator-managed-identity")
 
     @property
     def base_url(self) -> str:
@@ -119,10 +117,7 @@ class ManagedIdentityServer(ThreadingHTTPServer):
         return f"http://{shown}:{port}"
 
     def start(self) -> None:
-        self._thread.start()
+        self._serving.start()
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self.shutdown()
-            self._thread.join(timeout=5)
-        self.server_close()
+        self._serving.close()

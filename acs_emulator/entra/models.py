@@ -67,7 +67,9 @@ class FakeEntra:
     authority=..., disable_instance_discovery=True, connection_verify=ca_bundle)`);
     `imds_authority` and `identity_endpoint`/`identity_header` are where
     `ManagedIdentityCredential` is pointed (`AZURE_POD_IDENTITY_AUTHORITY_HOST`, or
-    `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`).
+    `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`). `proxy` is an `HTTPS_PROXY` that leads
+    `login.microsoftonline.com` here, for credentials that cannot be told to skip MSAL's
+    instance discovery (see `tunnel`).
     """
 
     def __init__(
@@ -90,6 +92,7 @@ class FakeEntra:
         self.identity_header = identity_header
         self.imds_authority = ""
         self.identity_endpoint = ""
+        self.proxy = ""
         self.signing_key = signing_key
         self._lock = threading.Lock()
         self._apps = {app.client_id: app, managed_identity.client_id: managed_identity}

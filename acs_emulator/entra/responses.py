@@ -1,4 +1,5 @@
-"""The fake STS's answers: OpenID discovery, JWKS and the client-credentials token endpoint.
+"""The fake STS's answers: instance and OpenID discovery, JWKS and the client-credentials
+token endpoint.
 
 Bodies and error codes follow Entra's (`{"error": ..., "error_description": "AADSTS..."}`),
 which is what MSAL turns into azure-identity's `ClientAuthenticationError` messages.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,6 +19,8 @@ from starlette.responses import JSONResponse, Response
 from acs_emulator.entra.models import TOKEN_LIFETIME, FakeEntra
 
 _DEFAULT_SUFFIX = "/.default"
+MULTI_TENANT_ALIASES = ("common", "organizations", "consumers")
+"""Tenant names Entra's discovery answers for any tenant (issuer with a `{tenantid}` slot)."""
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
@@ -53,16 +57,35 @@ def _audience_of(form: dict[str, str]) -> str | None:
     return form.get("resource") or None
 
 
+def _client_capabilities(form: dict[str, str]) -> list[str]:
+    """The capabilities (`CP1` for CAE) a client declares in the `claims` request parameter:
+    `{"access_token": {"xms_cc": {"values": [...]}}}`, which Entra echoes as the `xms_cc` claim."""
+    try:
+        requested = json.loads(form.get("claims") or "{}")
+        values = requested["access_token"]["xms_cc"]["values"]
+    except (ValueError, KeyError, TypeError):
+        return []
+    if not isinstance(values, list):
+        return []
+    return [value for value in values if isinstance(value, str)]
+
+
 class StsResponses:
     """Route handlers bound to one `FakeEntra`."""
 
     def __init__(self, entra: FakeEntra) -> None:
         self.entra = entra
 
+    def _known(self, tenant: str) -> bool:
+        return tenant == self.entra.tenant_id or tenant in MULTI_TENANT_ALIASES
+
     def _metadata(self, tenant: str, *, v2: bool) -> dict[str, Any]:
         base = f"{self.entra.authority}/{tenant}"
         oauth = f"{base}/oauth2/v2.0" if v2 else f"{base}/oauth2"
         v1_issuer, v2_issuer = self.entra.issuers
+        if tenant != self.entra.tenant_id:  # a multi-tenant alias: any tenant may issue
+            v1_issuer = "https://sts.windows.net/{tenantid}/"
+            v2_issuer = f"{self.entra.authority}/{{tenantid}}/v2.0"
         return {
             "issuer": v2_issuer if v2 else v1_issuer,
             "authorization_endpoint": f"{oauth}/authorize",
@@ -79,15 +102,47 @@ class StsResponses:
             "tenant_region_scope": "EU",
         }
 
+    async def instance_discovery(self, request: Request) -> Response:
+        """MSAL's authority validation for a host outside Azure's public clouds: the emulator
+        vouches for its own authority only, as Entra does for the clouds it knows."""
+        asked = urlsplit(request.query_params.get("authorization_endpoint", ""))
+        own = urlsplit(self.entra.authority)
+        tenant = asked.path.split("/")[1] if asked.path.count("/") >= 2 else ""
+        # MSAL names the instance by host alone (no port) in `authorization_endpoint`.
+        if asked.scheme != "https" or asked.hostname != own.hostname or not tenant:
+            return JSONResponse(
+                {
+                    "error": "invalid_instance",
+                    "error_description": "AADSTS50049: Unknown or invalid instance.",
+                    "error_codes": [50049],
+                },
+                status_code=400,
+            )
+        return JSONResponse(
+            {
+                "tenant_discovery_endpoint": (
+                    f"{self.entra.authority}/{tenant}/v2.0/.well-known/openid-configuration"
+                ),
+                "api-version": "1.1",
+                "metadata": [
+                    {
+                        "preferred_network": own.netloc,
+                        "preferred_cache": own.netloc,
+                        "aliases": [own.netloc],
+                    }
+                ],
+            }
+        )
+
     async def discovery_v2(self, request: Request) -> Response:
         tenant = request.path_params["tenant"]
-        if tenant != self.entra.tenant_id:
+        if not self._known(tenant):
             return _tenant_error(tenant)
         return JSONResponse(self._metadata(tenant, v2=True))
 
     async def discovery_v1(self, request: Request) -> Response:
         tenant = request.path_params["tenant"]
-        if tenant != self.entra.tenant_id:
+        if not self._known(tenant):
             return _tenant_error(tenant)
         return JSONResponse(self._metadata(tenant, v2=False))
 
@@ -132,7 +187,10 @@ class StsResponses:
                 "AADSTS1002012: The provided value for scope is not valid. Client credential "
                 "flows must have a scope value with /.default suffixed to the resource.",
             )
-        token = self.entra.issue(client_id, audience)
+        capabilities = _client_capabilities(form)
+        token = self.entra.issue(
+            client_id, audience, claims={"xms_cc": capabilities} if capabilities else None
+        )
         return JSONResponse(
             {
                 "token_type": "Bearer",

@@ -11,6 +11,7 @@ from acs_emulator.entra.responses import StsResponses
 def routes(entra: FakeEntra) -> list[Route]:
     sts = StsResponses(entra)
     return [
+        Route("/{tenant}/discovery/instance", sts.instance_discovery, methods=["GET"]),
         Route("/{tenant}/v2.0/.well-known/openid-configuration", sts.discovery_v2, methods=["GET"]),
         Route("/{tenant}/.well-known/openid-configuration", sts.discovery_v1, methods=["GET"]),
         Route("/{tenant}/discovery/v2.0/keys", sts.keys, methods=["GET"]),

@@ -70,6 +70,8 @@ def test_coordinates_are_what_azure_identity_needs(emulator: AcsEmulator) -> Non
     assert printed["AZURE_CLIENT_SECRET"] == entra.client_secret
     assert printed["AZURE_POD_IDENTITY_AUTHORITY_HOST"] == entra.imds_authority
     assert printed["IDENTITY_ENDPOINT"] == entra.identity_endpoint
+    assert printed["ACS_ENTRA_PROXY"] == entra.proxy
+    assert entra.proxy.startswith("http://127.0.0.1:")
 
 
 def test_client_secret_credential_creates_users_whose_tokens_chat(emulator: AcsEmulator) -> None:
