@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from acs_emulator.entra.certificates import AppCertificate, CertificateSource
+from acs_emulator.entra.federation import (
+    EXTERNAL_TOKEN_LIFETIME,
+    FEDERATED_AUDIENCE,
+    FederatedCredential,
+    WorkloadIssuer,
+)
 from acs_emulator.entra.keys import SigningKey
 
 ACS_RESOURCE = "https://communication.azure.com"
@@ -69,7 +77,9 @@ class FakeEntra:
     `ManagedIdentityCredential` is pointed (`AZURE_POD_IDENTITY_AUTHORITY_HOST`, or
     `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`). `proxy` is an `HTTPS_PROXY` that leads
     `login.microsoftonline.com` here, for credentials that cannot be told to skip MSAL's
-    instance discovery (see `tunnel`).
+    instance discovery (see `tunnel`). Besides secrets, apps authenticate with client
+    assertions: signed by a certificate (`add_certificate`, `register_app(certificate=...)`) or
+    issued by a trusted external issuer (`add_federated_credential`, `federated_token`).
     """
 
     def __init__(
@@ -96,6 +106,9 @@ class FakeEntra:
         self.signing_key = signing_key
         self._lock = threading.Lock()
         self._apps = {app.client_id: app, managed_identity.client_id: managed_identity}
+        self._certificates: dict[str, list[AppCertificate]] = {}
+        self._federated: dict[str, list[FederatedCredential]] = {}
+        self.workload_issuer = WorkloadIssuer(self.authority)
 
     # Coordinates
 
@@ -122,8 +135,11 @@ class FakeEntra:
 
     # Apps
 
-    def register_app(self, *, allowed_on_resource: bool = True) -> RegisteredApp:
-        """A new app registration (kept in memory) that can get tokens by client secret."""
+    def register_app(
+        self, *, allowed_on_resource: bool = True, certificate: CertificateSource | None = None
+    ) -> RegisteredApp:
+        """A new app registration (kept in memory) that can get tokens by client secret, and by
+        client assertion signed with `certificate` (a PEM or a `cryptography` certificate)."""
         app = RegisteredApp(
             client_id=str(uuid.uuid4()),
             client_secret=secrets.token_urlsafe(30),
@@ -132,7 +148,48 @@ class FakeEntra:
         )
         with self._lock:
             self._apps[app.client_id] = app
+        if certificate is not None:
+            self.add_certificate(app.client_id, certificate)
         return app
+
+    def add_certificate(self, client_id: str, certificate: CertificateSource) -> None:
+        """Registers a certificate credential (its public key, kept in memory) on an app."""
+        loaded = AppCertificate.load(certificate)
+        with self._lock:
+            self._require_app(client_id)
+            self._certificates.setdefault(client_id, []).append(loaded)
+
+    def add_federated_credential(
+        self,
+        client_id: str,
+        subject: str,
+        *,
+        issuer: str | None = None,
+        audiences: Collection[str] = (FEDERATED_AUDIENCE,),
+    ) -> FederatedCredential:
+        """Trusts an external issuer's tokens for `subject` as the app (kept in memory); the
+        issuer defaults to the emulator's own (`workload_issuer`, see `federated_token`)."""
+        credential = FederatedCredential(
+            issuer=issuer or self.workload_issuer.url,
+            subject=subject,
+            audiences=tuple(audiences),
+        )
+        with self._lock:
+            self._require_app(client_id)
+            self._federated.setdefault(client_id, []).append(credential)
+        return credential
+
+    def _require_app(self, client_id: str) -> None:
+        if client_id not in self._apps:
+            raise ValueError(f"no app '{client_id}' is registered in this tenant")
+
+    def certificates(self, client_id: str) -> list[AppCertificate]:
+        with self._lock:
+            return list(self._certificates.get(client_id, ()))
+
+    def federated_credentials(self, client_id: str) -> list[FederatedCredential]:
+        with self._lock:
+            return list(self._federated.get(client_id, ()))
 
     def app(self, client_id: str) -> RegisteredApp | None:
         with self._lock:
@@ -187,6 +244,24 @@ class FakeEntra:
             algorithm="RS256",
             headers={"kid": self.signing_key.kid, "typ": "JWT"},
         )
+
+    def federated_token(
+        self,
+        subject: str,
+        *,
+        audiences: Collection[str] = (FEDERATED_AUDIENCE,),
+        lifetime: int = EXTERNAL_TOKEN_LIFETIME,
+        now: float | None = None,
+    ) -> str:
+        """A token of the emulator's external issuer, what a workload (a Kubernetes pod, say)
+        presents as its client assertion, e.g. through `AZURE_FEDERATED_TOKEN_FILE`."""
+        return self.workload_issuer.mint(subject, audiences=audiences, lifetime=lifetime, now=now)
+
+    def trusted_issuer_key(self, issuer: str) -> rsa.RSAPublicKey | None:
+        """The key of an external issuer this tenant can reach (only the emulator's own)."""
+        if issuer != self.workload_issuer.url:
+            return None
+        return self.workload_issuer.key.public_key
 
     def validate(self, token: str, *, audiences: Collection[str] = ACS_AUDIENCES) -> AppPrincipal:
         """The allowed app a token stands for; else `EntraTokenError` saying why."""

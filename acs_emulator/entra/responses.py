@@ -16,7 +16,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from acs_emulator.entra.assertions import JWT_BEARER, ClientAssertionError, verify_client_assertion
 from acs_emulator.entra.models import TOKEN_LIFETIME, FakeEntra
+from acs_emulator.entra.tunnel import PUBLIC_ENTRA_HOST
 
 _DEFAULT_SUFFIX = "/.default"
 MULTI_TENANT_ALIASES = ("common", "organizations", "consumers")
@@ -149,6 +151,38 @@ class StsResponses:
     async def keys(self, request: Request) -> Response:
         return JSONResponse({"keys": [self.entra.signing_key.jwk()]})
 
+    async def workload_issuer_discovery(self, request: Request) -> Response:
+        return JSONResponse(self.entra.workload_issuer.discovery())
+
+    async def workload_issuer_keys(self, request: Request) -> Response:
+        return JSONResponse({"keys": [self.entra.workload_issuer.key.jwk()]})
+
+    def _token_endpoints(self) -> list[str]:
+        """The `aud` a certificate assertion may carry: this tenant's token endpoints, under the
+        emulator's authority or the public host its proxy leads here."""
+        tenant = self.entra.tenant_id
+        return [
+            f"{host}/{tenant}/{path}"
+            for host in (self.entra.authority, f"https://{PUBLIC_ENTRA_HOST}")
+            for path in ("oauth2/v2.0/token", "oauth2/token")
+        ]
+
+    def _assertion_refusal(
+        self, form: dict[str, str], client_id: str, assertion: str
+    ) -> Response | None:
+        if form.get("client_assertion_type") != JWT_BEARER:
+            return _oauth_error(
+                400,
+                "invalid_request",
+                "AADSTS90014: The required field 'client_assertion_type' is missing or is not "
+                f"'{JWT_BEARER}'.",
+            )
+        try:
+            verify_client_assertion(self.entra, client_id, assertion, self._token_endpoints())
+        except ClientAssertionError as refused:
+            return _oauth_error(401, "invalid_client", str(refused))
+        return None
+
     async def token(self, request: Request) -> Response:
         tenant = request.path_params["tenant"]
         if tenant != self.entra.tenant_id:
@@ -172,7 +206,12 @@ class StsResponses:
                 f"AADSTS700016: Application with identifier '{client_id}' was not found in the "
                 f"directory '{tenant}'.",
             )
-        if self.entra.authenticate(client_id, secret) is None:
+        assertion = form.get("client_assertion")
+        if assertion is not None:
+            refused = self._assertion_refusal(form, client_id, assertion)
+            if refused is not None:
+                return refused
+        elif self.entra.authenticate(client_id, secret) is None:
             return _oauth_error(
                 401,
                 "invalid_client",
@@ -187,10 +226,11 @@ class StsResponses:
                 "AADSTS1002012: The provided value for scope is not valid. Client credential "
                 "flows must have a scope value with /.default suffixed to the resource.",
             )
+        claims: dict[str, Any] = {"appidacr": "2"} if assertion is not None else {}
         capabilities = _client_capabilities(form)
-        token = self.entra.issue(
-            client_id, audience, claims={"xms_cc": capabilities} if capabilities else None
-        )
+        if capabilities:
+            claims["xms_cc"] = capabilities
+        token = self.entra.issue(client_id, audience, claims=claims)
         return JSONResponse(
             {
                 "token_type": "Bearer",
