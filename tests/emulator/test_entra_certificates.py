@@ -17,7 +17,7 @@ from azure.communication.identity.aio import (
     CommunicationIdentityClient as AsyncCommunicationIdentityClient,
 )
 from azure.core.exceptions import ClientAuthenticationError
-from azure.identity import CertificateCredential, ClientAssertionCredential, EnvironmentCredential
+from azure.identity import CertificateCredential, EnvironmentCredential
 from azure.identity.aio import CertificateCredential as AsyncCertificateCredential
 from cryptography.hazmat.primitives import hashes
 
@@ -25,6 +25,7 @@ from acs_emulator import AcsEmulator
 from tests.fixtures.entra import (
     ACS_SCOPE,
     SelfSignedCertificate,
+    assertion_credential,
     claims_of,
     clean_env,
     create_user,
@@ -167,14 +168,7 @@ def test_certificate_assertions_are_checked_as_entra_does(
             emulator, app.client_id, cert, signer=self_signed_certificate()
         ),
     }[case]
-    entra = emulator.entra
-    with ClientAssertionCredential(
-        entra.tenant_id,
-        app.client_id,
-        made,
-        authority=entra.authority,
-        connection_verify=entra.ca_bundle,
-    ) as credential:
+    with assertion_credential(emulator, app.client_id, made) as credential:
         if code is None:
             assert create_user(emulator, credential).startswith("8:acs:")
         else:
@@ -186,14 +180,9 @@ def test_an_app_cannot_present_another_apps_assertion(emulator: AcsEmulator) -> 
     cert = self_signed_certificate()
     owner = emulator.entra.register_app(certificate=cert.pem)
     other = emulator.entra.register_app(certificate=cert.pem)
-    entra = emulator.entra
     with (
-        ClientAssertionCredential(
-            entra.tenant_id,
-            other.client_id,
-            lambda: hand_made_assertion(emulator, owner.client_id, cert),
-            authority=entra.authority,
-            connection_verify=entra.ca_bundle,
+        assertion_credential(
+            emulator, other.client_id, lambda: hand_made_assertion(emulator, owner.client_id, cert)
         ) as credential,
         pytest.raises(ClientAuthenticationError, match="AADSTS700021"),
     ):

@@ -15,18 +15,20 @@ import httpx
 import jwt
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
-from azure.identity import (
-    ClientAssertionCredential,
-    DefaultAzureCredential,
-    WorkloadIdentityCredential,
-)
+from azure.identity import DefaultAzureCredential, WorkloadIdentityCredential
 from azure.identity.aio import ClientAssertionCredential as AsyncClientAssertionCredential
 from azure.identity.aio import WorkloadIdentityCredential as AsyncWorkloadIdentityCredential
 
 from acs_emulator import AcsEmulator
 from acs_emulator.entra import RegisteredApp
 from acs_emulator.entra.keys import SigningKey
-from tests.fixtures.entra import ACS_SCOPE, claims_of, clean_env, create_user
+from tests.fixtures.entra import (
+    ACS_SCOPE,
+    assertion_credential,
+    claims_of,
+    clean_env,
+    create_user,
+)
 
 __all__ = ["clean_env"]  # a fixture the tests here take
 
@@ -99,12 +101,8 @@ def test_default_credential_picks_workload_identity_from_the_environment(
 def test_client_assertion_credential_calls_back_for_the_token(emulator: AcsEmulator) -> None:
     app, subject = federated_app(emulator)
     entra = emulator.entra
-    with ClientAssertionCredential(
-        entra.tenant_id,
-        app.client_id,
-        lambda: entra.federated_token(subject),
-        authority=entra.authority,
-        connection_verify=entra.ca_bundle,
+    with assertion_credential(
+        emulator, app.client_id, lambda: entra.federated_token(subject)
     ) as credential:
         assert create_user(emulator, credential).startswith("8:acs:")
 
@@ -161,13 +159,7 @@ def test_federated_tokens_are_checked_as_entra_does(
         "forged signature": lambda: forged_token(entra.workload_issuer.url, subject),
     }[case]
     with (
-        ClientAssertionCredential(
-            entra.tenant_id,
-            app.client_id,
-            make,
-            authority=entra.authority,
-            connection_verify=entra.ca_bundle,
-        ) as credential,
+        assertion_credential(emulator, app.client_id, make) as credential,
         pytest.raises(ClientAuthenticationError, match=code),
     ):
         credential.get_token(ACS_SCOPE)
@@ -178,14 +170,9 @@ def test_a_credential_for_an_unreachable_issuer_is_refused(emulator: AcsEmulator
     issuer = "https://token.actions.githubusercontent.com"
     subject = "repo:contoso/app:ref:refs/heads/main"
     emulator.entra.add_federated_credential(app.client_id, subject, issuer=issuer)
-    entra = emulator.entra
     with (
-        ClientAssertionCredential(
-            entra.tenant_id,
-            app.client_id,
-            lambda: forged_token(issuer, subject),
-            authority=entra.authority,
-            connection_verify=entra.ca_bundle,
+        assertion_credential(
+            emulator, app.client_id, lambda: forged_token(issuer, subject)
         ) as credential,
         pytest.raises(ClientAuthenticationError, match="AADSTS50166"),
     ):
