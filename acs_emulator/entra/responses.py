@@ -1,5 +1,6 @@
 """The fake STS's answers: instance and OpenID discovery, JWKS and the client-credentials
-token endpoint.
+token endpoint (client secret or client assertion), plus its workload identity issuer's
+discovery and JWKS.
 
 Bodies and error codes follow Entra's (`{"error": ..., "error_description": "AADSTS..."}`),
 which is what MSAL turns into azure-identity's `ClientAuthenticationError` messages.
