@@ -12,7 +12,9 @@ from sqlalchemy.engine import Connection, Row
 
 from acs_adapter.errors import Conflict, InvalidInput, NotFound
 from acs_adapter.store import _append as feed
+from acs_adapter.store import _keyset as keyset
 from acs_adapter.store import _validate as check
+from acs_adapter.store._keyset import Position
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
 from acs_adapter.store._types import utc_now
 from acs_adapter.store.schema import bindings, conversations, participants
@@ -316,22 +318,54 @@ class ParticipantRepository(Repository):
         )
         return [_participant(row) for row in self._all(statement)]
 
-    def list_by_address(
-        self, scope: str, address: str, *, limit: int = 100, offset: int = 0
+    def seek_by_address(
+        self,
+        scope: str,
+        address: str,
+        *,
+        after: Position | None = None,
+        before: Position | None = None,
+        limit: int = 100,
     ) -> list[Participant]:
-        """Participants bound to `address` in the (shown) conversations of `scope`, oldest
-        first: the conversations an SMS/WhatsApp number takes part in."""
-        statement = (
-            select(participants)
-            .join(conversations, conversations.c.sid == participants.c.conversation_sid)
-            .where(
-                conversations.c.scope == check.sid("scope", scope),
-                conversations.c.pending_since.is_(None),
-                participants.c.binding_address == check.text("address", address),
-            )
-            .order_by(participants.c.created_at, participants.c.sid)
-            .limit(check.count("limit", limit, minimum=1))
-            .offset(check.count("offset", offset))
+        """Participants bound to `address` in the (shown) conversations of `scope`, just after
+        `after` (oldest first) or just before `before` (newest first), a keyset page: the
+        conversations an SMS/WhatsApp number takes part in."""
+        statement = _in_shown_conversations(scope).where(
+            participants.c.binding_address == check.text("address", address)
+        )
+        statement = keyset.seek(
+            statement,
+            participants.c.created_at,
+            participants.c.sid,
+            after=after,
+            before=before,
+            limit=limit,
+        )
+        return [_participant(row) for row in self._all(statement)]
+
+    def seek_by_identity(
+        self,
+        scope: str,
+        identity: str,
+        *,
+        after: Position | None = None,
+        before: Position | None = None,
+        limit: int = 100,
+    ) -> list[Participant]:
+        """Participants with `identity` in the (shown) conversations of `scope`, in the order of
+        their conversations (creation time, then SID) just after the conversation position
+        `after` or just before `before`, a keyset page: the conversations an identity takes
+        part in."""
+        statement = _in_shown_conversations(scope).where(
+            participants.c.identity == check.text("identity", identity)
+        )
+        statement = keyset.seek(
+            statement,
+            conversations.c.created_at,
+            conversations.c.sid,
+            after=after,
+            before=before,
+            limit=limit,
         )
         return [_participant(row) for row in self._all(statement)]
 
@@ -425,6 +459,18 @@ class ParticipantRepository(Repository):
         if identity is not None:
             statement = statement.where(participants.c.identity == check.text("identity", identity))
         return statement
+
+
+def _in_shown_conversations(scope: str) -> Select[Any]:
+    """Participants of the conversations of `scope` that reads see (not those being created)."""
+    return (
+        select(participants)
+        .join(conversations, conversations.c.sid == participants.c.conversation_sid)
+        .where(
+            conversations.c.scope == check.sid("scope", scope),
+            conversations.c.pending_since.is_(None),
+        )
+    )
 
 
 def _change_data(row: Row[Any]) -> dict[str, object]:
