@@ -12,19 +12,15 @@ service does (a keyset seek along an index, not an offset skipping the rest).
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
 from acs_adapter.store._types import utc_now
-from acs_emulator import AcsEmulator
-from benchmarks.emulated_adapter import open_adapter
 from benchmarks.report import Row
-from twilio_compat.rest import AcsHttpClient, WireHandler
+from benchmarks.two_services import small_and_large
 
 ACCOUNT_SID = "AC" + "e" * 32
 SMALL = 100
@@ -85,25 +81,13 @@ def _median_store_seek(adapter: AcsAdapter, service_sid: str, expected: int) -> 
 
 
 def run() -> list[Row]:
-    with (
-        AcsEmulator() as emu,
-        tempfile.TemporaryDirectory() as folder,
-        open_adapter(emu, Path(folder)) as adapter,
-    ):
-        handler = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
-        try:
-            client = Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=handler))
-            services = client.conversations.v1.services
-            small = services.create(friendly_name="small").sid
-            large = services.create(friendly_name="large").sid
-            _fill(adapter, small, SMALL, "a")
-            _fill(adapter, large, LARGE, "b")
-            small_wall = _median_last_page(client, small, SMALL)
-            large_wall = _median_last_page(client, large, LARGE)
-            small_seek = _median_store_seek(adapter, small, SMALL)
-            large_seek = _median_store_seek(adapter, large, LARGE)
-        finally:
-            handler.close()
+    with small_and_large(ACCOUNT_SID) as (adapter, client, small, large):
+        _fill(adapter, small, SMALL, "a")
+        _fill(adapter, large, LARGE, "b")
+        small_wall = _median_last_page(client, small, SMALL)
+        large_wall = _median_last_page(client, large, LARGE)
+        small_seek = _median_store_seek(adapter, small, SMALL)
+        large_seek = _median_store_seek(adapter, large, LARGE)
     ratio = large_wall / small_wall
     seek_ratio = large_seek / small_seek
     return [

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from acs_adapter.errors import Conflict, InvalidInput, NotFound
@@ -330,18 +330,8 @@ class ParticipantRepository(Repository):
         """Participants bound to `address` in the (shown) conversations of `scope`, just after
         `after` (oldest first) or just before `before` (newest first), a keyset page: the
         conversations an SMS/WhatsApp number takes part in."""
-        statement = _in_shown_conversations(scope).where(
-            participants.c.binding_address == check.text("address", address)
-        )
-        statement = keyset.seek(
-            statement,
-            participants.c.created_at,
-            participants.c.sid,
-            after=after,
-            before=before,
-            limit=limit,
-        )
-        return [_participant(row) for row in self._all(statement)]
+        bound = participants.c.binding_address == check.text("address", address)
+        return self._seek_shown(scope, bound, participants, after, before, limit)
 
     def seek_by_identity(
         self,
@@ -356,16 +346,32 @@ class ParticipantRepository(Repository):
         their conversations (creation time, then SID) just after the conversation position
         `after` or just before `before`, a keyset page: the conversations an identity takes
         part in."""
-        statement = _in_shown_conversations(scope).where(
-            participants.c.identity == check.text("identity", identity)
+        member = participants.c.identity == check.text("identity", identity)
+        return self._seek_shown(scope, member, conversations, after, before, limit)
+
+    def _seek_shown(
+        self,
+        scope: str,
+        condition: ColumnElement[bool],
+        ordered_by: Table,
+        after: Position | None,
+        before: Position | None,
+        limit: int,
+    ) -> list[Participant]:
+        """A keyset page of the participants meeting `condition` in the conversations of
+        `scope` that reads see (not those being created), in `ordered_by`'s list order."""
+        statement = (
+            select(participants)
+            .join(conversations, conversations.c.sid == participants.c.conversation_sid)
+            .where(
+                conversations.c.scope == check.sid("scope", scope),
+                conversations.c.pending_since.is_(None),
+                condition,
+            )
         )
+        order = ordered_by.c
         statement = keyset.seek(
-            statement,
-            conversations.c.created_at,
-            conversations.c.sid,
-            after=after,
-            before=before,
-            limit=limit,
+            statement, order.created_at, order.sid, after=after, before=before, limit=limit
         )
         return [_participant(row) for row in self._all(statement)]
 
@@ -459,18 +465,6 @@ class ParticipantRepository(Repository):
         if identity is not None:
             statement = statement.where(participants.c.identity == check.text("identity", identity))
         return statement
-
-
-def _in_shown_conversations(scope: str) -> Select[Any]:
-    """Participants of the conversations of `scope` that reads see (not those being created)."""
-    return (
-        select(participants)
-        .join(conversations, conversations.c.sid == participants.c.conversation_sid)
-        .where(
-            conversations.c.scope == check.sid("scope", scope),
-            conversations.c.pending_since.is_(None),
-        )
-    )
 
 
 def _change_data(row: Row[Any]) -> dict[str, object]:
