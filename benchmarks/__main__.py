@@ -20,6 +20,7 @@ MODULES = (
     "benchmarks.emulator_lists",
     "benchmarks.rest_ratios",
     "benchmarks.conversation_lists",
+    "benchmarks.user_lists",
     "benchmarks.cache_memory",
     "benchmarks.store_sessions",
     "benchmarks.replicas",

@@ -10,19 +10,15 @@ about what the small one does (an index walk, not a scan), for one page and for 
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
 from acs_adapter.store._types import utc_now
-from acs_emulator import AcsEmulator
-from benchmarks.emulated_adapter import open_adapter
 from benchmarks.report import Row
-from twilio_compat.rest import AcsHttpClient, WireHandler
+from benchmarks.two_services import small_and_large
 
 ACCOUNT_SID = "AC" + "d" * 32
 SMALL = 100
@@ -78,25 +74,13 @@ def _stream_all(client: Client, service_sid: str, expected: int) -> float:
 
 
 def run() -> list[Row]:
-    with (
-        AcsEmulator() as emu,
-        tempfile.TemporaryDirectory() as folder,
-        open_adapter(emu, Path(folder)) as adapter,
-    ):
-        handler = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
-        try:
-            client = Client(ACCOUNT_SID, "token", http_client=AcsHttpClient(handler=handler))
-            services = client.conversations.v1.services
-            small = services.create(friendly_name="small").sid
-            large = services.create(friendly_name="large").sid
-            _fill(adapter, small, SMALL, "a")
-            _fill(adapter, large, LARGE, "b")
-            small_wall = _median_list(client, small)
-            large_wall = _median_list(client, large)
-            small_all = _stream_all(client, small, CLOSED)
-            large_all = _stream_all(client, large, CLOSED)
-        finally:
-            handler.close()
+    with small_and_large(ACCOUNT_SID) as (adapter, client, small, large):
+        _fill(adapter, small, SMALL, "a")
+        _fill(adapter, large, LARGE, "b")
+        small_wall = _median_list(client, small)
+        large_wall = _median_list(client, large)
+        small_all = _stream_all(client, small, CLOSED)
+        large_all = _stream_all(client, large, CLOSED)
     ratio = large_wall / small_wall
     all_ratio = large_all / small_all
     return [

@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from acs_adapter.errors import Conflict, InvalidInput, NotFound
 from acs_adapter.store import _append as feed
+from acs_adapter.store import _keyset as keyset
 from acs_adapter.store import _validate as check
+from acs_adapter.store._keyset import Position
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
 from acs_adapter.store._types import utc_now
 from acs_adapter.store.schema import bindings, conversations, participants
@@ -316,22 +318,60 @@ class ParticipantRepository(Repository):
         )
         return [_participant(row) for row in self._all(statement)]
 
-    def list_by_address(
-        self, scope: str, address: str, *, limit: int = 100, offset: int = 0
+    def seek_by_address(
+        self,
+        scope: str,
+        address: str,
+        *,
+        after: Position | None = None,
+        before: Position | None = None,
+        limit: int = 100,
     ) -> list[Participant]:
-        """Participants bound to `address` in the (shown) conversations of `scope`, oldest
-        first: the conversations an SMS/WhatsApp number takes part in."""
+        """Participants bound to `address` in the (shown) conversations of `scope`, just after
+        `after` (oldest first) or just before `before` (newest first), a keyset page: the
+        conversations an SMS/WhatsApp number takes part in."""
+        bound = participants.c.binding_address == check.text("address", address)
+        return self._seek_shown(scope, bound, participants, after, before, limit)
+
+    def seek_by_identity(
+        self,
+        scope: str,
+        identity: str,
+        *,
+        after: Position | None = None,
+        before: Position | None = None,
+        limit: int = 100,
+    ) -> list[Participant]:
+        """Participants with `identity` in the (shown) conversations of `scope`, in the order of
+        their conversations (creation time, then SID) just after the conversation position
+        `after` or just before `before`, a keyset page: the conversations an identity takes
+        part in."""
+        member = participants.c.identity == check.text("identity", identity)
+        return self._seek_shown(scope, member, conversations, after, before, limit)
+
+    def _seek_shown(
+        self,
+        scope: str,
+        condition: ColumnElement[bool],
+        ordered_by: Table,
+        after: Position | None,
+        before: Position | None,
+        limit: int,
+    ) -> list[Participant]:
+        """A keyset page of the participants meeting `condition` in the conversations of
+        `scope` that reads see (not those being created), in `ordered_by`'s list order."""
         statement = (
             select(participants)
             .join(conversations, conversations.c.sid == participants.c.conversation_sid)
             .where(
                 conversations.c.scope == check.sid("scope", scope),
                 conversations.c.pending_since.is_(None),
-                participants.c.binding_address == check.text("address", address),
+                condition,
             )
-            .order_by(participants.c.created_at, participants.c.sid)
-            .limit(check.count("limit", limit, minimum=1))
-            .offset(check.count("offset", offset))
+        )
+        order = ordered_by.c
+        statement = keyset.seek(
+            statement, order.created_at, order.sid, after=after, before=before, limit=limit
         )
         return [_participant(row) for row in self._all(statement)]
 

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from acs_adapter.errors import NotFound
+from acs_adapter.store import _keyset as keyset
 from acs_adapter.store import _validate as check
+from acs_adapter.store._keyset import Position
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
 from acs_adapter.store._types import utc_now
 from acs_adapter.store.schema import users
@@ -28,6 +30,11 @@ class User:
     role_sid: str | None
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def position(self) -> Position:
+        """Where the user sits in list order (see `UserRepository.seek`)."""
+        return self.created_at, self.sid
 
 
 _CHANGE_CHECKS: dict[str, Callable[[object], object]] = {
@@ -124,14 +131,19 @@ class UserRepository(Repository):
         """Remove a user; True if there was one."""
         return self._remove(sid)
 
-    def list(self, scope: str, *, limit: int = 100, offset: int = 0) -> list[User]:
-        """Users of `scope`, oldest first."""
-        statement = (
-            select(users)
-            .where(users.c.scope == check.sid("scope", scope))
-            .order_by(users.c.created_at, users.c.sid)
-            .limit(check.count("limit", limit, minimum=1))
-            .offset(check.count("offset", offset))
+    def seek(
+        self,
+        scope: str,
+        *,
+        after: Position | None = None,
+        before: Position | None = None,
+        limit: int = 100,
+    ) -> list[User]:
+        """Up to `limit` users of `scope` just after `after` (oldest first), or just before
+        `before` (newest first): a keyset page."""
+        statement = select(users).where(users.c.scope == check.sid("scope", scope))
+        statement = keyset.seek(
+            statement, users.c.created_at, users.c.sid, after=after, before=before, limit=limit
         )
         return [_user(row) for row in self._all(statement)]
 

@@ -346,7 +346,7 @@ def test_users_by_sid_and_identity_unique_per_scope(store: MappingStore) -> None
         store.users.insert(sid="US3", scope="IS1", identity="alice")
     updated = store.users.update("US1", friendly_name=None, attributes='{"x": true}')
     assert (updated.friendly_name, updated.attributes) == (None, '{"x": true}')
-    assert [u.sid for u in store.users.list("IS1")] == ["US1"]
+    assert [u.sid for u in store.users.seek("IS1")] == ["US1"]
     assert store.users.count("IS2") == 1
     assert store.users.delete("US1") is True
     assert store.users.get("US1") is None

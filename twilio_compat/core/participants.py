@@ -13,12 +13,14 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from acs_adapter.errors import AdapterError, Conflict, NotFound
 from acs_adapter.records import ParticipantRecord
+from acs_adapter.store._keyset import Position
 from acs_adapter.store.participants import Participant as StoredParticipant
-from twilio_compat.core import bindings, errors, records
+from twilio_compat.core import bindings, errors, keyset, records
 from twilio_compat.core._context import Context
 from twilio_compat.core.bindings import Binding
 from twilio_compat.core.configuration import CONVERSATION_ROLE, SERVICE_ROLE, default_role_sid
@@ -493,16 +495,22 @@ class Participants:
         return [to_record(row, service_sid) for row in rows[:limit]], len(rows) > limit
 
     def conversations_of_address(
-        self, service_sid: str, address: str, *, offset: int, limit: int
+        self,
+        service_sid: str,
+        address: str,
+        *,
+        position: Position | None,
+        backwards: bool,
+        limit: int,
     ) -> tuple[list[records.UserConversation], bool]:
-        """The conversations an SMS/WhatsApp address takes part in (ParticipantConversations
-        by ``Address``), oldest participation first."""
+        """A keyset page of the conversations an SMS/WhatsApp address takes part in
+        (ParticipantConversations by ``Address``), oldest participation first (`position` is
+        a participant's), and whether more follow."""
         store = self._context.store
-        rows = store.participants.list_by_address(
-            service_sid, address, offset=offset, limit=limit + 1
-        )
+        seek = partial(store.participants.seek_by_address, service_sid, address)
+        rows, more = keyset.page(seek, position, backwards, limit)
         items = []
-        for row in rows[:limit]:
+        for row in rows:
             conversation = store.conversations.get(row.conversation_sid)
             if conversation is None:
                 continue
@@ -515,7 +523,7 @@ class Participants:
                     notification_level="default",
                 )
             )
-        return items, len(rows) > limit
+        return items, more
 
     def _ensure_user(self, service_sid: str, identity: str) -> None:
         """Twilio creates the identity's User when it first joins a conversation."""

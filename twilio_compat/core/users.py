@@ -9,10 +9,12 @@ notification level.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from acs_adapter.errors import Conflict
+from acs_adapter.store._keyset import Position
 from acs_adapter.store.users import User as StoredUser
-from twilio_compat.core import errors, records
+from twilio_compat.core import errors, keyset, records
 from twilio_compat.core._context import Context
 from twilio_compat.core.configuration import SERVICE_ROLE, default_role_sid
 from twilio_compat.core.conversations import to_record as conversation_record
@@ -126,36 +128,58 @@ class Users:
         if not self._context.store.users.delete(row.sid):
             raise errors.ResourceNotFound(f"/Users/{key}")
 
-    def page(self, service_sid: str, *, offset: int, limit: int) -> tuple[list[records.User], bool]:
-        rows = self._context.store.users.list(service_sid, offset=offset, limit=limit + 1)
-        return [to_record(r) for r in rows[:limit]], len(rows) > limit
+    def page(
+        self, service_sid: str, *, position: Position | None, backwards: bool, limit: int
+    ) -> tuple[list[records.User], bool]:
+        """A keyset page of the service's users, oldest first, and whether more follow (see
+        `keyset.page`): one deep in a list of many users costs what the first one does."""
+        seek = partial(self._context.store.users.seek, service_sid)
+        rows, more = keyset.page(seek, position, backwards, limit)
+        return [to_record(row) for row in rows], more
 
     # -- what a user (or any identity) sees of its conversations ----------------------
 
     def conversations_of(
-        self, service_sid: str, identity: str, *, offset: int, limit: int
+        self,
+        service_sid: str,
+        identity: str,
+        *,
+        position: Position | None,
+        backwards: bool,
+        limit: int,
     ) -> tuple[list[records.UserConversation], bool]:
+        """A keyset page of the conversations `identity` takes part in, in conversation list
+        order (`position` is a conversation's), and whether more follow."""
         store = self._context.store
-        rows = store.conversations.list(
-            service_sid, participant_identity=identity, offset=offset, limit=limit + 1
-        )
+        seek = partial(store.participants.seek_by_identity, service_sid, identity)
+        members, more = keyset.page(seek, position, backwards, limit)
         user = store.users.get_by_identity(service_sid, identity)
-        shown = rows[:limit]
         # Unread counts need current caches: one pass over the conversations that have them.
-        reading = []
-        for row in shown:
-            member = store.participants.get_by_identity(row.sid, identity)
-            if member is not None and member.last_read_index is not None:
-                reading.append(row)
-        self._messages.sync_all(reading)
-        items = [self._view(service_sid, identity, row.sid, user, synced=True) for row in shown]
-        return items, len(rows) > limit
+        reading = [
+            store.conversations.get(member.conversation_sid)
+            for member in members
+            if member.last_read_index is not None
+        ]
+        self._messages.sync_all([row for row in reading if row is not None])
+        items = [
+            self._view(service_sid, identity, member.conversation_sid, user, synced=True)
+            for member in members
+        ]
+        return items, more
 
     def user_conversations(
-        self, service_sid: str, user_key: str, *, offset: int, limit: int
+        self,
+        service_sid: str,
+        user_key: str,
+        *,
+        position: Position | None,
+        backwards: bool,
+        limit: int,
     ) -> tuple[list[records.UserConversation], bool]:
         user = self._stored(service_sid, user_key)
-        return self.conversations_of(service_sid, user.identity, offset=offset, limit=limit)
+        return self.conversations_of(
+            service_sid, user.identity, position=position, backwards=backwards, limit=limit
+        )
 
     def user_conversation(
         self, service_sid: str, user_key: str, conversation_key: str

@@ -1,5 +1,9 @@
 """``/ParticipantConversations``: the conversations an identity or an SMS/WhatsApp address
-takes part in."""
+takes part in.
+
+Both lists page by keyset: an identity's in conversation order (creation time, then SID), an
+address's in the order its participants were added.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,18 @@ from twilio_compat.rest.resources import paging
 from twilio_compat.rest.resources.limits import ADDRESS_MAX, IDENTITY_MAX
 
 if TYPE_CHECKING:
-    from twilio_compat.core import Core
+    from twilio_compat.core import Core, records
     from twilio_compat.rest.handler import Call, Result
     from twilio_compat.rest.resources.handler_types import Key, ResourceHandler
+
+
+def conversation_position(item: records.UserConversation) -> paging.Position:
+    """Where an identity's view of a conversation sits in its list: the conversation's place."""
+    return item.conversation.date_created, item.conversation.sid
+
+
+def _participant_position(item: records.UserConversation) -> paging.Position:
+    return item.participant.date_created, item.participant.sid
 
 
 def list_(core: Core, call: Call) -> Result:
@@ -23,23 +36,27 @@ def list_(core: Core, call: Call) -> Result:
     if not identity:
         if not address:
             raise errors.invalid("Missing required parameter Identity or Address")
-        return paging.offset_list(
+        return paging.keyset_list(
             call,
             "conversations",
-            lambda offset, limit: core.participants.conversations_of_address(
-                call.service, address, offset=offset, limit=limit
+            lambda position, backwards, limit: core.participants.conversations_of_address(
+                call.service, address, position=position, backwards=backwards, limit=limit
             ),
+            _participant_position,
             lambda item: wire.participant_conversation(call.scope, item),
-            [("Address", address)],
+            sid_prefix="MB",
+            query=[("Address", address)],
         )
-    return paging.offset_list(
+    return paging.keyset_list(
         call,
         "conversations",
-        lambda offset, limit: core.users.conversations_of(
-            call.service, identity, offset=offset, limit=limit
+        lambda position, backwards, limit: core.users.conversations_of(
+            call.service, identity, position=position, backwards=backwards, limit=limit
         ),
+        conversation_position,
         lambda item: wire.participant_conversation(call.scope, item),
-        [("Identity", identity)],
+        sid_prefix="CH",
+        query=[("Identity", identity)],
     )
 
 

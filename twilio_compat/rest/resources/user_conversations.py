@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from twilio_compat import wire
 from twilio_compat.core.participants import ParticipantFields
 from twilio_compat.rest.resources import paging
+from twilio_compat.rest.resources.participant_conversations import conversation_position
 
 if TYPE_CHECKING:
     from twilio_compat.core import Core
@@ -15,13 +16,19 @@ if TYPE_CHECKING:
 
 
 def list_(core: Core, call: Call) -> Result:
-    return paging.offset_list(
+    return paging.keyset_list(
         call,
         "conversations",
-        lambda offset, limit: core.users.user_conversations(
-            call.service, call.path["user_sid"], offset=offset, limit=limit
+        lambda position, backwards, limit: core.users.user_conversations(
+            call.service,
+            call.path["user_sid"],
+            position=position,
+            backwards=backwards,
+            limit=limit,
         ),
+        conversation_position,
         lambda item: wire.user_conversation(call.scope, item),
+        sid_prefix="CH",
     )
 
 

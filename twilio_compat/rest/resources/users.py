@@ -48,11 +48,15 @@ def delete(core: Core, call: Call) -> Result:
 
 
 def list_(core: Core, call: Call) -> Result:
-    return paging.offset_list(
+    return paging.keyset_list(
         call,
         "users",
-        lambda offset, limit: core.users.page(call.service, offset=offset, limit=limit),
+        lambda position, backwards, limit: core.users.page(
+            call.service, position=position, backwards=backwards, limit=limit
+        ),
+        lambda item: (item.date_created, item.sid),
         lambda item: wire.user(call.scope, item),
+        sid_prefix="US",
     )
 
 
