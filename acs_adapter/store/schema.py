@@ -211,6 +211,7 @@ users = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("scope", "identity"),
+    Index(None, "scope", "created_at", "sid"),
 )
 
 user_conversations = Table(
