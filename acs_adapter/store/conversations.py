@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, exists, select, tuple_, update
+from sqlalchemy import Select, bindparam, delete, exists, select, update
 from sqlalchemy.engine import Connection, Row
 
-from acs_adapter.errors import InvalidInput, NotFound
+from acs_adapter.errors import NotFound
 from acs_adapter.store import _append as feed
+from acs_adapter.store import _keyset as keyset
 from acs_adapter.store import _validate as check
+from acs_adapter.store._keyset import Position as Position
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
 from acs_adapter.store._types import utc_now
 from acs_adapter.store.schema import conversations, participants
@@ -47,10 +49,6 @@ class Conversation:
     def position(self) -> Position:
         """Where the conversation sits in list order (see `ConversationRepository.seek`)."""
         return self.created_at, self.sid
-
-
-Position = tuple[datetime, str]
-"""A place in list order: creation time, then SID to break ties."""
 
 
 def _conversation(row: Row[Any]) -> Conversation:
@@ -344,24 +342,20 @@ class ConversationRepository(Repository):
         `states` keeps those stored in one of these states and `with_timers` those with timers;
         both walk an index in list order, so a page reads only about the rows it returns.
         """
-        if after is not None and before is not None:
-            raise InvalidInput("give at most one of after and before")
         statement = self._filtered(scope, None, None, created_from, created_before)
         if states is not None:
             wanted = [check.text("state", state, max_length=16) for state in states]
             statement = statement.where(conversations.c.state.in_(wanted))
         if with_timers:
             statement = statement.where(WITH_TIMERS)
-        key = tuple_(conversations.c.created_at, conversations.c.sid)
-        order = (conversations.c.created_at, conversations.c.sid)
-        if before is not None:
-            statement = statement.where(key < _position("before", before))
-            statement = statement.order_by(*(column.desc() for column in order))
-        else:
-            if after is not None:
-                statement = statement.where(key > _position("after", after))
-            statement = statement.order_by(*order)
-        statement = statement.limit(check.count("limit", limit, minimum=1))
+        statement = keyset.seek(
+            statement,
+            conversations.c.created_at,
+            conversations.c.sid,
+            after=after,
+            before=before,
+            limit=limit,
+        )
         return [_conversation(row) for row in self._all(statement)]
 
     def list(
@@ -431,17 +425,6 @@ class ConversationRepository(Repository):
     def _one(self, statement: Select[Any]) -> Conversation | None:
         row = self._first(statement)
         return None if row is None else _conversation(row)
-
-
-def _position(name: str, position: object) -> Any:
-    if not isinstance(position, tuple) or len(position) != 2:
-        raise InvalidInput(f"{name} must be a (created_at, sid) pair")
-    created_at = check.timestamp(f"{name} created_at", position[0])
-    sid = check.sid(f"{name} sid", position[1])
-    return tuple_(
-        bindparam(None, created_at, type_=conversations.c.created_at.type),
-        bindparam(None, sid, type_=conversations.c.sid.type),
-    )
 
 
 def _added(conn: Connection, row: Row[Any]) -> None:
