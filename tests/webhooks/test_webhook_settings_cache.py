@@ -1,0 +1,128 @@
+"""Webhook settings as the dispatcher reads them: kept by a process for a moment, so a message
+does not read them from the store, yet changed everywhere once changed anywhere."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from acs_adapter.adapter import AcsAdapter
+from acs_adapter.config import Settings
+from twilio_compat.core.configuration import WEBHOOKS_TTL, Document, RecentDocuments
+from twilio_compat.rest import WireHandler
+
+if TYPE_CHECKING:
+    from acs_emulator import AcsEmulator
+    from twilio_compat.core import Core
+
+ACCOUNT_SID = "AC" + "7" * 32
+
+
+@dataclass(frozen=True)
+class Shim:
+    """One shim process's core, and its store's engine (to watch what it reads)."""
+
+    core: Core
+    engine: Engine
+
+
+@contextmanager
+def _core(emulator: AcsEmulator, folder: Path) -> Iterator[Shim]:
+    """A shim of its own (adapter, store connections, cache) on the store in `folder`."""
+    settings = Settings.load(
+        connection_string=emulator.connection_string,
+        ca_bundle=emulator.ca_bundle,
+        store_url=f"sqlite:///{folder / 'store.sqlite3'}",
+        media=(folder / "media").as_uri(),
+        environ={},
+    )
+    with AcsAdapter.open(settings) as adapter:
+        handler = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+        try:
+            yield Shim(handler.core, adapter.store.engine)
+        finally:
+            handler.close()
+
+
+def _reads(shim: Shim) -> list[str]:
+    """The key of every configuration document `shim`'s store reads from now on."""
+    keys: list[str] = []
+
+    def executing(*args: Any) -> None:
+        statement, parameters = args[2], args[3]
+        if statement.startswith("SELECT configuration."):
+            keys.extend(str(value) for value in parameters)
+
+    event.listen(shim.engine, "before_cursor_execute", executing)
+    return keys
+
+
+def test_a_process_reads_webhook_settings_once_per_ttl(
+    emulator: AcsEmulator, tmp_path: Path
+) -> None:
+    with _core(emulator, tmp_path) as shim:
+        core = shim.core
+        service = core.services.default_sid
+        reads = _reads(shim)
+        for _ in range(20):
+            core.configuration.account_webhooks()
+            core.configuration.service_webhooks(service)
+        assert sorted(reads) == sorted(["webhooks", f"service-webhooks:{service}"])
+
+
+def test_a_change_applies_at_once_in_its_process_and_within_the_ttl_in_another(
+    emulator: AcsEmulator, tmp_path: Path
+) -> None:
+    url = "https://hooks.example.com/post"
+    with _core(emulator, tmp_path) as one, _core(emulator, tmp_path) as another:
+        here, there = one.core, another.core
+        service = here.services.default_sid
+        assert there.configuration.account_webhooks()["post_webhook_url"] is None
+        assert there.configuration.service_webhooks(service)["post_webhook_url"] is None
+        here.configuration.account_webhooks()
+        changed_at = time.monotonic()
+        here.configuration.update_account_webhooks({"post_webhook_url": url})
+        here.configuration.update_service_webhooks(service, {"post_webhook_url": url})
+        assert here.configuration.account_webhooks()["post_webhook_url"] == url
+        assert here.configuration.service_webhooks(service)["post_webhook_url"] == url
+        time.sleep(max(0.0, changed_at + WEBHOOKS_TTL - time.monotonic()) + 0.05)
+        assert there.configuration.account_webhooks()["post_webhook_url"] == url
+        assert there.configuration.service_webhooks(service)["post_webhook_url"] == url
+
+
+def test_a_read_that_raced_a_write_of_this_process_is_not_kept() -> None:
+    recent = RecentDocuments(ttl=60.0)
+    stored: Document = {"post_webhook_url": None}
+    reading, written = threading.Event(), threading.Event()
+
+    def slow_read(_key: str) -> Document:
+        seen = dict(stored)
+        reading.set()
+        written.wait(10)
+        return seen
+
+    reader = threading.Thread(target=recent.get, args=("webhooks", slow_read))
+    reader.start()
+    assert reading.wait(10)
+    stored = {"post_webhook_url": "https://hooks.example.com/new"}
+    recent.forget("webhooks")
+    written.set()
+    reader.join(10)
+    assert recent.get("webhooks", lambda _key: dict(stored)) == stored
+
+
+def test_kept_documents_expire() -> None:
+    recent = RecentDocuments(ttl=0.05)
+    versions = iter([{"v": 1}, {"v": 2}])
+    assert recent.get("k", lambda _key: next(versions)) == {"v": 1}
+    assert recent.get("k", lambda _key: {"v": 0}) == {"v": 1}
+    time.sleep(0.06)
+    assert recent.get("k", lambda _key: next(versions)) == {"v": 2}
