@@ -195,3 +195,29 @@ def test_postgres_replaces_a_connection_that_died_while_idle(
         assert killed is not None and killed[0] >= 1, "the pool's connections were cut"
         time.sleep(0.1)
         assert store.identities.get("alice") == "8:acs:alice"
+
+
+def test_postgres_replaces_a_connection_that_died_moments_ago(postgres_database_url: str) -> None:
+    """A connection the server closed is replaced at checkout however briefly it sat idle."""
+    import psycopg
+
+    with open_store(postgres_database_url, pool_size=2) as store:
+        store.identities.insert_if_absent("alice", "8:acs:alice")
+        admin = postgres_database_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(admin, autocommit=True) as connection:
+            killed = [
+                pid
+                for (pid,) in connection.execute(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ]
+            assert killed, "the pool keeps a connection"
+            connection.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s) AS pid", (killed,))
+            deadline = time.monotonic() + 10
+            while connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (killed,)
+            ).fetchone() != (0,):
+                assert time.monotonic() < deadline, "the cut sessions did not end"
+                time.sleep(0.01)
+        assert store.identities.get("alice") == "8:acs:alice"
