@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from acs_adapter.errors import ConfigurationError, Unavailable
 from acs_adapter.store import _engine, open_store
+from acs_adapter.store._database import Database
 
 SECRET = "hunter2-Secret"
 
@@ -221,3 +224,29 @@ def test_postgres_replaces_a_connection_that_died_moments_ago(postgres_database_
                 assert time.monotonic() < deadline, "the cut sessions did not end"
                 time.sleep(0.01)
         assert store.identities.get("alice") == "8:acs:alice"
+
+
+def test_postgres_reads_run_outside_a_transaction_and_writes_inside_one(
+    postgres_database_url: str,
+) -> None:
+    """A read is one statement, as on SQLite: no BEGIN and COMMIT round trips around it; the
+    same pooled connection still opens a transaction for the next write."""
+    from psycopg.pq import TransactionStatus
+
+    database = Database(_engine.create_store_engine(postgres_database_url, pool_size=1))
+    try:
+        for _ in range(2):
+            with database.transaction(write=False) as connection:
+                connection.execute(text("SELECT 1"))
+                assert _status(connection) == TransactionStatus.IDLE
+            with database.transaction(write=True) as connection:
+                connection.execute(text("SELECT 1"))
+                assert _status(connection) == TransactionStatus.INTRANS
+    finally:
+        database.dispose()
+
+
+def _status(connection: Connection) -> Any:
+    """The psycopg connection's transaction status, as the server last reported it."""
+    driver: Any = connection.connection.driver_connection
+    return driver.info.transaction_status
