@@ -8,19 +8,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from acs_adapter.adapter import AcsAdapter
-from acs_adapter.config import Settings
 from twilio_compat.core.configuration import WEBHOOKS_TTL, Document, RecentDocuments
 from twilio_compat.rest import WireHandler
 
 if TYPE_CHECKING:
-    from acs_emulator import AcsEmulator
     from twilio_compat.core import Core
 
 ACCOUNT_SID = "AC" + "7" * 32
@@ -35,19 +32,13 @@ class Shim:
 
 
 @contextmanager
-def _core(emulator: AcsEmulator, folder: Path) -> Iterator[Shim]:
-    """A shim of its own (adapter, store connections, cache) on the store in `folder`."""
-    settings = Settings.load(
-        connection_string=emulator.connection_string,
-        ca_bundle=emulator.ca_bundle,
-        store_url=f"sqlite:///{folder / 'store.sqlite3'}",
-        media=(folder / "media").as_uri(),
-        environ={},
-    )
-    with AcsAdapter.open(settings) as adapter:
-        handler = WireHandler.open(adapter=adapter, account_sid=ACCOUNT_SID)
+def _shim(adapter: AcsAdapter) -> Iterator[Shim]:
+    """A shim of its own (adapter, store connections, cache) on `adapter`'s store, as another
+    process sharing it would have."""
+    with AcsAdapter.open(adapter.settings) as opened:
+        handler = WireHandler.open(adapter=opened, account_sid=ACCOUNT_SID)
         try:
-            yield Shim(handler.core, adapter.store.engine)
+            yield Shim(handler.core, opened.store.engine)
         finally:
             handler.close()
 
@@ -65,10 +56,8 @@ def _reads(shim: Shim) -> list[str]:
     return keys
 
 
-def test_a_process_reads_webhook_settings_once_per_ttl(
-    emulator: AcsEmulator, tmp_path: Path
-) -> None:
-    with _core(emulator, tmp_path) as shim:
+def test_a_process_reads_webhook_settings_once_per_ttl(adapter: AcsAdapter) -> None:
+    with _shim(adapter) as shim:
         core = shim.core
         service = core.services.default_sid
         reads = _reads(shim)
@@ -79,10 +68,10 @@ def test_a_process_reads_webhook_settings_once_per_ttl(
 
 
 def test_a_change_applies_at_once_in_its_process_and_within_the_ttl_in_another(
-    emulator: AcsEmulator, tmp_path: Path
+    adapter: AcsAdapter,
 ) -> None:
     url = "https://hooks.example.com/post"
-    with _core(emulator, tmp_path) as one, _core(emulator, tmp_path) as another:
+    with _shim(adapter) as one, _shim(adapter) as another:
         here, there = one.core, another.core
         service = here.services.default_sid
         assert there.configuration.account_webhooks()["post_webhook_url"] is None
