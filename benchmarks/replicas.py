@@ -1,17 +1,19 @@
 """Messages created per second with 1 and with `REPLICAS` `twilio-acs serve` processes on one
-store, on SQLite and on PostgreSQL; what each message costs those processes in CPU and in new
-database sessions.
+store, on SQLite and on PostgreSQL; what each message costs those processes in CPU, in store
+transactions and in new database sessions.
 
 The emulator runs in its own process (`python -m acs_emulator`) and so does each replica, a
 real `twilio-acs serve` with its default settings (request threads, pool, poller, webhooks),
-started through this module so a SQLAlchemy pool ``connect`` listener can count the database
-sessions it opens; it writes the count to a file the benchmark reads. `CLIENTS` threads here
-post `MESSAGES` messages over HTTP into `CONVERSATIONS` conversations, client ``n`` talking to
-replica ``n % replicas``, after a warm-up that fills every replica's pool. CPU is user + system
-time from ``/proc/<pid>/stat`` over the timed sends: of the serve processes, of the PostgreSQL
-server (its postmaster and backends), of the emulator and of the clients. "Busy CPUs" is how
-many CPUs those kept busy together: one replica cannot use more than one for itself (its
-interpreter lock), and several share the machine's with everything else.
+started through this module so SQLAlchemy pool listeners can count the database sessions it
+opens (``connect``) and the store transactions it runs (``checkout``: each takes a pooled
+connection, the background ones included); it writes both counts to a file the benchmark
+reads. `CLIENTS` threads here post `MESSAGES` messages over HTTP into `CONVERSATIONS`
+conversations, client ``n`` talking to replica ``n % replicas``, after a warm-up that fills
+every replica's pool. CPU is user + system time from ``/proc/<pid>/stat`` over the timed sends:
+of the serve processes, of the PostgreSQL server (its postmaster and backends), of the emulator
+and of the clients. "Busy CPUs" is how many CPUs those kept busy together: one replica cannot
+use more than one for itself (its interpreter lock), and several share the machine's with
+everything else.
 """
 
 from __future__ import annotations
@@ -58,13 +60,16 @@ SCALE_GOAL = 1.5
 CPU_GOAL = 1.0
 START_SECONDS = 120.0
 SESSIONS_FILE_ENV = "BENCH_SESSIONS_FILE"
+COUNTS_EVERY = 0.05
+"""Seconds between a serve process's writes of its counts (and the wait before reading them)."""
 ROOT = Path(__file__).resolve().parents[1]
 NOTES = [
     f"Replicas: {MESSAGES:,} messages posted over HTTP by {CLIENTS} client threads into "
     f"{CONVERSATIONS} conversations, spread over 1 or {REPLICAS} `twilio-acs serve` processes "
     "on one store, with the emulator in its own process, all on this machine's CPUs; CPU is "
-    "the serve processes' user + system time (/proc), sessions are counted by a SQLAlchemy pool "
-    "`connect` listener in each serve process; timed after a warm-up; the fastest of "
+    "the serve processes' user + system time (/proc), sessions and store transactions are "
+    "counted by SQLAlchemy pool `connect` and `checkout` listeners in each serve process; timed "
+    "after a warm-up; the fastest of "
     f"{ROUNDS} runs of each, taken in turn.",
 ]
 
@@ -79,6 +84,7 @@ class Run:
     per_second: float
     cpu_per_message: float
     sessions_per_1000: float
+    transactions_per_message: float
     emulator_cpu_per_message: float
     client_cpu_per_message: float
     database_cpu_per_message: float
@@ -154,7 +160,8 @@ def _emulator(folder: Path) -> Iterator[Acs]:
 
 
 class Replica:
-    """One `twilio-acs serve` process that counts the database sessions it opens."""
+    """One `twilio-acs serve` process that counts the database sessions it opens and the store
+    transactions it runs."""
 
     def __init__(self, env: dict[str, str], folder: Path, name: str) -> None:
         self.sessions_file = folder / f"{name}.sessions"
@@ -173,11 +180,13 @@ class Replica:
         self.url = _first_line(self._log, self.process, "listening on").rsplit(" ", 1)[1]
         return self
 
-    def sessions(self) -> int:
+    def counts(self) -> tuple[int, int]:
+        """Database sessions opened and store transactions run so far."""
         try:
-            return int(self.sessions_file.read_text() or 0)
-        except FileNotFoundError:
-            return 0
+            sessions, transactions = self.sessions_file.read_text().split()
+        except (FileNotFoundError, ValueError):  # not written yet
+            return 0, 0
+        return int(sessions), int(transactions)
 
     def cpu(self) -> float:
         return _cpu_seconds(self.process.pid)
@@ -241,23 +250,37 @@ def _measure(acs: Acs, store: Store, count: int, folder: Path) -> Run:
                     done.result()
 
         everyone(WARM_UP)
+        time.sleep(COUNTS_EVERY * 3)
+        sessions, transactions = _counts(replicas)
         cpu = sum(r.cpu() for r in replicas)
-        sessions = sum(r.sessions() for r in replicas)
         emulator_cpu, client_cpu = _cpu_seconds(acs.pid), time.process_time()
         database_cpu = store.server_cpu()
         started = time.perf_counter()
         everyone(MESSAGES // CLIENTS)
         wall = time.perf_counter() - started
         sent = MESSAGES // CLIENTS * CLIENTS
+        cpu = sum(r.cpu() for r in replicas) - cpu
+        emulator_cpu = _cpu_seconds(acs.pid) - emulator_cpu
+        client_cpu = time.process_time() - client_cpu
+        database_cpu = store.server_cpu() - database_cpu
+        time.sleep(COUNTS_EVERY * 3)
+        sessions_now, transactions_now = _counts(replicas)
         return Run(
             replicas=count,
             per_second=sent / wall,
-            cpu_per_message=(sum(r.cpu() for r in replicas) - cpu) / sent,
-            sessions_per_1000=(sum(r.sessions() for r in replicas) - sessions) * 1000 / sent,
-            emulator_cpu_per_message=(_cpu_seconds(acs.pid) - emulator_cpu) / sent,
-            client_cpu_per_message=(time.process_time() - client_cpu) / sent,
-            database_cpu_per_message=(store.server_cpu() - database_cpu) / sent,
+            cpu_per_message=cpu / sent,
+            sessions_per_1000=(sessions_now - sessions) * 1000 / sent,
+            transactions_per_message=(transactions_now - transactions) / sent,
+            emulator_cpu_per_message=emulator_cpu / sent,
+            client_cpu_per_message=client_cpu / sent,
+            database_cpu_per_message=database_cpu / sent,
         )
+
+
+def _counts(replicas: list[Replica]) -> tuple[int, int]:
+    """Sessions opened and store transactions run so far, summed over the replicas."""
+    counted = [replica.counts() for replica in replicas]
+    return sum(sessions for sessions, _ in counted), sum(runs for _, runs in counted)
 
 
 def _runs(acs: Acs, store: Store, folder: Path) -> tuple[Run, Run]:
@@ -345,6 +368,14 @@ def _sessions(label: str, one: Run, many: Run) -> Row:
     )
 
 
+def _transactions(label: str, one: Run, many: Run) -> Row:
+    return Row(
+        f"{label}: store transactions per message (the serve processes' pool checkouts, "
+        f"background work included), 1 / {REPLICAS} replicas",
+        f"{one.transactions_per_message:.2f} / {many.transactions_per_message:.2f}",
+    )
+
+
 def _cpu_shares(label: str, one: Run, many: Run) -> Row:
     def shares(run: Run) -> str:
         return " / ".join(
@@ -378,6 +409,7 @@ def run() -> list[Row]:
             rows += [
                 _scaling("SQLite", *sqlite, None),
                 _sessions("SQLite", *sqlite),
+                _transactions("SQLite", *sqlite),
                 _cpu_shares("SQLite", *sqlite),
             ]
             if not POSTGRES:
@@ -390,6 +422,7 @@ def run() -> list[Row]:
     rows += [
         _scaling("PostgreSQL", *postgres, SCALE_GOAL),
         _sessions("PostgreSQL", *postgres),
+        _transactions("PostgreSQL", *postgres),
         _cpu_shares("PostgreSQL", *postgres),
     ]
     ratio = _cpu(postgres) / _cpu(sqlite)
@@ -405,23 +438,37 @@ def run() -> list[Row]:
 
 
 def _serve_counting_sessions() -> None:
-    """`twilio-acs serve ...`, writing to $BENCH_SESSIONS_FILE how many database sessions it
-    has opened so far (a listener on every SQLAlchemy pool's ``connect``)."""
+    """`twilio-acs serve ...`, writing to $BENCH_SESSIONS_FILE every `COUNTS_EVERY` seconds how
+    many database sessions it has opened and store transactions it has run (listeners on every
+    SQLAlchemy pool's ``connect`` and ``checkout``)."""
     from sqlalchemy import event
     from sqlalchemy.pool import Pool
 
     from twilio_compat.cli import main
 
     counter = Path(os.environ[SESSIONS_FILE_ENV])
-    opened = [0]
+    counts = {"connect": 0, "checkout": 0}
     lock = threading.Lock()
 
-    def connected(*_: object) -> None:
-        with lock:
-            opened[0] += 1
-            counter.write_text(str(opened[0]))
+    def counting(name: str) -> Callable[..., None]:
+        def count(*_: object) -> None:
+            with lock:
+                counts[name] += 1
 
-    event.listen(Pool, "connect", connected)
+        return count
+
+    def write() -> None:
+        staged = counter.with_suffix(".next")
+        while True:
+            with lock:
+                text = f"{counts['connect']} {counts['checkout']}"
+            staged.write_text(text)
+            staged.replace(counter)  # so the benchmark never reads a half-written file
+            time.sleep(COUNTS_EVERY)
+
+    for name in counts:
+        event.listen(Pool, name, counting(name))
+    threading.Thread(target=write, name="bench-counts", daemon=True).start()
     sys.argv = ["twilio-acs", *sys.argv[1:]]
     main()
 

@@ -1,4 +1,11 @@
-"""Appending to the change feed (see `changes`) on the write's own connection and transaction."""
+"""Appending to the change feed (see `changes`) on the write's own connection and transaction.
+
+On PostgreSQL the change ids follow commit order because an append takes an advisory lock,
+held until its transaction ends, before its rows draw ids: every process's appends wait on it,
+so the lock is taken by the insert itself, as its one-time filter (checked before any row is
+made), together with the ``NOTIFY`` that wakes tailers on commit. An append is then one round
+trip, and a transaction that appends last holds the lock only while it commits.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, text
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 
 from acs_adapter.store._types import utc_now
@@ -19,9 +26,25 @@ NOTIFY_CHANNEL = "acs_adapter_changes"
 """The PostgreSQL channel a committed change is announced on."""
 _APPEND_LOCK = 0x6163735F6368616E
 """The advisory lock key that keeps PostgreSQL change ids in commit order."""
-_NOTIFY = text(f"SELECT pg_notify('{NOTIFY_CHANNEL}', '')")
-_LOCK = text(f"SELECT pg_advisory_xact_lock({_APPEND_LOCK})")
+_DEFAULTS: dict[str, object] = {
+    "conversation_sid": None,
+    "scope": None,
+    "fields": "",
+    "data": "{}",
+    "expires_at": None,
+    "key": None,
+}
+"""What a change row holds where its writer gave nothing (every column bound on PostgreSQL)."""
+_COLUMNS = ("kind", "subject", "source", "actor", "created_at", *_DEFAULTS)
 _INSERT = insert(changes)
+_LOCKED_INSERT = insert(changes).from_select(
+    _COLUMNS,
+    select(*(bindparam(name, type_=changes.c[name].type) for name in _COLUMNS)).where(
+        func.pg_advisory_xact_lock(_APPEND_LOCK).is_not(None),
+        func.pg_notify(NOTIFY_CHANNEL, "").is_not(None),
+    ),
+)
+"""PostgreSQL's append: lock, notify and insert in one statement (see the module docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +106,5 @@ def record_many(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
         "actor": origin.actor if origin else None,
         "created_at": utc_now(),
     }
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
-        conn.execute(_LOCK)
-    conn.execute(_INSERT, [{"expires_at": None, **row, **stamp} for row in rows])
-    if postgres:
-        conn.execute(_NOTIFY)
+    statement = _LOCKED_INSERT if conn.dialect.name == "postgresql" else _INSERT
+    conn.execute(statement, [{**_DEFAULTS, **row, **stamp} for row in rows])

@@ -38,8 +38,13 @@ class Database:
     def transaction(self, *, write: bool) -> Iterator[Connection]:
         """One committed-or-rolled-back transaction; SQLite writes take the write lock up front.
 
-        A read (``write=False``) on SQLite runs in autocommit mode: give it one statement.
+        A read (``write=False``) runs in autocommit mode: give it one statement. On PostgreSQL
+        that spares the ``BEGIN`` and ``COMMIT`` round trips of a transaction around it.
         """
+        if not write and not self._sqlite:
+            with self.translating(), self.engine.connect() as connection:
+                yield connection.execution_options(isolation_level="AUTOCOMMIT")
+            return
         with self.translating(), self.engine.connect() as connection, connection.begin():
             if write and self._sqlite:
                 # The driver leaves transactions to the store (see `_engine`); taking the write

@@ -9,13 +9,16 @@ psycopg 3. A bad URL raises `ConfigurationError` naming the setting, never the p
 The connection pool keeps `pool_size` connections open (`TWILIO_COMPAT_STORE_POOL_SIZE`; `serve`
 sizes it to its request threads): with fewer than the threads that use the store, every
 request past the pool opens and closes a database session of its own. A PostgreSQL connection
-is checked with a ping only when it has sat in the pool for `PING_AFTER_IDLE_SECONDS`: a busy
-process reuses its connections within milliseconds, and a ping on every checkout would add a
-round trip to each of the several transactions a request runs.
+is checked with a ping only when it has sat in the pool for `PING_AFTER_IDLE_SECONDS`, or when
+the server has written to it while it sat there (unasked, that is the server closing it: a
+restart, an administrator ending the session), which a look at its socket shows without a round
+trip. A busy process reuses its connections within milliseconds, and a ping on every checkout
+would add a round trip to each of the several transactions a request runs.
 """
 
 from __future__ import annotations
 
+import select
 import sqlite3
 import time
 from pathlib import Path
@@ -162,8 +165,9 @@ def _postgres_engine(url: URL, pool: dict[str, int]) -> Engine:
 
 
 def _ping_when_idle(engine: Engine) -> None:
-    """Ping a connection at checkout when it was idle in the pool for `PING_AFTER_IDLE_SECONDS`;
-    one that fails the ping is replaced, as `pool_pre_ping` would, before anyone uses it."""
+    """Ping a connection at checkout when it was idle in the pool for `PING_AFTER_IDLE_SECONDS`
+    or the server wrote to it meanwhile; one that fails the ping is replaced, as
+    `pool_pre_ping` would, before anyone uses it."""
     dialect = engine.dialect
     failures = dialect.loaded_dbapi.Error
 
@@ -172,7 +176,10 @@ def _ping_when_idle(engine: Engine) -> None:
 
     def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         returned_at = record.info.get("returned_at")
-        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+        if returned_at is None:
+            return  # just opened
+        idle = time.monotonic() - returned_at >= PING_AFTER_IDLE_SECONDS
+        if not idle and not _server_wrote(dbapi_connection):
             return
         try:
             dialect.do_ping(dbapi_connection)
@@ -181,3 +188,14 @@ def _ping_when_idle(engine: Engine) -> None:
 
     event.listen(engine, "checkin", returned)
     event.listen(engine, "checkout", checkout)
+
+
+def _server_wrote(dbapi_connection: Any) -> bool:
+    """Whether the server sent something a pooled connection has not read: in the pool nothing
+    is asked of the server, so that is its goodbye (or its socket is gone)."""
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except Exception:  # no socket to look at (closed, lost): the ping tells
+        return True

@@ -21,6 +21,7 @@ from acs_adapter.store import (
     changes_by,
     open_store,
 )
+from acs_adapter.store import tailer as tailer_module
 
 BOUND = 20.0
 WRITERS = 3
@@ -192,3 +193,48 @@ def test_a_failing_consumer_gets_the_changes_again(store: MappingStore) -> None:
     assert tailer.wait_for(store.changes.latest_id(), timeout=BOUND)
     tailer.stop()
     assert calls == [[2], [2]]
+
+
+def test_an_append_waits_for_an_earlier_one_to_commit_so_ids_follow_commit_order(
+    store: MappingStore,
+) -> None:
+    """A transaction that appended holds back every other append until it ends: a later
+    append cannot draw a smaller id and commit first, which would let a tailer skip it."""
+    store.conversations.insert(sid="CH1", scope="IS1")
+    store.conversations.insert(sid="CH2", scope="IS1")
+    finished = threading.Event()
+
+    def append_elsewhere() -> None:
+        store.conversations.update("CH2", friendly_name="second")
+        finished.set()
+
+    other = threading.Thread(target=append_elsewhere)
+    with store.transaction() as tx:
+        tx.conversations.update("CH1", friendly_name="first")
+        other.start()
+        assert not finished.wait(0.5)  # waits on the appending transaction
+    assert finished.wait(BOUND)
+    other.join(BOUND)
+    changes, _ = store.changes.after(2)
+    assert [(c.subject, c.fields) for c in changes] == [
+        ("CH1", ("friendly_name",)),
+        ("CH2", ("friendly_name",)),
+    ]
+    assert changes[0].id < changes[1].id
+
+
+def test_a_postgresql_tailer_is_woken_by_the_append_itself(
+    store: MappingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL an append notifies tailers as it commits: they do not wait to poll."""
+    if store.backend != "postgresql":
+        pytest.skip("SQLite tailers poll")
+    monkeypatch.setattr(tailer_module, "LISTEN_TIMEOUT", 60.0)
+    store.conversations.insert(sid="CH1", scope="IS1")
+    tailer = ChangeTailer(store, lambda changes: None).start()
+    try:
+        time.sleep(0.5)  # the tailer is listening by now
+        store.conversations.update("CH1", friendly_name="a")
+        assert tailer.wait_for(store.changes.latest_id(), timeout=BOUND)
+    finally:
+        tailer.stop()

@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from acs_adapter.errors import ConfigurationError, Unavailable
 from acs_adapter.store import _engine, open_store
+from acs_adapter.store._database import Database
 
 SECRET = "hunter2-Secret"
 
@@ -195,3 +198,55 @@ def test_postgres_replaces_a_connection_that_died_while_idle(
         assert killed is not None and killed[0] >= 1, "the pool's connections were cut"
         time.sleep(0.1)
         assert store.identities.get("alice") == "8:acs:alice"
+
+
+def test_postgres_replaces_a_connection_that_died_moments_ago(postgres_database_url: str) -> None:
+    """A connection the server closed is replaced at checkout however briefly it sat idle."""
+    import psycopg
+
+    with open_store(postgres_database_url, pool_size=2) as store:
+        store.identities.insert_if_absent("alice", "8:acs:alice")
+        admin = postgres_database_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(admin, autocommit=True) as connection:
+            killed = [
+                pid
+                for (pid,) in connection.execute(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ]
+            assert killed, "the pool keeps a connection"
+            connection.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s) AS pid", (killed,))
+            deadline = time.monotonic() + 10
+            while connection.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (killed,)
+            ).fetchone() != (0,):
+                assert time.monotonic() < deadline, "the cut sessions did not end"
+                time.sleep(0.01)
+        assert store.identities.get("alice") == "8:acs:alice"
+
+
+def test_postgres_reads_run_outside_a_transaction_and_writes_inside_one(
+    postgres_database_url: str,
+) -> None:
+    """A read is one statement, as on SQLite: no BEGIN and COMMIT round trips around it; the
+    same pooled connection still opens a transaction for the next write."""
+    from psycopg.pq import TransactionStatus
+
+    database = Database(_engine.create_store_engine(postgres_database_url, pool_size=1))
+    try:
+        for _ in range(2):
+            with database.transaction(write=False) as connection:
+                connection.execute(text("SELECT 1"))
+                assert _status(connection) == TransactionStatus.IDLE
+            with database.transaction(write=True) as connection:
+                connection.execute(text("SELECT 1"))
+                assert _status(connection) == TransactionStatus.INTRANS
+    finally:
+        database.dispose()
+
+
+def _status(connection: Connection) -> Any:
+    """The psycopg connection's transaction status, as the server last reported it."""
+    driver: Any = connection.connection.driver_connection
+    return driver.info.transaction_status

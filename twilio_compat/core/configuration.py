@@ -1,13 +1,23 @@
 """Account and service configuration documents, including webhook configuration.
 
 ACS has nothing like them; they are JSON documents in the store. Webhook settings are kept
-here for the webhook sender to read (``webhook_settings``), under stable keys.
+here for the webhook dispatcher to read (`Configuration.account_webhooks` and
+`Configuration.service_webhooks`), under stable keys.
+
+Every message and every change the shim posts webhooks for reads both webhook documents, so a
+process keeps what it read for `WEBHOOKS_TTL` seconds, shared by every `Configuration` over the
+same store: a change made through this process applies at once, one made by another process
+sharing the store within that time.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from twilio_compat.core import errors
 from twilio_compat.core._context import Context
@@ -15,10 +25,14 @@ from twilio_compat.core.roles import Roles, built_in_sid
 from twilio_compat.core.stamps import dumps
 
 if TYPE_CHECKING:
+    from acs_adapter.store import MappingStore
     from acs_adapter.store.configuration import ConfigurationRepository
 
 ACCOUNT_KEY = "account"
 ACCOUNT_WEBHOOKS_KEY = "webhooks"
+
+WEBHOOKS_TTL = 1.0
+"""Seconds a process reuses the webhook documents it read (see the module's docstring)."""
 
 WEBHOOK_METHODS = ("GET", "POST")
 WEBHOOK_TARGETS = ("webhook", "flex")
@@ -55,23 +69,73 @@ def default_role_sid(configuration: ConfigurationRepository, service_sid: str, n
     return str(configured or built_in_sid(service_sid, ROLE_SETTINGS[name][0]))
 
 
+class RecentDocuments:
+    """Documents read from one store in the last `WEBHOOKS_TTL` seconds, by key.
+
+    A read that raced a write of this process is not kept: `forget` moves a generation count,
+    and a read started under an older count leaves the cache as it found it.
+    """
+
+    def __init__(self, ttl: float = WEBHOOKS_TTL) -> None:
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._documents: dict[str, tuple[float, Document]] = {}
+        self._generation = 0
+
+    def get(self, key: str, read: Callable[[str], Document]) -> Document:
+        """The document under `key`: the one kept, if fresh, else `read(key)` (then kept)."""
+        kept = self._documents.get(key)
+        now = time.monotonic()
+        if kept is not None and now - kept[0] < self._ttl:
+            return kept[1]
+        generation = self._generation
+        document = read(key)
+        with self._lock:
+            if generation == self._generation:
+                self._documents[key] = (now, document)
+        return document
+
+    def forget(self, key: str) -> None:
+        """Drop `key` (this process just wrote it), and any read of it under way."""
+        with self._lock:
+            self._generation += 1
+            self._documents.pop(key, None)
+
+
+_RECENT: WeakKeyDictionary[MappingStore, RecentDocuments] = WeakKeyDictionary()
+_RECENT_LOCK = threading.Lock()
+
+
+def recent_documents(store: MappingStore) -> RecentDocuments:
+    """The webhook documents this process read from `store` lately (one cache per store)."""
+    with _RECENT_LOCK:
+        recent = _RECENT.get(store)
+        if recent is None:
+            recent = _RECENT[store] = RecentDocuments()
+        return recent
+
+
 class Configuration:
     """Read and change the stored configuration documents, with Twilio's defaults."""
 
     def __init__(self, context: Context, roles: Roles) -> None:
         self._context = context
         self._roles = roles
+        self._recent = recent_documents(context.store)
 
     def _read(self, key: str) -> Document:
         found = self._context.store.configuration.get(key)
         return dict(json.loads(found.document)) if found else {}
 
     def _write(self, key: str, changes: Document) -> Document:
-        with self._context.store.transaction() as tx:
-            found = tx.configuration.get(key)
-            document = dict(json.loads(found.document)) if found else {}
-            document.update(changes)
-            tx.configuration.put(key, dumps(document))
+        try:
+            with self._context.store.transaction() as tx:
+                found = tx.configuration.get(key)
+                document = dict(json.loads(found.document)) if found else {}
+                document.update(changes)
+                tx.configuration.put(key, dumps(document))
+        finally:
+            self._recent.forget(key)
         return document
 
     # Account ---------------------------------------------------------------------------
@@ -101,7 +165,7 @@ class Configuration:
             "post_webhook_url": None,
             "target": "webhook",
         }
-        document.update(self._read(ACCOUNT_WEBHOOKS_KEY))
+        document.update(self._recent.get(ACCOUNT_WEBHOOKS_KEY, self._read))
         return document
 
     def update_account_webhooks(self, changes: Document) -> Document:
@@ -137,7 +201,7 @@ class Configuration:
             "filters": [],
             "method": "POST",
         }
-        document.update(self._read(service_webhooks_key(service_sid)))
+        document.update(self._recent.get(service_webhooks_key(service_sid), self._read))
         return document
 
     def update_service_webhooks(self, service_sid: str, changes: Document) -> Document:

@@ -270,6 +270,8 @@ class TwilioWebhooks(WriteHooks):
     def _on_event(self, event: ChatEvent) -> None:
         if event.recipient_id is not None:
             return  # the thread-level copy is enough
+        if _sent_by_shim(event):
+            return  # its onMessageAdded was recorded with the send: nothing to read or post
         conversation = self._core.conversations.by_thread_id(event.thread_id)
         if conversation is None:
             return  # a thread the shim does not map to a conversation
@@ -282,10 +284,7 @@ class TwilioWebhooks(WriteHooks):
     def _post_for(self, event: ChatEvent, conversation: StoredConversation, origin: Origin) -> None:
         events = self._core.events
         service = conversation.scope
-        if (
-            event.kind is EventKind.MESSAGE_RECEIVED
-            and MessageMetadata.decode(event.metadata).sid is None
-        ):
+        if event.kind is EventKind.MESSAGE_RECEIVED:
             record = self._message(conversation, event)
             if record is not None:
                 self._post("onMessageAdded", service, record, origin, key=event.id)
@@ -354,6 +353,14 @@ class TwilioWebhooks(WriteHooks):
 
     def __repr__(self) -> str:
         return "TwilioWebhooks(auth_token=***)"
+
+
+def _sent_by_shim(event: ChatEvent) -> bool:
+    """A message the shim sent (its metadata names the message's SID)."""
+    return (
+        event.kind is EventKind.MESSAGE_RECEIVED
+        and MessageMetadata.decode(event.metadata).sid is not None
+    )
 
 
 def _conversation_sid(record: object) -> str | None:
