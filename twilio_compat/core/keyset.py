@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from acs_adapter.store._keyset import Position
+from acs_adapter.store.conversations import Position as Position
 
 T = TypeVar("T")
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from acs_adapter.errors import AdapterError, Conflict, NotFound
 from acs_adapter.records import ParticipantRecord
-from acs_adapter.store._keyset import Position
 from acs_adapter.store.participants import Participant as StoredParticipant
 from twilio_compat.core import bindings, errors, keyset, records
 from twilio_compat.core._context import Context
@@ -33,6 +32,7 @@ from twilio_compat.core.conversations import (
 )
 from twilio_compat.core.conversations import to_record as conversation_record
 from twilio_compat.core.hooks import Action
+from twilio_compat.core.keyset import Position
 from twilio_compat.core.numbers import Numbers
 from twilio_compat.core.service_user import SERVICE_IDENTITY
 from twilio_compat.core.text import check_unicode_fields

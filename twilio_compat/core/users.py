@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from functools import partial
 
 from acs_adapter.errors import Conflict
-from acs_adapter.store._keyset import Position
 from acs_adapter.store.users import User as StoredUser
 from twilio_compat.core import errors, keyset, records
 from twilio_compat.core._context import Context
 from twilio_compat.core.configuration import SERVICE_ROLE, default_role_sid
 from twilio_compat.core.conversations import to_record as conversation_record
 from twilio_compat.core.hooks import Action, amend
+from twilio_compat.core.keyset import Position
 from twilio_compat.core.messages import Messages
 from twilio_compat.core.participants import (
     IDENTITY_MAX,
