@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
 from acs_adapter.errors import InvalidInput, Unavailable
-from acs_adapter.store._driver import DriverCursor, driver_cursor, joined_cursor
+from acs_adapter.store._driver import DriverTransaction, driver_transaction, joined_transaction
 from acs_adapter.store._engine import redacted
 
 
@@ -55,13 +55,13 @@ class Database:
             yield connection
 
     @contextmanager
-    def driver_transaction(self) -> Iterator[DriverCursor]:
+    def driver_transaction(self) -> Iterator[DriverTransaction]:
         """A write transaction straight on the driver (see `_driver`), for the hottest path."""
         with (
             self.translating(),
-            driver_cursor(self.engine, sqlite_immediate=self._sqlite) as cursor,
+            driver_transaction(self.engine, sqlite_immediate=self._sqlite) as transaction,
         ):
-            yield cursor
+            yield transaction
 
     @contextmanager
     def translating(self) -> Iterator[None]:
@@ -97,7 +97,7 @@ class Scope(Protocol):
 
     def write(self) -> AbstractContextManager[Connection]: ...
 
-    def driver(self) -> AbstractContextManager[DriverCursor]: ...
+    def driver(self) -> AbstractContextManager[DriverTransaction]: ...
 
 
 class AutoCommit:
@@ -116,7 +116,7 @@ class AutoCommit:
     def write(self) -> AbstractContextManager[Connection]:
         return self._database.transaction(write=True)
 
-    def driver(self) -> AbstractContextManager[DriverCursor]:
+    def driver(self) -> AbstractContextManager[DriverTransaction]:
         return self._database.driver_transaction()
 
 
@@ -142,10 +142,10 @@ class InTransaction:
             yield self._connection
 
     @contextmanager
-    def driver(self) -> Iterator[DriverCursor]:
+    def driver(self) -> Iterator[DriverTransaction]:
         with (
             self._database.translating(),
             self._connection.begin_nested(),
-            joined_cursor(self._connection) as cursor,
+            joined_transaction(self._connection) as transaction,
         ):
-            yield cursor
+            yield transaction

@@ -2,7 +2,10 @@
 
 A send's store work is three short statements; run through SQLAlchemy's `Connection`, its
 bookkeeping costs several times what the database does, and on the send path that is most of
-what the shim adds to an ACS `send_message`. Here a statement is still written with SQLAlchemy
+what the shim adds to an ACS `send_message`. On PostgreSQL a transaction's statements are also
+pipelined (psycopg's pipeline mode): each goes out when a result is first read or at commit, so
+statements that need no answer from each other share one round trip with ``BEGIN`` or
+``COMMIT``. Here a statement is still written with SQLAlchemy
 Core and compiled by it, once per dialect; its parameters and result columns still go through
 the column types' own bind and result processors; only the execution is the driver's.
 Driver errors come out as SQLAlchemy's exception classes, so the store translates them as
@@ -16,7 +19,7 @@ the SQLAlchemy versions its store tests run on (lowest and newest: see the Makef
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol
 
 from sqlalchemy import ClauseElement, ColumnElement
@@ -78,11 +81,16 @@ class DriverStatement:
         return {name: value for (name, *_), value in zip(self._params, processed, strict=True)}
 
     def run(self, cursor: DriverCursor, values: Mapping[str, Any]) -> None:
+        """Execute (on PostgreSQL: queue) the statement; `read_first` reads its answer."""
         cursor.execute(self.sql, self.params(values))
 
     def first(self, cursor: DriverCursor, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row, each column through its type's result processor."""
         self.run(cursor, values)
+        return self.read_first(cursor)
+
+    def read_first(self, cursor: DriverCursor) -> tuple[Any, ...] | None:
+        """The first row of what `run` executed on `cursor` (sending what is queued)."""
         row = cursor.fetchone()
         if row is None:
             return None
@@ -92,42 +100,67 @@ class DriverStatement:
         )
 
 
+class DriverTransaction:
+    """One transaction's driver connection: as many cursors as its statements need (one per
+    answer still to be read), closed when the transaction ends."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+        self._cursors: list[DriverCursor] = []
+
+    def cursor(self) -> DriverCursor:
+        cursor: DriverCursor = self._connection.cursor()
+        self._cursors.append(cursor)
+        return cursor
+
+    def close(self) -> None:
+        for cursor in self._cursors:
+            cursor.close()
+
+
 @contextmanager
-def driver_cursor(engine: Engine, *, sqlite_immediate: bool) -> Iterator[DriverCursor]:
+def driver_transaction(engine: Engine, *, sqlite_immediate: bool) -> Iterator[DriverTransaction]:
     """A write transaction on a pooled driver connection: committed, or rolled back on error."""
     dbapi = engine.dialect.loaded_dbapi
     raw = engine.raw_connection()
+    transaction = DriverTransaction(raw)
     try:
-        cursor = raw.cursor()
-        try:
-            if sqlite_immediate:
-                cursor.execute("BEGIN IMMEDIATE")
-            yield cursor
-            raw.commit()
-        except BaseException:
-            raw.rollback()
-            raise
-        finally:
-            cursor.close()
+        with _pipelined(raw.driver_connection):
+            try:
+                if sqlite_immediate:
+                    transaction.cursor().execute("BEGIN IMMEDIATE")
+                yield transaction
+                raw.commit()
+            except BaseException:
+                raw.rollback()
+                raise
+            finally:
+                transaction.close()
     except dbapi.Error as exc:
         raise as_sqlalchemy_error(exc, engine.dialect) from None
     finally:
         raw.close()
 
 
+def _pipelined(connection: Any) -> AbstractContextManager[object]:
+    """psycopg's pipeline mode on `connection` where it has one (PostgreSQL), else nothing."""
+    pipeline = getattr(connection, "pipeline", None)
+    return nullcontext() if pipeline is None else pipeline()
+
+
 @contextmanager
-def joined_cursor(connection: Connection) -> Iterator[DriverCursor]:
-    """The driver cursor of a connection already in a transaction (its statements join it)."""
+def joined_transaction(connection: Connection) -> Iterator[DriverTransaction]:
+    """The driver connection of a connection already in a transaction (statements join it)."""
     dbapi = connection.dialect.loaded_dbapi
     raw = connection.connection.driver_connection
     assert raw is not None
-    cursor = raw.cursor()
+    transaction = DriverTransaction(raw)
     try:
-        yield cursor
+        yield transaction
     except dbapi.Error as exc:
         raise as_sqlalchemy_error(exc, connection.dialect) from None
     finally:
-        cursor.close()
+        transaction.close()
 
 
 def as_sqlalchemy_error(exc: BaseException, dialect: Dialect) -> BaseException:

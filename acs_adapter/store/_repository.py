@@ -16,7 +16,7 @@ from acs_adapter.store import _append as feed
 from acs_adapter.store import _validate as check
 from acs_adapter.store._conflicts import integrity_error
 from acs_adapter.store._database import Scope
-from acs_adapter.store._driver import DriverCursor
+from acs_adapter.store._driver import DriverTransaction
 
 
 class Repository:
@@ -95,10 +95,12 @@ class Repository:
             yield connection
 
     @contextmanager
-    def _driver_write(self, values: Mapping[str, object] | None = None) -> Iterator[DriverCursor]:
+    def _driver_write(
+        self, values: Mapping[str, object] | None = None
+    ) -> Iterator[DriverTransaction]:
         """`_write` straight on the driver, for statements compiled as `DriverStatement`s."""
-        with self._explained(values), self._scope.driver() as cursor:
-            yield cursor
+        with self._explained(values), self._scope.driver() as transaction:
+            yield transaction
 
     @contextmanager
     def _explained(self, values: Mapping[str, object] | None) -> Iterator[None]:

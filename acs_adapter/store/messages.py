@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, case, delete, false, select, true, update
+from sqlalchemy import Select, bindparam, case, delete, false, or_, select, true, update
 from sqlalchemy.engine import Connection, Dialect, Row
 
 from acs_adapter.errors import InvalidInput, NotFound
@@ -31,7 +31,6 @@ from acs_adapter.store._repository import UNSET, Repository, Unset, checked, giv
 from acs_adapter.store._sent import SentLog
 from acs_adapter.store._types import utc_now
 from acs_adapter.store.conversations import Conversation
-from acs_adapter.store.participants import _BY_IDENTITY as _MEMBER_BY_IDENTITY
 from acs_adapter.store.participants import Participant
 from acs_adapter.store.schema import conversations, messages, participants
 
@@ -78,8 +77,9 @@ def _message(row: Row[Any]) -> Message:
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
-    """A new message's index, its author's membership (None: not a participant), and the
-    dates its row was written with (None when no row was written)."""
+    """A new message's index, the participant its author is (a chat participant by identity,
+    else an SMS/WhatsApp one by address; None: not a participant), and the dates its row was
+    written with (None when no row was written)."""
 
     index: int
     author: Participant | None
@@ -146,6 +146,31 @@ _BUMP_ACTIVE = (
 _BUMP_ACTIVE_BY_SID = _BUMP_ACTIVE.where(conversations.c.sid == bindparam("key"))
 _BUMP_ACTIVE_BY_UNIQUE_NAME = _BUMP_ACTIVE.where(conversations.c.unique_name == bindparam("key"))
 
+# The author's participant row, read beside the bump (it needs no answer from it): a chat
+# participant by identity first, else an SMS/WhatsApp participant by its address, so the
+# message's `participant_sid` needs no other read.
+_AUTHOR = (
+    select(participants)
+    .where(
+        or_(
+            participants.c.identity == bindparam("identity"),
+            participants.c.binding_address == bindparam("identity"),
+        )
+    )
+    .order_by(participants.c.identity.is_(None))
+    .limit(1)
+)
+_AUTHOR_BY_SID = _AUTHOR.where(participants.c.conversation_sid == bindparam("key"))
+_AUTHOR_BY_UNIQUE_NAME = _AUTHOR.where(
+    participants.c.conversation_sid
+    == select(conversations.c.sid)
+    .where(
+        conversations.c.scope == bindparam("in_scope"),
+        conversations.c.unique_name == bindparam("key"),
+    )
+    .scalar_subquery()
+)
+
 
 @dataclass(frozen=True)
 class _SendStatements:
@@ -155,7 +180,8 @@ class _SendStatements:
     bump: DriverStatement
     bump_by_sid: DriverStatement
     bump_by_unique_name: DriverStatement
-    member: DriverStatement
+    author_by_sid: DriverStatement
+    author_by_unique_name: DriverStatement
     insert: DriverStatement
 
 
@@ -172,7 +198,10 @@ def _send_statements(dialect: Dialect) -> _SendStatements:
             bump_by_unique_name=DriverStatement(
                 _BUMP_ACTIVE_BY_UNIQUE_NAME, dialect, list(conversations.c)
             ),
-            member=DriverStatement(_MEMBER_BY_IDENTITY, dialect, list(participants.c)),
+            author_by_sid=DriverStatement(_AUTHOR_BY_SID, dialect, list(participants.c)),
+            author_by_unique_name=DriverStatement(
+                _AUTHOR_BY_UNIQUE_NAME, dialect, list(participants.c)
+            ),
             insert=DriverStatement(_INSERT, dialect),
         )
     return found
@@ -233,26 +262,30 @@ class MessageRepository(Repository):
         self, conversation_sid: str, author: str, *, message: Outgoing | None = None
     ) -> Reservation:
         """`allocate_index`, and the author's participant row read in the same transaction:
-        a send's store steps before it reaches ACS, in one round trip. With `message`, its
-        row is written too, pending until `confirm_sent`."""
+        a send's store steps before it reaches ACS, in one transaction (two round trips on
+        PostgreSQL). With `message`, its row is written too, pending until `confirm_sent`."""
         values = {
             "conversation_sid": check.sid("conversation_sid", conversation_sid),
             "identity": check.text("author", author),
         }
+        values["key"] = values["conversation_sid"]
         row = None if message is None else _outgoing_values(message)
         send = _send_statements(self._scope.dialect)
-        with self._driver_write(row) as cursor:
-            bumped = send.bump.first(cursor, values)
+        with self._driver_write(row) as transaction:
+            bump, member = transaction.cursor(), transaction.cursor()
+            send.bump.run(bump, values)
+            send.author_by_sid.run(member, values)
+            bumped = send.bump.read_first(bump)
             if bumped is None:
                 raise NotFound(f"conversation {conversation_sid!r} does not exist")
             index = int(bumped[0]) - 1
-            member = send.member.first(cursor, values)
+            author_row = send.author_by_sid.read_first(member)
             if row is not None:
                 row = _stamped(row)
                 send.insert.run(
-                    cursor, {**row, "conversation_sid": values["conversation_sid"], "index": index}
+                    bump, {**row, "conversation_sid": values["conversation_sid"], "index": index}
                 )
-        return _reservation(index, member, row)
+        return _reservation(index, author_row, row)
 
     def reserve_in_active(
         self, scope: str, key: str, author: str, *, by_sid: bool, message: Outgoing | None = None
@@ -270,22 +303,27 @@ class MessageRepository(Repository):
         }
         outgoing = None if message is None else _outgoing_values(message)
         send = _send_statements(self._scope.dialect)
-        with self._driver_write(outgoing) as cursor:
-            bump = send.bump_by_sid if by_sid else send.bump_by_unique_name
-            row = bump.first(cursor, values)
+        bump, author_of = (
+            (send.bump_by_sid, send.author_by_sid)
+            if by_sid
+            else (send.bump_by_unique_name, send.author_by_unique_name)
+        )
+        with self._driver_write(outgoing) as transaction:
+            bumping, finding = transaction.cursor(), transaction.cursor()
+            bump.run(bumping, values)
+            author_of.run(finding, values)
+            row = bump.read_first(bumping)
             if row is None:
                 return None
             conversation = Conversation(**dict(zip(conversations.c.keys(), row, strict=True)))
-            member = send.member.first(
-                cursor, {"conversation_sid": conversation.sid, "identity": values["identity"]}
-            )
+            author_row = author_of.read_first(finding)
             index = conversation.next_index - 1
             if outgoing is not None:
                 outgoing = _stamped(outgoing)
                 send.insert.run(
-                    cursor, {**outgoing, "conversation_sid": conversation.sid, "index": index}
+                    bumping, {**outgoing, "conversation_sid": conversation.sid, "index": index}
                 )
-        return conversation, _reservation(index, member, outgoing)
+        return conversation, _reservation(index, author_row, outgoing)
 
     def confirm_sent(self, sid: str, acs_message_id: str) -> None:
         """Record the ACS id of a message `reserve` wrote pending; this process's next read of

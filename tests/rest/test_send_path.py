@@ -282,3 +282,21 @@ def test_the_full_path_reservation_needs_the_conversation(store: MappingStore) -
         store.messages.reserve("CH9", "alice", message=_outgoing("IM" + "a" * 32))
     reserved = store.messages.reserve("CH1", "alice")
     assert reserved.index == 0 and reserved.author is not None and reserved.author.sid == "MB1"
+
+
+def test_a_send_finds_its_author_by_identity_first_then_by_address(store: MappingStore) -> None:
+    """The reservation is the send's only author lookup: an SMS participant is found by its
+    address, and a chat participant with that identity comes first."""
+    store.participants.insert(
+        sid="MB2",
+        conversation_sid="CH1",
+        binding_type="sms",
+        binding_address="+15550001111",
+        binding_proxy_address="+18005550100",
+    )
+    by_address = store.messages.reserve_in_active("IS1", "first", "+15550001111", by_sid=False)
+    assert by_address is not None and by_address[1].author is not None
+    assert by_address[1].author.sid == "MB2"
+    store.participants.insert(sid="MB3", conversation_sid="CH1", identity="+15550001111")
+    both = store.messages.reserve("CH1", "+15550001111")
+    assert both.author is not None and both.author.sid == "MB3"

@@ -652,7 +652,8 @@ class Messages:
             attributes=outgoing.attributes,
             media=outgoing.media,
         )
-        known = {author: member.sid} if member else {}
+        # The reservation looked the author up as `_records` would (by identity or address).
+        known = {author: member.sid if member else ""}
         added = self._records(conversation, [row], known, new=True)[0]
         if fields.content_sid is not None:
             added = replace(
