@@ -187,6 +187,14 @@ class ConversationRepository(Repository):
             select(conversations).where(conversations.c.sid == check.sid("sid", sid), SHOWN)
         )
 
+    def get_many(self, sids: Collection[str]) -> dict[str, Conversation]:
+        """The conversations with these SIDs that exist, by SID (one query)."""
+        wanted = sorted({check.sid("sid", sid) for sid in sids})
+        if not wanted:
+            return {}
+        rows = self._all(select(conversations).where(conversations.c.sid.in_(wanted), SHOWN))
+        return {row.sid: _conversation(row) for row in rows}
+
     def get_by_unique_name(self, scope: str, unique_name: str) -> Conversation | None:
         """The conversation of `scope` with this unique name, if any."""
         return self._one(

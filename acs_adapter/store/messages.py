@@ -19,7 +19,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, case, delete, false, or_, select, true, update
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.engine import Connection, Dialect, Row
 
 from acs_adapter.errors import InvalidInput, NotFound
@@ -662,6 +674,23 @@ class MessageRepository(Repository):
     ) -> int:
         """How many messages a conversation has (in the index range, if given)."""
         return self._count(self._range(conversation_sid, from_index, to_index))
+
+    def count_each(self, from_indexes: Mapping[str, int | None]) -> dict[str, int]:
+        """How many messages each conversation has from its index on (all when None), by
+        conversation SID, in one query; conversations with none are left out."""
+        ranges = []
+        for conversation_sid, low in from_indexes.items():
+            in_it = messages.c.conversation_sid == check.sid("conversation_sid", conversation_sid)
+            low = check.optional_count("from_index", low)
+            ranges.append(in_it if low is None else and_(in_it, messages.c.index >= low))
+        if not ranges:
+            return {}
+        statement = (
+            select(messages.c.conversation_sid, func.count().label("total"))
+            .where(or_(*ranges), _SHOWN)
+            .group_by(messages.c.conversation_sid)
+        )
+        return {row.conversation_sid: int(row.total) for row in self._all(statement)}
 
     def _in(self, conversation_sid: str) -> Select[Any]:
         return select(messages).where(

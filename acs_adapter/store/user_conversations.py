@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,6 +45,21 @@ class UserConversationRepository(Repository):
             )
         )
         return None if row is None else _setting(row)
+
+    def get_many(
+        self, identity: str, conversation_sids: Iterable[str]
+    ) -> dict[str, UserConversationSetting]:
+        """The settings `identity` made for these conversations, by conversation (one query)."""
+        wanted = sorted({check.sid("conversation_sid", sid) for sid in conversation_sids})
+        if not wanted:
+            return {}
+        rows = self._all(
+            select(user_conversations).where(
+                user_conversations.c.identity == check.text("identity", identity),
+                user_conversations.c.conversation_sid.in_(wanted),
+            )
+        )
+        return {row.conversation_sid: _setting(row) for row in rows}
 
     def set(
         self, identity: str, conversation_sid: str, *, notification_level: str

@@ -423,3 +423,22 @@ def test_user_conversation_settings_are_set_replaced_and_dropped(store: MappingS
     assert store.user_conversations.delete("alice", "CH1") is False
     with pytest.raises(NotFound, match="conversation 'CH9'"):
         store.user_conversations.set("alice", "CH9", notification_level="muted")
+
+
+def test_a_page_of_user_conversations_is_read_in_single_queries(store: MappingStore) -> None:
+    """`get_many`, `count_each` and the settings' `get_many` answer for a whole page at once."""
+    for sid in ("CH1", "CH2", "CH3"):
+        store.conversations.insert(sid=sid, scope="IS1")
+    for n in range(4):
+        store.messages.insert(sid=f"IM{n}", conversation_sid="CH1")
+    store.messages.insert(sid="IM9", conversation_sid="CH2")
+    store.user_conversations.set("alice", "CH2", notification_level="muted")
+
+    assert set(store.conversations.get_many(["CH1", "CH3", "CH9"])) == {"CH1", "CH3"}
+    assert store.conversations.get_many([]) == {}
+    assert store.messages.count_each({"CH1": 2, "CH2": None, "CH3": 0}) == {"CH1": 2, "CH2": 1}
+    assert store.messages.count_each({}) == {}
+    levels = store.user_conversations.get_many("alice", ["CH1", "CH2"])
+    assert {sid: s.notification_level for sid, s in levels.items()} == {"CH2": "muted"}
+    with pytest.raises(InvalidInput):
+        store.messages.count_each({"CH1": -1})

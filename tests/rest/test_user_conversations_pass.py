@@ -59,3 +59,32 @@ def test_listing_reads_only_the_conversations_that_changed(
     counts = {c.conversation_sid: c.unread_messages_count for c in user.user_conversations.list()}
     assert counts == {sid: 1 if sid == sids[2] else 0 for sid in sids}
     assert chat_calls.count - before == 2  # the thread list, then the one that changed
+
+
+def test_each_listed_conversation_shows_what_fetching_it_shows(client: Client, unique: str) -> None:
+    """The list reads unread counts and notification levels for the whole page at once; each
+    item matches the same user conversation fetched on its own."""
+    identity = f"mixed-{unique}"
+    for number, (horizon, muted) in enumerate([(None, False), (0, True), (2, False), (1, True)]):
+        conversation = client.conversations.v1.conversations.create(friendly_name=f"m {number}")
+        member = conversation.participants.create(identity=identity)
+        for _ in range(3):
+            conversation.messages.create(author="someone", body="hello")
+        if horizon is not None:
+            conversation.participants(member.sid).update(last_read_message_index=horizon)
+        if muted:
+            client.conversations.v1.users(identity).user_conversations(conversation.sid).update(
+                notification_level="muted"
+            )
+    user = client.conversations.v1.users(identity)
+    listed = user.user_conversations.list()
+    seen = [(c.unread_messages_count, c.notification_level) for c in listed]
+    assert seen == [(None, "default"), (2, "muted"), (0, "default"), (1, "muted")]
+    for item in listed:
+        fetched = user.user_conversations(item.conversation_sid).fetch()
+        assert (fetched.unread_messages_count, fetched.notification_level) == (
+            item.unread_messages_count,
+            item.notification_level,
+        )
+        assert fetched.participant_sid == item.participant_sid
+        assert fetched.friendly_name == item.friendly_name

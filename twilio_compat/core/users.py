@@ -154,17 +154,33 @@ class Users:
         seek = partial(store.participants.seek_by_identity, service_sid, identity)
         members, more = keyset.page(seek, position, backwards, limit)
         user = store.users.get_by_identity(service_sid, identity)
+        found = store.conversations.get_many([member.conversation_sid for member in members])
         # Unread counts need current caches: one pass over the conversations that have them.
-        reading = [
-            store.conversations.get(member.conversation_sid)
-            for member in members
-            if member.last_read_index is not None
-        ]
-        self._messages.sync_all([row for row in reading if row is not None])
-        items = [
-            self._view(service_sid, identity, member.conversation_sid, user, synced=True)
-            for member in members
-        ]
+        reading = {
+            m.conversation_sid: m.last_read_index for m in members if m.last_read_index is not None
+        }
+        if reading:
+            self._messages.sync_all([found[sid] for sid in reading if sid in found])
+            found = store.conversations.get_many(list(found))  # as the syncs left them
+        unread = store.messages.count_each({sid: index + 1 for sid, index in reading.items()})
+        levels = store.user_conversations.get_many(identity, found)
+        items = []
+        for member in members:
+            conversation = found.get(member.conversation_sid)
+            if conversation is None:  # removed since the page was read
+                continue
+            setting = levels.get(conversation.sid)
+            items.append(
+                records.UserConversation(
+                    user=to_record(user) if user else None,
+                    conversation=conversation_record(conversation),
+                    participant=participant_record(member, service_sid),
+                    unread_messages_count=(
+                        unread.get(conversation.sid, 0) if conversation.sid in reading else None
+                    ),
+                    notification_level=setting.notification_level if setting else "default",
+                )
+            )
         return items, more
 
     def user_conversations(
