@@ -1,13 +1,13 @@
-"""Core statements run straight on the database driver, for the one transaction of a send.
+"""Core statements run straight on the database driver, for the store work of a send.
 
-A send's store work is three short statements; run through SQLAlchemy's `Connection`, its
-bookkeeping costs several times what the database does, and on the send path that is most of
-what the shim adds to an ACS `send_message`. On PostgreSQL a transaction's statements are also
-pipelined (psycopg's pipeline mode): each goes out when a result is first read or at commit, so
-statements that need no answer from each other share one round trip with ``BEGIN`` or
-``COMMIT``. Here a statement is still written with SQLAlchemy
-Core and compiled by it, once per dialect; its parameters and result columns still go through
-the column types' own bind and result processors; only the execution is the driver's.
+A send's store work is a few short statements (see `_send`); run through SQLAlchemy's
+`Connection`, its bookkeeping costs several times what the database does, and on the send
+path that is most of what the shim adds to an ACS `send_message`. Here a statement is still
+written with SQLAlchemy Core and compiled by it, once per dialect; its parameters and result
+columns still go through the column types' own bind and result processors; only the execution
+is the driver's. A block that runs one statement can ask for no transaction around it: the
+database then runs the statement as its own, with no ``BEGIN`` or ``COMMIT`` round trips (on
+PostgreSQL; SQLite's cost nothing over the network, so it keeps them).
 Driver errors come out as SQLAlchemy's exception classes, so the store translates them as
 it does any other.
 
@@ -19,7 +19,7 @@ the SQLAlchemy versions its store tests run on (lowest and newest: see the Makef
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import ClauseElement, ColumnElement
@@ -119,33 +119,38 @@ class DriverTransaction:
 
 
 @contextmanager
-def driver_transaction(engine: Engine, *, sqlite_immediate: bool) -> Iterator[DriverTransaction]:
-    """A write transaction on a pooled driver connection: committed, or rolled back on error."""
+def driver_transaction(
+    engine: Engine, *, sqlite_immediate: bool, one_statement: bool = False
+) -> Iterator[DriverTransaction]:
+    """A write transaction on a pooled driver connection: committed, or rolled back on error.
+
+    `one_statement`: the block runs a single statement, which PostgreSQL then runs in
+    autocommit mode, as its own transaction (the connection goes back to the pool as it came).
+    """
     dbapi = engine.dialect.loaded_dbapi
     raw = engine.raw_connection()
     transaction = DriverTransaction(raw)
+    driver: Any = raw.driver_connection
+    alone = one_statement and not sqlite_immediate and hasattr(driver, "autocommit")
     try:
-        with _pipelined(raw.driver_connection):
-            try:
-                if sqlite_immediate:
-                    transaction.cursor().execute("BEGIN IMMEDIATE")
-                yield transaction
-                raw.commit()
-            except BaseException:
-                raw.rollback()
-                raise
-            finally:
-                transaction.close()
+        if alone:
+            driver.autocommit = True
+        try:
+            if sqlite_immediate:
+                transaction.cursor().execute("BEGIN IMMEDIATE")
+            yield transaction
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            transaction.close()
+            if alone:
+                driver.autocommit = False
     except dbapi.Error as exc:
         raise as_sqlalchemy_error(exc, engine.dialect) from None
     finally:
         raw.close()
-
-
-def _pipelined(connection: Any) -> AbstractContextManager[object]:
-    """psycopg's pipeline mode on `connection` where it has one (PostgreSQL), else nothing."""
-    pipeline = getattr(connection, "pipeline", None)
-    return nullcontext() if pipeline is None else pipeline()
 
 
 @contextmanager

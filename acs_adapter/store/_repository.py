@@ -96,10 +96,14 @@ class Repository:
 
     @contextmanager
     def _driver_write(
-        self, values: Mapping[str, object] | None = None
+        self, values: Mapping[str, object] | None = None, *, one_statement: bool = False
     ) -> Iterator[DriverTransaction]:
-        """`_write` straight on the driver, for statements compiled as `DriverStatement`s."""
-        with self._explained(values), self._scope.driver() as transaction:
+        """`_write` straight on the driver, for statements compiled as `DriverStatement`s;
+        `one_statement`: the block runs one statement (see `Database.driver_transaction`)."""
+        with (
+            self._explained(values),
+            self._scope.driver(one_statement=one_statement) as transaction,
+        ):
             yield transaction
 
     @contextmanager

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Select,
@@ -32,14 +32,14 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.engine import Connection, Dialect, Row
+from sqlalchemy.engine import Connection, Row
 
 from acs_adapter.errors import InvalidInput, NotFound
 from acs_adapter.store import _append as feed
 from acs_adapter.store import _validate as check
 from acs_adapter.store._database import Scope
-from acs_adapter.store._driver import DriverStatement
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
+from acs_adapter.store._send import Bumped, Target, in_one_statement, send_step
 from acs_adapter.store._sent import SentLog
 from acs_adapter.store._types import utc_now
 from acs_adapter.store.conversations import Conversation
@@ -141,83 +141,6 @@ _BUMP_NEXT_INDEX = (
     .returning(conversations.c.next_index)
 )
 
-# The conversation a send goes to, when it is plainly active (no timers that could move it):
-# its counter bumped and its row read back in one statement, so a conversation closed by
-# another process is never sent to.
-_BUMP_ACTIVE = (
-    update(conversations)
-    .where(
-        conversations.c.scope == bindparam("in_scope"),
-        conversations.c.state == "active",
-        conversations.c.timers.is_(None),
-        conversations.c.pending_since.is_(None),
-    )
-    .values(next_index=conversations.c.next_index + 1)
-    .returning(*conversations.c)
-)
-_BUMP_ACTIVE_BY_SID = _BUMP_ACTIVE.where(conversations.c.sid == bindparam("key"))
-_BUMP_ACTIVE_BY_UNIQUE_NAME = _BUMP_ACTIVE.where(conversations.c.unique_name == bindparam("key"))
-
-# The author's participant row, read beside the bump (it needs no answer from it): a chat
-# participant by identity first, else an SMS/WhatsApp participant by its address, so the
-# message's `participant_sid` needs no other read.
-_AUTHOR = (
-    select(participants)
-    .where(
-        or_(
-            participants.c.identity == bindparam("identity"),
-            participants.c.binding_address == bindparam("identity"),
-        )
-    )
-    .order_by(participants.c.identity.is_(None))
-    .limit(1)
-)
-_AUTHOR_BY_SID = _AUTHOR.where(participants.c.conversation_sid == bindparam("key"))
-_AUTHOR_BY_UNIQUE_NAME = _AUTHOR.where(
-    participants.c.conversation_sid
-    == select(conversations.c.sid)
-    .where(
-        conversations.c.scope == bindparam("in_scope"),
-        conversations.c.unique_name == bindparam("key"),
-    )
-    .scalar_subquery()
-)
-
-
-@dataclass(frozen=True)
-class _SendStatements:
-    """The statements of a send's transaction (`reserve`, `reserve_in_active`), compiled for
-    one dialect to run on the driver."""
-
-    bump: DriverStatement
-    bump_by_sid: DriverStatement
-    bump_by_unique_name: DriverStatement
-    author_by_sid: DriverStatement
-    author_by_unique_name: DriverStatement
-    insert: DriverStatement
-
-
-_SEND_STATEMENTS: dict[tuple[str, str], _SendStatements] = {}
-
-
-def _send_statements(dialect: Dialect) -> _SendStatements:
-    key = (dialect.name, dialect.paramstyle)
-    found = _SEND_STATEMENTS.get(key)
-    if found is None:
-        found = _SEND_STATEMENTS[key] = _SendStatements(
-            bump=DriverStatement(_BUMP_NEXT_INDEX, dialect, [conversations.c.next_index]),
-            bump_by_sid=DriverStatement(_BUMP_ACTIVE_BY_SID, dialect, list(conversations.c)),
-            bump_by_unique_name=DriverStatement(
-                _BUMP_ACTIVE_BY_UNIQUE_NAME, dialect, list(conversations.c)
-            ),
-            author_by_sid=DriverStatement(_AUTHOR_BY_SID, dialect, list(participants.c)),
-            author_by_unique_name=DriverStatement(
-                _AUTHOR_BY_UNIQUE_NAME, dialect, list(participants.c)
-            ),
-            insert=DriverStatement(_INSERT, dialect),
-        )
-    return found
-
 
 @functools.cache
 def _list_statement(low: bool, high: bool, newest_first: bool) -> Select[Any]:
@@ -282,22 +205,10 @@ class MessageRepository(Repository):
         }
         values["key"] = values["conversation_sid"]
         row = None if message is None else _outgoing_values(message)
-        send = _send_statements(self._scope.dialect)
-        with self._driver_write(row) as transaction:
-            bump, member = transaction.cursor(), transaction.cursor()
-            send.bump.run(bump, values)
-            send.author_by_sid.run(member, values)
-            bumped = send.bump.read_first(bump)
-            if bumped is None:
-                raise NotFound(f"conversation {conversation_sid!r} does not exist")
-            index = int(bumped[0]) - 1
-            author_row = send.author_by_sid.read_first(member)
-            if row is not None:
-                row = _stamped(row)
-                send.insert.run(
-                    bump, {**row, "conversation_sid": values["conversation_sid"], "index": index}
-                )
-        return _reservation(index, author_row, row)
+        found = self._send_step(Target.ANY_BY_SID, values, row)
+        if found is None:
+            raise NotFound(f"conversation {conversation_sid!r} does not exist")
+        return _reservation(found)
 
     def reserve_in_active(
         self, scope: str, key: str, author: str, *, by_sid: bool, message: Outgoing | None = None
@@ -314,28 +225,21 @@ class MessageRepository(Repository):
             "identity": check.text("author", author),
         }
         outgoing = None if message is None else _outgoing_values(message)
-        send = _send_statements(self._scope.dialect)
-        bump, author_of = (
-            (send.bump_by_sid, send.author_by_sid)
-            if by_sid
-            else (send.bump_by_unique_name, send.author_by_unique_name)
+        target = Target.ACTIVE_BY_SID if by_sid else Target.ACTIVE_BY_UNIQUE_NAME
+        found = self._send_step(target, values, outgoing)
+        if found is None:
+            return None
+        conversation = Conversation(
+            **dict(zip(conversations.c.keys(), found.conversation, strict=True))
         )
-        with self._driver_write(outgoing) as transaction:
-            bumping, finding = transaction.cursor(), transaction.cursor()
-            bump.run(bumping, values)
-            author_of.run(finding, values)
-            row = bump.read_first(bumping)
-            if row is None:
-                return None
-            conversation = Conversation(**dict(zip(conversations.c.keys(), row, strict=True)))
-            author_row = author_of.read_first(finding)
-            index = conversation.next_index - 1
-            if outgoing is not None:
-                outgoing = _stamped(outgoing)
-                send.insert.run(
-                    bumping, {**outgoing, "conversation_sid": conversation.sid, "index": index}
-                )
-        return conversation, _reservation(index, author_row, outgoing)
+        return conversation, _reservation(found)
+
+    def _send_step(
+        self, target: Target, values: Mapping[str, object], outgoing: Mapping[str, object] | None
+    ) -> Bumped | None:
+        dialect = self._scope.dialect
+        with self._driver_write(outgoing, one_statement=in_one_statement(dialect)) as transaction:
+            return send_step(transaction, dialect, target, values, outgoing)
 
     def confirm_sent(self, sid: str, acs_message_id: str) -> None:
         """Record the ACS id of a message `reserve` wrote pending; this process's next read of
@@ -786,22 +690,8 @@ def _move_next_index_past(conn: Connection, conversation_sid: str, index: int) -
     )
 
 
-def _stamped(row: dict[str, object]) -> dict[str, object]:
-    """A pending row's missing dates, stamped now: called once its index is reserved."""
-    if row["created_at"] is not None and row["updated_at"] is not None:
-        return row
-    stamp = utc_now()
-    created = row["created_at"] or stamp
-    return {**row, "created_at": created, "updated_at": row["updated_at"] or created}
-
-
-def _reservation(
-    index: int, member: tuple[Any, ...] | None, row: Mapping[str, object] | None
-) -> Reservation:
-    if row is None:
-        return Reservation(index, _member(member))
-    created, updated = cast("datetime", row["created_at"]), cast("datetime", row["updated_at"])
-    return Reservation(index, _member(member), created, updated)
+def _reservation(found: Bumped) -> Reservation:
+    return Reservation(found.index, _member(found.author), found.created_at, found.updated_at)
 
 
 def _outgoing_values(message: Outgoing) -> dict[str, object]:

@@ -198,10 +198,11 @@ def test_racing_deletes_in_two_processes_have_one_winner_and_post_one_webhook(
 
 
 def test_racing_sends_keep_date_order_with_index_order(
-    emulator: AcsEmulator, tmp_path: Path
+    emulator: AcsEmulator, tmp_path: Path, store_url: str
 ) -> None:
-    """50 concurrent creates: each message's date is stamped as its index is reserved."""
-    place = _place(emulator, f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path / "media")
+    """50 concurrent creates: each message's date is stamped as its index is reserved (on
+    PostgreSQL by the database's clock, inside the one statement that reserves it)."""
+    place = _place(emulator, store_url, tmp_path / "media")
     senders = 50
     with _shim(place) as (handler, _, adapter):
         conversation = _client(handler).conversations.v1.conversations.create(friendly_name="busy")
