@@ -19,17 +19,17 @@ membership or topic changes, and only those are read.
 
 Edits and deletions leave a thread's activity alone, so only reading a thread finds them. The
 sweep reads the other threads active within `thread_horizon` for them, spread over polls so
-that a poll's cost stays bounded however many threads are active: a pass takes those threads
-in id order (listed when it starts, joined by the threads that change during it; the listing
-also reports deleted threads), and each poll sweeps the next slice of ceil(threads x `interval`
-/ `sweep_interval`) threads, never more than `sweep_batch`. With few threads a pass lasts about
-`sweep_interval`; with more than `sweep_batch` x `sweep_interval` / `interval` (300 with the
-defaults) it lasts threads / `sweep_batch` polls. A new pass starts once the previous one has
-ended and began `sweep_interval` ago; `sweep_interval` 0 sweeps every thread on every poll. A
-swept thread is read from when the rotation last passed it: the cursor keeps where the pass
-stands (a restart resumes it) and one mark per slice. A thread that changed in the poll that
-sweeps it is read once, from the earlier of its two starts. Listing the threads at a pass's
-start (one page per 100) is the one cost that still grows with them.
+that a poll's cost stays bounded however many threads are active. A pass first lists those
+threads, a page of 100 a poll (the list also reports deleted threads), then takes them in id
+order, joined by the threads that change meanwhile: each poll sweeps the next slice of
+ceil(threads x `interval` / `sweep_interval`) threads, never more than `sweep_batch`. With few
+threads a pass lasts about `sweep_interval`; with more than `sweep_batch` x `sweep_interval` /
+`interval` (300 with the defaults) it lasts threads / 100 + threads / `sweep_batch` polls. A new
+pass starts once the previous one has ended and began `sweep_interval` ago; `sweep_interval` 0
+lists and sweeps every thread on every poll. A swept thread is read from when the rotation last
+passed it: the cursor keeps where the pass stands (a restart lists the threads again and
+resumes it) and one mark per slice. A thread that changed in the poll that sweeps it is read
+once, from the earlier of its two starts.
 
 The cursor in the mapping store (`store.cursors`, named after `consumer`, the level and the
 user: pollers that must not share progress use different consumers) holds the newest ACS time
@@ -53,12 +53,13 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import itertools
 import json
 import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
@@ -77,6 +78,8 @@ DEFAULT_OVERLAP = timedelta(seconds=5)
 DEFAULT_THREAD_HORIZON = timedelta(hours=1)
 DEFAULT_SWEEP_INTERVAL = timedelta(seconds=30)
 DEFAULT_SWEEP_BATCH = 20
+SWEEP_LIST_PAGE = 100
+"""Threads a poll lists for the sweep's next pass."""
 _EDITS = (EventKind.MESSAGE_EDITED, EventKind.MESSAGE_DELETED, EventKind.THREAD_DELETED)
 _USER_TYPES = ("text", "html")
 _CURSOR_VERSION = 1
@@ -221,7 +224,11 @@ class ChatEventPoller:
         self._sweep_interval = sweep_interval
         self._sweep_batch = sweep_batch
         self._roster: list[str] | None = None
-        """The pass's threads by id (None: list them again)."""
+        """The pass's threads by id (None: list them first)."""
+        self._listing: Iterator[ThreadSummary] | None = None
+        """The thread list being read for the next `_roster`, a page a poll."""
+        self._listed: set[str] = set()
+        """The threads of the next `_roster` so far."""
         self._saved: str | None = None
         """The cursor this poller saved last: another value means another poller moved on."""
         self._settle = settle
@@ -247,7 +254,8 @@ class ChatEventPoller:
                 polled_at - state.oldest_sweep() >= self._sweep_interval
             )
             if sweeping:
-                found.extend(self._list_pass(state, polled_at))
+                found.extend(self._list_pass(state, polled_at, changed))
+                sweeping = self._roster is not None
             swept = self._next_slice(state, changed) if sweeping else []
             for summary in changed.values():
                 start = cutoff
@@ -284,23 +292,40 @@ class ChatEventPoller:
             self._cursors.put(self.cursor_name, self._saved)
             return fresh
 
-    def _list_pass(self, state: _State, polled_at: datetime) -> list[ChatEvent]:
-        """List the horizon's threads for the pass (at its start, or when resuming one this
-        poller did not run); returns the deletions a sweep may not have seen yet."""
-        if state.after is not None and self._roster is not None:
+    def _list_pass(
+        self, state: _State, polled_at: datetime, changed: dict[str, ThreadSummary]
+    ) -> list[ChatEvent]:
+        """Move the listing of the pass's threads on by a page, when there is no list of them
+        (at a pass's start, or resuming one this poller did not run); returns the deletions it
+        reports. The threads that change meanwhile join the list, which is done (`_roster`) at
+        the listing's last page."""
+        if self._roster is not None:
             return []
+        if self._listing is None:
+            self._listing = self._chat.list_threads(
+                page_size=SWEEP_LIST_PAGE, start_time=polled_at - self._horizon
+            )
+            self._listed = set()
+        # Sweeping every poll, the whole list is read at once.
+        size = None if not self._sweep_interval else SWEEP_LIST_PAGE
+        try:
+            page = list(itertools.islice(self._listing, size))
+        except BaseException:
+            self._listing = None
+            raise
         reread_from = state.oldest_sweep() - self._overlap
-        roster: list[str] = []
         deletions: list[ChatEvent] = []
-        for summary in self._chat.list_threads(start_time=polled_at - self._horizon):
+        for summary in page:
             if summary.deleted_on is None:
-                roster.append(summary.id)
+                self._listed.add(summary.id)
             elif summary.deleted_on >= reread_from:
                 deleted = self._event(
                     EventKind.THREAD_DELETED, summary.id, summary.deleted_on, None
                 )
                 deletions.append(deleted)
-        self._roster = sorted(set(roster))
+        self._listed.update(s.id for s in changed.values() if s.deleted_on is None)
+        if size is None or len(page) < size:
+            self._roster, self._listing = sorted(self._listed), None
         return deletions
 
     def _next_slice(self, state: _State, changed: dict[str, ThreadSummary]) -> list[str]:
@@ -322,7 +347,7 @@ class ChatEventPoller:
     def _load(self) -> _State:
         cursor = self._cursors.get(self.cursor_name)
         if cursor is None or cursor.value != self._saved:
-            self._roster = None
+            self._roster, self._listing = None, None
         state = _State.load(cursor.value) if cursor is not None else None
         if state is None:
             if cursor is not None:

@@ -8,9 +8,11 @@ import math
 import time
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from acs_adapter import ParticipantRecord
 from acs_adapter.adapter import AcsAdapter
-from acs_adapter.events import ChatEventPoller, EventBus, EventKind
+from acs_adapter.events import ChatEventPoller, EventBus, EventKind, polling
 
 # Every poll may sweep: the slice is then `sweep_batch` threads.
 EVERY_POLL = timedelta(milliseconds=1)
@@ -37,7 +39,7 @@ def _poller(adapter: AcsAdapter, owner: str, batch: int) -> ChatEventPoller:
         adapter.store.cursors,
         EventBus(),
         owner,
-        start=datetime.now(timezone.utc),
+        start=datetime.now(timezone.utc) - EVERY_POLL,  # a pass is due at once
         overlap=timedelta(0),
         sweep_interval=EVERY_POLL,
         sweep_batch=batch,
@@ -75,6 +77,27 @@ def test_no_poll_sweeps_more_than_a_batch_and_every_edit_arrives_within_a_pass(
     for _ in range(math.ceil(30 / 5)):  # a whole further pass publishes nothing again
         assert poll() == []
     assert max(calls) <= 5  # no thread changed: only the sweep's slice was read
+
+
+def test_a_pass_lists_its_threads_a_page_a_poll_before_sweeping_them(
+    adapter: AcsAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(polling, "SWEEP_LIST_PAGE", 5)
+    owner, guest = _new_user(adapter), _new_user(adapter)
+    threads = _quiet_threads(adapter, owner, guest, 12)
+    poller = _poller(adapter, owner, batch=4)
+    assert poller.poll_once() == []  # the list's first page
+    time.sleep(1.1)  # the edits are later than the cursor's start
+    as_guest = adapter.chat.as_user(guest)
+    for thread, message in threads.items():
+        as_guest.update_message(thread, message, content="edited")
+    calls, edited = [], []
+    for _ in range(4):  # the list's last two pages, the last with the first slice; two more
+        before = poller.acs_calls
+        edited += [e.thread_id for e in poller.poll_once()]
+        calls.append(poller.acs_calls - before)
+    assert calls == [0, 4, 4, 4]
+    assert sorted(edited) == sorted(threads)
 
 
 def test_an_edit_found_with_new_activity_is_not_published_again_by_the_sweep(
