@@ -178,7 +178,9 @@ class _State:
 
 
 def _times(raw: object) -> dict[str, datetime]:
-    times = {str(k): parse_time(v) for k, v in dict(raw).items()}  # type: ignore[call-overload]
+    if not isinstance(raw, dict):
+        raise TypeError("expected an object of times")
+    times = {str(k): parse_time(v) for k, v in raw.items()}
     return {k: v for k, v in times.items() if v is not None}
 
 
@@ -245,52 +247,60 @@ class ChatEventPoller:
         """Read what changed since the cursor, publish it, move the cursor; returns the new
         events in publish order."""
         with self._poll_lock:
-            state = self._load()
-            cutoff = state.since - self._overlap
-            polled_at = datetime.now(timezone.utc)
-            changed = {s.id: s for s in self._chat.list_threads(start_time=cutoff)}
-            found: list[ChatEvent] = []
-            sweeping = state.after is not None or (
-                polled_at - state.oldest_sweep() >= self._sweep_interval
-            )
-            if sweeping:
-                found.extend(self._list_pass(state, polled_at, changed))
-                sweeping = self._roster is not None
-            swept = self._next_slice(state, changed) if sweeping else []
-            for summary in changed.values():
-                start = cutoff
-                if summary.id in swept:
-                    start = min(cutoff, state.swept_at(summary.id) - self._overlap)
-                events = self._thread_events(summary, start)
-                found.extend(e for e in events if e.time >= cutoff or e.kind in _EDITS)
-            for thread_id in swept:
-                if thread_id not in changed:
-                    since = state.swept_at(thread_id) - self._overlap
-                    events = self._thread_events(ThreadSummary(thread_id, ""), since)
-                    found.extend(e for e in events if e.kind in _EDITS)
-            if sweeping:
-                assert self._roster is not None
-                ends = not swept or swept[-1] == self._roster[-1]
-                state.advance(None if ends else swept[-1], polled_at)
-                if ends:
-                    self._roster = None
-            published = {**state.recent, **state.edits}
-            fresh = list({e.id: e for e in found if e.id not in published}.values())
-            for event in fresh:
-                self.bus.publish(event)
-            if fresh and self._settle is not None:
-                self._settle()
-            newest = max([state.since, *(e.time for e in found)])
-            keep_from = newest - self._overlap
-            recent = {**state.recent, **{e.id: e.time for e in found}}
-            kept = {k: t for k, t in recent.items() if t >= keep_from}
-            reread_from = state.oldest_sweep() - self._overlap
-            edits = {**state.edits, **{e.id: e.time for e in found if e.kind in _EDITS}}
-            state.edits = {k: t for k, t in edits.items() if t >= reread_from}
-            state.since, state.recent = newest, kept
-            self._saved = state.dump()
-            self._cursors.put(self.cursor_name, self._saved)
-            return fresh
+            try:
+                return self._poll()
+            except BaseException:
+                self._roster, self._listing = None, None  # a page read may not be reported
+                raise
+
+    def _poll(self) -> list[ChatEvent]:
+        """`poll_once` under its lock."""
+        state = self._load()
+        cutoff = state.since - self._overlap
+        polled_at = datetime.now(timezone.utc)
+        changed = {s.id: s for s in self._chat.list_threads(start_time=cutoff)}
+        found: list[ChatEvent] = []
+        sweeping = state.after is not None or (
+            polled_at - state.oldest_sweep() >= self._sweep_interval
+        )
+        deletions = self._list_pass(state, polled_at, changed) if sweeping else []
+        sweeping = sweeping and self._roster is not None
+        swept = self._next_slice(state, changed) if sweeping else []
+        for summary in changed.values():
+            start = cutoff
+            if summary.id in swept:
+                start = min(cutoff, state.swept_at(summary.id) - self._overlap)
+            events = self._thread_events(summary, start)
+            found.extend(e for e in events if e.time >= cutoff or e.kind in _EDITS)
+        found.extend(deletions)
+        for thread_id in swept:
+            if thread_id not in changed:
+                since = state.swept_at(thread_id) - self._overlap
+                events = self._thread_events(ThreadSummary(thread_id, ""), since)
+                found.extend(e for e in events if e.kind in _EDITS)
+        if sweeping:
+            assert self._roster is not None
+            ends = not swept or swept[-1] == self._roster[-1]
+            state.advance(None if ends else swept[-1], polled_at)
+            if ends:
+                self._roster = None
+        published = {**state.recent, **state.edits}
+        fresh = list({e.id: e for e in found if e.id not in published}.values())
+        for event in fresh:
+            self.bus.publish(event)
+        if fresh and self._settle is not None:
+            self._settle()
+        newest = max([state.since, *(e.time for e in found)])
+        keep_from = newest - self._overlap
+        recent = {**state.recent, **{e.id: e.time for e in found}}
+        kept = {k: t for k, t in recent.items() if t >= keep_from}
+        reread_from = state.oldest_sweep() - self._overlap
+        edits = {**state.edits, **{e.id: e.time for e in found if e.kind in _EDITS}}
+        state.edits = {k: t for k, t in edits.items() if t >= reread_from}
+        state.since, state.recent = newest, kept
+        self._saved = state.dump()
+        self._cursors.put(self.cursor_name, self._saved)
+        return fresh
 
     def _list_pass(
         self, state: _State, polled_at: datetime, changed: dict[str, ThreadSummary]
