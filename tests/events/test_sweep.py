@@ -47,36 +47,39 @@ def _poller(adapter: AcsAdapter, owner: str, batch: int) -> ChatEventPoller:
     )
 
 
+def _edit_all(adapter: AcsAdapter, guest: str, threads: dict[str, str]) -> None:
+    as_guest = adapter.chat.as_user(guest)
+    for thread, message in threads.items():
+        as_guest.update_message(thread, message, content="edited")
+
+
+def _poll(poller: ChatEventPoller) -> tuple[list[str], int]:
+    """The threads of the edits one poll publishes, and the list_messages calls it made."""
+    before = poller.acs_calls
+    events = poller.poll_once()
+    assert all(e.kind == EventKind.MESSAGE_EDITED for e in events)
+    return [e.thread_id for e in events], poller.acs_calls - before
+
+
 def test_no_poll_sweeps_more_than_a_batch_and_every_edit_arrives_within_a_pass(
     adapter: AcsAdapter,
 ) -> None:
     owner, guest = _new_user(adapter), _new_user(adapter)
     threads = _quiet_threads(adapter, owner, guest, 30)
     poller = _poller(adapter, owner, batch=5)
-    calls: list[int] = []
-
-    def poll() -> list[str]:
-        nonlocal poller
-        before = poller.acs_calls
-        events = poller.poll_once()
-        calls.append(poller.acs_calls - before)
-        assert all(e.kind == EventKind.MESSAGE_EDITED for e in events)
-        return [e.thread_id for e in events]
-
-    assert poll() == []
+    polls = [_poll(poller)]
     time.sleep(1.1)  # the edits are later than the first slice's sweep
-    as_guest = adapter.chat.as_user(guest)
-    for thread, message in threads.items():
-        as_guest.update_message(thread, message, content="edited")
+    _edit_all(adapter, guest, threads)
     edited: list[str] = []
     for number in range(math.ceil(30 / 5)):
         if number == 3:  # a restart resumes the rotation from the cursor
             poller = _poller(adapter, owner, batch=5)
-        edited += poll()
+        polls.append(_poll(poller))
+        edited += polls[-1][0]
     assert sorted(edited) == sorted(threads)
-    for _ in range(math.ceil(30 / 5)):  # a whole further pass publishes nothing again
-        assert poll() == []
-    assert max(calls) <= 5  # no thread changed: only the sweep's slice was read
+    polls += [_poll(poller) for _ in range(math.ceil(30 / 5))]
+    assert all(found == [] for found, _ in polls[-6:])  # a further pass publishes nothing again
+    assert max(calls for _, calls in polls) <= 5  # no thread changed: the slices were read
 
 
 def test_a_pass_lists_its_threads_a_page_a_poll_before_sweeping_them(
@@ -86,18 +89,13 @@ def test_a_pass_lists_its_threads_a_page_a_poll_before_sweeping_them(
     owner, guest = _new_user(adapter), _new_user(adapter)
     threads = _quiet_threads(adapter, owner, guest, 12)
     poller = _poller(adapter, owner, batch=4)
-    assert poller.poll_once() == []  # the list's first page
+    assert _poll(poller) == ([], 0)  # the list's first page
     time.sleep(1.1)  # the edits are later than the cursor's start
-    as_guest = adapter.chat.as_user(guest)
-    for thread, message in threads.items():
-        as_guest.update_message(thread, message, content="edited")
-    calls, edited = [], []
-    for _ in range(4):  # the list's last two pages, the last with the first slice; two more
-        before = poller.acs_calls
-        edited += [e.thread_id for e in poller.poll_once()]
-        calls.append(poller.acs_calls - before)
-    assert calls == [0, 4, 4, 4]
-    assert sorted(edited) == sorted(threads)
+    _edit_all(adapter, guest, threads)
+    # The list's last two pages, the last with the first slice, then two more slices.
+    polls = [_poll(poller) for _ in range(4)]
+    assert [calls for _, calls in polls] == [0, 4, 4, 4]
+    assert sorted(t for found, _ in polls for t in found) == sorted(threads)
 
 
 def test_an_edit_found_with_new_activity_is_not_published_again_by_the_sweep(
@@ -136,3 +134,9 @@ def test_a_cursor_saved_before_the_sweep_was_spread_starts_a_pass(adapter: AcsAd
     cursor = adapter.store.cursors.get(poller.cursor_name)
     assert cursor is not None and json.loads(cursor.value)["after"] == thread
     assert poller.poll_once() == []
+
+
+def test_the_batch_must_be_a_positive_number_of_threads(adapter: AcsAdapter) -> None:
+    for batch in (0, -1, True):
+        with pytest.raises(ValueError):
+            _poller(adapter, "8:acs:someone", batch=batch)
