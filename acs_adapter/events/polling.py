@@ -15,9 +15,21 @@ creation). Two modes, like Event Grid's two levels:
 A poll costs ACS calls in proportion to the threads that changed, not to the threads that are
 active: the thread list, asked for activity since the cursor (ACS orders and filters it by the
 newest message of any kind, system messages included), names the threads with new messages,
-membership or topic changes, and only those are read. Edits and deletions leave a thread's
-activity alone, so every `sweep_interval` a poll also reads the threads active within
-`thread_horizon` for the edits and deletions made since the previous sweep.
+membership or topic changes, and only those are read.
+
+Edits and deletions leave a thread's activity alone, so only reading a thread finds them. The
+sweep reads the other threads active within `thread_horizon` for them, spread over polls so
+that a poll's cost stays bounded however many threads are active. A pass first lists those
+threads, a page of 100 a poll (the list also reports deleted threads), then takes them in id
+order, joined by the threads that change meanwhile: each poll sweeps the next slice of
+ceil(threads x `interval` / `sweep_interval`) threads, never more than `sweep_batch`. With few
+threads a pass lasts about `sweep_interval`; with more than `sweep_batch` x `sweep_interval` /
+`interval` (300 with the defaults) it lasts threads / 100 + threads / `sweep_batch` polls. A new
+pass starts once the previous one has ended and began `sweep_interval` ago; `sweep_interval` 0
+lists and sweeps every thread on every poll. A swept thread is read from when the rotation last
+passed it: the cursor keeps where the pass stands (a restart lists the threads again and
+resumes it) and one mark per slice. A thread that changed in the poll that sweeps it is read
+once, from the earlier of its two starts.
 
 The cursor in the mapping store (`store.cursors`, named after `consumer`, the level and the
 user: pollers that must not share progress use different consumers) holds the newest ACS time
@@ -30,18 +42,24 @@ between repeats that poll's events (at least once), a clean `stop()` never does.
 Gaps (ACS exposes no history for them): typing, a thread's deletion where the service does
 not list deleted threads, and the removal of the polling user itself (it can no longer read
 the thread). Edits in threads with no new message for longer than `thread_horizon` are missed,
-because ACS lists threads by their newest message; edits in quiet threads arrive with the next
-sweep rather than the next poll.
+because ACS lists threads by their newest message; edits and deletions in quiet threads arrive
+within one sweep pass rather than with the next poll. A sweep reads again the `overlap` before
+a thread's previous read, and a thread that changed in between again since that read, so the
+cursor also keeps the ids of the edits and deletions published since the oldest point a sweep
+may read from again: they are not published twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import itertools
 import json
 import logging
+import math
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
@@ -59,6 +77,9 @@ DEFAULT_INTERVAL = 2.0
 DEFAULT_OVERLAP = timedelta(seconds=5)
 DEFAULT_THREAD_HORIZON = timedelta(hours=1)
 DEFAULT_SWEEP_INTERVAL = timedelta(seconds=30)
+DEFAULT_SWEEP_BATCH = 20
+SWEEP_LIST_PAGE = 100
+"""Threads a poll lists for the sweep's next pass."""
 _EDITS = (EventKind.MESSAGE_EDITED, EventKind.MESSAGE_DELETED, EventKind.THREAD_DELETED)
 _USER_TYPES = ("text", "html")
 _CURSOR_VERSION = 1
@@ -82,7 +103,36 @@ class _State:
     since: datetime
     recent: dict[str, datetime] = field(default_factory=dict)
     swept: datetime | None = None
-    """Up to when edits and deletions in quiet threads were read (None: as far as `since`)."""
+    """When the threads past the last mark were last swept (None: as of `since`)."""
+    marks: list[tuple[str, datetime]] = field(default_factory=list)
+    """The sweep's rotation by ascending thread id: the threads with an id up to a mark's (and
+    past the previous mark's) were last swept at its time."""
+    after: str | None = None
+    """The last thread id the pass under way swept (None: no pass under way)."""
+    edits: dict[str, datetime] = field(default_factory=dict)
+    """Edit and deletion events already published that a later sweep may read again."""
+
+    def swept_at(self, thread_id: str) -> datetime:
+        """When the rotation last passed `thread_id`."""
+        index = bisect.bisect_left([mark for mark, _ in self.marks], thread_id)
+        if index < len(self.marks):
+            return self.marks[index][1]
+        return self.swept or self.since
+
+    def oldest_sweep(self) -> datetime:
+        """The earliest time any thread was last swept: where the pass under way began."""
+        return min([self.swept or self.since, *(at for _, at in self.marks)])
+
+    def advance(self, last: str | None, at: datetime) -> None:
+        """Record the threads past `after` up to `last` as swept at `at` (None: all the rest,
+        which ends the pass)."""
+        after = self.after
+        done = [m for m in self.marks if after is not None and m[0] <= after]
+        if last is None:
+            self.marks, self.swept, self.after = done, at, None
+        else:
+            self.marks = [*done, (last, at), *(m for m in self.marks if m[0] > last)]
+            self.after = last
 
     def dump(self) -> str:
         raw: dict[str, object] = {
@@ -92,20 +142,46 @@ class _State:
         }
         if self.swept is not None:
             raw["swept"] = self.swept.isoformat()
+        if self.marks:
+            raw["marks"] = [[thread, at.isoformat()] for thread, at in self.marks]
+        if self.after is not None:
+            raw["after"] = self.after
+        if self.edits:
+            raw["edits"] = {k: v.isoformat() for k, v in self.edits.items()}
         return json.dumps(raw, separators=(",", ":"))
 
     @classmethod
     def load(cls, text: str) -> _State | None:
+        """The state `text` holds; a cursor without the rotation's fields (written before the
+        sweep was spread over polls) starts a new pass."""
         try:
             raw = json.loads(text)
             since = parse_time(raw["since"])
-            recent = {str(k): parse_time(v) for k, v in dict(raw.get("recent", {})).items()}
+            recent = _times(raw.get("recent", {}))
             swept = parse_time(raw["swept"]) if raw.get("swept") else None
+            marks = [(str(thread), parse_time(at)) for thread, at in raw.get("marks", [])]
+            after = raw.get("after")
+            edits = _times(raw.get("edits", {}))
         except (ValueError, KeyError, TypeError):
             return None
-        if since is None:
+        if since is None or any(at is None for _, at in marks):
             return None
-        return cls(since, {k: v for k, v in recent.items() if v is not None}, swept)
+        kept_marks = sorted((thread, at) for thread, at in marks if at is not None)
+        return cls(
+            since,
+            recent,
+            swept,
+            kept_marks,
+            str(after) if after is not None else None,
+            edits,
+        )
+
+
+def _times(raw: object) -> dict[str, datetime]:
+    if not isinstance(raw, dict):
+        raise TypeError("expected an object of times")
+    times = {str(k): parse_time(v) for k, v in raw.items()}
+    return {k: v for k, v in times.items() if v is not None}
 
 
 class ChatEventPoller:
@@ -124,6 +200,7 @@ class ChatEventPoller:
         overlap: timedelta = DEFAULT_OVERLAP,
         thread_horizon: timedelta = DEFAULT_THREAD_HORIZON,
         sweep_interval: timedelta = DEFAULT_SWEEP_INTERVAL,
+        sweep_batch: int = DEFAULT_SWEEP_BATCH,
         start: datetime | None = None,
         consumer: str = "default",
         settle: Callable[[], None] | None = None,
@@ -131,6 +208,8 @@ class ChatEventPoller:
         _check_interval(interval)
         if overlap < timedelta(0) or thread_horizon < timedelta(0) or sweep_interval < timedelta(0):
             raise ValueError("overlap, thread_horizon and sweep_interval must not be negative")
+        if isinstance(sweep_batch, bool) or not isinstance(sweep_batch, int) or sweep_batch < 1:
+            raise ValueError("sweep_batch must be a positive number of threads")
         if start is not None and start.tzinfo is None:
             raise ValueError("start must be a timezone-aware datetime")
         self.bus = bus
@@ -145,6 +224,15 @@ class ChatEventPoller:
         self._overlap = overlap
         self._horizon = thread_horizon
         self._sweep_interval = sweep_interval
+        self._sweep_batch = sweep_batch
+        self._roster: list[str] | None = None
+        """The pass's threads by id (None: list them first)."""
+        self._listing: Iterator[ThreadSummary] | None = None
+        """The thread list being read for the next `_roster`, a page a poll."""
+        self._listed: set[str] = set()
+        """The threads of the next `_roster` so far."""
+        self._saved: str | None = None
+        """The cursor this poller saved last: another value means another poller moved on."""
         self._settle = settle
         self.acs_calls = 0
         """ACS list calls made by the polls so far (the thread list's pages not counted)."""
@@ -159,47 +247,124 @@ class ChatEventPoller:
         """Read what changed since the cursor, publish it, move the cursor; returns the new
         events in publish order."""
         with self._poll_lock:
-            state = self._load()
-            cutoff = state.since - self._overlap
-            found: list[ChatEvent] = []
-            changed: set[str] = set()
-            for summary in self._chat.list_threads(start_time=cutoff):
-                changed.add(summary.id)
-                found.extend(self._thread_events(summary, cutoff))
-            swept = state.swept or state.since
-            polled_at = datetime.now(timezone.utc)
-            if polled_at - swept >= self._sweep_interval:
-                found.extend(self._sweep(swept - self._overlap, changed))
-                swept = polled_at
-            fresh = list({e.id: e for e in found if e.id not in state.recent}.values())
-            for event in fresh:
-                self.bus.publish(event)
-            if fresh and self._settle is not None:
-                self._settle()
-            newest = max([state.since, *(e.time for e in found)])
-            keep_from = newest - self._overlap
-            recent = {**state.recent, **{e.id: e.time for e in found}}
-            kept = {k: t for k, t in recent.items() if t >= keep_from}
-            self._cursors.put(self.cursor_name, _State(newest, kept, swept).dump())
-            return fresh
+            try:
+                return self._poll()
+            except BaseException:
+                self._roster, self._listing = None, None  # a page read may not be reported
+                raise
 
-    def _sweep(self, since: datetime, changed: set[str]) -> list[ChatEvent]:
-        """Edits and deletions since `since` in the threads of the horizon that had no activity
-        (the others were read in full already)."""
+    def _poll(self) -> list[ChatEvent]:
+        """`poll_once` under its lock."""
+        state = self._load()
+        cutoff = state.since - self._overlap
+        polled_at = datetime.now(timezone.utc)
+        changed = {s.id: s for s in self._chat.list_threads(start_time=cutoff)}
         found: list[ChatEvent] = []
-        for summary in self._chat.list_threads(start_time=since - self._horizon):
-            if summary.id not in changed:
-                events = self._thread_events(summary, since)
+        sweeping = state.after is not None or (
+            polled_at - state.oldest_sweep() >= self._sweep_interval
+        )
+        deletions = self._list_pass(state, polled_at, changed) if sweeping else []
+        sweeping = sweeping and self._roster is not None
+        swept = self._next_slice(state, changed) if sweeping else []
+        for summary in changed.values():
+            start = cutoff
+            if summary.id in swept:
+                start = min(cutoff, state.swept_at(summary.id) - self._overlap)
+            events = self._thread_events(summary, start)
+            found.extend(e for e in events if e.time >= cutoff or e.kind in _EDITS)
+        found.extend(deletions)
+        for thread_id in swept:
+            if thread_id not in changed:
+                since = state.swept_at(thread_id) - self._overlap
+                events = self._thread_events(ThreadSummary(thread_id, ""), since)
                 found.extend(e for e in events if e.kind in _EDITS)
-        return found
+        if sweeping:
+            assert self._roster is not None
+            ends = not swept or swept[-1] == self._roster[-1]
+            state.advance(None if ends else swept[-1], polled_at)
+            if ends:
+                self._roster = None
+        published = {**state.recent, **state.edits}
+        fresh = list({e.id: e for e in found if e.id not in published}.values())
+        for event in fresh:
+            self.bus.publish(event)
+        if fresh and self._settle is not None:
+            self._settle()
+        newest = max([state.since, *(e.time for e in found)])
+        keep_from = newest - self._overlap
+        recent = {**state.recent, **{e.id: e.time for e in found}}
+        kept = {k: t for k, t in recent.items() if t >= keep_from}
+        reread_from = state.oldest_sweep() - self._overlap
+        edits = {**state.edits, **{e.id: e.time for e in found if e.kind in _EDITS}}
+        state.edits = {k: t for k, t in edits.items() if t >= reread_from}
+        state.since, state.recent = newest, kept
+        self._saved = state.dump()
+        self._cursors.put(self.cursor_name, self._saved)
+        return fresh
+
+    def _list_pass(
+        self, state: _State, polled_at: datetime, changed: dict[str, ThreadSummary]
+    ) -> list[ChatEvent]:
+        """Move the listing of the pass's threads on by a page, when there is no list of them
+        (at a pass's start, or resuming one this poller did not run); returns the deletions it
+        reports. The threads that change meanwhile join the list, which is done (`_roster`) at
+        the listing's last page."""
+        if self._roster is not None:
+            return []
+        if self._listing is None:
+            self._listing = self._chat.list_threads(
+                page_size=SWEEP_LIST_PAGE, start_time=polled_at - self._horizon
+            )
+            self._listed = set()
+        # Sweeping every poll, the whole list is read at once.
+        size = None if not self._sweep_interval else SWEEP_LIST_PAGE
+        try:
+            page = list(itertools.islice(self._listing, size))
+        except BaseException:
+            self._listing = None
+            raise
+        reread_from = state.oldest_sweep() - self._overlap
+        deletions: list[ChatEvent] = []
+        for summary in page:
+            if summary.deleted_on is None:
+                self._listed.add(summary.id)
+            elif summary.deleted_on >= reread_from:
+                deleted = self._event(
+                    EventKind.THREAD_DELETED, summary.id, summary.deleted_on, None
+                )
+                deletions.append(deleted)
+        self._listed.update(s.id for s in changed.values() if s.deleted_on is None)
+        if size is None or len(page) < size:
+            self._roster, self._listing = sorted(self._listed), None
+        return deletions
+
+    def _next_slice(self, state: _State, changed: dict[str, ThreadSummary]) -> list[str]:
+        """The thread ids this poll sweeps: the next ones after `state.after` in the pass."""
+        roster = self._roster
+        assert roster is not None
+        for summary in changed.values():
+            index = bisect.bisect_left(roster, summary.id)
+            live = summary.deleted_on is None
+            if live and (index == len(roster) or roster[index] != summary.id):
+                roster.insert(index, summary.id)
+        first = 0 if state.after is None else bisect.bisect_right(roster, state.after)
+        count = len(roster)
+        interval = self._sweep_interval.total_seconds()
+        if interval > 0:
+            count = min(self._sweep_batch, math.ceil(len(roster) * self.interval / interval))
+        return roster[first : first + count]
 
     def _load(self) -> _State:
         cursor = self._cursors.get(self.cursor_name)
+        if cursor is None or cursor.value != self._saved:
+            self._roster, self._listing = None, None
         state = _State.load(cursor.value) if cursor is not None else None
         if state is None:
             if cursor is not None:
                 logger.warning("unreadable cursor %s; starting from now", self.cursor_name)
             state = _State(self._start or datetime.now(timezone.utc))
+        if state.swept is None:
+            state.swept = state.since
         return state
 
     def _thread_events(self, summary: ThreadSummary, cutoff: datetime) -> list[ChatEvent]:
