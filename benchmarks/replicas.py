@@ -361,6 +361,20 @@ def _scaling(label: str, one: Run, many: Run, goal: float | None) -> Row:
     )
 
 
+def _ceiling(label: str, one: Run, many: Run) -> Row:
+    """How close the replicas came to what the machine allows: every process's CPU per
+    message (serve, database, emulator, clients) spread over all its CPUs. One replica is held
+    to one CPU by its interpreter lock, so the most any number of replicas can gain over it
+    here is that bound over one replica's rate."""
+    cpus = os.cpu_count() or 1
+    bound = cpus / (_busy_cpus(many) / many.per_second)
+    return Row(
+        f"{label}: {REPLICAS} replicas vs this machine's bound ({cpus} CPUs over all the "
+        "processes' CPU per message); the most replicas could gain over 1 here",
+        f"{many.per_second / bound:.0%} of {bound:.0f} msg/s; {bound / one.per_second:.2f}x",
+    )
+
+
 def _sessions(label: str, one: Run, many: Run) -> Row:
     return Row(
         f"{label}: database sessions opened per 1,000 messages, 1 / {REPLICAS} replicas",
@@ -408,6 +422,7 @@ def run() -> list[Row]:
             sqlite = _runs(acs, _sqlite(folder), folder)
             rows += [
                 _scaling("SQLite", *sqlite, None),
+                _ceiling("SQLite", *sqlite),
                 _sessions("SQLite", *sqlite),
                 _transactions("SQLite", *sqlite),
                 _cpu_shares("SQLite", *sqlite),
@@ -421,6 +436,7 @@ def run() -> list[Row]:
                 postgres = _runs(acs, postgres_store, folder)
     rows += [
         _scaling("PostgreSQL", *postgres, SCALE_GOAL),
+        _ceiling("PostgreSQL", *postgres),
         _sessions("PostgreSQL", *postgres),
         _transactions("PostgreSQL", *postgres),
         _cpu_shares("PostgreSQL", *postgres),

@@ -197,8 +197,9 @@ class MessageRepository(Repository):
         self, conversation_sid: str, author: str, *, message: Outgoing | None = None
     ) -> Reservation:
         """`allocate_index`, and the author's participant row read in the same transaction:
-        a send's store steps before it reaches ACS, in one transaction (two round trips on
-        PostgreSQL). With `message`, its row is written too, pending until `confirm_sent`."""
+        a send's store steps before it reaches ACS, in one transaction (one statement on
+        PostgreSQL: see `_send`). With `message`, its row is written too, pending until
+        `confirm_sent`."""
         values = {
             "conversation_sid": check.sid("conversation_sid", conversation_sid),
             "identity": check.text("author", author),
