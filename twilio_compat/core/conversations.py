@@ -21,7 +21,7 @@ from acs_adapter.store.conversations import Conversation as StoredConversation
 from acs_adapter.store.conversations import Position
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context
-from twilio_compat.core.codec import decode_timers, encode_timers
+from twilio_compat.core.codec import decode_timers, encode_timers, timers_due_at
 from twilio_compat.core.hooks import API, Action, Origin, amend
 from twilio_compat.core.stamps import now
 from twilio_compat.core.text import check_unicode_fields
@@ -105,6 +105,14 @@ def _timers_document(fields: ConversationFields, start: datetime) -> str | None:
     )
 
 
+def _due_after(row: StoredConversation, changes: dict[str, object]) -> datetime | None:
+    """The `timer_due_at` of `row` once `changes` (which may set its state or timers) apply."""
+    state = changes.get("state", row.state)
+    timers = changes.get("timers", row.timers)
+    assert isinstance(state, str) and (timers is None or isinstance(timers, str))
+    return timers_due_at(state, timers)
+
+
 def conversation_closed(sid: str) -> errors.TwilioApiError:
     return errors.invalid(
         f"Conversation {sid} is closed: it can't be updated or used for chatting anymore",
@@ -168,7 +176,10 @@ def apply_timers(context: Context, row: StoredConversation) -> StoredConversatio
     if seen.state == row.state:
         return row
     updated = context.store.conversations.update(
-        row.sid, state=seen.state, updated_at=row.updated_at
+        row.sid,
+        state=seen.state,
+        timer_due_at=timers_due_at(seen.state, row.timers),
+        updated_at=row.updated_at,
     )
     timers = seen.timers
     at = timers.date_closed if seen.state == "closed" else timers.date_inactive
@@ -186,13 +197,14 @@ def record_activity(context: Context, row: StoredConversation) -> None:
     """
     if row.state != "inactive" and not row.timers:
         return
-    changes: dict[str, str | None] = {}
+    changes: dict[str, object] = {}
     if to_record(row).state == "inactive":
         changes["state"] = "active"
     if row.timers:
         kept = decode_timers(row.timers)
         restarted = ConversationFields(timers_inactive=kept.inactive, timers_closed=kept.closed)
         changes["timers"] = _timers_document(restarted, now())
+    changes["timer_due_at"] = _due_after(row, changes)
     updated_at = None if "state" in changes else row.updated_at
     updated = context.store.conversations.update(
         row.sid,
@@ -334,6 +346,8 @@ class Conversations:
         store = self._context.store
         sid = new_sid("CH")
         created = fields.date_created or now()
+        state = fields.state or "active"
+        timers = _timers_document(fields, created)
         try:
             store.conversations.insert(
                 sid=sid,
@@ -341,8 +355,9 @@ class Conversations:
                 unique_name=fields.unique_name,
                 friendly_name=fields.friendly_name,
                 attributes=fields.attributes or "{}",
-                state=fields.state or "active",
-                timers=_timers_document(fields, created),
+                state=state,
+                timers=timers,
+                timer_due_at=timers_due_at(state, timers),
                 messaging_service_sid=fields.messaging_service_sid,
                 created_by=fields.created_by,
                 created_at=created,
@@ -446,6 +461,8 @@ class Conversations:
             changes["messaging_service_sid"] = fields.messaging_service_sid
         if fields.timers_inactive is not None or fields.timers_closed is not None:
             changes["timers"] = _timers_document(fields, now())
+        if "state" in changes or "timers" in changes:
+            changes["timer_due_at"] = _due_after(row, changes)
         new_topic = self._topic_after(row, fields)
         if new_topic is not None and row.thread_id:
             self._context.service_chat().update_topic(row.thread_id, new_topic)
