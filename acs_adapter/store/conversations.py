@@ -359,17 +359,17 @@ class ConversationRepository(Repository):
 
         `states` keeps those stored in one of these states and `with_timers` those with timers;
         both walk an index in list order, so a page reads only about the rows it returns.
-        `due_by` keeps those whose timers move their state by then: it reads just those,
-        through an index of due instants, then orders them.
+        `due_by` keeps those whose timers move their state by then (so only ones with timers):
+        it reads just those, through an index of due instants, then orders them.
         """
         statement = self._filtered(scope, None, None, created_from, created_before)
         if states is not None:
             wanted = [check.text("state", state, max_length=16) for state in states]
             statement = statement.where(conversations.c.state.in_(wanted))
-        if with_timers:
-            statement = statement.where(WITH_TIMERS)
-        if due_by is not None:
+        if due_by is not None:  # only conversations with timers have a due instant
             statement = statement.where(timers_due(due_by))
+        elif with_timers:
+            statement = statement.where(WITH_TIMERS)
         statement = keyset.seek(
             statement,
             conversations.c.created_at,

@@ -231,8 +231,8 @@ def _stored_sources(state: str | None) -> list[tuple[tuple[str, ...] | None, boo
     """Where conversations now in `state` are stored: (stored states, timers only) pairs.
 
     A conversation is stored in the state it was last written with; expired timers move it
-    on read. So "closed" also looks at active and inactive ones that have timers, "inactive"
-    at active ones with timers, through an index of the conversations with timers.
+    on read. So "closed" also looks at active and inactive ones whose timers have fired,
+    "inactive" at active ones whose timers have fired, through an index of due instants.
     """
     if state is None:
         return [(None, False)]
@@ -529,15 +529,20 @@ class Conversations:
         stored: tuple[str, ...] | None,
         with_timers: bool,
     ) -> Iterator[records.Conversation]:
-        """The conversations stored in one of `stored` states (with timers only, if asked) in
-        list order from `position`, keeping those whose state, as timers give it now, is the
-        query's."""
+        """The conversations stored in one of `stored` states in list order from `position`,
+        keeping those whose state, as timers give it now, is the query's.
+
+        With `with_timers` only those whose timers have fired are read: a conversation whose
+        timers are still waiting is in its stored state, which another walk reads.
+        """
         batch = query.limit + 1
+        due_by = now() if with_timers else None
         while True:
             rows = self._context.store.conversations.seek(
                 query.service_sid,
                 states=stored,
                 with_timers=with_timers,
+                due_by=due_by,
                 created_from=query.start_date,
                 created_before=query.end_date,
                 after=None if query.backwards else position,
