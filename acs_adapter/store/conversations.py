@@ -283,6 +283,50 @@ class ConversationRepository(Repository):
             raise NotFound(f"conversation {sid!r} does not exist")
         return _conversation(row)
 
+    def move_state_if(
+        self,
+        sid: str,
+        state: str,
+        *,
+        expected: str,
+        timer_due_at: datetime | None,
+        updated_at: datetime,
+    ) -> Conversation | None:
+        """Set the state (and when timers are next due) only while it still is `expected`;
+        the row if it was set, else None.
+
+        For a timer that fired, which several processes may notice at once (a read and the
+        timer job): only the first one moves the state (and appends ``conversation.updated``).
+        """
+        sid = check.sid("sid", sid)
+        values: dict[str, object] = {
+            "state": check.text("state", state, max_length=16),
+            "timer_due_at": check.optional_timestamp("timer_due_at", timer_due_at),
+            "updated_at": check.timestamp("updated_at", updated_at),
+        }
+        with self._write(values) as conn:
+            moved = conn.execute(
+                update(conversations)
+                .where(
+                    conversations.c.sid == sid,
+                    SHOWN,
+                    conversations.c.state == check.text("expected", expected, max_length=16),
+                )
+                .values(values)
+            ).rowcount
+            if not moved:
+                return None
+            row = conn.execute(select(conversations).where(conversations.c.sid == sid)).one()
+            feed.record(
+                conn,
+                "conversation.updated",
+                sid,
+                conversation_sid=sid,
+                scope=row.scope,
+                fields=["state", "timer_due_at"],
+            )
+        return _conversation(row)
+
     def rename_if(self, sid: str, friendly_name: str, *, expected: str | None) -> bool:
         """Set the friendly name only while it still is `expected`; whether it was set.
 
@@ -379,6 +423,19 @@ class ConversationRepository(Repository):
             limit=limit,
         )
         return [_conversation(row) for row in self._all(statement)]
+
+    def due(self, by: datetime, *, limit: int = 100) -> list[Conversation]:
+        """Up to `limit` conversations of any scope whose timers move their state by `by`,
+        earliest due first: what the timer job applies."""
+        return [
+            _conversation(row)
+            for row in self._all(
+                select(conversations)
+                .where(timers_due(by), SHOWN)
+                .order_by(conversations.c.timer_due_at, conversations.c.sid)
+                .limit(check.count("limit", limit, minimum=1))
+            )
+        ]
 
     def list(
         self,

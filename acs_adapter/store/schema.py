@@ -91,6 +91,13 @@ conversations = Table(
         sqlite_where=text("timer_due_at IS NOT NULL"),
         postgresql_where=text("timer_due_at IS NOT NULL"),
     ),
+    # The timer job finds the conversations of every scope whose timers are due.
+    Index(
+        "ix_conversations_timer_due_at",
+        "timer_due_at",
+        sqlite_where=text("timer_due_at IS NOT NULL"),
+        postgresql_where=text("timer_due_at IS NOT NULL"),
+    ),
 )
 
 participants = Table(

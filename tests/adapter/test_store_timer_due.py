@@ -65,3 +65,40 @@ def test_seek_keeps_conversations_due_by_a_time_in_list_order(store: MappingStor
     assert sids(due_by=by, before=everything[6].position) == ["CH5", "CH4"]
     assert sids(due_by=T0) == []
     assert len(sids()) == 7
+
+
+def test_due_finds_conversations_of_every_scope_earliest_first(store: MappingStore) -> None:
+    for n, scope in enumerate(("IS1", "IS2", "IS1", "IS3")):
+        store.conversations.insert(
+            sid=f"CH{n}", scope=scope, timers=TIMERS, timer_due_at=T0 + timedelta(minutes=3 - n)
+        )
+    store.conversations.insert(sid="CHnone", scope="IS1")
+    store.conversations.insert(
+        sid="CHpending", scope="IS1", timers=TIMERS, timer_due_at=T0, pending=True
+    )
+    by = T0 + timedelta(minutes=2)
+    assert [c.sid for c in store.conversations.due(by)] == ["CH3", "CH2", "CH1"]
+    assert [c.sid for c in store.conversations.due(by, limit=1)] == ["CH3"]
+    assert store.conversations.due(T0 - timedelta(seconds=1)) == []
+
+
+def test_a_state_moves_only_while_it_is_the_expected_one(store: MappingStore) -> None:
+    store.conversations.insert(sid="CH1", scope="IS1", timers=TIMERS, timer_due_at=T0)
+    latest = store.changes.latest_id()
+    moved = store.conversations.move_state_if(
+        "CH1", "closed", expected="active", timer_due_at=None, updated_at=T0
+    )
+    assert moved is not None
+    assert (moved.state, moved.timer_due_at, moved.updated_at) == ("closed", None, T0)
+    again = store.conversations.move_state_if(
+        "CH1", "inactive", expected="active", timer_due_at=T0, updated_at=T0
+    )
+    assert again is None
+    assert store.conversations.get("CH1") == moved
+    assert [c.kind for c in store.changes.after(latest)[0]] == ["conversation.updated"]
+    assert (
+        store.conversations.move_state_if(
+            "CHnone", "closed", expected="active", timer_due_at=None, updated_at=T0
+        )
+        is None
+    )

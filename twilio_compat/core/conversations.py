@@ -167,20 +167,28 @@ def state_changed(
 def apply_timers(context: Context, row: StoredConversation) -> StoredConversation:
     """Keep the state expired timers moved `row` to, and report it once with Reason `TIMER`.
 
-    Timers are applied when a conversation is read or written. A timer is nobody's REST
-    request, so its webhook fires even when the request that noticed it disabled webhooks.
+    Timers are applied when a conversation is read or written, and by the timer job when
+    they fire. A timer is nobody's REST request, so its webhook fires even when the request
+    that noticed it disabled webhooks. Of several processes noticing one timer at once, only
+    the first moves the state and reports it.
     """
     if not row.timers:
         return row
     seen = to_record(row)
     if seen.state == row.state:
         return row
-    updated = context.store.conversations.update(
+    updated = context.store.conversations.move_state_if(
         row.sid,
-        state=seen.state,
+        seen.state,
+        expected=row.state,
         timer_due_at=timers_due_at(seen.state, row.timers),
         updated_at=row.updated_at,
     )
+    if updated is None:  # moved meanwhile (by this timer elsewhere, or by a write)
+        again = context.store.conversations.get(row.sid)
+        if again is None:
+            raise NotFound(f"conversation {row.sid!r} does not exist")
+        return apply_timers(context, again)
     timers = seen.timers
     at = timers.date_closed if seen.state == "closed" else timers.date_inactive
     state_changed(

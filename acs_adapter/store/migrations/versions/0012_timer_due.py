@@ -1,6 +1,6 @@
-"""Conversations keep when their timers next move their state (`timer_due_at`), with an index,
+"""Conversations keep when their timers next move their state (`timer_due_at`), with indexes,
 so a list filtered by state reads only the conversations whose timers have fired instead of
-every conversation that has timers.
+every conversation that has timers, and the timer job finds those due in every scope.
 
 Existing rows get the value from their timers document: for an active conversation the
 earlier of its inactive and closed instants, for an inactive one its closed instant, none for
@@ -44,6 +44,13 @@ def upgrade() -> None:
         sqlite_where=_DUE,
         postgresql_where=_DUE,
     )
+    op.create_index(
+        "ix_conversations_timer_due_at",
+        "conversations",
+        ["timer_due_at"],
+        sqlite_where=_DUE,
+        postgresql_where=_DUE,
+    )
     conn = op.get_bind()
     naive = conn.dialect.name == "sqlite"  # SQLite keeps naive UTC, as the store's type does
     table = _CONVERSATIONS
@@ -73,6 +80,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_conversations_timer_due_at", table_name="conversations")
     op.drop_index("ix_conversations_due", table_name="conversations")
     op.drop_column("conversations", "timer_due_at")
 
