@@ -21,6 +21,7 @@ MODULES = (
     "benchmarks.rest_ratios",
     "benchmarks.conversation_lists",
     "benchmarks.user_lists",
+    "benchmarks.timer_lists",
     "benchmarks.cache_memory",
     "benchmarks.store_sessions",
     "benchmarks.replicas",

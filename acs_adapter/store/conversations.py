@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, exists, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, select, update
 from sqlalchemy.engine import Connection, Row
 
 from acs_adapter.errors import NotFound
@@ -27,7 +27,11 @@ from acs_adapter.store.schema import conversations, participants
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
-    """One conversation; `next_index` is the index the next message will get."""
+    """One conversation; `next_index` is the index the next message will get.
+
+    `timer_due_at` is the earliest instant at which a timer moves the stored `state` (None
+    when none can): the writer computes it from `state` and `timers`.
+    """
 
     sid: str
     scope: str
@@ -44,6 +48,7 @@ class Conversation:
     next_index: int
     archived: bool
     pending_since: datetime | None = None
+    timer_due_at: datetime | None = None
 
     @property
     def position(self) -> Position:
@@ -59,6 +64,13 @@ SHOWN = conversations.c.pending_since.is_(None)
 """Reads see only conversations whose thread exists (not those still being created)."""
 WITH_TIMERS = conversations.c.timers.is_not(None)
 """Conversations whose timers may move their state (a partial index holds just these)."""
+
+
+def timers_due(by: datetime) -> ColumnElement[bool]:
+    """Conversations whose timers have moved their state by `by` (a partial index holds
+    the conversations with a due instant, by scope and that instant)."""
+    return conversations.c.timer_due_at <= check.timestamp("due_by", by)
+
 
 # Every request looks its conversation up: these are built once (see `Repository._first`).
 _BY_SID_IN_SCOPE = select(conversations).where(
@@ -78,6 +90,7 @@ _CHANGE_CHECKS: dict[str, Callable[[object], object]] = {
     "attributes": lambda v: check.json_text("attributes", v),
     "state": lambda v: check.text("state", v, max_length=16),
     "timers": lambda v: check.optional_json_text("timers", v),
+    "timer_due_at": lambda v: check.optional_timestamp("timer_due_at", v),
     "messaging_service_sid": lambda v: check.optional_sid("messaging_service_sid", v),
     "created_by": lambda v: check.optional_text("created_by", v),
     "archived": lambda v: check.flag("archived", v),
@@ -100,6 +113,7 @@ class ConversationRepository(Repository):
         attributes: str = "{}",
         state: str = "active",
         timers: str | None = None,
+        timer_due_at: datetime | None = None,
         messaging_service_sid: str | None = None,
         created_by: str | None = None,
         created_at: datetime | None = None,
@@ -128,6 +142,7 @@ class ConversationRepository(Repository):
                     "attributes": attributes,
                     "state": state,
                     "timers": timers,
+                    "timer_due_at": timer_due_at,
                     "messaging_service_sid": messaging_service_sid,
                     "created_by": created_by,
                     "archived": archived,
@@ -232,6 +247,7 @@ class ConversationRepository(Repository):
         attributes: str | Unset = UNSET,
         state: str | Unset = UNSET,
         timers: str | Unset | None = UNSET,
+        timer_due_at: datetime | Unset | None = UNSET,
         messaging_service_sid: str | Unset | None = UNSET,
         archived: bool | Unset = UNSET,
         updated_at: datetime | None = None,
@@ -246,6 +262,7 @@ class ConversationRepository(Repository):
                 attributes=attributes,
                 state=state,
                 timers=timers,
+                timer_due_at=timer_due_at,
                 messaging_service_sid=messaging_service_sid,
                 archived=archived,
             ),
@@ -272,6 +289,50 @@ class ConversationRepository(Repository):
                 )
         if row is None:
             raise NotFound(f"conversation {sid!r} does not exist")
+        return _conversation(row)
+
+    def move_state_if(
+        self,
+        sid: str,
+        state: str,
+        *,
+        expected: str,
+        timer_due_at: datetime | None,
+        updated_at: datetime,
+    ) -> Conversation | None:
+        """Set the state (and when timers are next due) only while it still is `expected`;
+        the row if it was set, else None.
+
+        For a timer that fired, which several processes may notice at once (a read and the
+        timer job): only the first one moves the state (and appends ``conversation.updated``).
+        """
+        sid = check.sid("sid", sid)
+        values: dict[str, object] = {
+            "state": check.text("state", state, max_length=16),
+            "timer_due_at": check.optional_timestamp("timer_due_at", timer_due_at),
+            "updated_at": check.timestamp("updated_at", updated_at),
+        }
+        with self._write(values) as conn:
+            moved = conn.execute(
+                update(conversations)
+                .where(
+                    conversations.c.sid == sid,
+                    SHOWN,
+                    conversations.c.state == check.text("expected", expected, max_length=16),
+                )
+                .values(values)
+            ).rowcount
+            if not moved:
+                return None
+            row = conn.execute(select(conversations).where(conversations.c.sid == sid)).one()
+            feed.record(
+                conn,
+                "conversation.updated",
+                sid,
+                conversation_sid=sid,
+                scope=row.scope,
+                fields=["state", "timer_due_at"],
+            )
         return _conversation(row)
 
     def rename_if(self, sid: str, friendly_name: str, *, expected: str | None) -> bool:
@@ -338,6 +399,7 @@ class ConversationRepository(Repository):
         *,
         states: Collection[str] | None = None,
         with_timers: bool = False,
+        due_by: datetime | None = None,
         created_from: datetime | None = None,
         created_before: datetime | None = None,
         after: Position | None = None,
@@ -349,12 +411,16 @@ class ConversationRepository(Repository):
 
         `states` keeps those stored in one of these states and `with_timers` those with timers;
         both walk an index in list order, so a page reads only about the rows it returns.
+        `due_by` keeps those whose timers move their state by then (so only ones with timers):
+        it reads just those, through an index of due instants, then orders them.
         """
         statement = self._filtered(scope, None, None, created_from, created_before)
         if states is not None:
             wanted = [check.text("state", state, max_length=16) for state in states]
             statement = statement.where(conversations.c.state.in_(wanted))
-        if with_timers:
+        if due_by is not None:  # only conversations with timers have a due instant
+            statement = statement.where(timers_due(due_by))
+        elif with_timers:
             statement = statement.where(WITH_TIMERS)
         statement = keyset.seek(
             statement,
@@ -365,6 +431,19 @@ class ConversationRepository(Repository):
             limit=limit,
         )
         return [_conversation(row) for row in self._all(statement)]
+
+    def due(self, by: datetime, *, limit: int = 100) -> list[Conversation]:
+        """Up to `limit` conversations of any scope whose timers move their state by `by`,
+        earliest due first: what the timer job applies."""
+        return [
+            _conversation(row)
+            for row in self._all(
+                select(conversations)
+                .where(timers_due(by), SHOWN)
+                .order_by(conversations.c.timer_due_at, conversations.c.sid)
+                .limit(check.count("limit", limit, minimum=1))
+            )
+        ]
 
     def list(
         self,

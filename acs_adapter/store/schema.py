@@ -67,6 +67,8 @@ conversations = Table(
     Column("archived", Boolean, nullable=False, server_default=false()),
     # Set while the row waits for its ACS thread (it is then hidden from every read).
     Column("pending_since", UtcDateTime),
+    # The earliest instant a timer moves the stored state (None: no timer can move it).
+    Column("timer_due_at", UtcDateTime),
     UniqueConstraint("scope", "unique_name"),
     Index(None, "scope", "created_at", "sid"),
     Index(None, "pending_since"),
@@ -80,6 +82,21 @@ conversations = Table(
         "sid",
         sqlite_where=text("timers IS NOT NULL"),
         postgresql_where=text("timers IS NOT NULL"),
+    ),
+    # Lists find the conversations whose timers have fired without reading those still waiting.
+    Index(
+        "ix_conversations_due",
+        "scope",
+        "timer_due_at",
+        sqlite_where=text("timer_due_at IS NOT NULL"),
+        postgresql_where=text("timer_due_at IS NOT NULL"),
+    ),
+    # The timer job finds the conversations of every scope whose timers are due.
+    Index(
+        "ix_conversations_timer_due_at",
+        "timer_due_at",
+        sqlite_where=text("timer_due_at IS NOT NULL"),
+        postgresql_where=text("timer_due_at IS NOT NULL"),
     ),
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -153,3 +153,56 @@ def test_built_in_roles_of_older_stores_gain_the_mute_permission(
     assert json.loads(granted["RL1"]) == [*old, "editNotificationLevel"]
     assert json.loads(granted["RL2"]) == [*old, "editNotificationLevel"]
     assert json.loads(granted["RL3"]) == old
+
+
+def test_conversations_of_older_stores_gain_when_their_timers_are_due(
+    store_url: str, engine: sa.Engine
+) -> None:
+    open_store(store_url).close()
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0011")
+    table = sa.table(
+        "conversations",
+        *(sa.column(name) for name in ("sid", "scope", "state", "timers")),
+        sa.column("created_at", sa.DateTime),
+        sa.column("updated_at", sa.DateTime),
+    )
+    both = '{"date_closed":"2026-03-01T00:00:00.000Z","date_inactive":"2026-02-01T00:00:00.000Z"}'
+    closing = '{"closed":"P30D","date_closed":"2026-03-01T00:00:00.000Z"}'
+    rows = {
+        "CH1": ("active", both),
+        "CH2": ("inactive", both),
+        "CH3": ("closed", both),
+        "CH4": ("active", None),
+        "CH5": ("inactive", '{"date_inactive":"2026-02-01T00:00:00.000Z"}'),
+        "CH6": ("active", "not json"),
+        **{f"CH7{n:04d}": ("active", closing) for n in range(1200)},
+    }
+    with engine.begin() as conn:
+        conn.execute(
+            table.insert(),
+            [
+                {
+                    "sid": sid,
+                    "scope": "IS1",
+                    "state": state,
+                    "timers": timers,
+                    "created_at": datetime(2026, 1, 1),
+                    "updated_at": datetime(2026, 1, 1),
+                }
+                for sid, (state, timers) in rows.items()
+            ],
+        )
+    with open_store(store_url) as store:
+        stored = [store.conversations.get(sid) for sid in rows]
+    due = {row.sid: row.timer_due_at for row in stored if row is not None}
+    february, march = (datetime(2026, month, 1, tzinfo=timezone.utc) for month in (2, 3))
+    assert {sid: due[sid] for sid in ("CH1", "CH2", "CH3", "CH4", "CH5", "CH6")} == {
+        "CH1": february,
+        "CH2": march,
+        "CH3": None,
+        "CH4": None,
+        "CH5": None,
+        "CH6": None,
+    }
+    assert {due[sid] for sid in rows if sid.startswith("CH7")} == {march}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -122,3 +122,18 @@ def test_timers_round_trip_and_empty_timers_store_nothing() -> None:
 )
 def test_json_or_empty(value: object, kept: str) -> None:
     assert codec.json_or_empty(value) == kept
+
+
+def test_timers_are_due_when_they_next_move_the_stored_state() -> None:
+    later = WHEN + timedelta(days=30)
+    both = codec.encode_timers(
+        inactive="PT1M", closed="P30D", date_inactive=WHEN, date_closed=later
+    )
+    closing = codec.encode_timers(closed="P30D", date_closed=later)
+    inactivating = codec.encode_timers(inactive="PT1M", date_inactive=WHEN)
+    assert codec.timers_due_at("active", both) == WHEN
+    assert codec.timers_due_at("active", closing) == later
+    assert codec.timers_due_at("inactive", both) == later
+    assert codec.timers_due_at("inactive", inactivating) is None
+    assert codec.timers_due_at("closed", both) is None
+    assert codec.timers_due_at("active", None) is None

@@ -5,7 +5,8 @@ author, attributes, media and whether it had no body under fixed keys, so any pr
 sync after a crash) sees the message as it was sent, and ACS-native apps can read the media
 list. Every writer builds that metadata with `MessageMetadata.encode` and every reader uses
 `MessageMetadata.decode`. Conversation timers are stored as a small JSON document, written by
-`encode_timers` and read by `decode_timers`, whether a live write or an import made them.
+`encode_timers` and read by `decode_timers`, whether a live write or an import made them, beside
+the instant they next move the state (`timers_due_at`).
 """
 
 from __future__ import annotations
@@ -178,6 +179,21 @@ def decode_timers(text: str | None) -> records.Timers:
         date_inactive=_instant(document.get("date_inactive")),
         date_closed=_instant(document.get("date_closed")),
     )
+
+
+def timers_due_at(state: str, timers: str | None) -> datetime | None:
+    """When the stored `timers` next move a conversation stored in `state` (None: never).
+
+    Closed is final; an inactive conversation only closes; an active one goes inactive or
+    closed, whichever comes first. The store keeps this instant so lists read only the
+    conversations whose timers have fired.
+    """
+    found = decode_timers(timers)
+    if state == "inactive":
+        return found.date_closed
+    if state != "active":
+        return None
+    return min((t for t in (found.date_inactive, found.date_closed) if t), default=None)
 
 
 def _whole_number(text: str | None) -> int | None:

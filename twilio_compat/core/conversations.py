@@ -21,7 +21,7 @@ from acs_adapter.store.conversations import Conversation as StoredConversation
 from acs_adapter.store.conversations import Position
 from twilio_compat.core import errors, records
 from twilio_compat.core._context import Context
-from twilio_compat.core.codec import decode_timers, encode_timers
+from twilio_compat.core.codec import decode_timers, encode_timers, timers_due_at
 from twilio_compat.core.hooks import API, Action, Origin, amend
 from twilio_compat.core.stamps import now
 from twilio_compat.core.text import check_unicode_fields
@@ -105,6 +105,14 @@ def _timers_document(fields: ConversationFields, start: datetime) -> str | None:
     )
 
 
+def _due_after(row: StoredConversation, changes: dict[str, object]) -> datetime | None:
+    """The `timer_due_at` of `row` once `changes` (which may set its state or timers) apply."""
+    state = changes.get("state", row.state)
+    timers = changes.get("timers", row.timers)
+    assert isinstance(state, str) and (timers is None or isinstance(timers, str))
+    return timers_due_at(state, timers)
+
+
 def conversation_closed(sid: str) -> errors.TwilioApiError:
     return errors.invalid(
         f"Conversation {sid} is closed: it can't be updated or used for chatting anymore",
@@ -159,17 +167,28 @@ def state_changed(
 def apply_timers(context: Context, row: StoredConversation) -> StoredConversation:
     """Keep the state expired timers moved `row` to, and report it once with Reason `TIMER`.
 
-    Timers are applied when a conversation is read or written. A timer is nobody's REST
-    request, so its webhook fires even when the request that noticed it disabled webhooks.
+    Timers are applied when a conversation is read or written, and by the timer job when
+    they fire. A timer is nobody's REST request, so its webhook fires even when the request
+    that noticed it disabled webhooks. Of several processes noticing one timer at once, only
+    the first moves the state and reports it.
     """
     if not row.timers:
         return row
     seen = to_record(row)
     if seen.state == row.state:
         return row
-    updated = context.store.conversations.update(
-        row.sid, state=seen.state, updated_at=row.updated_at
+    updated = context.store.conversations.move_state_if(
+        row.sid,
+        seen.state,
+        expected=row.state,
+        timer_due_at=timers_due_at(seen.state, row.timers),
+        updated_at=row.updated_at,
     )
+    if updated is None:  # moved meanwhile (by this timer elsewhere, or by a write)
+        again = context.store.conversations.get(row.sid)
+        if again is None:
+            raise NotFound(f"conversation {row.sid!r} does not exist")
+        return apply_timers(context, again)
     timers = seen.timers
     at = timers.date_closed if seen.state == "closed" else timers.date_inactive
     state_changed(
@@ -186,13 +205,14 @@ def record_activity(context: Context, row: StoredConversation) -> None:
     """
     if row.state != "inactive" and not row.timers:
         return
-    changes: dict[str, str | None] = {}
+    changes: dict[str, object] = {}
     if to_record(row).state == "inactive":
         changes["state"] = "active"
     if row.timers:
         kept = decode_timers(row.timers)
         restarted = ConversationFields(timers_inactive=kept.inactive, timers_closed=kept.closed)
         changes["timers"] = _timers_document(restarted, now())
+    changes["timer_due_at"] = _due_after(row, changes)
     updated_at = None if "state" in changes else row.updated_at
     updated = context.store.conversations.update(
         row.sid,
@@ -219,8 +239,8 @@ def _stored_sources(state: str | None) -> list[tuple[tuple[str, ...] | None, boo
     """Where conversations now in `state` are stored: (stored states, timers only) pairs.
 
     A conversation is stored in the state it was last written with; expired timers move it
-    on read. So "closed" also looks at active and inactive ones that have timers, "inactive"
-    at active ones with timers, through an index of the conversations with timers.
+    on read. So "closed" also looks at active and inactive ones whose timers have fired,
+    "inactive" at active ones whose timers have fired, through an index of due instants.
     """
     if state is None:
         return [(None, False)]
@@ -334,6 +354,8 @@ class Conversations:
         store = self._context.store
         sid = new_sid("CH")
         created = fields.date_created or now()
+        state = fields.state or "active"
+        timers = _timers_document(fields, created)
         try:
             store.conversations.insert(
                 sid=sid,
@@ -341,8 +363,9 @@ class Conversations:
                 unique_name=fields.unique_name,
                 friendly_name=fields.friendly_name,
                 attributes=fields.attributes or "{}",
-                state=fields.state or "active",
-                timers=_timers_document(fields, created),
+                state=state,
+                timers=timers,
+                timer_due_at=timers_due_at(state, timers),
                 messaging_service_sid=fields.messaging_service_sid,
                 created_by=fields.created_by,
                 created_at=created,
@@ -446,6 +469,8 @@ class Conversations:
             changes["messaging_service_sid"] = fields.messaging_service_sid
         if fields.timers_inactive is not None or fields.timers_closed is not None:
             changes["timers"] = _timers_document(fields, now())
+        if "state" in changes or "timers" in changes:
+            changes["timer_due_at"] = _due_after(row, changes)
         new_topic = self._topic_after(row, fields)
         if new_topic is not None and row.thread_id:
             self._context.service_chat().update_topic(row.thread_id, new_topic)
@@ -512,15 +537,20 @@ class Conversations:
         stored: tuple[str, ...] | None,
         with_timers: bool,
     ) -> Iterator[records.Conversation]:
-        """The conversations stored in one of `stored` states (with timers only, if asked) in
-        list order from `position`, keeping those whose state, as timers give it now, is the
-        query's."""
+        """The conversations stored in one of `stored` states in list order from `position`,
+        keeping those whose state, as timers give it now, is the query's.
+
+        With `with_timers` only those whose timers have fired are read: a conversation whose
+        timers are still waiting is in its stored state, which another walk reads.
+        """
         batch = query.limit + 1
+        due_by = now() if with_timers else None
         while True:
             rows = self._context.store.conversations.seek(
                 query.service_sid,
                 states=stored,
                 with_timers=with_timers,
+                due_by=due_by,
                 created_from=query.start_date,
                 created_before=query.end_date,
                 after=None if query.backwards else position,

@@ -35,6 +35,8 @@ from twilio_compat.core.indexing import NativeIndexer
 from twilio_compat.core.ingestion import Ingestion, lease_seconds
 from twilio_compat.core.leases import Lease
 from twilio_compat.core.native_changes import NativeChanges
+from twilio_compat.core.timer_job import INTERVAL as TIMER_INTERVAL
+from twilio_compat.core.timer_job import TimerJob
 
 if TYPE_CHECKING:
     from acs_adapter.events.channels import ChannelEvent
@@ -137,6 +139,15 @@ class Events:
         name = f"ingestion:{self._context.account_sid}:{consumer}"
         return Ingestion(
             poller, Lease(self, name, seconds=lease_seconds(interval)), interval=interval
+        )
+
+    def timer_job(self, *, interval: float = TIMER_INTERVAL) -> TimerJob:
+        """The deployment's one timer job (not started): whichever process holds the account's
+        timers lease moves conversations whose timers fired, every `interval` seconds, so
+        their state webhooks post when the timer fires rather than at the next read."""
+        name = f"timers:{self._context.account_sid}"
+        return TimerJob(
+            self._context, Lease(self, name, seconds=lease_seconds(interval)), interval=interval
         )
 
     def eventgrid_receiver(

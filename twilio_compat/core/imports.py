@@ -93,6 +93,7 @@ class ImportedConversation:
     attributes: str = "{}"
     state: str = "active"
     timers: str | None = None
+    timer_due_at: datetime | None = None
     messaging_service_sid: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

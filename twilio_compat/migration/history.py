@@ -40,6 +40,7 @@ from twilio_compat.core.codec import (
     encode_attachments,
     encode_timers,
     json_or_empty,
+    timers_due_at,
 )
 from twilio_compat.core.imports import (
     ImportedConversation,
@@ -348,14 +349,17 @@ class HistoryImport:
             return None
         created = _date(item.get("date_created"))
         state = {"mode": self.options.mode, "done": False, "since": iso(now())}
+        conversation_state = _text(item.get("state")) or "active"
+        timers = _timers(item)
         conversation = ImportedConversation(
             sid=sid,
             scope=self._scope,
             unique_name=unique_name,
             friendly_name=_text(item.get("friendly_name")),
             attributes=json_or_empty(item.get("attributes")),
-            state=_text(item.get("state")) or "active",
-            timers=_timers(item),
+            state=conversation_state,
+            timers=timers,
+            timer_due_at=timers_due_at(conversation_state, timers),
             messaging_service_sid=_text(item.get("messaging_service_sid")),
             created_at=created,
             updated_at=_date(item.get("date_updated")) or created,

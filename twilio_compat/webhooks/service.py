@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from twilio_compat.core import Core
 from twilio_compat.core.adapter_types import ChatEventPoller, EventBus, EventGridReceiver
 from twilio_compat.core.ingestion import Ingestion
+from twilio_compat.core.timer_job import TimerJob
 from twilio_compat.settings import EventSource, TwilioAccount, WebhookOptions
 from twilio_compat.webhooks.dispatcher import TwilioWebhooks
 
@@ -34,6 +35,7 @@ class EventServices:
     ingestion: Ingestion | None
     stop_indexing: Callable[[], None] = lambda: None
     stop_native: Callable[[], None] = lambda: None
+    timers: TimerJob | None = None
 
     @property
     def poller(self) -> ChatEventPoller | None:
@@ -41,6 +43,8 @@ class EventServices:
         return None if self.ingestion is None else self.ingestion.poller
 
     def close(self) -> None:
+        if self.timers is not None:
+            self.timers.stop()
         if self.ingestion is not None:
             self.ingestion.stop()
         self.stop_indexing()
@@ -73,6 +77,8 @@ def start_event_services(
     def stop_native() -> None:
         core.events.release_native(bus)
 
+    timers = core.events.timer_job().start()  # state webhooks post when timers fire
+
     if events.push:
         receiver = core.events.eventgrid_receiver(
             bus,
@@ -80,7 +86,7 @@ def start_event_services(
             entra=events.eventgrid_entra,
             allowed_apps=events.eventgrid_allowed_apps,
         )
-        return EventServices(webhooks, bus, receiver, None, stop_indexing, stop_native)
+        return EventServices(webhooks, bus, receiver, None, stop_indexing, stop_native, timers)
 
     def settle() -> None:
         webhooks.wait_handled()
@@ -89,4 +95,4 @@ def start_event_services(
     ingestion = core.events.ingestion(
         bus, interval=events.poll_interval, consumer="twilio-acs-serve", settle=settle
     ).start()
-    return EventServices(webhooks, bus, None, ingestion, stop_indexing, stop_native)
+    return EventServices(webhooks, bus, None, ingestion, stop_indexing, stop_native, timers)
