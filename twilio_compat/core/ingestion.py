@@ -16,12 +16,10 @@ Leases compare wall-clock times, so hosts sharing a store need synchronised cloc
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from typing import TYPE_CHECKING
 
 from twilio_compat.core.adapter_types import AdapterError
-from twilio_compat.core.leases import Lease
+from twilio_compat.core.leases import Lease, LeasedJob
 
 if TYPE_CHECKING:
     from twilio_compat.core.adapter_types import ChatEventPoller
@@ -32,19 +30,19 @@ MIN_LEASE_SECONDS = 15.0
 """The shortest ingestion lease; longer with long intervals (three of them)."""
 
 
-class Ingestion:
+class Ingestion(LeasedJob):
     """Polls with `poller` every `interval` seconds while holding `lease`."""
 
+    thread_name = "acs-ingestion"
+
     def __init__(self, poller: ChatEventPoller, lease: Lease, *, interval: float) -> None:
-        if not interval > 0:
-            raise ValueError("interval must be a positive number of seconds")
+        super().__init__(lease, interval=interval)
         self.poller = poller
-        self.lease = lease
-        self.interval = interval
         self.polls = 0
         """Polls this process made (as the lease holder)."""
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+
+    def step(self) -> bool:
+        return self.poll_once()
 
     def poll_once(self) -> bool:
         """Poll if this process holds (or takes) the lease; whether it polled."""
@@ -63,27 +61,6 @@ class Ingestion:
             _log.exception("ingesting ACS changes failed")
         self.polls += 1
         return True
-
-    def start(self) -> Ingestion:
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="acs-ingestion", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop polling (a poll in progress finishes) and give the lease up."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self.lease.release()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            started = time.monotonic()
-            self.poll_once()
-            self._stop.wait(max(0.0, started + self.interval - time.monotonic()))
 
 
 def lease_seconds(interval: float) -> float:

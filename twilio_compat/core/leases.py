@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from twilio_compat.core.adapter_types import AdapterError
 
@@ -65,3 +66,51 @@ def _expiry(text: str) -> float:
         return float(text)
     except ValueError:
         return 0.0
+
+
+_Job = TypeVar("_Job", bound="LeasedJob")
+
+
+class LeasedJob:
+    """A job that runs `step` every `interval` seconds on its own thread; a step does its work
+    only while it holds `lease` (see the subclasses), so one process per deployment works."""
+
+    thread_name = "leased-job"
+
+    def __init__(self, lease: Lease, *, interval: float) -> None:
+        if not interval > 0:
+            raise ValueError("interval must be a positive number of seconds")
+        self.lease = lease
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def step(self) -> object:
+        """One round of the job (renewing the lease first)."""
+        raise NotImplementedError
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def start(self: _Job) -> _Job:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop (a step in progress finishes) and give the lease up."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self.lease.release()
+
+    def _run(self) -> None:
+        # Steps start an interval apart, however long a step takes.
+        while not self._stop.is_set():
+            started = time.monotonic()
+            self.step()
+            self._stop.wait(max(0.0, started + self.interval - time.monotonic()))

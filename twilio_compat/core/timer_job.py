@@ -9,13 +9,11 @@ cursors) applies, every few seconds, the timers that are due. The others wait to
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 from twilio_compat.core._context import Context
 from twilio_compat.core.adapter_types import AdapterError
 from twilio_compat.core.conversations import apply_timers
-from twilio_compat.core.leases import Lease
+from twilio_compat.core.leases import Lease, LeasedJob
 from twilio_compat.core.stamps import now
 
 _log = logging.getLogger("twilio_compat.core")
@@ -26,17 +24,17 @@ BATCH = 100
 """The most conversations one look moves (the rest wait for the next one)."""
 
 
-class TimerJob:
+class TimerJob(LeasedJob):
     """Applies the timers due every `interval` seconds while holding `lease`."""
 
+    thread_name = "timer-job"
+
     def __init__(self, context: Context, lease: Lease, *, interval: float = INTERVAL) -> None:
-        if not interval > 0:
-            raise ValueError("interval must be a positive number of seconds")
-        self.lease = lease
-        self.interval = interval
+        super().__init__(lease, interval=interval)
         self._context = context
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+
+    def step(self) -> int:
+        return self.apply_due()
 
     def apply_due(self) -> int:
         """Apply the timers due now if this process holds (or takes) the lease; how many
@@ -49,31 +47,10 @@ class TimerJob:
             _log.warning("looking for due conversation timers failed: %s", error)
             return 0
         for row in due:
-            if self._stop.is_set():
+            if self.stopping:
                 break
             try:
                 apply_timers(self._context, row)
             except Exception:
                 _log.exception("applying the timers of conversation %s failed", row.sid)
         return len(due)
-
-    def start(self) -> TimerJob:
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="timer-job", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop looking (a look in progress finishes its conversation) and give the lease up."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self.lease.release()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            started = time.monotonic()
-            self.apply_due()
-            self._stop.wait(max(0.0, started + self.interval - time.monotonic()))
