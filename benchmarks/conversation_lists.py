@@ -50,16 +50,25 @@ def _fill(adapter: AcsAdapter, scope: str, count: int, prefix: str) -> None:
         )
 
 
-def _median_list(client: Client, service_sid: str) -> float:
+def median_closed_list(
+    client: Client, service_sid: str, *, limit: int, rounds: int, expected: int | None = None
+) -> float:
+    """Median seconds of `list(state="closed", limit=limit)` in a service, after one warm-up;
+    each list must hold only closed conversations (`expected` of them, when given)."""
     conversations = client.conversations.v1.services(service_sid).conversations
-    conversations.list(state="closed", limit=LIMIT)
+    conversations.list(state="closed", limit=limit)
     walls = []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         started = time.perf_counter()
-        listed = conversations.list(state="closed", limit=LIMIT)
+        listed = conversations.list(state="closed", limit=limit)
         walls.append(time.perf_counter() - started)
         assert listed and all(c.state == "closed" for c in listed)
+        assert expected is None or len(listed) == expected, len(listed)
     return statistics.median(walls)
+
+
+def _median_list(client: Client, service_sid: str) -> float:
+    return median_closed_list(client, service_sid, limit=LIMIT, rounds=ROUNDS)
 
 
 def _stream_all(client: Client, service_sid: str, expected: int) -> float:

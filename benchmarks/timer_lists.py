@@ -11,14 +11,13 @@ one does, since a conversation whose timer has not fired is not read at all.
 
 from __future__ import annotations
 
-import statistics
-import time
 from datetime import timedelta
 
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
 from acs_adapter.store._types import utc_now
+from benchmarks.conversation_lists import median_closed_list
 from benchmarks.report import Row
 from benchmarks.two_services import small_and_large
 from twilio_compat.core.codec import encode_timers, timers_due_at
@@ -59,16 +58,9 @@ def _fill(adapter: AcsAdapter, scope: str, waiting: int, prefix: str) -> None:
 
 
 def _median_list(client: Client, service_sid: str) -> float:
-    conversations = client.conversations.v1.services(service_sid).conversations
-    conversations.list(state="closed", limit=LIMIT)
-    walls = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        listed = conversations.list(state="closed", limit=LIMIT)
-        walls.append(time.perf_counter() - started)
-        assert len(listed) == min(CLOSED, LIMIT), len(listed)
-        assert all(c.state == "closed" for c in listed)
-    return statistics.median(walls)
+    return median_closed_list(
+        client, service_sid, limit=LIMIT, rounds=ROUNDS, expected=min(CLOSED, LIMIT)
+    )
 
 
 def run() -> list[Row]:

@@ -306,34 +306,13 @@ class ConversationRepository(Repository):
         For a timer that fired, which several processes may notice at once (a read and the
         timer job): only the first one moves the state (and appends ``conversation.updated``).
         """
-        sid = check.sid("sid", sid)
         values: dict[str, object] = {
             "state": check.text("state", state, max_length=16),
             "timer_due_at": check.optional_timestamp("timer_due_at", timer_due_at),
             "updated_at": check.timestamp("updated_at", updated_at),
         }
-        with self._write(values) as conn:
-            moved = conn.execute(
-                update(conversations)
-                .where(
-                    conversations.c.sid == sid,
-                    SHOWN,
-                    conversations.c.state == check.text("expected", expected, max_length=16),
-                )
-                .values(values)
-            ).rowcount
-            if not moved:
-                return None
-            row = conn.execute(select(conversations).where(conversations.c.sid == sid)).one()
-            feed.record(
-                conn,
-                "conversation.updated",
-                sid,
-                conversation_sid=sid,
-                scope=row.scope,
-                fields=["state", "timer_due_at"],
-            )
-        return _conversation(row)
+        condition = conversations.c.state == check.text("expected", expected, max_length=16)
+        return self._update_if(sid, values, condition)
 
     def rename_if(self, sid: str, friendly_name: str, *, expected: str | None) -> bool:
         """Set the friendly name only while it still is `expected`; whether it was set.
@@ -341,33 +320,38 @@ class ConversationRepository(Repository):
         For a rename reported from outside, which several processes may report at once:
         only the first one changes the row (and appends ``conversation.updated``).
         """
-        sid = check.sid("sid", sid)
         values: dict[str, object] = {
             "friendly_name": check.text("friendly_name", friendly_name),
             "updated_at": utc_now(),
         }
+        condition = conversations.c.friendly_name.is_not_distinct_from(expected)
+        return self._update_if(sid, values, condition) is not None
+
+    def _update_if(
+        self, sid: str, values: dict[str, object], condition: ColumnElement[bool]
+    ) -> Conversation | None:
+        """Write `values` only while `condition` holds, appending ``conversation.updated`` with
+        the fields written; the row if it was written, else None."""
+        sid = check.sid("sid", sid)
         with self._write(values) as conn:
             row = conn.execute(
                 update(conversations)
-                .where(
-                    conversations.c.sid == sid,
-                    SHOWN,
-                    conversations.c.friendly_name.is_not_distinct_from(expected),
-                )
+                .where(conversations.c.sid == sid, SHOWN, condition)
                 .values(values)
-                .returning(conversations.c.scope)
+                .returning(*conversations.c)
             ).first()
             if row is None:
-                return False
+                return None
+            written = [name for name in values if name != "updated_at"]
             feed.record(
                 conn,
                 "conversation.updated",
                 sid,
                 conversation_sid=sid,
                 scope=row.scope,
-                fields=["friendly_name"],
+                fields=written,
             )
-            return True
+        return _conversation(row)
 
     def delete(self, sid: str) -> bool:
         """Remove a conversation with its participants, messages, settings and webhooks."""
