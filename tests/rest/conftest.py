@@ -24,13 +24,20 @@ ENV_ACCOUNT_SID = "AC" + "2" * 32
 ENV_AUTH_TOKEN = "token-from-env"
 
 
-def adapter_settings(emulator: AcsEmulator, folder: Path, numbers: str | None = None) -> Settings:
-    """Settings on the emulator with a SQLite store in `folder`; `numbers` as in
-    `TWILIO_COMPAT_NUMBERS` (owned proxy addresses for SMS/WhatsApp participants)."""
+def adapter_settings(
+    emulator: AcsEmulator,
+    folder: Path,
+    numbers: str | None = None,
+    *,
+    store_url: str | None = None,
+) -> Settings:
+    """Settings on the emulator with media in `folder` and a SQLite store there (or the store
+    at `store_url`); `numbers` as in `TWILIO_COMPAT_NUMBERS` (owned proxy addresses for
+    SMS/WhatsApp participants)."""
     return Settings.load(
         connection_string=emulator.connection_string,
         ca_bundle=emulator.ca_bundle,
-        store_url=f"sqlite:///{folder / 'store.sqlite3'}",
+        store_url=store_url or f"sqlite:///{folder / 'store.sqlite3'}",
         media=(folder / "media").as_uri(),
         numbers=numbers,
         environ={},

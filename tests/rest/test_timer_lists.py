@@ -15,9 +15,8 @@ import pytest
 from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
-from acs_adapter.config import Settings
 from acs_adapter.store.conversations import Conversation
-from tests.rest.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.rest.conftest import ACCOUNT_SID, AUTH_TOKEN, adapter_settings
 from twilio_compat.rest import AcsHttpClient, WireHandler
 
 if TYPE_CHECKING:
@@ -28,14 +27,7 @@ WAITING = 300
 
 @pytest.fixture
 def adapter(emulator: AcsEmulator, store_url: str, tmp_path: Path) -> Iterator[AcsAdapter]:
-    settings = Settings.load(
-        connection_string=emulator.connection_string,
-        ca_bundle=emulator.ca_bundle,
-        store_url=store_url,
-        media=(tmp_path / "media").as_uri(),
-        environ={},
-    )
-    with AcsAdapter.open(settings) as opened:
+    with AcsAdapter.open(adapter_settings(emulator, tmp_path, store_url=store_url)) as opened:
         yield opened
 
 
