@@ -146,7 +146,10 @@ def driver_transaction(
         finally:
             transaction.close()
             if alone:
-                driver.autocommit = False
+                try:
+                    driver.autocommit = False
+                except dbapi.Error:
+                    raw.invalidate()  # never pool a connection left in autocommit
     except dbapi.Error as exc:
         raise as_sqlalchemy_error(exc, engine.dialect) from None
     finally:

@@ -277,6 +277,21 @@ def test_inside_a_store_transaction_the_send_statements_commit_or_roll_back_with
     assert _all_rows(store_url) == {kept: True}
 
 
+def test_a_send_leaves_its_pooled_connection_transactional(store: MappingStore) -> None:
+    """A one-statement send (PostgreSQL runs it in autocommit) hands its connection back as it
+    took it: a later transaction on it still rolls back, also after a refused send."""
+    taken = "IM" + "7" * 32
+    store.messages.reserve_in_active("IS1", "CH1", "alice", by_sid=True, message=_outgoing(taken))
+    with pytest.raises(Conflict):
+        store.messages.reserve_in_active(
+            "IS1", "CH1", "alice", by_sid=True, message=_outgoing(taken)
+        )
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.conversations.insert(sid="CH8", scope="IS1")
+        raise RuntimeError("give up")
+    assert store.conversations.get("CH8") is None
+
+
 def test_the_full_path_reservation_needs_the_conversation(store: MappingStore) -> None:
     with pytest.raises(NotFound):
         store.messages.reserve("CH9", "alice", message=_outgoing("IM" + "a" * 32))
