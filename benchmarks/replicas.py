@@ -7,9 +7,11 @@ real `twilio-acs serve` with its default settings (request threads, pool, poller
 started through this module so SQLAlchemy pool listeners can count the database sessions it
 opens (``connect``) and the store transactions it runs (``checkout``: each takes a pooled
 connection, the background ones included); it writes both counts to a file the benchmark
-reads. `CLIENTS` threads here post `MESSAGES` messages over HTTP into `CONVERSATIONS`
-conversations, client ``n`` talking to replica ``n % replicas``, after a warm-up that fills
-every replica's pool. CPU is user + system time from ``/proc/<pid>/stat`` over the timed sends:
+reads. `CLIENTS` threads here post messages over HTTP into `CONVERSATIONS` conversations,
+client ``n`` talking to replica ``n % replicas``, one after another without pause. After a
+warm-up that fills every replica's pool, a window of `WINDOW` seconds is timed while every
+client keeps sending: a steady rate, so no replica waits idle for another's last clients to
+finish. CPU is user + system time from ``/proc/<pid>/stat`` over the window:
 of the serve processes, of the PostgreSQL server (its postmaster and backends), of the emulator
 and of the clients. "Busy CPUs" is how many CPUs those kept busy together: one replica cannot
 use more than one for itself (its interpreter lock), and several share the machine's with
@@ -44,16 +46,17 @@ _AUTH = urllib3.make_headers(basic_auth=f"{ACCOUNT_SID}:{AUTH_TOKEN}")
 REPLICAS = 3
 CLIENTS = 24
 CONVERSATIONS = 24
-MESSAGES = 2400
+WINDOW = 8.0
+"""Seconds of steady sending timed in each run."""
 WARM_UP = 4
+"""Sends per client thread before the timing starts: pools, tokens and thread clients fill first."""
 ROUNDS = 3
-"""Warm-up sends per client thread, not timed: pools, tokens and thread clients fill first."""
 POSTGRES = True
 QUICK = {
     "REPLICAS": 2,
     "CLIENTS": 4,
     "CONVERSATIONS": 2,
-    "MESSAGES": 20,
+    "WINDOW": 0.5,
     "WARM_UP": 1,
     "ROUNDS": 1,
     "POSTGRES": False,
@@ -63,15 +66,16 @@ CPU_GOAL = 1.0
 START_SECONDS = 120.0
 SESSIONS_FILE_ENV = "BENCH_SESSIONS_FILE"
 COUNTS_EVERY = 0.05
-"""Seconds between a serve process's writes of its counts (and the wait before reading them)."""
+"""Seconds between a serve process's writes of its counts (a window's counts may lag by that)."""
 ROOT = Path(__file__).resolve().parents[1]
 NOTES = [
-    f"Replicas: {MESSAGES:,} messages posted over HTTP by {CLIENTS} client threads into "
+    f"Replicas: messages posted over HTTP for {WINDOW:g} s by {CLIENTS} client threads into "
     f"{CONVERSATIONS} conversations, spread over 1 or {REPLICAS} `twilio-acs serve` processes "
     "on one store, with the emulator in its own process, all on this machine's CPUs; CPU is "
     "the serve processes' user + system time (/proc), sessions and store transactions are "
     "counted by SQLAlchemy pool `connect` and `checkout` listeners in each serve process; timed "
-    f"after a warm-up; {ROUNDS} runs of each, taken in turn: rates and shares from the fastest, "
+    "after a warm-up, over a window in which every client keeps sending (a steady rate); "
+    f"{ROUNDS} runs of each, taken in turn: rates and shares from the fastest, "
     "the PostgreSQL vs SQLite CPU row from the median of all runs of a store.",
 ]
 
@@ -238,9 +242,13 @@ def _measure(acs: Acs, store: Store, count: int, folder: Path) -> Run:
             for n in range(CONVERSATIONS)
         ]
 
-        def send(client: int, numbers: range) -> None:
-            for number in numbers:
-                conversation = conversations[number % CONVERSATIONS]
+        sent = [0] * CLIENTS
+        stop = threading.Event()
+
+        def send(client: int) -> None:
+            conversation = conversations[client % CONVERSATIONS]
+            while not stop.is_set():
+                number = sent[client]
                 answer = post(
                     client,
                     f"/v1/Conversations/{conversation}/Messages",
@@ -248,41 +256,38 @@ def _measure(acs: Acs, store: Store, count: int, folder: Path) -> Run:
                 )
                 if answer.status != 201:
                     raise RuntimeError(f"a send failed: {answer.status} {answer.data!r}")
+                sent[client] = number + 1
 
-        def everyone(per_client: int) -> None:
-            with ThreadPoolExecutor(CLIENTS) as pool:
-                sends = [
-                    pool.submit(send, n, range(n, per_client * CLIENTS, CLIENTS))
-                    for n in range(CLIENTS)
-                ]
-                for done in sends:
-                    done.result()
-
-        everyone(WARM_UP)
-        time.sleep(COUNTS_EVERY * 3)
-        sessions, transactions = _counts(replicas)
-        cpu = sum(r.cpu() for r in replicas)
-        emulator_cpu, client_cpu = _cpu_seconds(acs.pid), time.process_time()
-        database_cpu = store.server_cpu()
-        started = time.perf_counter()
-        everyone(MESSAGES // CLIENTS)
-        wall = time.perf_counter() - started
-        sent = MESSAGES // CLIENTS * CLIENTS
-        cpu = sum(r.cpu() for r in replicas) - cpu
-        emulator_cpu = _cpu_seconds(acs.pid) - emulator_cpu
-        client_cpu = time.process_time() - client_cpu
-        database_cpu = store.server_cpu() - database_cpu
-        time.sleep(COUNTS_EVERY * 3)
-        sessions_now, transactions_now = _counts(replicas)
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            sending = [pool.submit(send, n) for n in range(CLIENTS)]
+            try:
+                while min(sent) < WARM_UP and not any(sender.done() for sender in sending):
+                    time.sleep(0.01)
+                sessions, transactions = _counts(replicas)
+                cpu = sum(r.cpu() for r in replicas)
+                emulator_cpu, client_cpu = _cpu_seconds(acs.pid), time.process_time()
+                database_cpu = store.server_cpu()
+                first, started = sum(sent), time.perf_counter()
+                time.sleep(WINDOW)
+                done, wall = sum(sent) - first, time.perf_counter() - started
+                cpu = sum(r.cpu() for r in replicas) - cpu
+                emulator_cpu = _cpu_seconds(acs.pid) - emulator_cpu
+                client_cpu = time.process_time() - client_cpu
+                database_cpu = store.server_cpu() - database_cpu
+                sessions_now, transactions_now = _counts(replicas)
+            finally:
+                stop.set()
+            for sender in sending:
+                sender.result()
         return Run(
             replicas=count,
-            per_second=sent / wall,
-            cpu_per_message=cpu / sent,
-            sessions_per_1000=(sessions_now - sessions) * 1000 / sent,
-            transactions_per_message=(transactions_now - transactions) / sent,
-            emulator_cpu_per_message=emulator_cpu / sent,
-            client_cpu_per_message=client_cpu / sent,
-            database_cpu_per_message=database_cpu / sent,
+            per_second=done / wall,
+            cpu_per_message=cpu / done,
+            sessions_per_1000=(sessions_now - sessions) * 1000 / done,
+            transactions_per_message=(transactions_now - transactions) / done,
+            emulator_cpu_per_message=emulator_cpu / done,
+            client_cpu_per_message=client_cpu / done,
+            database_cpu_per_message=database_cpu / done,
         )
 
 
