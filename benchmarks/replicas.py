@@ -31,7 +31,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -310,15 +310,19 @@ class Runs:
         return self.one, self.many
 
 
-def _runs(acs: Acs, store: Store, folder: Path) -> Runs:
-    """`ROUNDS` runs with 1 replica and with `REPLICAS`, taken in turn so a passing load on the
-    machine weighs on both alike."""
-    runs: dict[int, list[Run]] = {1: [], REPLICAS: []}
+def _runs(acs: Acs, stores: list[Store], folder: Path) -> list[Runs]:
+    """`ROUNDS` runs of each store with 1 replica and with `REPLICAS`, taken in turn (each round
+    runs every store and count) so a passing load on the machine weighs on all alike."""
+    runs: list[dict[int, list[Run]]] = [{1: [], REPLICAS: []} for _ in stores]
     for round_ in range(ROUNDS):
-        for count, done in runs.items():
-            done.append(_measure(acs, store, count, folder / store.label / f"{count}-{round_}"))
-    one, many = (max(done, key=lambda run: run.per_second) for done in runs.values())
-    return Runs(one, many, [run for done in runs.values() for run in done])
+        for store, by_count in zip(stores, runs, strict=True):
+            for count, done in by_count.items():
+                done.append(_measure(acs, store, count, folder / store.label / f"{count}-{round_}"))
+    found: list[Runs] = []
+    for by_count in runs:
+        one, many = (max(done, key=lambda run: run.per_second) for done in by_count.values())
+        found.append(Runs(one, many, [run for done in by_count.values() for run in done]))
+    return found
 
 
 def _sqlite(folder: Path) -> Store:
@@ -444,42 +448,42 @@ def _cpu(runs: Runs) -> float:
 
 
 def run() -> list[Row]:
-    rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-replicas-") as name:
         folder = Path(name)
-        with _emulator(folder) as acs:
-            sqlite = _runs(acs, _sqlite(folder), folder)
-            rows += [
-                _scaling("SQLite", *sqlite.fastest, None),
-                _ceiling("SQLite", *sqlite.fastest),
-                _sessions("SQLite", *sqlite.fastest),
-                _transactions("SQLite", *sqlite.fastest),
-                _cpu_shares("SQLite", *sqlite.fastest),
-            ]
-            if not POSTGRES:
-                return rows
-            with _postgres_store() as postgres_store:
-                if postgres_store is None:
-                    rows.append(Row("replicas on PostgreSQL", "skipped: no initdb/pg_ctl here"))
-                    return rows
-                postgres = _runs(acs, postgres_store, folder)
-    rows += [
-        _scaling("PostgreSQL", *postgres.fastest, SCALE_GOAL),
-        _ceiling("PostgreSQL", *postgres.fastest),
-        _sessions("PostgreSQL", *postgres.fastest),
-        _transactions("PostgreSQL", *postgres.fastest),
-        _cpu_shares("PostgreSQL", *postgres.fastest),
-    ]
+        postgres_server = _postgres_store() if POSTGRES else nullcontext(None)
+        with _emulator(folder) as acs, postgres_server as postgres_store:
+            stores = [_sqlite(folder)]
+            if postgres_store is not None:
+                stores.append(postgres_store)
+            measured = _runs(acs, stores, folder)
+    sqlite = measured[0]
+    rows = _store_rows("SQLite", sqlite, None)
+    if not POSTGRES:
+        return rows
+    if len(measured) < 2:
+        return [*rows, Row("replicas on PostgreSQL", "skipped: no initdb/pg_ctl here")]
+    postgres = measured[1]
     ratio = _cpu(postgres) / _cpu(sqlite)
-    rows.append(
+    return [
+        *rows,
+        *_store_rows("PostgreSQL", postgres, SCALE_GOAL),
         Row(
             "CPU per message of the serve processes, PostgreSQL vs SQLite (median of all runs)",
             f"{ratio:.2f}x ({_cpu(postgres) * 1000:.1f} vs {_cpu(sqlite) * 1000:.1f} ms)",
             f"<= {CPU_GOAL:.0f}x",
             ratio <= CPU_GOAL,
-        )
-    )
-    return rows
+        ),
+    ]
+
+
+def _store_rows(label: str, runs: Runs, goal: float | None) -> list[Row]:
+    return [
+        _scaling(label, *runs.fastest, goal),
+        _ceiling(label, *runs.fastest),
+        _sessions(label, *runs.fastest),
+        _transactions(label, *runs.fastest),
+        _cpu_shares(label, *runs.fastest),
+    ]
 
 
 def _serve_counting_sessions() -> None:
