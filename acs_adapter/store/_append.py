@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import Insert, Select, bindparam, func, insert, literal, null, select
 from sqlalchemy.engine import Connection
 
 from acs_adapter.store._types import utc_now
@@ -100,11 +101,44 @@ def record_many(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
     """Append several changes (each with `record`'s keys, `fields` joined by commas)."""
     if not rows:
         return
+    statement = _LOCKED_INSERT if conn.dialect.name == "postgresql" else _INSERT
+    conn.execute(statement, [{**_DEFAULTS, **row, **stamp()} for row in rows])
+
+
+def stamp() -> dict[str, object]:
+    """The values every change appended now carries: the origin in effect (see `changes_by`)
+    and the time."""
     origin = _ORIGIN.get()
-    stamp = {
+    return {
         "source": origin.source if origin else None,
         "actor": origin.actor if origin else None,
         "created_at": utc_now(),
     }
-    statement = _LOCKED_INSERT if conn.dialect.name == "postgresql" else _INSERT
-    conn.execute(statement, [{**_DEFAULTS, **row, **stamp} for row in rows])
+
+
+def locked_insert_from(kind: str, rows: Select[Any]) -> Insert:
+    """PostgreSQL: append a change of `kind` for each row of `rows` (its columns: ``subject``
+    and ``conversation_sid``), lock and notify as in the lone append, in one statement whose
+    parameters are `stamp`'s. The lock's filter names no column of `rows`, so the database
+    checks it before the first row draws an id."""
+    found = rows.subquery("appended")
+    columns = [
+        literal(kind).label("kind"),
+        found.c.subject,
+        bindparam("source", type_=changes.c.source.type),
+        bindparam("actor", type_=changes.c.actor.type),
+        bindparam("created_at", type_=changes.c.created_at.type),
+        found.c.conversation_sid,
+        *(
+            null() if value is None else literal(value, changes.c[name].type)
+            for name, value in _DEFAULTS.items()
+            if name != "conversation_sid"
+        ),
+    ]
+    return insert(changes).from_select(
+        [*_COLUMNS],
+        select(*columns).where(
+            func.pg_advisory_xact_lock(_APPEND_LOCK).is_not(None),
+            func.pg_notify(NOTIFY_CHANNEL, "").is_not(None),
+        ),
+    )

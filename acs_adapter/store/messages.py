@@ -20,7 +20,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Select,
+    String,
     and_,
     bindparam,
     case,
@@ -32,12 +34,13 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection, Dialect, Row
 
 from acs_adapter.errors import InvalidInput, NotFound
 from acs_adapter.store import _append as feed
 from acs_adapter.store import _validate as check
 from acs_adapter.store._database import Scope
+from acs_adapter.store._driver import DriverStatement
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
 from acs_adapter.store._send import Bumped, Target, in_one_statement, send_step
 from acs_adapter.store._sent import SentLog
@@ -283,6 +286,14 @@ class MessageRepository(Repository):
             check.sid("sid", sid): check.sid("acs_message_id", acs) for sid, acs in items.items()
         }
         if not ids:
+            return
+        dialect = self._scope.dialect
+        if in_one_statement(dialect):
+            with self._driver_write(one_statement=True) as transaction:
+                _settle_statement(dialect).run(
+                    transaction.cursor(),
+                    {"sids": list(ids), "acs_ids": list(ids.values()), **feed.stamp()},
+                )
             return
         statement = (
             update(messages)
@@ -709,6 +720,30 @@ def _outgoing_values(message: Outgoing) -> dict[str, object]:
         "media": check.optional_json_text("media", message.media),
         "pending": True,
     }
+
+
+@functools.cache
+def _settle_statement(dialect: Dialect) -> DriverStatement:
+    """PostgreSQL's `record_sent`: the ids written and their ``message.added`` changes
+    appended in one statement, its own transaction (one round trip), the same text whatever
+    the batch's size (arrays, not one parameter per id), so the server plans it once."""
+    given = select(
+        func.unnest(bindparam("sids", type_=ARRAY(String))).label("sid"),
+        func.unnest(bindparam("acs_ids", type_=ARRAY(String))).label("acs_id"),
+    ).cte("given")
+    settled = (
+        update(messages)
+        .where(
+            messages.c.sid == given.c.sid,
+            messages.c.pending == true(),
+            messages.c.acs_message_id.is_(None),
+        )
+        .values(acs_message_id=given.c.acs_id, pending=False)
+        .returning(messages.c.sid.label("subject"), messages.c.conversation_sid)
+        .cte("settled")
+    )
+    rows = select(settled.c.subject, settled.c.conversation_sid)
+    return DriverStatement(feed.locked_insert_from("message.added", rows), dialect)
 
 
 def _added(conn: Connection, sent: list[tuple[str, str]]) -> None:
