@@ -102,7 +102,8 @@ def record_many(conn: Connection, rows: Sequence[Mapping[str, object]]) -> None:
     if not rows:
         return
     statement = _LOCKED_INSERT if conn.dialect.name == "postgresql" else _INSERT
-    conn.execute(statement, [{**_DEFAULTS, **row, **stamp()} for row in rows])
+    stamped = stamp()
+    conn.execute(statement, [{**_DEFAULTS, **row, **stamped} for row in rows])
 
 
 def stamp() -> dict[str, object]:
