@@ -9,10 +9,11 @@ opens (``connect``) and the store transactions it runs (``checkout``: each takes
 connection, the background ones included); it writes both counts to a file the benchmark
 reads. `CLIENTS` clients here (one event loop, a kept-alive connection each) post messages over
 HTTP into `CONVERSATIONS` conversations, client ``n`` talking to replica ``n % replicas``, one
-after another without pause. After a
-warm-up that fills every replica's pool, a window of `WINDOW` seconds is timed while every
-client keeps sending: a steady rate, so no replica waits idle for another's last clients to
-finish. CPU is user + system time from ``/proc/<pid>/stat`` over the window:
+after another without pause. After a warm-up that fills every replica's pool, a window of
+`WINDOW` seconds is timed while every client keeps sending: a steady rate, so no replica waits
+idle for another's last clients to finish. Each of `ROUNDS` rounds runs 1 and `REPLICAS`
+replicas back to back, and a store's figures come from its median round.
+CPU is user + system time from ``/proc/<pid>/stat`` over the window:
 of the serve processes, of the PostgreSQL server (its postmaster and backends), of the emulator
 and of the clients. "Busy CPUs" is how many CPUs those kept busy together: one replica cannot
 use more than one for itself (its interpreter lock), and several share the machine's with
@@ -53,7 +54,7 @@ CONVERSATIONS = 24
 WINDOW = 8.0
 """Seconds of steady sending timed in each run."""
 WARM_UP = 4
-"""Sends per client thread before the timing starts: pools, tokens and thread clients fill first."""
+"""Sends per client before the timing starts: pools, tokens and thread clients fill first."""
 ROUNDS = 5
 POSTGRES = True
 QUICK = {

@@ -16,7 +16,7 @@ from twilio.rest import Client
 
 from acs_adapter.adapter import AcsAdapter
 from acs_adapter.errors import Conflict, NotFound
-from acs_adapter.store import MappingStore, open_store
+from acs_adapter.store import ChangeOrigin, MappingStore, changes_by, open_store
 from acs_adapter.store.messages import Outgoing
 from tests.rest.conftest import ACCOUNT_SID, AUTH_TOKEN, adapter_settings
 from twilio_compat.rest import AcsHttpClient, WireHandler
@@ -142,6 +142,26 @@ def test_a_reserved_message_is_hidden_until_its_acs_id_is_recorded(
         False,
     )
     assert [m.sid for m in store.messages.list("CH1")] == [sid]
+
+
+def test_a_batch_of_recorded_ids_shows_each_message_with_one_change_carrying_its_origin(
+    store: MappingStore,
+) -> None:
+    sids = ["IM" + str(n) * 32 for n in (1, 2, 3)]
+    for sid in sids:
+        store.messages.reserve("CH1", "alice", message=_outgoing(sid))
+    latest = store.changes.latest_id()
+    with changes_by(ChangeOrigin("API", "alice")):
+        store.messages.record_sent({sid: f"170000000001{n}" for n, sid in enumerate(sids)})
+        store.messages.record_sent({sids[0]: "1700000000010"})  # written already: nothing new
+    assert [(m.sid, m.index, m.acs_message_id) for m in store.messages.list("CH1")] == [
+        (sid, n, f"170000000001{n}") for n, sid in enumerate(sids)
+    ]
+    added, _ = store.changes.after(latest)
+    assert sorted((c.kind, c.subject, c.conversation_sid) for c in added) == [
+        ("message.added", sid, "CH1") for sid in sids
+    ]
+    assert {(c.source, c.actor) for c in added} == {("API", "alice")}
 
 
 def test_a_sync_confirms_a_pending_message_of_its_conversation_only(store: MappingStore) -> None:
