@@ -38,11 +38,15 @@ _DEFAULTS: dict[str, object] = {
 """What a change row holds where its writer gave nothing (every column bound on PostgreSQL)."""
 _COLUMNS = ("kind", "subject", "source", "actor", "created_at", *_DEFAULTS)
 _INSERT = insert(changes)
+_LOCK_AND_NOTIFY = (
+    func.pg_advisory_xact_lock(_APPEND_LOCK).is_not(None),
+    func.pg_notify(NOTIFY_CHANNEL, "").is_not(None),
+)
+"""PostgreSQL's filter on an append's rows: the lock and the notification, both always true."""
 _LOCKED_INSERT = insert(changes).from_select(
     _COLUMNS,
     select(*(bindparam(name, type_=changes.c[name].type) for name in _COLUMNS)).where(
-        func.pg_advisory_xact_lock(_APPEND_LOCK).is_not(None),
-        func.pg_notify(NOTIFY_CHANNEL, "").is_not(None),
+        *_LOCK_AND_NOTIFY
     ),
 )
 """PostgreSQL's append: lock, notify and insert in one statement (see the module docstring)."""
@@ -136,10 +140,4 @@ def locked_insert_from(kind: str, rows: Select[Any]) -> Insert:
             if name != "conversation_sid"
         ),
     ]
-    return insert(changes).from_select(
-        [*_COLUMNS],
-        select(*columns).where(
-            func.pg_advisory_xact_lock(_APPEND_LOCK).is_not(None),
-            func.pg_notify(NOTIFY_CHANNEL, "").is_not(None),
-        ),
-    )
+    return insert(changes).from_select(_COLUMNS, select(*columns).where(*_LOCK_AND_NOTIFY))
