@@ -722,11 +722,19 @@ def _outgoing_values(message: Outgoing) -> dict[str, object]:
     }
 
 
-@functools.cache
+_SETTLE: dict[tuple[str, str], DriverStatement] = {}
+"""`_settle_statement` compiled, by dialect name and parameter style (not by dialect object:
+every store opened has its own, and a cache keyed by them would keep them all)."""
+
+
 def _settle_statement(dialect: Dialect) -> DriverStatement:
     """PostgreSQL's `record_sent`: the ids written and their ``message.added`` changes
     appended in one statement, its own transaction (one round trip), the same text whatever
     the batch's size (arrays, not one parameter per id), so the server plans it once."""
+    key = (dialect.name, dialect.paramstyle)
+    found = _SETTLE.get(key)
+    if found is not None:
+        return found
     given = select(
         func.unnest(bindparam("sids", type_=ARRAY(String))).label("sid"),
         func.unnest(bindparam("acs_ids", type_=ARRAY(String))).label("acs_id"),
@@ -743,7 +751,8 @@ def _settle_statement(dialect: Dialect) -> DriverStatement:
         .cte("settled")
     )
     rows = select(settled.c.subject, settled.c.conversation_sid)
-    return DriverStatement(feed.locked_insert_from("message.added", rows), dialect)
+    found = _SETTLE[key] = DriverStatement(feed.locked_insert_from("message.added", rows), dialect)
+    return found
 
 
 def _added(conn: Connection, sent: list[tuple[str, str]]) -> None:
