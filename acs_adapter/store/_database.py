@@ -35,13 +35,14 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self, *, write: bool) -> Iterator[Connection]:
+    def transaction(self, *, write: bool, one_statement: bool = False) -> Iterator[Connection]:
         """One committed-or-rolled-back transaction; SQLite writes take the write lock up front.
 
-        A read (``write=False``) runs in autocommit mode: give it one statement. On PostgreSQL
-        that spares the ``BEGIN`` and ``COMMIT`` round trips of a transaction around it.
+        A read (``write=False``), and a write of `one_statement`, run in autocommit mode: give
+        them one statement. On PostgreSQL that spares the ``BEGIN`` and ``COMMIT`` round trips
+        of a transaction around it (SQLite's cost nothing over the network, so it keeps them).
         """
-        if not write and not self._sqlite:
+        if not self._sqlite and (not write or one_statement):
             with self.translating(), self.engine.connect() as connection:
                 yield connection.execution_options(isolation_level="AUTOCOMMIT")
             return
@@ -99,7 +100,9 @@ class Scope(Protocol):
 
     def read(self) -> AbstractContextManager[Connection]: ...
 
-    def write(self) -> AbstractContextManager[Connection]: ...
+    def write(self, *, one_statement: bool = False) -> AbstractContextManager[Connection]:
+        """A write transaction; `one_statement`: the block runs one statement (see
+        `Database.transaction`)."""
 
     def driver(self, *, one_statement: bool = False) -> AbstractContextManager[DriverTransaction]:
         """Driver statements in a write transaction (see `Database.driver_transaction`)."""
@@ -118,8 +121,8 @@ class AutoCommit:
     def read(self) -> AbstractContextManager[Connection]:
         return self._database.transaction(write=False)
 
-    def write(self) -> AbstractContextManager[Connection]:
-        return self._database.transaction(write=True)
+    def write(self, *, one_statement: bool = False) -> AbstractContextManager[Connection]:
+        return self._database.transaction(write=True, one_statement=one_statement)
 
     def driver(self, *, one_statement: bool = False) -> AbstractContextManager[DriverTransaction]:
         return self._database.driver_transaction(one_statement=one_statement)
@@ -142,7 +145,8 @@ class InTransaction:
             yield self._connection
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, one_statement: bool = False) -> Iterator[Connection]:
+        # Joins the open transaction whatever `one_statement` says.
         with self._database.translating(), self._connection.begin_nested():
             yield self._connection
 

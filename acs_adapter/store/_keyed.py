@@ -36,28 +36,31 @@ class KeyedText(Repository):
             self.value_name: self._check_value(value),
             "updated_at": utc_now(),
         }
-        with self._write(values) as conn:
+        fed = self.change_kind is not None
+        # Unfed (cursors, checkpoints): one statement, which PostgreSQL runs as its own
+        # transaction; a tailer moves its cursor after every batch.
+        with self._write(values, one_statement=not fed) as conn:
             statement = upsert_insert(conn, self.table).values(values)
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[self.key_name],
-                    set_={
-                        self.value_name: values[self.value_name],
-                        "updated_at": values["updated_at"],
-                    },
-                )
+            upsert = statement.on_conflict_do_update(
+                index_elements=[self.key_name],
+                set_={
+                    self.value_name: values[self.value_name],
+                    "updated_at": values["updated_at"],
+                },
             )
-            row = conn.execute(select(self.table).where(self._key == key)).one()
-            self._changed(conn, "updated", row, [self.value_name])
+            row = conn.execute(upsert.returning(*self.table.c)).one()
+            if fed:
+                self._changed(conn, "updated", row, [self.value_name])
             return row
 
     def _delete_row(self, key: str) -> bool:
         key = check.text(self.key_name, key)
-        with self._write() as conn:
+        fed = self.change_kind is not None
+        with self._write(one_statement=not fed) as conn:
             row = conn.execute(
                 delete(self.table).where(self._key == key).returning(*self.table.c)
             ).first()
-            if row is not None:
+            if row is not None and fed:
                 self._changed(conn, "removed", row)
             return row is not None
 

@@ -89,9 +89,13 @@ class Repository:
             return conn.scalar(select(func.count()).select_from(statement.subquery())) or 0
 
     @contextmanager
-    def _write(self, values: Mapping[str, object] | None = None) -> Iterator[Connection]:
-        """A write; unique and foreign-key violations become `Conflict` / `NotFound`."""
-        with self._explained(values), self._scope.write() as connection:
+    def _write(
+        self, values: Mapping[str, object] | None = None, *, one_statement: bool = False
+    ) -> Iterator[Connection]:
+        """A write; unique and foreign-key violations become `Conflict` / `NotFound`.
+        `one_statement`: the block runs one statement, its own transaction where that saves
+        round trips."""
+        with self._explained(values), self._scope.write(one_statement=one_statement) as connection:
             yield connection
 
     @contextmanager

@@ -48,7 +48,7 @@ class CursorRepository(KeyedText):
         name = check.text("name", name)
         value = check.free_text("value", value)
         now = utc_now()
-        with self._write() as conn:
+        with self._write(one_statement=True) as conn:
             if expected is None:
                 statement = upsert_insert(conn, cursors).values(
                     name=name, value=value, updated_at=now

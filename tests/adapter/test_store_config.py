@@ -229,14 +229,18 @@ def test_postgres_replaces_a_connection_that_died_moments_ago(postgres_database_
 def test_postgres_reads_run_outside_a_transaction_and_writes_inside_one(
     postgres_database_url: str,
 ) -> None:
-    """A read is one statement, as on SQLite: no BEGIN and COMMIT round trips around it; the
-    same pooled connection still opens a transaction for the next write."""
+    """A read, and a write of one statement, is one statement, as on SQLite: no BEGIN and
+    COMMIT round trips around it; the same pooled connection still opens a transaction for the
+    next write."""
     from psycopg.pq import TransactionStatus
 
     database = Database(_engine.create_store_engine(postgres_database_url, pool_size=1))
     try:
         for _ in range(2):
             with database.transaction(write=False) as connection:
+                connection.execute(text("SELECT 1"))
+                assert _status(connection) == TransactionStatus.IDLE
+            with database.transaction(write=True, one_statement=True) as connection:
                 connection.execute(text("SELECT 1"))
                 assert _status(connection) == TransactionStatus.IDLE
             with database.transaction(write=True) as connection:

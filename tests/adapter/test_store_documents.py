@@ -62,6 +62,23 @@ def test_cursor_put_and_compare_and_set(store: MappingStore) -> None:
     assert store.cursors.delete("events") is True
 
 
+def test_a_cursor_move_returns_the_row_kept_and_stays_off_the_change_feed(
+    store: MappingStore,
+) -> None:
+    """Cursors move after every batch a tailer reads, so their writes are not changes; a
+    configuration document's are."""
+    start = store.changes.latest_id()
+    first = store.cursors.put("events", "5")
+    moved = store.cursors.put("events", "6")
+    assert store.cursors.get("events") == moved
+    assert moved.value == "6" and moved.updated_at >= first.updated_at
+    store.configuration.put("account", "{}")
+    changes, _ = store.changes.after(start)
+    assert [(change.kind, change.subject) for change in changes] == [
+        ("configuration.updated", "account")
+    ]
+
+
 def test_cursor_compare_and_set_race_has_one_winner(store: MappingStore) -> None:
     store.cursors.put("events", "0")
     with ThreadPoolExecutor(max_workers=6) as pool:
