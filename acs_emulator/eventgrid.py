@@ -148,6 +148,10 @@ class EventGridDelivery:
 
     # The EventSink side (called from any thread)
 
+    @property
+    def listening(self) -> bool:
+        return bool(self._subscribers) and not self._closed
+
     def publish(self, event_type: str, subject: str, data: dict[str, Any]) -> None:
         if self._closed or not self._subscribers:
             return

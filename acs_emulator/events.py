@@ -10,6 +10,10 @@ from typing import Any, Protocol
 
 
 class EventSink(Protocol):
+    @property
+    def listening(self) -> bool:
+        """Whether any subscriber may take an event: a backend builds none otherwise."""
+
     def publish(self, event_type: str, subject: str, data: dict[str, Any]) -> None:
         """Queue one event; `event_type` is the full name, e.g.
         `Microsoft.Communication.ChatMessageReceivedInThread`. Must not block."""
@@ -17,6 +21,10 @@ class EventSink(Protocol):
 
 class NullSink:
     """Drops every event: used when no Event Grid subscription is configured."""
+
+    @property
+    def listening(self) -> bool:
+        return False
 
     def publish(self, event_type: str, subject: str, data: dict[str, Any]) -> None:
         return None

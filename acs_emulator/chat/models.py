@@ -34,7 +34,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -73,6 +73,19 @@ MAX_MESSAGE_BYTES = 28 * 1024
 MAX_PARTICIPANTS_FOR_RECEIPTS_AND_TYPING = 20
 
 _NO_CURSOR = 2**62
+
+
+class _Events:
+    """The events of one write, built only when a subscriber may take them (building them
+    reads the members and formats every recipient's copy)."""
+
+    def __init__(self, listening: bool) -> None:
+        self._listening = listening
+        self.built: list[ChatEvent] = []
+
+    def extend(self, build: Callable[[], Iterable[ChatEvent]]) -> None:
+        if self._listening:
+            self.built.extend(build())
 
 
 class ChatBackend:
@@ -152,7 +165,7 @@ class ChatBackend:
                     (caller, request_id, thread.id, topic, json.dumps(invalid)),
                 )
             events.extend(
-                notifications.thread_created_events(
+                lambda: notifications.thread_created_events(
                     thread, added, recipients=list(members), transaction_id=new_transaction_id()
                 )
             )
@@ -219,7 +232,7 @@ class ChatBackend:
                 conn, thread_id, TOPIC_UPDATED, now, topic=topic, initiator=caller
             )
             events.extend(
-                notifications.thread_updated_events(
+                lambda: notifications.thread_updated_events(
                     replace(thread, topic=topic),
                     caller,
                     at_ms=now,
@@ -236,7 +249,7 @@ class ChatBackend:
             now = self._clock()
             conn.execute("UPDATE chat_threads SET deleted_ms = ? WHERE id = ?", (now, thread_id))
             events.extend(
-                notifications.thread_deleted_events(
+                lambda: notifications.thread_deleted_events(
                     thread,
                     caller,
                     at_ms=now,
@@ -264,7 +277,7 @@ class ChatBackend:
                 metadata=message.metadata,
             )
             events.extend(
-                notifications.message_events(
+                lambda: notifications.message_events(
                     "Received",
                     thread_id,
                     sent,
@@ -339,7 +352,7 @@ class ChatBackend:
             )
             edited = storage.message_by_id(conn, thread_id, row["id"])
             events.extend(
-                notifications.message_events(
+                lambda: notifications.message_events(
                     "Edited",
                     thread_id,
                     edited,
@@ -365,7 +378,7 @@ class ChatBackend:
             )
             deleted = storage.message_by_id(conn, thread_id, row["id"])
             events.extend(
-                notifications.message_events(
+                lambda: notifications.message_events(
                     "Deleted",
                     thread_id,
                     deleted,
@@ -431,9 +444,11 @@ class ChatBackend:
                 )
                 recipients = [*current, *joining]
                 transaction_id = new_transaction_id()
-                for participant in added:
-                    events.extend(
-                        notifications.participant_added_events(
+                events.extend(
+                    lambda: [
+                        event
+                        for participant in added
+                        for event in notifications.participant_added_events(
                             thread,
                             caller,
                             participant,
@@ -441,7 +456,8 @@ class ChatBackend:
                             recipients=recipients,
                             transaction_id=transaction_id,
                         )
-                    )
+                    ]
+                )
         return tuple(invalid)
 
     def remove_participant(self, caller: str, thread_id: str, raw_id: str) -> None:
@@ -460,7 +476,7 @@ class ChatBackend:
                 conn, thread_id, PARTICIPANT_REMOVED, now, participants=(removed,), initiator=caller
             )
             events.extend(
-                notifications.participant_removed_events(
+                lambda: notifications.participant_removed_events(
                     thread,
                     caller,
                     removed,
@@ -521,13 +537,13 @@ class ChatBackend:
     # Internals
 
     @contextmanager
-    def _write(self) -> Iterator[tuple[sqlite3.Connection, list[ChatEvent]]]:
+    def _write(self) -> Iterator[tuple[sqlite3.Connection, _Events]]:
         """One transaction; its events are published after it commits, before the next write."""
-        events: list[ChatEvent] = []
+        events = _Events(self._events.listening)
         with self._write_lock:
             with self._db.transaction() as conn:
                 yield conn, events
-            self._publish(events)
+            self._publish(events.built)
 
     def _publish(self, events: Sequence[ChatEvent]) -> None:
         for event in events:
