@@ -153,7 +153,7 @@ class EventGridDelivery:
         return bool(self._subscribers) and not self._closed
 
     def publish(self, event_type: str, subject: str, data: dict[str, Any]) -> None:
-        if self._closed or not self._subscribers:
+        if not self.listening:
             return
         body = {
             "id": str(uuid.uuid4()),

@@ -20,12 +20,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import ClauseElement, ColumnElement
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
+
+T = TypeVar("T")
+
+
+def per_dialect(build: Callable[[Dialect], T]) -> Callable[[Dialect], T]:
+    """`build`, run once per dialect name and parameter style, its result kept: statements are
+    compiled once. Not keyed by the dialect object: every store opened has its own, and a cache
+    keyed by them would keep them all."""
+    built: dict[tuple[str, str], T] = {}
+
+    def cached(dialect: Dialect) -> T:
+        key = (dialect.name, dialect.paramstyle)
+        found = built.get(key)
+        if found is None:
+            found = built[key] = build(dialect)
+        return found
+
+    cached.__doc__ = build.__doc__
+    return cached
 
 
 class DriverCursor(Protocol):

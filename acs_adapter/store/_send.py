@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 
-from acs_adapter.store._driver import DriverStatement, DriverTransaction
+from acs_adapter.store._driver import DriverStatement, DriverTransaction, per_dialect
 from acs_adapter.store._types import utc_now
 from acs_adapter.store.schema import conversations, messages, participants
 
@@ -223,19 +223,13 @@ class _Statements:
     combined: dict[tuple[Target, bool], DriverStatement]
 
 
-_COMPILED: dict[tuple[str, str], _Statements] = {}
-
-
+@per_dialect
 def _statements(dialect: Dialect) -> _Statements:
-    """The step's statements compiled for `dialect` (once per dialect and parameter style)."""
-    key = (dialect.name, dialect.paramstyle)
-    found = _COMPILED.get(key)
-    if found is not None:
-        return found
+    """The step's statements compiled for `dialect`."""
     conversation_columns = list(conversations.c)
     author_columns = list(participants.c)
     dates = [messages.c.created_at, messages.c.updated_at]
-    found = _COMPILED[key] = _Statements(
+    return _Statements(
         bump={t: DriverStatement(_bump(t), dialect, conversation_columns) for t in Target},
         author={t: DriverStatement(_author_beside(t), dialect, author_columns) for t in Target},
         insert=DriverStatement(insert(messages), dialect),
@@ -251,4 +245,3 @@ def _statements(dialect: Dialect) -> _Statements:
         if in_one_statement(dialect)
         else {},
     )
-    return found

@@ -40,7 +40,7 @@ from acs_adapter.errors import InvalidInput, NotFound
 from acs_adapter.store import _append as feed
 from acs_adapter.store import _validate as check
 from acs_adapter.store._database import Scope
-from acs_adapter.store._driver import DriverStatement
+from acs_adapter.store._driver import DriverStatement, per_dialect
 from acs_adapter.store._repository import UNSET, Repository, Unset, checked, given
 from acs_adapter.store._send import Bumped, Target, in_one_statement, send_step
 from acs_adapter.store._sent import SentLog
@@ -722,19 +722,11 @@ def _outgoing_values(message: Outgoing) -> dict[str, object]:
     }
 
 
-_SETTLE: dict[tuple[str, str], DriverStatement] = {}
-"""`_settle_statement` compiled, by dialect name and parameter style (not by dialect object:
-every store opened has its own, and a cache keyed by them would keep them all)."""
-
-
+@per_dialect
 def _settle_statement(dialect: Dialect) -> DriverStatement:
     """PostgreSQL's `record_sent`: the ids written and their ``message.added`` changes
     appended in one statement, its own transaction (one round trip), the same text whatever
     the batch's size (arrays, not one parameter per id), so the server plans it once."""
-    key = (dialect.name, dialect.paramstyle)
-    found = _SETTLE.get(key)
-    if found is not None:
-        return found
     given = select(
         func.unnest(bindparam("sids", type_=ARRAY(String))).label("sid"),
         func.unnest(bindparam("acs_ids", type_=ARRAY(String))).label("acs_id"),
@@ -751,8 +743,7 @@ def _settle_statement(dialect: Dialect) -> DriverStatement:
         .cte("settled")
     )
     rows = select(settled.c.subject, settled.c.conversation_sid)
-    found = _SETTLE[key] = DriverStatement(feed.locked_insert_from("message.added", rows), dialect)
-    return found
+    return DriverStatement(feed.locked_insert_from("message.added", rows), dialect)
 
 
 def _added(conn: Connection, sent: list[tuple[str, str]]) -> None:
